@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -31,6 +32,8 @@ import java.util.zip.ZipException;
 public final class TraceReader {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final int BUFFER_BYTES = 1 << 16;
+    /** How some of Jackson's messages refer to a second place; we write {@code line:column}. */
+    private static final Pattern JACKSON_LOCATION = Pattern.compile("\\[Source: [^;\\]]*; line: (\\d+), column: (\\d+)]");
 
     private TraceReader() {
     }
@@ -80,7 +83,7 @@ public final class TraceReader {
                     "truncated: the input ends in the middle of the trace", e);
         } catch (JsonProcessingException e) {
             throw new TraceFormatException(sourceName, location(e), pointer(e),
-                    "not valid JSON: " + e.getOriginalMessage(), e);
+                    "not valid JSON: " + JACKSON_LOCATION.matcher(e.getOriginalMessage()).replaceAll("$1:$2"), e);
         } catch (ZipException | EOFException e) {
             if (!gzip) {
                 throw new TeraioException(sourceName + ": cannot read: " + IoErrors.reason(e), e);
