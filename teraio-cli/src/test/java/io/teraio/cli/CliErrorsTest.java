@@ -1,0 +1,130 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.trace.TraceWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A user who hands the CLI a bad file or bad arguments gets one line and exit code 2. */
+class CliErrorsTest {
+    @TempDir
+    Path dir;
+
+    private static void assertOneLineError(CliRunner r, String... fragments) {
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("", r.out());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, "expected one line, got: " + r.err());
+        for (String fragment : fragments) {
+            assertTrue(lines[0].contains(fragment), "'" + fragment + "' not in: " + lines[0]);
+        }
+        assertFalse(r.err().contains("\tat "), "stack trace without --verbose: " + r.err());
+    }
+
+    @Test
+    void missingFile() {
+        Path missing = dir.resolve("nope.json");
+        assertOneLineError(CliRunner.run("analyze", missing.toString()), missing.toString(), "no such file");
+    }
+
+    @Test
+    void directoryInsteadOfFile() {
+        assertOneLineError(CliRunner.run("analyze", dir.toString()), dir.toString());
+    }
+
+    @Test
+    void truncatedFile() throws IOException {
+        Path whole = dir.resolve("whole.json");
+        TraceWriter.write(AnalyzeCommandTest.recordWorkload(), whole);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path truncated = dir.resolve("truncated.json");
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
+        assertOneLineError(CliRunner.run("analyze", truncated.toString()), truncated.toString(), "truncated");
+    }
+
+    @Test
+    void truncatedGzipFile() throws IOException {
+        Path whole = dir.resolve("whole.json.gz");
+        TraceWriter.write(AnalyzeCommandTest.recordWorkload(), whole);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path truncated = dir.resolve("truncated.json.gz");
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
+        assertOneLineError(CliRunner.run("analyze", truncated.toString()), truncated.toString());
+    }
+
+    @Test
+    void invalidTraceNamesFileLocationAndProblem() throws IOException {
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, """
+                {"format": "teraio-trace", "version": 1, "source": {},
+                 "iterations": [{"index": 0, "firstOp": 0, "opCount": 1}],
+                 "tensors": [{"id": 0, "key": "w", "bytes": 4096, "kind": "parameter",
+                              "persistent": true, "offloadable": true, "device": 0}],
+                 "ops": [{"index": 0, "name": "linear", "durationNs": 10, "uses": [0, 7], "allocs": [], "frees": []}]}
+                """, StandardCharsets.UTF_8);
+        assertOneLineError(CliRunner.run("analyze", bad.toString()), bad + ":5:", "/ops/0/uses/1", "unknown tensor 7");
+    }
+
+    @Test
+    void notATrace() throws IOException {
+        Path bad = dir.resolve("other.json");
+        Files.writeString(bad, "{\"format\": \"teraio-plan\", \"version\": 1}");
+        assertOneLineError(CliRunner.run("analyze", bad.toString()), bad.toString(), "format");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Path missing = dir.resolve("nope.json");
+        CliRunner r = CliRunner.run("--verbose", "analyze", missing.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().startsWith(missing + ": no such file"), r.err());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void verboseAfterTheSubcommandWorksToo() {
+        Path missing = dir.resolve("nope.json");
+        CliRunner r = CliRunner.run("analyze", missing.toString(), "--verbose");
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void unknownOptionAndMissingArgument() {
+        CliRunner r = CliRunner.run("analyze", "--frobnicate", "x.json");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("Unknown option: '--frobnicate'"), r.err());
+        assertTrue(r.err().contains("teraio help analyze"), r.err());
+
+        r = CliRunner.run("analyze");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("Missing required parameter: 'TRACE'"), r.err());
+
+        r = CliRunner.run("frobnicate");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("Unmatched argument"), r.err());
+    }
+
+    @Test
+    void versionAndHelp() {
+        CliRunner r = CliRunner.run("--version");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().matches("(?s)teraio \\d+\\.\\d+\\.\\d+.*\\nJava 17.*"), r.out());
+
+        r = CliRunner.run("help");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("analyze"), r.out());
+        assertTrue(r.out().contains("demo"), r.out());
+
+        r = CliRunner.run("help", "analyze");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("--json"), r.out());
+    }
+}
