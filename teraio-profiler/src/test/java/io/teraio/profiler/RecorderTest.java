@@ -9,7 +9,10 @@ import io.teraio.core.trace.Op;
 import io.teraio.core.trace.Tensor;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceFormatException;
+import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceSource;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RecorderTest {
     private static final TraceSource SOURCE = new TraceSource("test", "none", "mlp", "cpu");
@@ -232,6 +236,31 @@ class RecorderTest {
 
         recorder.endOp(open, null);
         assertEquals(2, recorder.toTrace().ops().size());
+    }
+
+    @Test
+    void toTraceChecksTheTraceRules() {
+        Recorder recorder = new Recorder(SOURCE);
+        int out = recorder.registerTensor("op0.out0", 8192, TensorKind.ACTIVATION, false, true);
+        recorder.recordOp("linear", 10, null, new int[] {out}, new int[] {out});
+        recorder.recordOp("relu", 10, new int[] {out}, null, null);
+        TraceFormatException e = assertThrows(TraceFormatException.class, recorder::toTrace);
+        assertEquals("recorder: /ops/1/uses/0: op 1 (relu) uses tensor 0 (op0.out0) after op 0 (linear) freed it",
+                e.getMessage());
+    }
+
+    @Test
+    void writeProducesAFileThatReadsBackEqual(@TempDir Path dir) {
+        Recorder recorder = new Recorder(SOURCE);
+        int weight = recorder.registerTensor("layer0.weight", 4096, TensorKind.PARAMETER, true, true);
+        int out = recorder.registerTensor("op0.out0", 8192, TensorKind.ACTIVATION, false, true);
+        int op = recorder.beginOp("linear", new int[] {weight, out});
+        recorder.endOp(op, new int[] {out});
+        recorder.free(out);
+        recorder.endIteration();
+        Path file = dir.resolve("trace.json.gz");
+        recorder.write(file);
+        assertEquals(recorder.toTrace(), TraceReader.read(file));
     }
 
     private static void assertMessage(String expected, Runnable call) {

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.zip.ZipException;
 
 /**
@@ -30,6 +32,7 @@ import java.util.zip.ZipException;
  * {@code trace.json:12:7: /ops/3/uses/1: op 3 (relu) uses unknown tensor 99}.
  */
 public final class TraceReader {
+    private static final Logger LOG = LoggerFactory.getLogger(TraceReader.class);
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final int BUFFER_BYTES = 1 << 16;
     /** How some of Jackson's messages refer to a second place; we write {@code line:column}. */
@@ -50,8 +53,12 @@ public final class TraceReader {
         if (Files.isDirectory(file)) {
             throw new TeraioException(name + ": cannot read: is a directory");
         }
+        long startNs = System.nanoTime();
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, name);
+            Trace trace = read(in, name);
+            LOG.debug("read {}: {} ops, {} tensors, {} iterations in {} ms", name, trace.ops().size(),
+                    trace.tensors().size(), trace.iterations().size(), (System.nanoTime() - startNs) / 1_000_000);
+            return trace;
         } catch (NoSuchFileException e) {
             throw new TeraioException(name + ": no such file", e);
         } catch (IOException e) {

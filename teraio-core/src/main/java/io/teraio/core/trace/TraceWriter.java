@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes traces in format version 1 (see {@code docs/trace-format.md}): the keys of the
@@ -20,6 +22,7 @@ import java.util.zip.GZIPOutputStream;
  * check a trace with {@link TraceValidator} first if it may break the rules.
  */
 public final class TraceWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(TraceWriter.class);
     private static final JsonFactory JSON = JsonFactory.builder()
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .build();
@@ -46,6 +49,7 @@ public final class TraceWriter {
         Path temporary = directory.resolve("." + name + "."
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
         boolean moved = false;
+        long startNs = System.nanoTime();
         try {
             try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW)) {
                 if (name.endsWith(".gz")) {
@@ -58,6 +62,8 @@ public final class TraceWriter {
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
+            LOG.debug("wrote {}: {} ops, {} tensors in {} ms", file, trace.ops().size(), trace.tensors().size(),
+                    (System.nanoTime() - startNs) / 1_000_000);
         } catch (IOException e) {
             throw new TeraioException(file + ": cannot write: " + IoErrors.reason(e), e);
         } finally {
