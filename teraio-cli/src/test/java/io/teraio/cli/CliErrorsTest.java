@@ -40,24 +40,26 @@ class CliErrorsTest {
         assertOneLineError(CliRunner.run("analyze", dir.toString()), dir.toString());
     }
 
-    @Test
-    void truncatedFile() throws IOException {
-        Path whole = dir.resolve("whole.json");
+    /** The first half of a trace written as {@code name}. */
+    private Path truncated(String name) throws IOException {
+        Path whole = dir.resolve("whole-" + name);
         TraceWriter.write(AnalyzeCommandTest.recordWorkload(), whole);
         byte[] bytes = Files.readAllBytes(whole);
-        Path truncated = dir.resolve("truncated.json");
+        Path truncated = dir.resolve(name);
         Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
-        assertOneLineError(CliRunner.run("analyze", truncated.toString()), truncated.toString(), "truncated");
+        return truncated;
+    }
+
+    @Test
+    void truncatedFile() throws IOException {
+        Path file = truncated("truncated.json");
+        assertOneLineError(CliRunner.run("analyze", file.toString()), file.toString(), "truncated");
     }
 
     @Test
     void truncatedGzipFile() throws IOException {
-        Path whole = dir.resolve("whole.json.gz");
-        TraceWriter.write(AnalyzeCommandTest.recordWorkload(), whole);
-        byte[] bytes = Files.readAllBytes(whole);
-        Path truncated = dir.resolve("truncated.json.gz");
-        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
-        assertOneLineError(CliRunner.run("analyze", truncated.toString()), truncated.toString());
+        Path file = truncated("truncated.json.gz");
+        assertOneLineError(CliRunner.run("analyze", file.toString()), file.toString(), "truncated or corrupt gzip");
     }
 
     @Test
