@@ -1,12 +1,46 @@
 package io.teraio.core;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Human-readable sizes and durations for reports and logs. */
 public final class Units {
+    private static final Pattern DECIMAL = Pattern.compile("\\d+(\\.\\d+)?|\\.\\d+");
     private static final String[] BYTE_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
     private Units() {
+    }
+
+    /**
+     * Parses a size such as {@code 4096}, {@code 4k}, {@code 1.5m}, {@code 40g} or {@code 2t}
+     * (binary multiples: {@code k} is 1024; upper case and a trailing {@code b} or {@code ib}
+     * are accepted, as in {@code 4KiB}).
+     *
+     * @param key   the option or configuration key the value belongs to, named in the error
+     * @param value the text to parse
+     * @throws TeraioException if the value is not a non-negative size that fits in a long
+     */
+    public static long parseBytes(String key, String value) {
+        String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        if (text.endsWith("ib")) {
+            text = text.substring(0, text.length() - 2);
+        } else if (text.endsWith("b")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        int shift = 0;
+        if (!text.isEmpty()) {
+            int unit = "kmgtpe".indexOf(text.charAt(text.length() - 1));
+            if (unit >= 0) {
+                shift = 10 * (unit + 1);
+                text = text.substring(0, text.length() - 1);
+            }
+        }
+        double bytes = DECIMAL.matcher(text).matches() ? Math.scalb(Double.parseDouble(text), shift) : -1;
+        if (bytes < 0 || bytes >= 0x1p63) {
+            throw new TeraioException(key + ": '" + value + "' is not a size; use bytes or a number with k, m, g, t"
+                    + " (1k = 1024), such as 4k, 1.5m, 40g");
+        }
+        return (long) bytes;
     }
 
     /** {@code 1536} is {@code "1.50 KiB"}; values under 1 KiB are exact ({@code "512 B"}). */

@@ -1,6 +1,7 @@
 package io.teraio.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,27 @@ class UnitsTest {
         assertEquals("1.50 MiB", Units.formatBytes(3L << 19));
         assertEquals("4.00 GiB", Units.formatBytes(4L << 30));
         assertEquals("-2.00 KiB", Units.formatBytes(-2048));
+    }
+
+    @Test
+    void sizesParseWithBinaryMultiples() {
+        assertEquals(4096, Units.parseBytes("k", "4096"));
+        assertEquals(4096, Units.parseBytes("k", "4k"));
+        assertEquals(4096, Units.parseBytes("k", "4KiB"));
+        assertEquals(3L << 19, Units.parseBytes("k", "1.5m"));
+        assertEquals(40L << 30, Units.parseBytes("k", " 40G "));
+        assertEquals(2L << 40, Units.parseBytes("k", "2tb"));
+        assertEquals(7L << 60, Units.parseBytes("k", "7e"));
+        assertEquals(512, Units.parseBytes("k", ".5k"));
+    }
+
+    @Test
+    void badSizesNameTheKey() {
+        for (String bad : new String[] {"", "k", "-1", "4x", "nan", "1e3", "4f", "0x10", "9e", "1.5.2"}) {
+            TeraioException e = assertThrows(TeraioException.class, () -> Units.parseBytes("io.taskSize", bad));
+            assertEquals("io.taskSize: '" + bad + "' is not a size; use bytes or a number with k, m, g, t (1k = 1024),"
+                    + " such as 4k, 1.5m, 40g", e.getMessage());
+        }
     }
 
     @Test
