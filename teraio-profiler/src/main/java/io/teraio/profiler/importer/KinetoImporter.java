@@ -722,6 +722,7 @@ public final class KinetoImporter implements TraceImporter {
             result.bytesDropped = cpuBytes + otherBytes;
             if (events.memory.isEmpty()) {
                 assumptions.add("no [memory] events (not recorded with profile_memory=True): ops only, no tensors");
+                return result;
             }
             dropped.add(String.format(Locale.ROOT, "%,d CPU allocations (Device Type 0), %,d bytes", cpuCount, cpuBytes));
             if (otherCount > 0) {
