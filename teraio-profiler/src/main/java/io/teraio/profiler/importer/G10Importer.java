@@ -37,7 +37,7 @@ import java.util.zip.ZipException;
  * {@code tensorN ...}).
  *
  * <p>Mapping: each kernel becomes one op, in file order (one training iteration); its
- * duration is its "Execution Time" in cycles of G10's {@value #CLOCK_HZ_TEXT} GPU clock. Weight
+ * duration is its "Execution Time" in cycles of G10's 1.2 GHz GPU clock ({@link #CLOCK_HZ}). Weight
  * ("global") tensors are persistent parameters; every other tensor is transient, allocated by
  * the first kernel that lists it and freed by the last. Non-global tensors read by an
  * {@code *Apply_Grad*} kernel are gradients, the rest activations. The interval config, when
@@ -690,6 +690,8 @@ public final class G10Importer implements TraceImporter {
                 reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
             } catch (NoSuchFileException e) {
                 throw new TeraioException(fileName + ": cannot read: no such file");
+            } catch (EOFException e) {
+                throw new TeraioException(fileName + ": truncated gzip stream (no complete header)", e);
             } catch (AccessDeniedException e) {
                 throw new TeraioException(fileName + ": cannot read: permission denied");
             } catch (IOException e) {

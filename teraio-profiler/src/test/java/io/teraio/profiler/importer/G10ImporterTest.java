@@ -294,8 +294,9 @@ class G10ImporterTest {
         text = text.substring(0, last) + tensor(3, false, 48) + text.substring(last + tensor(3, false, 40).length());
         Path file = write("m.kernels.config", text);
         String message = error(List.of(file));
-        assertTrue(message.matches("m\\.kernels\\.config:\\d+: tensor3 is redeclared as 48 bytes, not global, it "
-                + "was 40 bytes, not global"), message);
+        // Kernel 3 starts on line 29; its second input, on line 35, is the bad one.
+        assertEquals("m.kernels.config:35: tensor3 is redeclared as 48 bytes, not global, it was 40 bytes, not global",
+                message);
     }
 
     @Test
@@ -325,7 +326,15 @@ class G10ImporterTest {
         byte[] bytes = Files.readAllBytes(full);
         Path truncated = dir.resolve("cut.kernels.config.gz");
         Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
-        assertTrue(error(List.of(truncated)).startsWith("cut.kernels.config.gz: truncated gzip stream"));
+        String message = error(List.of(truncated));
+        assertTrue(message.matches("cut\\.kernels\\.config\\.gz: truncated gzip stream after line \\d+"), message);
+    }
+
+    @Test
+    void gzipCutInsideItsHeader() throws IOException {
+        Path file = dir.resolve("stub.kernels.config.gz");
+        Files.write(file, new byte[] {0x1f, (byte) 0x8b, 8});
+        assertEquals("stub.kernels.config.gz: truncated gzip stream (no complete header)", error(List.of(file)));
     }
 
     @Test
