@@ -1,0 +1,767 @@
+package io.teraio.profiler.importer;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.teraio.core.TeraioException;
+import io.teraio.core.trace.TensorKind;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceSource;
+import io.teraio.profiler.Recorder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Imports one PyTorch Execution Trace ({@code torch.profiler.ExecutionTraceObserver}), schema
+ * 1.0.x (flat {@code inputs}/{@code input_shapes}/{@code input_types}) or 1.1.x ({@code inputs:
+ * {values, shapes, types}}), as a plain {@code .json}, a {@code .json.gz} or a {@code .tar.gz}
+ * holding one {@code .json}; optionally paired with a Kineto trace of the same run
+ * ({@link ImportOptions#kinetoFile()}) for real kernel durations.
+ *
+ * <p>Tensors are the device storages (keyed by storage id; CPU storages are dropped), sized
+ * as the largest {@code (offset + numel) * itemsize} seen. Ops are the leaf nodes of the
+ * trace in node-id order that touch a device storage. A storage is allocated by the first op
+ * that outputs it and freed after its last use; persistence and kinds follow the rules in
+ * {@code docs/importers-pytorch-et.md}. The input is read with Jackson's streaming parser,
+ * keeping a compact record per node.
+ */
+public final class PytorchEtImporter implements TraceImporter {
+    private static final String FORMAT = "pytorch-et";
+    private static final Pattern OPTIMIZER = Pattern.compile("adam|sgd|optim|_foreach_|accumulategrad|accumulate_grad");
+    private static final Pattern ACCUMULATE_GRAD = Pattern.compile("accumulategrad|accumulate_grad");
+    private static final Pattern STATE_INIT = Pattern.compile("zeros|clone");
+    private static final long[] NO_LONGS = new long[0];
+
+    @Override
+    public String format() {
+        return FORMAT;
+    }
+
+    @Override
+    public ImportResult importFiles(List<Path> inputs, ImportOptions options) {
+        if (inputs == null || inputs.size() != 1) {
+            throw new TeraioException(FORMAT + ": expects exactly one execution trace file, got "
+                    + (inputs == null ? 0 : inputs.size()));
+        }
+        ImportOptions opts = options == null ? ImportOptions.defaults() : options;
+        Path file = inputs.get(0);
+        String name = String.valueOf(file.getFileName());
+        EtGraph graph = parse(file, name);
+        Map<String, double[]> kineto = opts.kinetoFile() == null ? null : KinetoDurations.read(opts.kinetoFile());
+        return build(graph, name, opts, kineto);
+    }
+
+    // ---------------------------------------------------------------- parsing
+
+    /** One node, compactly: device storages (ids) and their appearances' bytes. */
+    private static final class Node {
+        int id;
+        int parent = -1;
+        String name = "";
+        long[] inStorages = NO_LONGS;
+        long[] outStorages = NO_LONGS;
+        /** The largest {@code (offset + numel) * itemsize} of each storage in {@link #inStorages}. */
+        long[] inEndBytes = NO_LONGS;
+        long[] outEndBytes = NO_LONGS;
+        long bytesMoved;
+        double flops;
+        int cpuTensors;
+    }
+
+    /** What the parse of the whole file found. */
+    private static final class EtGraph {
+        String schema;
+        final List<Node> nodes = new ArrayList<>();
+        /** Device storage id to its size in bytes. */
+        final Map<Long, Long> storageBytes = new HashMap<>();
+        /** CPU storage id to its size in bytes. */
+        final Map<Long, Long> cpuStorageBytes = new HashMap<>();
+    }
+
+    /** One tensor argument: storage, bytes of this view, its device (null for CPU), shape. */
+    private record TensorArg(long storage, long endBytes, long viewBytes, boolean cpu, long[] shape) {
+    }
+
+    private static EtGraph parse(Path file, String name) {
+        EtGraph graph = new EtGraph();
+        boolean sawNodes = false;
+        try (InputStream in = CompressedInput.open(file);
+             JsonParser p = new JsonFactory().createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new TeraioException(name + ": not a PyTorch execution trace: the top level is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken token = p.nextToken();
+                if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
+                    graph.schema = p.getText();
+                    checkSchema(graph.schema, name);
+                } else if (field.equals("nodes") && token == JsonToken.START_ARRAY) {
+                    if (graph.schema == null) {
+                        throw new TeraioException(name + ": not a PyTorch execution trace: no \"schema\" before \"nodes\"");
+                    }
+                    sawNodes = true;
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        graph.nodes.add(parseNode(p, graph, name));
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (JsonParseException e) {
+            String problem = e.getMessage() != null && e.getMessage().contains("end-of-input")
+                    ? "truncated JSON (unexpected end of input)" : "malformed JSON: " + CompressedInput.oneLine(e);
+            throw new TeraioException(name + ":" + e.getLocation().getLineNr() + ": " + problem, e);
+        } catch (IOException e) {
+            throw new TeraioException(name + ": " + CompressedInput.describe(e), e);
+        }
+        if (graph.schema == null) {
+            throw new TeraioException(name + ": not a PyTorch execution trace: no \"schema\" field");
+        }
+        if (!sawNodes) {
+            throw new TeraioException(name + ": not a PyTorch execution trace: no \"nodes\" array");
+        }
+        return graph;
+    }
+
+    private static void checkSchema(String schema, String name) {
+        if (!(schema.startsWith("1.0.") || schema.startsWith("1.1."))) {
+            throw new TeraioException(name + ": unsupported execution trace schema \"" + schema
+                    + "\"; supported: 1.0.x, 1.1.x");
+        }
+    }
+
+    private static Node parseNode(JsonParser p, EtGraph graph, String name) throws IOException {
+        Node node = new Node();
+        Object inValues = null;
+        Object inShapes = null;
+        Object inTypes = null;
+        Object outValues = null;
+        Object outShapes = null;
+        Object outTypes = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken token = p.nextToken();
+            switch (field) {
+                case "id" -> node.id = p.getValueAsInt(-1);
+                case "name" -> node.name = p.getText().intern();
+                case "ctrl_deps", "parent" -> node.parent = p.getValueAsInt(-1);
+                case "inputs", "outputs" -> {
+                    boolean in = field.equals("inputs");
+                    if (token == JsonToken.START_OBJECT) {
+                        Object[] vst = readValuesShapesTypes(p);
+                        if (in) {
+                            inValues = vst[0];
+                            inShapes = vst[1];
+                            inTypes = vst[2];
+                        } else {
+                            outValues = vst[0];
+                            outShapes = vst[1];
+                            outTypes = vst[2];
+                        }
+                    } else if (in) {
+                        inValues = readValue(p);
+                    } else {
+                        outValues = readValue(p);
+                    }
+                }
+                case "input_shapes" -> inShapes = readValue(p);
+                case "input_types" -> inTypes = readValue(p);
+                case "output_shapes" -> outShapes = readValue(p);
+                case "output_types" -> outTypes = readValue(p);
+                default -> p.skipChildren();
+            }
+        }
+        List<TensorArg> ins = tensors(inValues, inShapes, inTypes);
+        List<TensorArg> outs = tensors(outValues, outShapes, outTypes);
+        node.inStorages = storages(ins, graph, node);
+        node.inEndBytes = endBytes(node.inStorages, ins);
+        node.outStorages = storages(outs, graph, node);
+        node.outEndBytes = endBytes(node.outStorages, outs);
+        long bytes = 0;
+        for (TensorArg t : ins) {
+            bytes += t.cpu() ? 0 : t.viewBytes();
+        }
+        for (TensorArg t : outs) {
+            bytes += t.cpu() ? 0 : t.viewBytes();
+        }
+        node.bytesMoved = bytes;
+        node.flops = Flops.estimate(node.name, ins, outs);
+        return node;
+    }
+
+    private static Object[] readValuesShapesTypes(JsonParser p) throws IOException {
+        Object[] result = new Object[3];
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "values" -> result[0] = readValue(p);
+                case "shapes" -> result[1] = readValue(p);
+                case "types" -> result[2] = readValue(p);
+                default -> p.skipChildren();
+            }
+        }
+        return result;
+    }
+
+    /** Reads the current value as a small tree: List, Long, Double, String, Boolean or null. */
+    private static Object readValue(JsonParser p) throws IOException {
+        JsonToken token = p.currentToken();
+        switch (token) {
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    if (p.currentToken() == null) {
+                        throw new JsonParseException(p, "Unexpected end-of-input in an array");
+                    }
+                    list.add(readValue(p));
+                }
+                return list;
+            }
+            case START_OBJECT:
+                p.skipChildren();
+                return null;
+            case VALUE_NUMBER_INT:
+                return p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            default:
+                return null;
+        }
+    }
+
+    /** The tensor arguments among {@code values}, by their types ({@code Tensor...}, {@code GenericList[Tensor...]}). */
+    private static List<TensorArg> tensors(Object values, Object shapes, Object types) {
+        List<TensorArg> result = new ArrayList<>();
+        if (!(values instanceof List<?> valueList) || !(types instanceof List<?> typeList)) {
+            return result;
+        }
+        List<?> shapeList = shapes instanceof List<?> l ? l : List.of();
+        for (int i = 0; i < valueList.size() && i < typeList.size(); i++) {
+            String type = String.valueOf(typeList.get(i));
+            Object value = valueList.get(i);
+            Object shape = i < shapeList.size() ? shapeList.get(i) : null;
+            if (type.startsWith("Tensor") || type.startsWith("Optional[Tensor")) {
+                addTensor(value, shape, result);
+            } else if (type.startsWith("GenericList") && type.contains("Tensor") && value instanceof List<?> elements) {
+                List<?> elementShapes = shape instanceof List<?> s ? s : List.of();
+                for (int k = 0; k < elements.size(); k++) {
+                    addTensor(elements.get(k), k < elementShapes.size() ? elementShapes.get(k) : null, result);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static void addTensor(Object value, Object shape, List<TensorArg> into) {
+        if (!(value instanceof List<?> v) || v.size() != 6 || !(v.get(5) instanceof String device)) {
+            return;
+        }
+        if (!(v.get(1) instanceof Long storage) || !(v.get(2) instanceof Long offset)
+                || !(v.get(3) instanceof Long numel) || !(v.get(4) instanceof Long itemsize)) {
+            return;
+        }
+        boolean cpu = device.startsWith("cpu");
+        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, cpu, toShape(shape)));
+    }
+
+    private static long[] toShape(Object shape) {
+        if (!(shape instanceof List<?> dims)) {
+            return NO_LONGS;
+        }
+        long[] result = new long[dims.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = dims.get(i) instanceof Long d ? d : 0;
+        }
+        return result;
+    }
+
+    /** Records sizes, counts CPU tensors, and returns the node's distinct device storages. */
+    private static long[] storages(List<TensorArg> args, EtGraph graph, Node node) {
+        long[] ids = new long[args.size()];
+        int n = 0;
+        for (TensorArg t : args) {
+            Map<Long, Long> sizes = t.cpu() ? graph.cpuStorageBytes : graph.storageBytes;
+            sizes.merge(t.storage(), t.endBytes(), Math::max);
+            if (t.cpu()) {
+                node.cpuTensors++;
+                continue;
+            }
+            boolean seen = false;
+            for (int k = 0; k < n; k++) {
+                seen |= ids[k] == t.storage();
+            }
+            if (!seen) {
+                ids[n++] = t.storage();
+            }
+        }
+        return n == 0 ? NO_LONGS : Arrays.copyOf(ids, n);
+    }
+
+    private static long[] endBytes(long[] storages, List<TensorArg> args) {
+        long[] result = new long[storages.length];
+        for (TensorArg t : args) {
+            for (int k = 0; k < storages.length; k++) {
+                if (!t.cpu() && storages[k] == t.storage()) {
+                    result[k] = Math.max(result[k], t.endBytes());
+                }
+            }
+        }
+        return result;
+    }
+
+    /** FLOP estimates for matmul-like ops from their tensor shapes. */
+    private static final class Flops {
+        private Flops() {
+        }
+
+        static double estimate(String name, List<TensorArg> ins, List<TensorArg> outs) {
+            String op = name.startsWith("aten::") ? name.substring(6) : "";
+            switch (op) {
+                case "mm", "bmm", "matmul" -> {
+                    return ins.size() >= 2 ? 2.0 * numel(ins.get(0).shape()) * last(ins.get(1).shape()) : 0;
+                }
+                case "addmm", "baddbmm" -> {
+                    return ins.size() >= 3 ? 2.0 * numel(ins.get(1).shape()) * last(ins.get(2).shape()) : 0;
+                }
+                case "linear" -> {
+                    // weight is [out_features, in_features]
+                    return ins.size() >= 2 && ins.get(1).shape().length == 2
+                            ? 2.0 * numel(ins.get(0).shape()) * ins.get(1).shape()[0] : 0;
+                }
+                case "convolution", "_convolution", "conv2d", "conv1d", "conv3d", "cudnn_convolution",
+                        "convolution_backward" -> {
+                    if (ins.size() < 2 || outs.isEmpty()) {
+                        return 0;
+                    }
+                    long[] weight = ins.get(op.equals("convolution_backward") ? 2 : 1).shape();
+                    long[] out = op.equals("convolution_backward") ? ins.get(1).shape() : outs.get(0).shape();
+                    if (weight.length < 2 || weight[0] == 0) {
+                        return 0;
+                    }
+                    double perOutput = 2.0 * numel(weight) / weight[0];
+                    return perOutput * numel(out) * (op.equals("convolution_backward") ? 2 : 1);
+                }
+                default -> {
+                    return 0;
+                }
+            }
+        }
+
+        private static double numel(long[] shape) {
+            double n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return shape.length == 0 ? 0 : n;
+        }
+
+        private static double last(long[] shape) {
+            return shape.length == 0 ? 0 : shape[shape.length - 1];
+        }
+    }
+
+    // ---------------------------------------------------------------- building
+
+    private static ImportResult build(EtGraph graph, String name, ImportOptions opts, Map<String, double[]> kineto) {
+        List<Node> nodes = graph.nodes;
+        nodes.sort((a, b) -> Integer.compare(a.id, b.id));
+        Map<Integer, Integer> indexById = new HashMap<>(nodes.size() * 2);
+        for (int i = 0; i < nodes.size(); i++) {
+            indexById.put(nodes.get(i).id, i);
+        }
+        boolean[] isParent = new boolean[nodes.size()];
+        int[] parentIndex = new int[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            Integer parent = indexById.get(nodes.get(i).parent);
+            parentIndex[i] = parent == null || parent == i ? -1 : parent;
+            if (parentIndex[i] >= 0) {
+                isParent[parentIndex[i]] = true;
+            }
+        }
+        // 0 unknown, 1 no, 2 optimizer, 3 accumulate-grad (the nearest matching ancestor decides)
+        byte[] context = new byte[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            contextOf(i, nodes, parentIndex, context);
+        }
+
+        // A non-leaf node does work of its own after its children (native_layer_norm allocates
+        // through its children, then runs its kernel): its tensors, and its share of time, go
+        // to the last leaf of its subtree.
+        int[] lastLeaf = new int[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            lastLeaf[i] = isParent[i] ? -1 : i;
+        }
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            int parent = parentIndex[i];
+            if (parent >= 0 && parent < i && lastLeaf[i] >= 0) {
+                lastLeaf[parent] = Math.max(lastLeaf[parent], lastLeaf[i]);
+            }
+        }
+        List<List<Integer>> mergedInto = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            mergedInto.add(null);
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            if (isParent[i] && lastLeaf[i] >= 0 && node.inStorages.length + node.outStorages.length > 0) {
+                List<Integer> list = mergedInto.get(lastLeaf[i]);
+                if (list == null) {
+                    list = new ArrayList<>(2);
+                    mergedInto.set(lastLeaf[i], list);
+                }
+                list.add(i);
+            }
+        }
+
+        // Kept ops: leaves touching a device storage (theirs or their ancestors').
+        List<Integer> kept = new ArrayList<>();
+        int structural = 0;
+        int noDevice = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (isParent[i]) {
+                continue;
+            }
+            Node node = nodes.get(i);
+            if (node.inStorages.length + node.outStorages.length > 0 || mergedInto.get(i) != null) {
+                kept.add(i);
+            } else if (node.name.startsWith("[pytorch|profiler|execution")) {
+                structural++;
+            } else {
+                noDevice++;
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new TeraioException(name + ": the execution trace has no op that touches a device tensor");
+        }
+
+        // Storage facts over the kept ops. The trace names storages by address, which the
+        // allocator reuses: an op that outputs a known storage it does not take as an input
+        // (not in place, not a view) starts a new allocation of it.
+        List<StorageInfo> infos = new ArrayList<>();
+        Map<Long, Integer> current = new HashMap<>();
+        int[][] opStorages = new int[kept.size()][];
+        int reused = 0;
+        for (int k = 0; k < kept.size(); k++) {
+            int i = kept.get(k);
+            Node node = nodes.get(i);
+            boolean createsState = false;
+            for (int a = i; a >= 0 && context[a] == 2 && !createsState; a = parentIndex[a]) {
+                createsState = STATE_INIT.matcher(nodes.get(a).name.toLowerCase(Locale.ROOT)).find();
+            }
+            List<Integer> merged = mergedInto.get(i) == null ? List.of() : mergedInto.get(i);
+            int extra = 0;
+            for (int m : merged) {
+                extra += nodes.get(m).inStorages.length + nodes.get(m).outStorages.length;
+            }
+            int[] logical = new int[node.inStorages.length + node.outStorages.length + extra];
+            int n = 0;
+            // Ancestors' tensors: uses, never a new allocation of a known storage.
+            for (int m : merged) {
+                Node anc = nodes.get(m);
+                for (int j = 0; j < anc.inStorages.length; j++) {
+                    logical[n++] = note(infos, current, anc.inStorages[j], anc.inEndBytes[j], k, false, false,
+                            context[i], createsState);
+                }
+                for (int j = 0; j < anc.outStorages.length; j++) {
+                    logical[n++] = note(infos, current, anc.outStorages[j], anc.outEndBytes[j], k, true, false,
+                            context[i], createsState);
+                }
+            }
+            for (int j = 0; j < node.inStorages.length; j++) {
+                logical[n++] = note(infos, current, node.inStorages[j], node.inEndBytes[j], k, false, false,
+                        context[i], createsState);
+            }
+            for (int j = 0; j < node.outStorages.length; j++) {
+                long s = node.outStorages[j];
+                boolean fresh = !contains(node.inStorages, s);
+                if (fresh && current.containsKey(s)) {
+                    reused++;
+                }
+                int id = note(infos, current, s, node.outEndBytes[j], k, true, fresh, context[i], createsState);
+                if (!fresh) {
+                    continue;
+                }
+                logical[n++] = id;
+            }
+            opStorages[k] = Arrays.copyOf(logical, n);
+        }
+
+        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, null));
+        long bytesKept = 0;
+        long zeroBytesDropped = 0;
+        int zeroSized = 0;
+        int[] counts = new int[TensorKind.values().length];
+        long[] kindBytes = new long[TensorKind.values().length];
+        int[] tensorId = new int[infos.size()];
+        int tensorsKept = 0;
+        // Allocation ids by op, frees by op.
+        List<List<Integer>> allocs = new ArrayList<>();
+        List<List<Integer>> frees = new ArrayList<>();
+        for (int k = 0; k < kept.size(); k++) {
+            allocs.add(new ArrayList<>(2));
+            frees.add(new ArrayList<>(2));
+        }
+        int persistentCount = 0;
+        for (int logical = 0; logical < infos.size(); logical++) {
+            StorageInfo info = infos.get(logical);
+            long storage = info.storage;
+            long bytes = info.bytes;
+            tensorId[logical] = -1;
+            if (bytes <= 0) {
+                zeroSized++;
+                continue;
+            }
+            boolean preExisting = info.firstOutput < 0 || info.firstUse < info.firstOutput;
+            boolean persistent;
+            TensorKind kind;
+            String key;
+            if (info.gradient) {
+                kind = TensorKind.GRADIENT;
+                persistent = preExisting;
+            } else if (preExisting && info.optimizer) {
+                kind = info.forward ? TensorKind.PARAMETER : TensorKind.OPTIMIZER_STATE;
+                persistent = true;
+            } else if (!preExisting && info.stateInit) {
+                kind = TensorKind.OPTIMIZER_STATE;
+                persistent = true;
+            } else {
+                kind = preExisting || (info.optimizer && !info.forward) ? TensorKind.OTHER : TensorKind.ACTIVATION;
+                persistent = false;
+            }
+            if (persistent) {
+                key = kind.jsonName() + ".storage" + storage + (info.generation > 0 ? "." + info.generation : "");
+                persistentCount++;
+            } else if (preExisting) {
+                key = "input.storage" + storage + (info.generation > 0 ? "." + info.generation : "");
+            } else {
+                key = "op" + info.firstOutput + ".out" + allocs.get(info.firstOutput).size();
+            }
+            int id = recorder.registerTensor(key, bytes, kind, persistent, true);
+            tensorId[logical] = id;
+            tensorsKept++;
+            counts[kind.ordinal()]++;
+            kindBytes[kind.ordinal()] += bytes;
+            bytesKept += bytes;
+            if (!persistent) {
+                if (!preExisting) {
+                    allocs.get(info.firstOutput).add(id);
+                }
+                frees.get(info.lastUse).add(id);
+            }
+        }
+
+        // Durations and ops.
+        int matchedByKineto = 0;
+        int estimated = 0;
+        for (int k = 0; k < kept.size(); k++) {
+            int leaf = kept.get(k);
+            Node node = nodes.get(leaf);
+            List<Integer> group = new ArrayList<>(mergedInto.get(leaf) == null ? List.of() : mergedInto.get(leaf));
+            group.add(leaf);
+            long durationNs;
+            double[] kinetoStats = kineto == null ? null : kineto.get(node.name);
+            if (kinetoStats != null) {
+                // The mean GPU time each node of the group launched itself, summed.
+                double ns = 0;
+                for (int g : group) {
+                    double[] stats = kineto.get(nodes.get(g).name);
+                    ns += stats == null ? 0 : stats[0] / stats[1];
+                }
+                durationNs = Math.max(1, Math.round(ns));
+                matchedByKineto++;
+            } else {
+                double flops = 0;
+                double bytesMoved = 0;
+                for (int g : group) {
+                    flops = Math.max(flops, nodes.get(g).flops);
+                    bytesMoved = Math.max(bytesMoved, nodes.get(g).bytesMoved);
+                }
+                double seconds = Math.max(flops / opts.flopsPerSecond(), bytesMoved / opts.memoryBytesPerSecond());
+                durationNs = Math.max(1, (long) Math.ceil(seconds * 1e9));
+                estimated++;
+            }
+            int[] uses = ids(opStorages[k], tensorId);
+            recorder.recordOp(node.name, durationNs, uses, toArray(allocs.get(k)), toArray(frees.get(k)));
+        }
+        recorder.endIteration();
+        Trace trace = recorder.toTrace();
+
+        long cpuBytes = 0;
+        for (long b : graph.cpuStorageBytes.values()) {
+            cpuBytes += b;
+        }
+        List<String> dropped = new ArrayList<>();
+        dropped.add(String.format(Locale.ROOT, "%,d CPU-only storages, %,d bytes", graph.cpuStorageBytes.size(), cpuBytes));
+        dropped.add(String.format(Locale.ROOT, "%,d device storages of 0 bytes", zeroSized));
+        dropped.add(String.format(Locale.ROOT, "%,d device storage ids reused for a new allocation (each kept as its own tensor)",
+                reused));
+        dropped.add(String.format(Locale.ROOT, "%,d non-leaf nodes (their work is in their leaf children)", countTrue(isParent)));
+        dropped.add(String.format(Locale.ROOT, "%,d root/thread nodes", structural));
+        dropped.add(String.format(Locale.ROOT, "%,d leaf ops that touch no device tensor", noDevice));
+
+        List<String> assumptions = new ArrayList<>();
+        assumptions.add("schema " + graph.schema + "; one iteration (the file is one step); ops in node-id order");
+        assumptions.add("a storage is allocated by the first op that outputs it and freed right after its last use "
+                + "(the trace does not record frees)");
+        assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, %,d B; "
+                        + "gradients (persistent only if present before the first op): %,d, %,d B) - present before the first op and "
+                        + "touched by an optimizer op, or created under zeros_like/clone in the optimizer step (lazy state init)",
+                persistentCount, counts[TensorKind.PARAMETER.ordinal()], kindBytes[TensorKind.PARAMETER.ordinal()],
+                counts[TensorKind.OPTIMIZER_STATE.ordinal()], kindBytes[TensorKind.OPTIMIZER_STATE.ordinal()],
+                counts[TensorKind.GRADIENT.ordinal()], kindBytes[TensorKind.GRADIENT.ordinal()]));
+        if (kineto != null) {
+            assumptions.add(String.format(Locale.ROOT, "durations: mean GPU kernel time per op name from %s "
+                            + "(%,d ops matched by name; %,d unmatched, estimated from FLOPs and bytes)",
+                    opts.kinetoFile().getFileName(), matchedByKineto, estimated));
+        } else {
+            assumptions.add(String.format(Locale.ROOT, "durations estimated: max(FLOPs / %.3g FLOP/s, bytes / %.3g B/s), "
+                    + "FLOPs only for matmul and convolution ops, at least 1 ns", opts.flopsPerSecond(),
+                    opts.memoryBytesPerSecond()));
+        }
+        ImportReport report = new ImportReport(nodes.size(), kept.size(),
+                infos.size() + graph.cpuStorageBytes.size(), tensorsKept, bytesKept, cpuBytes,
+                dropped, assumptions);
+        return new ImportResult(trace, report);
+    }
+
+    /** Per allocation of a storage: first and last use, first output, who touched it. */
+    private static final class StorageInfo {
+        long storage;
+        int generation;
+        long bytes;
+        int firstUse = -1;
+        int firstOutput = -1;
+        int lastUse = -1;
+        boolean optimizer;
+        boolean forward;
+        boolean gradient;
+        boolean stateInit;
+    }
+
+    /** Notes one appearance and returns the index of the storage's allocation it belongs to. */
+    private static int note(List<StorageInfo> infos, Map<Long, Integer> current, long storage, long endBytes, int op,
+                            boolean output, boolean fresh, byte context, boolean createsState) {
+        Integer index = current.get(storage);
+        if (index == null || (output && fresh && infos.get(index).firstUse != op)) {
+            StorageInfo info = new StorageInfo();
+            info.storage = storage;
+            info.generation = index == null ? 0 : infos.get(index).generation + 1;
+            index = infos.size();
+            infos.add(info);
+            current.put(storage, index);
+        }
+        StorageInfo info = infos.get(index);
+        info.bytes = Math.max(info.bytes, endBytes);
+        if (info.firstUse < 0) {
+            info.firstUse = op;
+        }
+        if (output && info.firstOutput < 0) {
+            info.firstOutput = op;
+            info.stateInit = createsState && info.firstUse == op;
+        }
+        info.lastUse = Math.max(info.lastUse, op);
+        if (context == 2) {
+            info.optimizer = true;
+        } else if (context == 3) {
+            info.gradient = true;
+        } else {
+            info.forward = true;
+        }
+        return index;
+    }
+
+    private static boolean contains(long[] values, long value) {
+        for (long v : values) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte contextOf(int i, List<Node> nodes, int[] parentIndex, byte[] context) {
+        if (context[i] != 0) {
+            return context[i];
+        }
+        // Walk up iteratively to avoid deep recursion.
+        List<Integer> path = new ArrayList<>();
+        int at = i;
+        byte found = 1;
+        while (at >= 0) {
+            if (context[at] != 0) {
+                found = context[at];
+                break;
+            }
+            path.add(at);
+            String lower = nodes.get(at).name.toLowerCase(Locale.ROOT);
+            if (ACCUMULATE_GRAD.matcher(lower).find()) {
+                found = 3;
+                break;
+            }
+            if (OPTIMIZER.matcher(lower).find()) {
+                found = 2;
+                break;
+            }
+            at = parentIndex[at];
+            if (path.size() > nodes.size()) {
+                break;
+            }
+        }
+        for (int node : path) {
+            context[node] = found;
+        }
+        return found;
+    }
+
+    private static int[] ids(int[] logical, int[] tensorId) {
+        int[] result = new int[logical.length];
+        int n = 0;
+        for (int l : logical) {
+            int id = tensorId[l];
+            if (id < 0) {
+                continue;
+            }
+            boolean seen = false;
+            for (int k = 0; k < n; k++) {
+                seen |= result[k] == id;
+            }
+            if (!seen) {
+                result[n++] = id;
+            }
+        }
+        return Arrays.copyOf(result, n);
+    }
+
+    private static int[] toArray(List<Integer> list) {
+        int[] result = new int[list.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = list.get(i);
+        }
+        return result;
+    }
+
+    private static int countTrue(boolean[] flags) {
+        int n = 0;
+        for (boolean f : flags) {
+            n += f ? 1 : 0;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,292 @@
+package io.teraio.profiler.importer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.trace.Op;
+import io.teraio.core.trace.Tensor;
+import io.teraio.core.trace.TensorKind;
+import io.teraio.core.trace.Trace;
+import io.teraio.profiler.LifetimeAnalyzer;
+import io.teraio.profiler.LifetimeSummary;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PytorchEtImporterTest {
+    private static final Path PARAM = Path.of(System.getProperty("teraio.traces.dir", "../../shared/traces-data"))
+            .resolve("param");
+    private static final double GB = 1e9;
+
+    private final PytorchEtImporter importer = new PytorchEtImporter();
+
+    @TempDir
+    Path tmp;
+
+    private static Path real(String file) {
+        Assumptions.assumeTrue(Files.isDirectory(PARAM), "no real traces at " + PARAM.toAbsolutePath());
+        Path path = PARAM.resolve(file);
+        Assumptions.assumeTrue(Files.isRegularFile(path), "missing " + path);
+        return path;
+    }
+
+    private ImportResult importReal(String et, String kineto) {
+        Path kinetoPath = kineto == null ? null : real(kineto);
+        return importer.importFiles(List.of(real(et)), new ImportOptions(kinetoPath,
+                ImportOptions.H100_FLOPS_PER_SECOND, ImportOptions.H100_MEMORY_BYTES_PER_SECOND));
+    }
+
+    /** Every op names existing tensors, sizes are positive, durations at least 1 ns. */
+    private static void checkInvariants(ImportResult result) {
+        Trace trace = result.trace();
+        assertFalse(trace.ops().isEmpty());
+        for (Tensor tensor : trace.tensors()) {
+            assertTrue(tensor.bytes() > 0, tensor.key());
+        }
+        for (Op op : trace.ops()) {
+            assertTrue(op.durationNs() >= 1, op.name());
+            for (int id : op.uses()) {
+                assertTrue(id >= 0 && id < trace.tensors().size(), op.name());
+            }
+        }
+        ImportReport report = result.report();
+        assertEquals(trace.ops().size(), report.opsKept());
+        assertEquals(trace.tensors().size(), report.tensorsKept());
+        assertTrue(report.opsRead() > report.opsKept());
+        assertTrue(report.tensorsRead() >= report.tensorsKept());
+        assertFalse(report.assumptions().isEmpty());
+    }
+
+    private static long bytesOf(Trace trace, TensorKind kind) {
+        return trace.tensors().stream().filter(t -> t.kind() == kind).mapToLong(Tensor::bytes).sum();
+    }
+
+    private static long countOf(Trace trace, TensorKind kind) {
+        return trace.tensors().stream().filter(t -> t.kind() == kind).count();
+    }
+
+    @Test
+    void gpt2LargeImportsWithPlausibleMemory() {
+        Path file = real("hf_GPT2_et.json.tar.gz");
+        long start = System.nanoTime();
+        ImportResult result = importer.importFiles(List.of(file), ImportOptions.defaults());
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        checkInvariants(result);
+        Trace trace = result.trace();
+        LifetimeSummary summary = LifetimeAnalyzer.analyze(trace).summary();
+        System.out.println("GPT-2-large: import " + elapsedMs + " ms, " + summary);
+        System.out.println(result.report());
+        assertTrue(elapsedMs < 10_000, "import took " + elapsedMs + " ms");
+        assertTrue(trace.tensors().size() > 1000 && trace.tensors().size() < 20_000, "storages " + trace.tensors().size());
+        assertTrue(summary.peakLiveBytes() > 5 * GB && summary.peakLiveBytes() < 20 * GB,
+                "peak " + summary.peakLiveBytes());
+        assertEquals(1, summary.iterationCount());
+        // GPT-2-large: 774M fp32 parameters, 3.1 GB.
+        long paramBytes = bytesOf(trace, TensorKind.PARAMETER);
+        assertTrue(countOf(trace, TensorKind.PARAMETER) > 100, "parameters " + countOf(trace, TensorKind.PARAMETER));
+        assertTrue(paramBytes > 0.8 * 3.1 * GB && paramBytes < 1.2 * 3.1 * GB, "parameter bytes " + paramBytes);
+        long stateBytes = bytesOf(trace, TensorKind.OPTIMIZER_STATE);
+        assertTrue(stateBytes > 1.5 * paramBytes && stateBytes < 2.5 * paramBytes, "Adam state bytes " + stateBytes);
+        assertTrue(bytesOf(trace, TensorKind.GRADIENT) > 0.8 * paramBytes, "gradient bytes");
+        for (Tensor tensor : trace.tensors()) {
+            if (tensor.kind() == TensorKind.PARAMETER || tensor.kind() == TensorKind.OPTIMIZER_STATE) {
+                assertTrue(tensor.persistent(), tensor.key());
+            }
+        }
+    }
+
+    @Test
+    void resnet18WithKinetoTakesKernelTimes() {
+        ImportResult withKineto = importReal("resnet18_bs128_et.json.gz", "resnet18_bs128_kineto.json.gz");
+        ImportResult estimated = importReal("resnet18_bs128_et.json.gz", null);
+        checkInvariants(withKineto);
+        checkInvariants(estimated);
+        LifetimeSummary summary = LifetimeAnalyzer.analyze(withKineto.trace()).summary();
+        System.out.println("ResNet-18 + Kineto: " + summary);
+        System.out.println(withKineto.report());
+        System.out.println("ResNet-18 estimated: " + LifetimeAnalyzer.analyze(estimated.trace()).summary());
+        // One ResNet-18 step at batch 128 on an RTX 2080 Ti: tens to hundreds of ms of kernels.
+        long totalNs = summary.totalDurationNs();
+        assertTrue(totalNs > 20_000_000L && totalNs < 2_000_000_000L, "total " + totalNs + " ns");
+        assertTrue(withKineto.report().assumptions().stream().anyMatch(a -> a.contains("kineto")));
+        assertTrue(totalNs != LifetimeAnalyzer.analyze(estimated.trace()).summary().totalDurationNs());
+        // ResNet-18 has 11.7M parameters (47 MB fp32), all persistent.
+        long paramBytes = bytesOf(withKineto.trace(), TensorKind.PARAMETER);
+        assertTrue(paramBytes > 40e6 && paramBytes < 55e6, "parameter bytes " + paramBytes);
+    }
+
+    @Test
+    void linearWithAndWithoutKineto() {
+        ImportResult withKineto = importReal("linear_et.json.gz", "linear_kineto.json.gz");
+        ImportResult estimated = importReal("linear_et.json.gz", null);
+        checkInvariants(withKineto);
+        checkInvariants(estimated);
+        System.out.println("linear + Kineto: " + LifetimeAnalyzer.analyze(withKineto.trace()).summary());
+        System.out.println("linear estimated: " + LifetimeAnalyzer.analyze(estimated.trace()).summary());
+        assertEquals(withKineto.trace().ops().size(), estimated.trace().ops().size());
+        assertTrue(LifetimeAnalyzer.analyze(withKineto.trace()).summary().totalDurationNs() > 0);
+        // The file holds zero_grad, forward and backward but no optimizer step: the 1024x1024
+        // fp32 gradients (4 MiB) are found through AccumulateGrad.
+        assertTrue(withKineto.trace().tensors().stream()
+                .anyMatch(t -> t.kind() == TensorKind.GRADIENT && t.bytes() == 4L * 1024 * 1024));
+    }
+
+    private static final String FLAT_10 = """
+            {"schema": "1.0.1", "pid": 1, "nodes": [
+              {"name": "[pytorch|profiler|execution_graph|thread]", "id": 1, "parent": 0,
+               "inputs": [], "input_shapes": [], "input_types": [], "outputs": [], "output_shapes": [], "output_types": []},
+              {"name": "aten::mm", "id": 2, "parent": 1,
+               "inputs": [[10,100,0,4096,4,"cuda:0"],[11,101,0,4096,4,"cuda:0"]],
+               "input_shapes": [[64,64],[64,64]], "input_types": ["Tensor(float)","Tensor(float)"],
+               "outputs": [[12,102,0,4096,4,"cuda:0"]], "output_shapes": [[64,64]], "output_types": ["Tensor(float)"]},
+              {"name": "aten::relu", "id": 3, "parent": 1,
+               "inputs": [[12,102,0,4096,4,"cuda:0"]], "input_shapes": [[64,64]], "input_types": ["Tensor(float)"],
+               "outputs": [[13,103,0,4096,4,"cuda:0"]], "output_shapes": [[64,64]], "output_types": ["Tensor(float)"]},
+              {"name": "aten::item", "id": 4, "parent": 1,
+               "inputs": [[14,104,0,1,4,"cpu"]], "input_shapes": [[]], "input_types": ["Tensor(float)"],
+               "outputs": [1.0], "output_shapes": [[]], "output_types": ["Double"]},
+              {"name": "aten::sum", "id": 5, "parent": 1,
+               "inputs": [[13,103,0,4096,4,"cuda:0"]], "input_shapes": [[64,64]], "input_types": ["Tensor(float)"],
+               "outputs": [[15,105,0,1,4,"cuda:0"]], "output_shapes": [[]], "output_types": ["Tensor(float)"]}
+            ]}
+            """;
+
+    @Test
+    void flatSchema10IsParsed() throws IOException {
+        Path file = tmp.resolve("flat_et.json");
+        Files.writeString(file, FLAT_10);
+        ImportResult result = importer.importFiles(List.of(file), ImportOptions.defaults());
+        Trace trace = result.trace();
+        assertEquals(List.of("aten::mm", "aten::relu", "aten::sum"), trace.ops().stream().map(Op::name).toList());
+        assertEquals(5, trace.tensors().size());
+        assertTrue(trace.tensors().stream().allMatch(t -> t.bytes() == 16384 || t.bytes() == 4));
+        // The mm output is allocated by op 0 and freed after its last use, relu.
+        Op mm = trace.ops().get(0);
+        Op relu = trace.ops().get(1);
+        assertEquals(1, mm.allocs().length);
+        assertTrue(Arrays.stream(relu.frees()).anyMatch(id -> id == mm.allocs()[0]));
+        assertEquals("op0.out0", trace.tensors().get(mm.allocs()[0]).key());
+        assertTrue(result.report().dropped().stream().anyMatch(d -> d.startsWith("1 CPU-only storages")));
+        // 64x64x64 mm: 2*64^3 FLOPs and 48 KiB moved; at 3.35 TB/s the bytes dominate (about 15 ns).
+        assertTrue(mm.durationNs() >= 10 && mm.durationNs() < 30, "mm " + mm.durationNs());
+    }
+
+    private static TeraioException importError(PytorchEtImporter importer, Path file) {
+        TeraioException e = assertThrows(TeraioException.class,
+                () -> importer.importFiles(List.of(file), ImportOptions.defaults()));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file.getFileName().toString()), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void unknownSchemaVersionIsNamed() throws IOException {
+        Path file = tmp.resolve("future_et.json");
+        Files.writeString(file, FLAT_10.replace("1.0.1", "2.3.0"));
+        String message = importError(importer, file).getMessage();
+        assertTrue(message.contains("2.3.0") && message.contains("1.0.x") && message.contains("1.1.x"), message);
+    }
+
+    @Test
+    void nonTraceJsonIsRejected() throws IOException {
+        Path file = tmp.resolve("other.json");
+        Files.writeString(file, "{\"traceEvents\": []}");
+        assertTrue(importError(importer, file).getMessage().contains("not a PyTorch execution trace"));
+    }
+
+    @Test
+    void truncatedGzipIsReported() throws IOException {
+        byte[] gz = gzip(FLAT_10.getBytes(StandardCharsets.UTF_8));
+        Path file = tmp.resolve("cut_et.json.gz");
+        Files.write(file, Arrays.copyOf(gz, gz.length / 2));
+        assertTrue(importError(importer, file).getMessage().contains("truncated"));
+    }
+
+    @Test
+    void truncatedJsonIsReported() throws IOException {
+        Path file = tmp.resolve("cut_et.json");
+        Files.writeString(file, FLAT_10.substring(0, FLAT_10.length() / 2));
+        assertTrue(importError(importer, file).getMessage().contains("truncated"));
+    }
+
+    @Test
+    void tarGzImportsAndTruncatedTarGzIsReported() throws IOException {
+        byte[] json = FLAT_10.getBytes(StandardCharsets.UTF_8);
+        byte[] tarGz = gzip(tar("flat_et.json", json));
+        Path whole = tmp.resolve("flat_et.json.tar.gz");
+        Files.write(whole, tarGz);
+        assertEquals(3, importer.importFiles(List.of(whole), ImportOptions.defaults()).trace().ops().size());
+
+        // Cut inside the entry, but compress the cut archive well-formed: the tar reader must notice.
+        byte[] tar = tar("flat_et.json", json);
+        Path cutTar = tmp.resolve("cut_et.json.tar.gz");
+        Files.write(cutTar, gzip(Arrays.copyOf(tar, 512 + json.length / 2)));
+        assertTrue(importError(importer, cutTar).getMessage().contains("truncated"));
+
+        Path cutGz = tmp.resolve("cut2_et.json.tar.gz");
+        Files.write(cutGz, Arrays.copyOf(tarGz, tarGz.length - 20));
+        assertTrue(importError(importer, cutGz).getMessage().contains("truncated"));
+    }
+
+    @Test
+    void missingFileIsReported() {
+        Path file = tmp.resolve("absent_et.json.gz");
+        assertTrue(importError(importer, file).getMessage().contains("no such file"));
+    }
+
+    @Test
+    void formatNameIsPytorchEt() {
+        assertEquals("pytorch-et", importer.format());
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(data);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A one-entry ustar archive. */
+    private static byte[] tar(String name, byte[] data) {
+        byte[] header = new byte[512];
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(nameBytes, 0, header, 0, nameBytes.length);
+        put(header, 100, "0000644\0");
+        put(header, 108, "0000000\0");
+        put(header, 116, "0000000\0");
+        put(header, 124, String.format("%011o\0", data.length));
+        put(header, 136, "00000000000\0");
+        header[156] = '0';
+        put(header, 257, "ustar\0");
+        put(header, 263, "00");
+        put(header, 148, "        ");
+        long sum = 0;
+        for (byte b : header) {
+            sum += b & 0xff;
+        }
+        put(header, 148, String.format("%06o\0 ", sum));
+        int padded = (data.length + 511) / 512 * 512;
+        byte[] tar = new byte[512 + padded + 1024];
+        System.arraycopy(header, 0, tar, 0, 512);
+        System.arraycopy(data, 0, tar, 512, data.length);
+        return tar;
+    }
+
+    private static void put(byte[] into, int offset, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(bytes, 0, into, offset, bytes.length);
+    }
+}
