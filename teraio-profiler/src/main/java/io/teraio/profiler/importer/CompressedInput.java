@@ -1,6 +1,10 @@
 package io.teraio.profiler.importer;
 
 import io.teraio.core.TeraioException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -20,6 +24,8 @@ import java.util.zip.ZipException;
  * headers, regular files, octal sizes; no sparse or multi-volume archives.
  */
 final class CompressedInput {
+    private static final JsonFactory JSON = new JsonFactory();
+
     private static final int BLOCK_BYTES = 512;
     private static final int TAR_MAGIC_OFFSET = 257;
 
@@ -32,7 +38,7 @@ final class CompressedInput {
      * @throws TeraioException if the file is missing, unreadable, or a tar holds no .json entry
      */
     static InputStream open(Path file) {
-        String name = String.valueOf(file.getFileName());
+        String name = file.toString();
         try {
             InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             raw.mark(2);
@@ -51,11 +57,43 @@ final class CompressedInput {
             }
             return content;
         } catch (NoSuchFileException e) {
-            throw new TeraioException(name + ": no such file (" + file + ")", e);
+            throw new TeraioException(name + ": no such file", e);
         } catch (EOFException e) {
             throw new TeraioException(name + ": truncated compressed data (unexpected end of file)", e);
         } catch (IOException e) {
             throw new TeraioException(name + ": cannot read: " + oneLine(e), e);
+        }
+    }
+
+    /** Takes one top-level field of a JSON object; it must consume the field's value. */
+    interface FieldReader {
+        void read(String field, JsonToken token, JsonParser parser) throws IOException;
+    }
+
+    /**
+     * Streams the top-level object of a JSON file (plain, gzip or tar.gz) field by field,
+     * turning parse and I/O problems into one-line errors that name the file.
+     *
+     * @param what what the file should be, for "not a WHAT: the top level is not a JSON object"
+     * @throws TeraioException if the file cannot be read or is not a JSON object
+     */
+    static void readObject(Path file, String what, FieldReader reader) {
+        String name = file.toString();
+        try (InputStream in = open(file);
+             JsonParser p = JSON.createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new TeraioException(name + ": not a " + what + ": the top level is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                reader.read(field, p.nextToken(), p);
+            }
+        } catch (JsonParseException e) {
+            String problem = e.getMessage() != null && e.getMessage().contains("end-of-input")
+                    ? "truncated JSON (unexpected end of input)" : "malformed JSON: " + oneLine(e);
+            throw new TeraioException(name + ":" + e.getLocation().getLineNr() + ": " + problem, e);
+        } catch (IOException e) {
+            throw new TeraioException(name + ": " + describe(e), e);
         }
     }
 

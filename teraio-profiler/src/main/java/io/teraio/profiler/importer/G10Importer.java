@@ -43,7 +43,7 @@ import java.util.zip.ZipException;
  * {@code *Apply_Grad*} kernel are gradients, the rest activations. The interval config, when
  * given, is parsed and its liveness records are cross-checked against the kernels config
  * (a mismatch is an error: the files come from different runs); it adds no information.
- * See {@code docs/importers-g10.md}.
+ * See {@code docs/importers.md}.
  */
 public final class G10Importer implements TraceImporter {
     /** G10's simulated GPU clock ({@code GPU_frequency_GHz 1.2}): cycles / 1.2 = nanoseconds. */
@@ -499,7 +499,7 @@ public final class G10Importer implements TraceImporter {
 
     private static ImportResult build(KernelsConfig config, IntervalCheck check, Path kernelsFile) {
         List<Kernel> kernels = config.kernels();
-        String model = name(kernelsFile).replaceFirst("(?i)\\.?kernels\\.config(\\.gz)?$", "");
+        String model = String.valueOf(kernelsFile.getFileName()).replaceFirst("(?i)\\.?kernels\\.config(\\.gz)?$", "");
         Recorder recorder = new Recorder(new TraceSource("teraio g10 importer", "G10 (MICRO'23) analysis stage",
                 model.isEmpty() ? null : model, "simulated GPU at " + CLOCK_HZ_TEXT));
 
@@ -636,8 +636,7 @@ public final class G10Importer implements TraceImporter {
     }
 
     private static String name(Path path) {
-        Path fileName = path.getFileName();
-        return fileName == null ? path.toString() : fileName.toString();
+        return path.toString();
     }
 
     /** A growable int array. */

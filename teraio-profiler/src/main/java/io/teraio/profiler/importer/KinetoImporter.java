@@ -33,7 +33,7 @@ import java.util.zip.ZipException;
  * {@code profile_memory=True} ({@code prof.export_chrome_trace("trace.json")}), plain or gzip
  * compressed (recognised by its magic bytes), as format {@code kineto}.
  *
- * <p>It accepts exactly one input file. The mapping, in short (docs/importers-kineto.md has
+ * <p>It accepts exactly one input file. The mapping, in short (docs/importers.md has
  * it in full):
  * <ul>
  *   <li><b>Ops</b>: the device ops (events of category {@code kernel}, {@code gpu_memcpy},
@@ -388,8 +388,9 @@ public final class KinetoImporter implements TraceImporter {
 
         ImportResult convert() {
             if (events.memory.isEmpty() && requireMemoryEvents) {
-                throw new TeraioException(name + ": no [memory] events: record with "
-                        + "torch.profiler.profile(profile_memory=True) to get allocations and frees");
+                throw new TeraioException(name + ": no [memory] events, so no allocations to plan: record with "
+                        + "torch.profiler.profile(profile_memory=True); for its kernel times alone, import the execution"
+                        + " trace of the same run with --from pytorch-et --kineto FILE, or take its ops with --ops-only");
             }
             List<CpuOp> cpuOps = events.cpuOps;
             boolean gpu = !events.kernels.isEmpty();

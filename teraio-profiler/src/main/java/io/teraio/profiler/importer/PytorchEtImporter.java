@@ -1,16 +1,15 @@
 package io.teraio.profiler.importer;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.profiler.Recorder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +30,7 @@ import java.util.regex.Pattern;
  * as the largest {@code (offset + numel) * itemsize} seen. Ops are the leaf nodes of the
  * trace in node-id order that touch a device storage. A storage is allocated by the first op
  * that outputs it and freed after its last use; persistence and kinds follow the rules in
- * {@code docs/importers-pytorch-et.md}. The input is read with Jackson's streaming parser,
+ * {@code docs/importers.md}. The input is read with Jackson's streaming parser,
  * keeping a compact record per node.
  */
 public final class PytorchEtImporter implements TraceImporter {
@@ -54,9 +53,9 @@ public final class PytorchEtImporter implements TraceImporter {
         }
         ImportOptions opts = options == null ? ImportOptions.defaults() : options;
         Path file = inputs.get(0);
-        String name = String.valueOf(file.getFileName());
+        String name = file.toString();
         EtGraph graph = parse(file, name);
-        Map<String, double[]> kineto = opts.kinetoFile() == null ? null : KinetoDurations.read(opts.kinetoFile());
+        KinetoDurations kineto = opts.kinetoFile() == null ? null : KinetoDurations.read(opts.kinetoFile());
         return build(graph, name, opts, kineto);
     }
 
@@ -66,6 +65,8 @@ public final class PytorchEtImporter implements TraceImporter {
     private static final class Node {
         int id;
         int parent = -1;
+        /** The autograd sequence number, -1 for none. */
+        long seq = -1;
         String name = "";
         long[] inStorages = NO_LONGS;
         long[] outStorages = NO_LONGS;
@@ -93,41 +94,27 @@ public final class PytorchEtImporter implements TraceImporter {
 
     private static EtGraph parse(Path file, String name) {
         EtGraph graph = new EtGraph();
-        boolean sawNodes = false;
-        try (InputStream in = CompressedInput.open(file);
-             JsonParser p = new JsonFactory().createParser(in)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new TeraioException(name + ": not a PyTorch execution trace: the top level is not a JSON object");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken token = p.nextToken();
-                if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
-                    graph.schema = p.getText();
-                    checkSchema(graph.schema, name);
-                } else if (field.equals("nodes") && token == JsonToken.START_ARRAY) {
-                    if (graph.schema == null) {
-                        throw new TeraioException(name + ": not a PyTorch execution trace: no \"schema\" before \"nodes\"");
-                    }
-                    sawNodes = true;
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        graph.nodes.add(parseNode(p, graph, name));
-                    }
-                } else {
-                    p.skipChildren();
+        boolean[] sawNodes = {false};
+        CompressedInput.readObject(file, "PyTorch execution trace", (field, token, p) -> {
+            if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
+                graph.schema = p.getText();
+                checkSchema(graph.schema, name);
+            } else if (field.equals("nodes") && token == JsonToken.START_ARRAY) {
+                if (graph.schema == null) {
+                    throw new TeraioException(name + ": not a PyTorch execution trace: no \"schema\" before \"nodes\"");
                 }
+                sawNodes[0] = true;
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    graph.nodes.add(parseNode(p, graph, name));
+                }
+            } else {
+                p.skipChildren();
             }
-        } catch (JsonParseException e) {
-            String problem = e.getMessage() != null && e.getMessage().contains("end-of-input")
-                    ? "truncated JSON (unexpected end of input)" : "malformed JSON: " + CompressedInput.oneLine(e);
-            throw new TeraioException(name + ":" + e.getLocation().getLineNr() + ": " + problem, e);
-        } catch (IOException e) {
-            throw new TeraioException(name + ": " + CompressedInput.describe(e), e);
-        }
+        });
         if (graph.schema == null) {
             throw new TeraioException(name + ": not a PyTorch execution trace: no \"schema\" field");
         }
-        if (!sawNodes) {
+        if (!sawNodes[0]) {
             throw new TeraioException(name + ": not a PyTorch execution trace: no \"nodes\" array");
         }
         return graph;
@@ -155,6 +142,8 @@ public final class PytorchEtImporter implements TraceImporter {
                 case "id" -> node.id = p.getValueAsInt(-1);
                 case "name" -> node.name = p.getText().intern();
                 case "ctrl_deps", "parent" -> node.parent = p.getValueAsInt(-1);
+                case "seq_id" -> node.seq = p.getValueAsLong(-1);
+                case "attrs" -> readAttrs(p, node);
                 case "inputs", "outputs" -> {
                     boolean in = field.equals("inputs");
                     if (token == JsonToken.START_OBJECT) {
@@ -197,6 +186,32 @@ public final class PytorchEtImporter implements TraceImporter {
         node.bytesMoved = bytes;
         node.flops = Flops.estimate(node.name, ins, outs);
         return node;
+    }
+
+    /** Schema 1.1.x keeps {@code seq_id} among {@code attrs: [{name, type, value}]}. */
+    private static void readAttrs(JsonParser p, Node node) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String attr = null;
+            long value = -1;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals("name")) {
+                    attr = p.getValueAsString();
+                } else if (field.equals("value") && p.currentToken().isNumeric()) {
+                    value = p.getValueAsLong(-1);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if ("seq_id".equals(attr)) {
+                node.seq = value;
+            }
+        }
     }
 
     private static Object[] readValuesShapesTypes(JsonParser p) throws IOException {
@@ -379,7 +394,7 @@ public final class PytorchEtImporter implements TraceImporter {
 
     // ---------------------------------------------------------------- building
 
-    private static ImportResult build(EtGraph graph, String name, ImportOptions opts, Map<String, double[]> kineto) {
+    private static ImportResult build(EtGraph graph, String name, ImportOptions opts, KinetoDurations kineto) {
         List<Node> nodes = graph.nodes;
         nodes.sort((a, b) -> Integer.compare(a.id, b.id));
         Map<Integer, Integer> indexById = new HashMap<>(nodes.size() * 2);
@@ -476,16 +491,18 @@ public final class PytorchEtImporter implements TraceImporter {
             for (int m : merged) {
                 Node anc = nodes.get(m);
                 for (int j = 0; j < anc.inStorages.length; j++) {
-                    logical[n++] = note(infos, current, anc.inStorages[j], anc.inEndBytes[j], k, false, false,
+                    logical[n++] = note(infos, current, anc.inStorages[j], anc.inEndBytes[j], k, false, false, true,
                             context[i], createsState);
                 }
                 for (int j = 0; j < anc.outStorages.length; j++) {
-                    logical[n++] = note(infos, current, anc.outStorages[j], anc.outEndBytes[j], k, true, false,
+                    long s = anc.outStorages[j];
+                    boolean read = contains(anc.inStorages, s) || contains(node.inStorages, s);
+                    logical[n++] = note(infos, current, s, anc.outEndBytes[j], k, true, false, read,
                             context[i], createsState);
                 }
             }
             for (int j = 0; j < node.inStorages.length; j++) {
-                logical[n++] = note(infos, current, node.inStorages[j], node.inEndBytes[j], k, false, false,
+                logical[n++] = note(infos, current, node.inStorages[j], node.inEndBytes[j], k, false, false, true,
                         context[i], createsState);
             }
             for (int j = 0; j < node.outStorages.length; j++) {
@@ -494,7 +511,7 @@ public final class PytorchEtImporter implements TraceImporter {
                 if (fresh && current.containsKey(s)) {
                     reused++;
                 }
-                int id = note(infos, current, s, node.outEndBytes[j], k, true, fresh, context[i], createsState);
+                int id = note(infos, current, s, node.outEndBytes[j], k, true, fresh, !fresh, context[i], createsState);
                 if (!fresh) {
                     continue;
                 }
@@ -519,6 +536,7 @@ public final class PytorchEtImporter implements TraceImporter {
             frees.add(new ArrayList<>(2));
         }
         int persistentCount = 0;
+        int persistentGradients = 0;
         for (int logical = 0; logical < infos.size(); logical++) {
             StorageInfo info = infos.get(logical);
             long storage = info.storage;
@@ -546,6 +564,7 @@ public final class PytorchEtImporter implements TraceImporter {
                 persistent = false;
             }
             if (persistent) {
+                persistentGradients += kind == TensorKind.GRADIENT ? 1 : 0;
                 key = kind.jsonName() + ".storage" + storage + (info.generation > 0 ? "." + info.generation : "");
                 persistentCount++;
             } else if (preExisting) {
@@ -568,6 +587,8 @@ public final class PytorchEtImporter implements TraceImporter {
         }
 
         // Durations and ops.
+        double[] gpuNs = new double[nodes.size()];
+        KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
         int matchedByKineto = 0;
         int estimated = 0;
         for (int k = 0; k < kept.size(); k++) {
@@ -576,13 +597,11 @@ public final class PytorchEtImporter implements TraceImporter {
             List<Integer> group = new ArrayList<>(mergedInto.get(leaf) == null ? List.of() : mergedInto.get(leaf));
             group.add(leaf);
             long durationNs;
-            double[] kinetoStats = kineto == null ? null : kineto.get(node.name);
-            if (kinetoStats != null) {
-                // The mean GPU time each node of the group launched itself, summed.
+            if (alignment != null && gpuNs[leaf] >= 0) {
+                // The GPU time the leaf and the ancestors merged into it launched themselves.
                 double ns = 0;
                 for (int g : group) {
-                    double[] stats = kineto.get(nodes.get(g).name);
-                    ns += stats == null ? 0 : stats[0] / stats[1];
+                    ns += Math.max(0, gpuNs[g]);
                 }
                 durationNs = Math.max(1, Math.round(ns));
                 matchedByKineto++;
@@ -620,16 +639,24 @@ public final class PytorchEtImporter implements TraceImporter {
         assumptions.add("schema " + graph.schema + "; one iteration (the file is one step); ops in node-id order");
         assumptions.add("a storage is allocated by the first op that outputs it and freed right after its last use "
                 + "(the trace does not record frees)");
-        assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, %,d B; "
-                        + "gradients (persistent only if present before the first op): %,d, %,d B) - present before the first op and "
-                        + "touched by an optimizer op, or created under zeros_like/clone in the optimizer step (lazy state init)",
-                persistentCount, counts[TensorKind.PARAMETER.ordinal()], kindBytes[TensorKind.PARAMETER.ordinal()],
-                counts[TensorKind.OPTIMIZER_STATE.ordinal()], kindBytes[TensorKind.OPTIMIZER_STATE.ordinal()],
-                counts[TensorKind.GRADIENT.ordinal()], kindBytes[TensorKind.GRADIENT.ordinal()]));
-        if (kineto != null) {
-            assumptions.add(String.format(Locale.ROOT, "durations: mean GPU kernel time per op name from %s "
-                            + "(%,d ops matched by name; %,d unmatched, estimated from FLOPs and bytes)",
-                    opts.kinetoFile().getFileName(), matchedByKineto, estimated));
+        assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, "
+                        + "%,d B): present before the first op and touched by an optimizer op, or created under "
+                        + "zeros_like/clone in the optimizer step (lazy state init)",
+                persistentCount - persistentGradients, counts[TensorKind.PARAMETER.ordinal()],
+                kindBytes[TensorKind.PARAMETER.ordinal()], counts[TensorKind.OPTIMIZER_STATE.ordinal()],
+                kindBytes[TensorKind.OPTIMIZER_STATE.ordinal()]));
+        assumptions.add(String.format(Locale.ROOT, "gradients: %,d storages, %,d B, found under AccumulateGrad; "
+                        + "%,d of them persistent (present before the first op)", counts[TensorKind.GRADIENT.ordinal()],
+                kindBytes[TensorKind.GRADIENT.ordinal()], persistentGradients));
+        if (alignment != null) {
+            assumptions.add(String.format(Locale.ROOT, "durations: GPU kernel time from %s, its ops aligned with the "
+                            + "execution trace's by op sequence (%,d of %,d nodes matched from Kineto op #%,d of %,d; "
+                            + "%,d of %,d sequence numbers agree; %s of the file's %s kernel time attributed); "
+                            + "%,d ops timed by their kernels, %,d unmatched ones estimated from FLOPs and bytes",
+                    opts.kinetoFile(), alignment.matched(), alignment.gpuNs().length, alignment.firstKineto(),
+                    alignment.kinetoOps(), alignment.seqAgreed(), alignment.seqCompared(),
+                    Units.formatNanos(Math.round(alignment.attributedNs())),
+                    Units.formatNanos(Math.round(alignment.kernelNs())), matchedByKineto, estimated));
         } else {
             assumptions.add(String.format(Locale.ROOT, "durations estimated: max(FLOPs / %.3g FLOP/s, bytes / %.3g B/s), "
                     + "FLOPs only for matmul and convolution ops, at least 1 ns", opts.flopsPerSecond(),
@@ -639,6 +666,31 @@ public final class PytorchEtImporter implements TraceImporter {
                 infos.size() + graph.cpuStorageBytes.size(), tensorsKept, bytesKept, cpuBytes,
                 dropped, assumptions);
         return new ImportResult(trace, report);
+    }
+
+    /**
+     * Aligns all nodes but the profiler's root and thread nodes with the Kineto trace and puts
+     * each node's GPU ns, or -1, into {@code gpuNs}.
+     */
+    private static KinetoDurations.Alignment align(KinetoDurations kineto, List<Node> nodes, double[] gpuNs) {
+        List<Integer> ops = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!nodes.get(i).name.startsWith("[pytorch|profiler")) {
+                ops.add(i);
+            }
+        }
+        String[] names = new String[ops.size()];
+        long[] seqs = new long[ops.size()];
+        for (int j = 0; j < ops.size(); j++) {
+            names[j] = nodes.get(ops.get(j)).name;
+            seqs[j] = nodes.get(ops.get(j)).seq;
+        }
+        KinetoDurations.Alignment a = kineto.match(names, seqs);
+        Arrays.fill(gpuNs, -1);
+        for (int j = 0; j < ops.size(); j++) {
+            gpuNs[ops.get(j)] = a.gpuNs()[j];
+        }
+        return a;
     }
 
     /** Per allocation of a storage: first and last use, first output, who touched it. */
@@ -655,9 +707,14 @@ public final class PytorchEtImporter implements TraceImporter {
         boolean stateInit;
     }
 
-    /** Notes one appearance and returns the index of the storage's allocation it belongs to. */
+    /**
+     * Notes one appearance and returns the index of the storage's allocation it belongs to.
+     * {@code fresh}: an output that starts a new allocation of a known storage; {@code read}:
+     * the op (or an ancestor merged into it) also takes the storage as an input, so an output
+     * of it is a view or an in-place write, not its allocation.
+     */
     private static int note(List<StorageInfo> infos, Map<Long, Integer> current, long storage, long endBytes, int op,
-                            boolean output, boolean fresh, byte context, boolean createsState) {
+                            boolean output, boolean fresh, boolean read, byte context, boolean createsState) {
         Integer index = current.get(storage);
         if (index == null || (output && fresh && infos.get(index).firstUse != op)) {
             StorageInfo info = new StorageInfo();
@@ -672,7 +729,7 @@ public final class PytorchEtImporter implements TraceImporter {
         if (info.firstUse < 0) {
             info.firstUse = op;
         }
-        if (output && info.firstOutput < 0) {
+        if (output && !read && info.firstOutput < 0) {
             info.firstOutput = op;
             info.stateInit = createsState && info.firstUse == op;
         }

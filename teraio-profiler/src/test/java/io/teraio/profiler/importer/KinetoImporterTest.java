@@ -323,7 +323,8 @@ class KinetoImporterTest {
         t.launch(5, 1, 1);
         t.kernel("add", 100, 1, 1);
         Path file = t.write(dir.resolve("nomem.json"));
-        assertOneLine(importError(file), file, "no [memory] events: record with torch.profiler.profile(profile_memory=True)");
+        assertOneLine(importError(file), file, "no [memory] events, so no allocations to plan: record with "
+                + "torch.profiler.profile(profile_memory=True)");
     }
 
     @Test

@@ -122,9 +122,79 @@ class PytorchEtImporterTest {
         assertTrue(totalNs > 20_000_000L && totalNs < 2_000_000_000L, "total " + totalNs + " ns");
         assertTrue(withKineto.report().assumptions().stream().anyMatch(a -> a.contains("kineto")));
         assertTrue(totalNs != LifetimeAnalyzer.analyze(estimated.trace()).summary().totalDurationNs());
-        // ResNet-18 has 11.7M parameters (47 MB fp32), all persistent.
+        // The Kineto file holds 30 profiled steps; the ET's step is one of them, so its kernel
+        // time is about a thirtieth of the file's.
+        String durations = withKineto.report().assumptions().stream().filter(a -> a.startsWith("durations"))
+                .findFirst().orElseThrow();
+        assertTrue(durations.contains("by op sequence") && durations.contains("0 unmatched"), durations);
+        // ResNet-18 has 11.7M parameters (47 MB fp32) in 62 tensors (20 convolutions, 20 batch
+        // norms with weight and bias, the classifier's weight and bias), all persistent; SGD
+        // with momentum keeps one buffer per parameter.
         long paramBytes = bytesOf(withKineto.trace(), TensorKind.PARAMETER);
         assertTrue(paramBytes > 40e6 && paramBytes < 55e6, "parameter bytes " + paramBytes);
+        assertEquals(62, count(withKineto.trace(), TensorKind.PARAMETER));
+        assertEquals(paramBytes, bytesOf(withKineto.trace(), TensorKind.OPTIMIZER_STATE));
+    }
+
+    private static long count(Trace trace, TensorKind kind) {
+        return trace.tensors().stream().filter(t -> t.kind() == kind).count();
+    }
+
+    /**
+     * A Kineto trace of two steps of mm, relu, sum with different kernel times and sequence
+     * numbers; the ET is the second step (sequence numbers 11 to 13).
+     */
+    private static String twoStepKineto() {
+        StringBuilder events = new StringBuilder();
+        long[][] kernelUs = {{100, 20, 5}, {300, 40, 7}};
+        String[] names = {"aten::mm", "aten::relu", "aten::sum"};
+        int correlation = 1;
+        for (int step = 0; step < 2; step++) {
+            for (int k = 0; k < 3; k++) {
+                long ts = 1000L * (step * 3 + k + 1);
+                events.append(String.format("{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"%s\",\"pid\":1,\"tid\":1,"
+                                + "\"ts\":%d,\"dur\":50,\"args\":{\"Sequence number\":%d}},%n", names[k], ts,
+                        step * 10 + k + 1));
+                events.append(String.format("{\"ph\":\"X\",\"cat\":\"cuda_runtime\",\"name\":\"cudaLaunchKernel\","
+                        + "\"pid\":1,\"tid\":1,\"ts\":%d,\"dur\":5,\"args\":{\"correlation\":%d}},%n", ts + 10, correlation));
+                events.append(String.format("{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\",\"pid\":0,\"tid\":7,"
+                        + "\"ts\":%d,\"dur\":%d,\"args\":{\"correlation\":%d}},%n", ts + 20, kernelUs[step][k], correlation));
+                correlation++;
+            }
+        }
+        return "{\"traceEvents\": [" + events.substring(0, events.lastIndexOf(",")) + "]}";
+    }
+
+    @Test
+    void kinetoTimesComeFromTheStepWithTheSameOpSequence() throws IOException {
+        Path et = tmp.resolve("step_et.json");
+        Files.writeString(et, FLAT_10.replace("\"id\": 2, \"parent\": 1,", "\"id\": 2, \"parent\": 1, \"seq_id\": 11,")
+                .replace("\"id\": 3, \"parent\": 1,", "\"id\": 3, \"parent\": 1, \"seq_id\": 12,")
+                .replace("\"id\": 5, \"parent\": 1,", "\"id\": 5, \"parent\": 1, \"seq_id\": 13,"));
+        Path kineto = tmp.resolve("two_steps_kineto.json");
+        Files.writeString(kineto, twoStepKineto());
+        ImportResult result = importer.importFiles(List.of(et), new ImportOptions(kineto,
+                ImportOptions.H100_FLOPS_PER_SECOND, ImportOptions.H100_MEMORY_BYTES_PER_SECOND));
+        // aten::item is not in the Kineto trace: it is the one unmatched node, but it is not
+        // kept (no device tensor); the kept ops take the second step's kernel times exactly.
+        assertEquals(List.of(300_000L, 40_000L, 7_000L),
+                result.trace().ops().stream().map(Op::durationNs).toList());
+        String durations = result.report().assumptions().stream().filter(a -> a.startsWith("durations"))
+                .findFirst().orElseThrow();
+        assertTrue(durations.contains("3 of 4 nodes matched") && durations.contains("3 of 3 sequence numbers agree"),
+                durations);
+    }
+
+    @Test
+    void kinetoTraceOfAnotherRunIsRejected() throws IOException {
+        Path et = tmp.resolve("flat_et.json");
+        Files.writeString(et, FLAT_10);
+        Path kineto = tmp.resolve("other_kineto.json");
+        Files.writeString(kineto, twoStepKineto().replace("aten::mm", "aten::conv2d").replace("aten::relu", "aten::gelu"));
+        TeraioException e = assertThrows(TeraioException.class, () -> importer.importFiles(List.of(et),
+                new ImportOptions(kineto, ImportOptions.H100_FLOPS_PER_SECOND, ImportOptions.H100_MEMORY_BYTES_PER_SECOND)));
+        assertEquals(kineto + ": only 1 of the execution trace's 4 ops appear in this Kineto trace in the same order;"
+                + " is it the Kineto trace of the same run?", e.getMessage());
     }
 
     @Test
@@ -187,7 +257,7 @@ class PytorchEtImporterTest {
         TeraioException e = assertThrows(TeraioException.class,
                 () -> importer.importFiles(List.of(file), ImportOptions.defaults()));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertTrue(e.getMessage().startsWith(file.getFileName().toString()), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         return e;
     }
 
