@@ -1,0 +1,20 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The real traces in {@code ../shared/traces-data} (property {@code teraio.traces.dir}); tests skip without them. */
+final class SharedTraces {
+    private SharedTraces() {
+    }
+
+    static Path file(String relative) {
+        Path dir = Path.of(System.getProperty("teraio.traces.dir", "../../shared/traces-data"));
+        Path file = dir.resolve(relative);
+        assumeTrue(Files.isRegularFile(file), "real trace " + file.toAbsolutePath().normalize()
+                + " is absent (set -Dteraio.traces.dir to the shared traces-data directory)");
+        return file;
+    }
+}
