@@ -335,9 +335,9 @@ class G10ImporterTest {
 
     @Test
     void gzipCutInsideItsHeader() throws IOException {
-        Path file = dir.resolve("stub.kernels.config.gz");
+        Path file = dir.resolve("header-only.kernels.config.gz");
         Files.write(file, new byte[] {0x1f, (byte) 0x8b, 8});
-        assertEquals("stub.kernels.config.gz: truncated gzip stream (no complete header)", error(List.of(file)));
+        assertEquals("header-only.kernels.config.gz: truncated gzip stream (no complete header)", error(List.of(file)));
     }
 
     @Test
