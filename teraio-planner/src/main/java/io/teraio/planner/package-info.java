@@ -1,5 +1,5 @@
 /**
- * teraio planner: offload policies, the bandwidth model, the simulator and plan validation.
- * Empty until the planner lands; see {@code ARCHITECTURE.md}.
+ * teraio planner: offload policies, the simulator and plan validation, all over a
+ * {@link io.teraio.planner.Workload}, the steady-state iteration of a trace.
  */
 package io.teraio.planner;

@@ -1,0 +1,169 @@
+package io.teraio.core.hardware;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.TeraioException;
+import io.teraio.core.json.JsonFields;
+import io.teraio.core.json.JsonFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What offloading runs on: devices, SSDs, and the host memory it may use
+ * ({@code hardware.json}, docs/hardware.md).
+ *
+ * @param devices         the accelerators, ids 0..n-1 in order (at least one)
+ * @param ssds            the SSDs, ids 0..n-1 in order (may be empty: host memory only)
+ * @param hostMemoryBytes host memory offloading may use (not negative)
+ */
+public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+    public static final String FORMAT = "teraio-hardware";
+    public static final int VERSION = 1;
+
+    public HardwareProfile {
+        devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
+        ssds = List.copyOf(Objects.requireNonNull(ssds, "ssds"));
+        String problem = problem(devices, ssds, hostMemoryBytes);
+        if (problem != null) {
+            throw new TeraioException("hardware profile: " + problem);
+        }
+    }
+
+    /** The one device of a single-GPU profile, or device 0. */
+    public Device device() {
+        return devices.get(0);
+    }
+
+    /** The SSDs that serve {@code device} (those mapped to it or to any device). */
+    public List<Ssd> ssdsFor(int device) {
+        List<Ssd> result = new ArrayList<>();
+        for (Ssd ssd : ssds) {
+            if (ssd.device() < 0 || ssd.device() == device) {
+                result.add(ssd);
+            }
+        }
+        return result;
+    }
+
+    private static String problem(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+        if (devices.isEmpty()) {
+            return "no devices";
+        }
+        for (int i = 0; i < devices.size(); i++) {
+            Device d = devices.get(i);
+            if (d.id() != i) {
+                return "device " + i + " has id " + d.id() + " (ids must be 0, 1, ... in order)";
+            }
+            if (d.memoryBytes() <= 0) {
+                return "device " + i + ": memoryBytes must be positive, got " + d.memoryBytes();
+            }
+            if (d.pcieBytesPerSecond() <= 0) {
+                return "device " + i + ": pcieBytesPerSecond must be positive, got " + d.pcieBytesPerSecond();
+            }
+        }
+        for (int i = 0; i < ssds.size(); i++) {
+            Ssd s = ssds.get(i);
+            if (s.id() != i) {
+                return "ssd " + i + " has id " + s.id() + " (ids must be 0, 1, ... in order)";
+            }
+            if (s.readBytesPerSecond() <= 0 || s.writeBytesPerSecond() <= 0) {
+                return "ssd " + i + ": read and write bandwidth must be positive";
+            }
+            if (s.latencyNs() < 0) {
+                return "ssd " + i + ": latencyNs must not be negative";
+            }
+            if (s.device() < -1 || s.device() >= devices.size()) {
+                return "ssd " + i + ": device " + s.device() + " does not exist";
+            }
+        }
+        if (hostMemoryBytes < 0) {
+            return "hostMemoryBytes must not be negative";
+        }
+        return null;
+    }
+
+    /** This profile as a JSON object (the content of {@code hardware.json}). */
+    public ObjectNode toJson() {
+        ObjectNode root = JsonFiles.mapper().createObjectNode();
+        root.put("format", FORMAT);
+        root.put("version", VERSION);
+        ArrayNode devs = root.putArray("devices");
+        for (Device d : devices) {
+            devs.addObject().put("id", d.id()).put("memoryBytes", d.memoryBytes())
+                    .put("pcieBytesPerSecond", d.pcieBytesPerSecond());
+        }
+        ArrayNode disks = root.putArray("ssds");
+        for (Ssd s : ssds) {
+            ObjectNode o = disks.addObject();
+            o.put("id", s.id());
+            if (s.directory() != null) {
+                o.put("directory", s.directory());
+            }
+            o.put("readBytesPerSecond", s.readBytesPerSecond()).put("writeBytesPerSecond", s.writeBytesPerSecond())
+                    .put("latencyNs", s.latencyNs()).put("device", s.device());
+        }
+        root.put("hostMemoryBytes", hostMemoryBytes);
+        return root;
+    }
+
+    /**
+     * A profile from its JSON object.
+     *
+     * @param origin what to name in errors (a file, or a file and pointer)
+     * @throws TeraioException naming {@code origin} and the JSON pointer of what is wrong
+     */
+    public static HardwareProfile fromJson(JsonNode root, Object origin, String pointer) {
+        JsonFields f = new JsonFields(origin);
+        f.object(root, pointer);
+        if (root.has("format") || pointer.isEmpty()) {
+            String format = root.path("format").asText(null);
+            if (!FORMAT.equals(format)) {
+                throw f.error(pointer + "/format", "not a " + FORMAT + " document (format is "
+                        + (format == null ? "absent" : "\"" + format + "\"") + ")");
+            }
+            int version = f.intValue(root, pointer, "version");
+            if (version != VERSION) {
+                throw f.error(pointer + "/version", "unsupported hardware profile version " + version
+                        + "; this teraio reads version " + VERSION);
+            }
+        }
+        List<Device> devices = new ArrayList<>();
+        JsonNode devs = f.array(root, pointer, "devices");
+        for (int i = 0; i < devs.size(); i++) {
+            String p = pointer + "/devices/" + i;
+            JsonNode d = f.object(devs.get(i), p);
+            devices.add(new Device(f.intValue(d, p, "id"), f.longValue(d, p, "memoryBytes"),
+                    f.longValue(d, p, "pcieBytesPerSecond")));
+        }
+        List<Ssd> ssds = new ArrayList<>();
+        JsonNode disks = f.array(root, pointer, "ssds");
+        for (int i = 0; i < disks.size(); i++) {
+            String p = pointer + "/ssds/" + i;
+            JsonNode s = f.object(disks.get(i), p);
+            String directory = s.hasNonNull("directory") ? f.string(s, p, "directory") : null;
+            int device = s.hasNonNull("device") ? f.intValue(s, p, "device") : -1;
+            long latency = s.hasNonNull("latencyNs") ? f.longValue(s, p, "latencyNs") : 0;
+            ssds.add(new Ssd(f.intValue(s, p, "id"), directory, f.longValue(s, p, "readBytesPerSecond"),
+                    f.longValue(s, p, "writeBytesPerSecond"), latency, device));
+        }
+        long host = f.longValue(root, pointer, "hostMemoryBytes");
+        String problem = problem(devices, ssds, host);
+        if (problem != null) {
+            throw f.error(pointer.isEmpty() ? "/" : pointer, problem);
+        }
+        return new HardwareProfile(devices, ssds, host);
+    }
+
+    /** Reads {@code hardware.json}. */
+    public static HardwareProfile read(Path file) {
+        return fromJson(JsonFiles.read(file), file, "");
+    }
+
+    /** Writes {@code hardware.json} atomically. */
+    public void write(Path file) {
+        JsonFiles.write(toJson(), file);
+    }
+}

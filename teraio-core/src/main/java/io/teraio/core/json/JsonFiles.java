@@ -1,0 +1,139 @@
+package io.teraio.core.json;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.teraio.core.TeraioException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Small JSON documents (plans, hardware profiles) read whole as trees and written
+ * atomically, plain or gzip (by the name on write, by the magic bytes on read). Errors name
+ * the file and say what is wrong in one line.
+ */
+public final class JsonFiles {
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private JsonFiles() {
+    }
+
+    /** The shared mapper (for building trees). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /**
+     * Reads a JSON document.
+     *
+     * @throws TeraioException naming the file if it is missing, unreadable or not JSON
+     */
+    public static JsonNode read(Path file) {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            raw.mark(2);
+            int b0 = raw.read();
+            int b1 = raw.read();
+            raw.reset();
+            if (b0 < 0) {
+                throw new TeraioException(file + ": empty file");
+            }
+            InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
+            JsonNode node = MAPPER.readTree(in);
+            if (node == null) {
+                throw new TeraioException(file + ": empty file");
+            }
+            return node;
+        } catch (JsonParseException e) {
+            String problem = e.getMessage() != null && e.getMessage().contains("end-of-input")
+                    ? "truncated JSON (unexpected end of input)" : "not valid JSON: " + e.getOriginalMessage();
+            throw new TeraioException(file + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr()
+                    + ": " + problem, e);
+        } catch (IOException e) {
+            throw new TeraioException(file + ": cannot read: " + reason(e), e);
+        }
+    }
+
+    /**
+     * Writes {@code node} to {@code file} (gzip when the name ends in {@code .gz}) through a
+     * temporary file in the same directory, so a failure leaves no partial file.
+     *
+     * @throws TeraioException naming the file if it cannot be written
+     */
+    public static void write(JsonNode node, Path file) {
+        Path directory = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(directory)) {
+            throw new TeraioException(file + ": cannot write: directory " + directory + " does not exist");
+        }
+        String name = file.getFileName().toString();
+        Path temporary = directory.resolve("." + name + "."
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        boolean moved = false;
+        try {
+            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW)) {
+                if (name.endsWith(".gz")) {
+                    try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
+                        MAPPER.writeValue(new NonClosing(gzip), node);
+                    }
+                } else {
+                    MAPPER.writeValue(new NonClosing(out), node);
+                }
+            }
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            moved = true;
+        } catch (IOException e) {
+            throw new TeraioException(file + ": cannot write: " + reason(e), e);
+        } finally {
+            if (!moved) {
+                try {
+                    Files.deleteIfExists(temporary);
+                } catch (IOException ignored) {
+                    // nothing more to do: the write already failed
+                }
+            }
+        }
+    }
+
+    /** The reason alone, without the path that {@code java.nio} puts in most messages. */
+    public static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** Jackson closes what it writes to; the gzip stream must be finished by its owner. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

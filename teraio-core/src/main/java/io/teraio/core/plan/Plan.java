@@ -1,0 +1,128 @@
+package io.teraio.core.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.TeraioException;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.json.JsonFields;
+import io.teraio.core.json.JsonFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * An offload plan for one trace and one hardware profile ({@code plan.json}, format version
+ * 1, docs/plan-format.md).
+ *
+ * @param traceSha256      {@link TraceDigest} of the trace it was made for
+ * @param opsPerIteration  ops in one steady-state iteration of that trace
+ * @param hardware         the hardware it was made for
+ * @param policy           the policy that made it
+ * @param entries          the migrations, in issue order
+ * @param predicted        the simulator's prediction, or {@code null} if not simulated
+ */
+public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hardware, String policy,
+                   List<PlanEntry> entries, Prediction predicted) {
+    public static final String FORMAT = "teraio-plan";
+    public static final int VERSION = 1;
+
+    public Plan {
+        Objects.requireNonNull(traceSha256, "traceSha256");
+        Objects.requireNonNull(hardware, "hardware");
+        Objects.requireNonNull(policy, "policy");
+        entries = List.copyOf(entries);
+    }
+
+    /** The same plan with a prediction. */
+    public Plan withPrediction(Prediction prediction) {
+        return new Plan(traceSha256, opsPerIteration, hardware, policy, entries, prediction);
+    }
+
+    /** This plan as a JSON object. */
+    public ObjectNode toJson() {
+        ObjectNode root = JsonFiles.mapper().createObjectNode();
+        root.put("format", FORMAT);
+        root.put("version", VERSION);
+        root.putObject("trace").put("sha256", traceSha256).put("opsPerIteration", opsPerIteration);
+        root.set("hardware", hardware.toJson());
+        root.put("policy", policy);
+        ArrayNode list = root.putArray("entries");
+        for (PlanEntry e : entries) {
+            ObjectNode o = list.addObject();
+            o.put("tensor", e.tensor()).put("key", e.key()).put("action", e.action().jsonName())
+                    .put("target", e.target().jsonName());
+            if (e.target() == PlanTarget.SSD) {
+                o.put("ssd", e.ssd());
+            }
+            o.put("issueAtOp", e.issueAtOp()).put("deadlineOp", e.deadlineOp()).put("urgent", e.urgent());
+        }
+        if (predicted != null) {
+            root.putObject("predicted").put("iterationNs", predicted.iterationNs()).put("idealNs", predicted.idealNs())
+                    .put("stallNs", predicted.stallNs()).put("peakDeviceBytes", predicted.peakDeviceBytes())
+                    .put("bytesToSsd", predicted.bytesToSsd()).put("bytesFromSsd", predicted.bytesFromSsd())
+                    .put("bytesToHost", predicted.bytesToHost()).put("bytesFromHost", predicted.bytesFromHost());
+        }
+        return root;
+    }
+
+    /**
+     * A plan from its JSON object; checks the keys and their types, not the entries against
+     * a trace (that is the planner's {@code PlanValidator}).
+     *
+     * @throws TeraioException naming {@code origin} and the JSON pointer of what is wrong
+     */
+    public static Plan fromJson(JsonNode root, Object origin) {
+        JsonFields f = new JsonFields(origin);
+        f.header(root, FORMAT, VERSION);
+        JsonNode trace = f.object(root.get("trace"), "/trace");
+        String sha = f.string(trace, "/trace", "sha256");
+        int ops = f.intValue(trace, "/trace", "opsPerIteration");
+        if (!root.hasNonNull("hardware")) {
+            throw f.error("", "missing required key \"hardware\"");
+        }
+        HardwareProfile hardware = HardwareProfile.fromJson(root.get("hardware"), origin, "/hardware");
+        String policy = f.string(root, "", "policy");
+        JsonNode list = f.array(root, "", "entries");
+        List<PlanEntry> entries = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            String p = "/entries/" + i;
+            JsonNode e = f.object(list.get(i), p);
+            PlanAction action = switch (f.string(e, p, "action")) {
+                case "offload" -> PlanAction.OFFLOAD;
+                case "prefetch" -> PlanAction.PREFETCH;
+                default -> throw f.error(p + "/action", "must be \"offload\" or \"prefetch\", found " + e.get("action"));
+            };
+            PlanTarget target = switch (f.string(e, p, "target")) {
+                case "ssd" -> PlanTarget.SSD;
+                case "host" -> PlanTarget.HOST;
+                default -> throw f.error(p + "/target", "must be \"ssd\" or \"host\", found " + e.get("target"));
+            };
+            int ssd = target == PlanTarget.SSD ? f.intValue(e, p, "ssd") : -1;
+            entries.add(new PlanEntry(f.intValue(e, p, "tensor"), f.string(e, p, "key"), action, target, ssd,
+                    f.intValue(e, p, "issueAtOp"), f.intValue(e, p, "deadlineOp"), f.bool(e, p, "urgent")));
+        }
+        Prediction predicted = null;
+        if (root.hasNonNull("predicted")) {
+            JsonNode pr = f.object(root.get("predicted"), "/predicted");
+            String p = "/predicted";
+            predicted = new Prediction(f.longValue(pr, p, "iterationNs"), f.longValue(pr, p, "idealNs"),
+                    f.longValue(pr, p, "stallNs"), f.longValue(pr, p, "peakDeviceBytes"),
+                    f.longValue(pr, p, "bytesToSsd"), f.longValue(pr, p, "bytesFromSsd"),
+                    f.longValue(pr, p, "bytesToHost"), f.longValue(pr, p, "bytesFromHost"));
+        }
+        return new Plan(sha, ops, hardware, policy.toLowerCase(Locale.ROOT), entries, predicted);
+    }
+
+    /** Reads a plan file ({@code .json} or {@code .json.gz}). */
+    public static Plan read(Path file) {
+        return fromJson(JsonFiles.read(file), file);
+    }
+
+    /** Writes this plan atomically ({@code .gz} names are compressed). */
+    public void write(Path file) {
+        JsonFiles.write(toJson(), file);
+    }
+}
