@@ -1,0 +1,385 @@
+package io.teraio.planner.policy;
+
+import io.teraio.core.plan.PlanAction;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.trace.Tensor;
+import io.teraio.planner.Workload;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What a greedy planner has decided so far and what it leaves: the planned memory M'
+ * ({@link Pressure}), the unclaimed bandwidth ({@link BandwidthBuckets}), host memory in use,
+ * and the chosen {@link Move}s; with the ways of evaluating a period and of committing one.
+ *
+ * <p><b>On time.</b> The offload is issued at the op after the tensor's last use and fills
+ * the write bandwidth forward from there; the op after the bucket it completes in is the
+ * first whose memory it frees ({@code t_off}). The prefetch fills the read bandwidth
+ * backward from the next use and is issued at the bucket of its first byte ({@code t_pre}),
+ * which reserves the memory again. If {@code t_off < t_pre} the tensor is absent over
+ * {@code [t_off, t_pre)}; the benefit is {@code bytes x} the weight of the ops in that range
+ * whose M' exceeds the capacity, the score benefit over cost (offload plus prefetch time).
+ *
+ * <p><b>Forced.</b> When nothing fits on time, a period can still relieve the ops over
+ * capacity inside it, {@code [a, b)} from the first to past the last: the offload uses the
+ * free write bandwidth before {@code a} and the rest of it stalls compute at {@code a}; the
+ * prefetch uses the free read bandwidth in {@code [b, next use)} and the rest stalls the next
+ * use. A period already moved on time is <em>extended</em> the same way to the ops over
+ * capacity it still holds memory at, using what it already claimed. The score is the
+ * benefit per nanosecond of added stall.
+ */
+final class GreedyState {
+    /** Which options a period may use. */
+    enum Options {
+        /** Every SSD and host memory; the best score wins. */
+        ALL,
+        /** SSDs; host memory only when no SSD has the bandwidth for the period (the paper's rule). */
+        SSD_FIRST
+    }
+
+    private final CostModel model;
+    private final Workload workload;
+    private final Periods periods;
+    private final Pressure pressure;
+    private final BandwidthBuckets buckets;
+    private final PressureTree hostUse;
+    /** The move of each period, or null; and the order moves were committed in. */
+    private final Move[] moveOf;
+    private final List<Integer> committed = new ArrayList<>();
+    private final ClaimLog[] writeLog;
+    private final ClaimLog[] readLog;
+    /** Per period: its cheapest round trip over the available options. */
+    private final long[] cheapest;
+    private long stallNs;
+
+    GreedyState(CostModel model, Periods periods, boolean fastPressure) {
+        this.model = model;
+        this.workload = model.workload();
+        this.periods = periods;
+        int n = model.opCount();
+        long[] live = new long[n];
+        for (int k = 0; k < n; k++) {
+            live[k] = workload.liveBytes(k);
+        }
+        this.pressure = fastPressure ? new PressureTree(live, model.weights(), model.capacityBytes())
+                : new PressureArray(live, model.weights(), model.capacityBytes());
+        this.buckets = new BandwidthBuckets(model);
+        this.hostUse = model.hostMemoryBytes() > 0
+                ? new PressureTree(new long[n], model.weights(), Long.MAX_VALUE) : null;
+        this.moveOf = new Move[periods.size()];
+        this.writeLog = new ClaimLog[periods.size()];
+        this.readLog = new ClaimLog[periods.size()];
+        this.cheapest = new long[periods.size()];
+        for (int p = 0; p < periods.size(); p++) {
+            cheapest[p] = cheapestRoundTripNs(p);
+        }
+    }
+
+    CostModel model() {
+        return model;
+    }
+
+    Periods periods() {
+        return periods;
+    }
+
+    Pressure pressure() {
+        return pressure;
+    }
+
+    /** The committed moves, in commit order. */
+    List<Move> moves() {
+        List<Move> result = new ArrayList<>(committed.size());
+        for (int p : committed) {
+            result.add(moveOf[p]);
+        }
+        return result;
+    }
+
+    /** The periods moved so far, in commit order. */
+    List<Integer> movedPeriods() {
+        return List.copyOf(committed);
+    }
+
+    /** Whether some committed move goes to host memory. */
+    boolean usedHost() {
+        for (int p : committed) {
+            if (model.isHost(moveOf[p].option())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean overCapacity() {
+        return pressure.max() > model.capacityBytes();
+    }
+
+    long bytes(int period) {
+        return workload.bytes(periods.tensor(period));
+    }
+
+    private boolean available(int option) {
+        return !model.isHost(option) || hostUse != null;
+    }
+
+    /** The cheapest round trip of {@code period} over the options available. */
+    private long cheapestRoundTripNs(int period) {
+        long bytes = bytes(period);
+        long cheapest = Long.MAX_VALUE;
+        for (int o = 0; o <= model.hostOption(); o++) {
+            if (available(o)) {
+                cheapest = Math.min(cheapest, model.roundTripNs(bytes, o));
+            }
+        }
+        return cheapest;
+    }
+
+    /** An upper bound of the on-time score of {@code period}: its whole idle range counted, its cheapest option. */
+    double upperBound(int period) {
+        long over = pressure.overWeight(periods.lastUse(period) + 1, periods.nextUse(period));
+        return over == 0 ? 0 : (double) bytes(period) * over / cheapest[period];
+    }
+
+    /**
+     * The best on-time move of {@code period} under {@code rule}, or {@code null} if none fits
+     * on time. An option whose score bound (the whole idle range at its cost) cannot beat the
+     * best found is not evaluated.
+     */
+    Move onTime(int period, Options rule) {
+        long over = pressure.overWeight(periods.lastUse(period) + 1, periods.nextUse(period));
+        double fullBenefit = (double) bytes(period) * over;
+        Move best = null;
+        boolean hostFirst = hostUse != null && rule == Options.ALL;
+        if (hostFirst) {
+            best = onTime(period, model.hostOption());
+        }
+        for (int o = 0; o < model.ssdCount(); o++) {
+            if (best == null || fullBenefit / model.roundTripNs(bytes(period), o) > best.score()) {
+                best = better(best, onTime(period, o));
+            }
+        }
+        if (hostUse != null && !hostFirst && best == null) {
+            best = onTime(period, model.hostOption());
+        }
+        return best;
+    }
+
+    private static Move better(Move best, Move candidate) {
+        return candidate != null && (best == null || candidate.score() > best.score()) ? candidate : best;
+    }
+
+    /** {@code period} moved on time through {@code option}, or {@code null} if it does not fit. */
+    Move onTime(int period, int option) {
+        int lastUse = periods.lastUse(period);
+        int nextUse = periods.nextUse(period);
+        long bytes = bytes(period);
+        int done = buckets.fillForward(option, CostModel.WRITE, lastUse + 1, nextUse,
+                model.bucketBytes(bytes, option, CostModel.WRITE));
+        if (done < 0) {
+            return null;
+        }
+        int absentFrom = done + 1;
+        int start = buckets.fillBackward(option, CostModel.READ, absentFrom, nextUse,
+                model.bucketBytes(bytes, option, CostModel.READ));
+        if (start <= absentFrom || !hostFits(period, option)) {
+            return null;
+        }
+        double benefit = (double) bytes * pressure.overWeight(absentFrom, start);
+        return new Move(period, option, absentFrom, start, nextUse, start, 0, 0,
+                benefit / model.roundTripNs(bytes, option), -1);
+    }
+
+    /**
+     * The best forced move of {@code period} (an extension if it is moved already), or
+     * {@code null} if it can relieve no op over capacity.
+     */
+    Move forced(int period) {
+        Move moved = moveOf[period];
+        if (moved != null) {
+            return extended(moved);
+        }
+        int lastUse = periods.lastUse(period);
+        int nextUse = periods.nextUse(period);
+        int first = pressure.firstOver(lastUse + 1, nextUse);
+        if (first < 0) {
+            return null;
+        }
+        int last = pressure.lastOver(lastUse + 1, nextUse) + 1;
+        Move best = null;
+        for (int o = 0; o <= model.hostOption(); o++) {
+            if (available(o) && hostFits(period, o)) {
+                best = better(best, forced(period, o, first, last));
+            }
+        }
+        return best;
+    }
+
+    private Move forced(int period, int option, int first, int last) {
+        int lastUse = periods.lastUse(period);
+        int nextUse = periods.nextUse(period);
+        long bytes = bytes(period);
+        long needOff = model.bucketBytes(bytes, option, CostModel.WRITE);
+        long freeOff = buckets.free(option, CostModel.WRITE, lastUse + 1, first);
+        int absentFrom = first;
+        long stallOff = 0;
+        if (freeOff >= needOff) {
+            absentFrom = buckets.fillForward(option, CostModel.WRITE, lastUse + 1, first, needOff) + 1;
+        } else {
+            stallOff = model.nsFor(needOff - freeOff, option, CostModel.WRITE);
+        }
+        long needPre = model.bucketBytes(bytes, option, CostModel.READ);
+        long freePre = buckets.free(option, CostModel.READ, last, nextUse);
+        int absentTo = last;
+        long stallPre = 0;
+        if (freePre >= needPre) {
+            absentTo = buckets.fillBackward(option, CostModel.READ, last, nextUse, needPre);
+        } else {
+            stallPre = model.nsFor(needPre - freePre, option, CostModel.READ);
+        }
+        double benefit = (double) bytes * pressure.overWeight(absentFrom, absentTo);
+        return new Move(period, option, absentFrom, absentTo, first, last, stallOff, stallPre,
+                benefit / Math.max(1, stallOff + stallPre), -1);
+    }
+
+    /**
+     * {@code moved} widened to the ops over capacity between its last use and its absent
+     * range, and between its absent range and its next use: the offload must then be done
+     * by the first of them (what it claimed before that op is all it has, the rest stalls),
+     * the prefetch must start after the last. {@code null} if there is no such op.
+     */
+    private Move extended(Move moved) {
+        int period = moved.period();
+        int option = moved.option();
+        int lastUse = periods.lastUse(period);
+        int nextUse = periods.nextUse(period);
+        long bytes = bytes(period);
+        int before = pressure.firstOver(lastUse + 1, moved.absentFrom());
+        int after = pressure.lastOver(moved.absentTo(), nextUse);
+        if (before < 0 && after < 0) {
+            return null;
+        }
+        int absentFrom = moved.absentFrom();
+        int offloadClaimEnd = moved.offloadClaimEnd();
+        long stallOff = moved.offloadStallNs();
+        long gained = 0;
+        if (before >= 0) {
+            long own = writeLog[period].sum(lastUse + 1, before);
+            stallOff = model.nsFor(model.bucketBytes(bytes, option, CostModel.WRITE) - own, option, CostModel.WRITE);
+            gained += pressure.overWeight(before, absentFrom);
+            absentFrom = before;
+            offloadClaimEnd = before;
+        }
+        int absentTo = moved.absentTo();
+        int prefetchFrom = moved.prefetchFrom();
+        long stallPre = moved.prefetchStallNs();
+        if (after >= 0) {
+            long own = readLog[period].sum(after + 1, nextUse);
+            stallPre = model.nsFor(model.bucketBytes(bytes, option, CostModel.READ) - own, option, CostModel.READ);
+            gained += pressure.overWeight(absentTo, after + 1);
+            absentTo = after + 1;
+            prefetchFrom = after + 1;
+        }
+        long addedStall = stallOff + stallPre - moved.stallNs();
+        return new Move(period, option, absentFrom, absentTo, offloadClaimEnd, prefetchFrom, stallOff, stallPre,
+                (double) bytes * gained / Math.max(1, addedStall), -1);
+    }
+
+    private boolean hostFits(int period, int option) {
+        if (!model.isHost(option)) {
+            return true;
+        }
+        return hostUse.max(periods.lastUse(period) + 1, periods.nextUse(period)) + bytes(period)
+                <= model.hostMemoryBytes();
+    }
+
+    /** Claims the bandwidth of {@code chosen}, frees its memory in M' and records it (an extension replaces its move). */
+    void commit(Move chosen) {
+        int period = chosen.period();
+        int first = pressure.firstOver(chosen.absentFrom(), chosen.absentTo());
+        Move move = chosen.withNeedsMemoryAt(first < 0 ? chosen.absentFrom() : first);
+        long bytes = bytes(period);
+        Move previous = moveOf[period];
+        if (previous != null) {
+            pressure.add(move.absentFrom(), previous.absentFrom(), -bytes);
+            pressure.add(previous.absentTo(), move.absentTo(), -bytes);
+            stallNs += move.stallNs() - previous.stallNs();
+            moveOf[period] = move;
+            return;
+        }
+        int option = move.option();
+        int lastUse = periods.lastUse(period);
+        int nextUse = periods.nextUse(period);
+        writeLog[period] = new ClaimLog();
+        readLog[period] = new ClaimLog();
+        buckets.claimForward(option, CostModel.WRITE, lastUse + 1, move.offloadClaimEnd(),
+                model.bucketBytes(bytes, option, CostModel.WRITE), writeLog[period]);
+        buckets.claimBackward(option, CostModel.READ, move.prefetchFrom(), nextUse,
+                model.bucketBytes(bytes, option, CostModel.READ), readLog[period]);
+        pressure.add(move.absentFrom(), move.absentTo(), -bytes);
+        if (model.isHost(option)) {
+            hostUse.add(lastUse + 1, nextUse, bytes);
+        }
+        stallNs += move.stallNs();
+        moveOf[period] = move;
+        committed.add(period);
+    }
+
+    /**
+     * Drops the moves, latest first, whose memory M' no longer needs: those whose absent
+     * range stays at or under capacity with the tensor resident. Their bandwidth stays
+     * claimed (nothing is planned after this).
+     */
+    void dropRedundant() {
+        long capacity = model.capacityBytes();
+        for (int i = committed.size() - 1; i >= 0; i--) {
+            int period = committed.get(i);
+            Move m = moveOf[period];
+            long bytes = bytes(period);
+            if (pressure.max(m.absentFrom(), m.absentTo()) + bytes <= capacity) {
+                pressure.add(m.absentFrom(), m.absentTo(), bytes);
+                stallNs -= m.stallNs();
+                moveOf[period] = null;
+                committed.remove(i);
+            }
+        }
+    }
+
+    /** What the planning model predicts for the moves so far. */
+    ModelOutcome outcome() {
+        long moved = 0;
+        for (int p : committed) {
+            moved += 2 * bytes(p);
+        }
+        return new ModelOutcome(pressure.overWeight(), pressure.max(), stallNs, moved);
+    }
+
+    /** The moves as plan entries, in issue order (urgent first within an op). */
+    List<PlanEntry> entries() {
+        int n = model.opCount();
+        List<PlanEntry> entries = new ArrayList<>(2 * committed.size());
+        for (int period : committed) {
+            Move m = moveOf[period];
+            int t = periods.tensor(period);
+            Tensor tensor = workload.tensor(t);
+            int issue = periods.lastUse(period) + 1;
+            int nextUse = periods.nextUse(period);
+            int needs = m.needsMemoryAt();
+            boolean urgentOff = m.offloadStallNs() > 0 || needs - issue <= 1;
+            boolean urgentPre = m.prefetchStallNs() > 0 || nextUse - m.absentTo() <= 1;
+            entries.add(new PlanEntry(tensor.id(), tensor.key(), PlanAction.OFFLOAD, model.target(m.option()),
+                    model.ssdId(m.option()), issue % n, needs % n, urgentOff));
+            entries.add(new PlanEntry(tensor.id(), tensor.key(), PlanAction.PREFETCH, model.target(m.option()),
+                    model.ssdId(m.option()), m.absentTo() % n, nextUse % n, urgentPre));
+        }
+        return inIssueOrder(entries);
+    }
+
+    /** {@code entries} sorted by issue op, urgent ones first within an op, otherwise in their order. */
+    static List<PlanEntry> inIssueOrder(List<PlanEntry> entries) {
+        List<PlanEntry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingInt(PlanEntry::issueAtOp).thenComparing(e -> !e.urgent()));
+        return sorted;
+    }
+}

@@ -1,0 +1,132 @@
+package io.teraio.planner.policy;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.planner.Workload;
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * The inactive periods a policy may move, as parallel arrays. Period {@code p} is tensor
+ * {@code tensor(p)} idle between its use at op {@code lastUse(p)} and its next use at
+ * {@code nextUse(p)}, on the unrolled timeline: {@code nextUse(p) >= n} means the period
+ * wraps into the next iteration (only for tensors that {@link Workload#wraps(int)}), and
+ * the next use is op {@code nextUse(p) - n} there. The idle ops are
+ * {@code lastUse(p) + 1 .. nextUse(p) - 1}; every period has at least one.
+ *
+ * <p>Only offloadable tensors of the iteration have periods: the gaps between consecutive
+ * ops that need them, plus the wrapping gap of a tensor that wraps. The time before a
+ * tensor's first use and after its last use (when it does not wrap) is not a period: a
+ * plan could not bring the tensor back or would have nothing to bring it back for.
+ */
+final class Periods {
+    private final int opCount;
+    private int size;
+    private int[] tensor = new int[16];
+    private int[] lastUse = new int[16];
+    private int[] nextUse = new int[16];
+
+    private Periods(int opCount) {
+        this.opCount = opCount;
+    }
+
+    /** The periods of the tensors {@code include} accepts (and that are offloadable). */
+    static Periods of(Workload workload, IntPredicate include) {
+        int n = workload.opCount();
+        Periods periods = new Periods(n);
+        for (int t = 0; t < workload.tensorCount(); t++) {
+            if (!workload.inIteration(t) || !workload.offloadable(t) || !include.test(t)) {
+                continue;
+            }
+            int[] uses = workload.useOps(t);
+            if (uses.length == 0) {
+                continue;
+            }
+            for (int i = 0; i + 1 < uses.length; i++) {
+                periods.addIfIdle(t, uses[i], uses[i + 1]);
+            }
+            if (workload.wraps(t)) {
+                periods.addIfIdle(t, uses[uses.length - 1], uses[0] + n);
+            }
+        }
+        return periods;
+    }
+
+    private void addIfIdle(int t, int from, int to) {
+        if (to - from < 2) {
+            return;
+        }
+        if (size == tensor.length) {
+            tensor = Arrays.copyOf(tensor, 2 * size);
+            lastUse = Arrays.copyOf(lastUse, 2 * size);
+            nextUse = Arrays.copyOf(nextUse, 2 * size);
+        }
+        tensor[size] = t;
+        lastUse[size] = from;
+        nextUse[size] = to;
+        size++;
+    }
+
+    int size() {
+        return size;
+    }
+
+    int tensor(int p) {
+        return tensor[p];
+    }
+
+    int lastUse(int p) {
+        return lastUse[p];
+    }
+
+    int nextUse(int p) {
+        return nextUse[p];
+    }
+
+    int opCount() {
+        return opCount;
+    }
+
+    /**
+     * Throws unless some plan can keep every op under {@code capacityBytes}: at each op, the
+     * live bytes minus those of every offloadable tensor idle there (a tensor is idle at an op
+     * inside one of its periods) must fit.
+     *
+     * @throws TeraioException naming the first op that cannot fit, what it needs and the capacity
+     */
+    static void requireFits(Workload workload, long capacityBytes) {
+        int n = workload.opCount();
+        Periods all = of(workload, t -> true);
+        long[] idle = new long[n + 1];
+        for (int p = 0; p < all.size; p++) {
+            long bytes = workload.bytes(all.tensor[p]);
+            int from = all.lastUse[p] + 1;
+            int to = all.nextUse[p];
+            if (to <= n) {
+                idle[from] += bytes;
+                idle[to] -= bytes;
+            } else if (from >= n) {
+                idle[from - n] += bytes;
+                idle[to - n] -= bytes;
+            } else {
+                idle[from] += bytes;
+                idle[n] -= bytes;
+                idle[0] += bytes;
+                idle[to - n] -= bytes;
+            }
+        }
+        long movable = 0;
+        for (int k = 0; k < n; k++) {
+            movable += idle[k];
+            long floor = workload.liveBytes(k) - movable;
+            if (floor > capacityBytes) {
+                long needed = workload.neededBytes(k);
+                throw new TeraioException("op " + k + " (" + workload.opName(k) + ") cannot fit in device memory even"
+                        + " with every idle tensor offloaded: it needs " + Units.formatBytes(needed) + " resident"
+                        + (floor > needed ? " and " + Units.formatBytes(floor - needed) + " more cannot leave the device"
+                        + " there (not offloadable, or not between two uses)" : "")
+                        + ", more than the device's " + Units.formatBytes(capacityBytes));
+            }
+        }
+    }
+}
