@@ -1,0 +1,132 @@
+package io.teraio.planner.policy;
+
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.planner.Policy;
+import io.teraio.planner.Workload;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * teraio's planner, the default: the paper's greedy (see {@link TeraioPaperPolicy}) made
+ * incremental, plus what the paper lacks.
+ *
+ * <ul>
+ * <li>M' lives in a segment tree ({@link PressureTree}): subtracting a tensor over its
+ *     absent range and asking "how much time over capacity does this range hold" are
+ *     O(log n) instead of a rescan.
+ * <li>Periods wait in a max-heap keyed by their last score. On-time scores only fall (M'
+ *     only falls and claimed bandwidth only grows), so a stale key is an upper bound: the
+ *     planner pops the top period, re-scores it, and moves it if its new score is within
+ *     the tolerance of the next key (then it is within the tolerance of the best), else
+ *     pushes it back with its new score. With tolerance 0 that picks what a full rescan
+ *     picks; the default 0.05 saves most re-scoring when many scores sink together.
+ * <li>Bandwidth buckets are indexed ({@link BandwidthBuckets}): a fill query is O(log n).
+ * <li>Every period may go to any SSD or to host memory (under the cap), whichever scores
+ *     best; when that plan needs stalls and put something in host memory, the paper's
+ *     SSD-first rule is planned as well and the better plan in the planning model is kept.
+ * <li>When no period fits on time and memory is still over capacity, it does not give up:
+ *     it moves (or widens the absent range of) the periods that relieve the most
+ *     over-capacity time per nanosecond of predicted stall (forced moves, see
+ *     {@link GreedyState}), until M' fits.
+ * <li>Finally it drops moves that later moves made unnecessary, so less data moves.
+ * </ul>
+ */
+public final class TeraioPolicy implements Policy {
+    public static final String NAME = "teraio";
+    /** The default tolerance of the lazy heap. */
+    public static final double DEFAULT_TOLERANCE = 0.05;
+
+    private final double tolerance;
+
+    /** With the default tolerance. */
+    public TeraioPolicy() {
+        this(DEFAULT_TOLERANCE);
+    }
+
+    /**
+     * @param tolerance how far below the best score (as a fraction, 0 to under 1) a move may be
+     *                  and still be taken without re-scoring the others; 0 is the exact greedy
+     */
+    public TeraioPolicy(double tolerance) {
+        if (!(tolerance >= 0 && tolerance < 1)) {
+            throw new IllegalArgumentException("teraio: tolerance must be in [0, 1), got " + tolerance);
+        }
+        this.tolerance = tolerance;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<PlanEntry> plan(Workload workload, HardwareProfile hardware) {
+        return run(workload, hardware).entries();
+    }
+
+    /** Plans and returns the final state of the better variant (for its model outcome). */
+    GreedyState run(Workload workload, HardwareProfile hardware) {
+        CostModel model = new CostModel(workload, hardware);
+        Periods.requireFits(workload, model.capacityBytes());
+        Periods periods = Periods.of(workload, t -> true);
+        GreedyState best = run(model, periods, GreedyState.Options.ALL);
+        ModelOutcome outcome = best.outcome();
+        if ((outcome.stallNs() > 0 || outcome.overflowNs() > 0) && model.ssdCount() > 0 && best.usedHost()) {
+            GreedyState ssdFirst = run(model, periods, GreedyState.Options.SSD_FIRST);
+            if (ssdFirst.outcome().betterThan(outcome)) {
+                best = ssdFirst;
+            }
+        }
+        return best;
+    }
+
+    private GreedyState run(CostModel model, Periods periods, GreedyState.Options rule) {
+        GreedyState state = new GreedyState(model, periods, true);
+        ScoreHeap heap = new ScoreHeap();
+        for (int p = 0; p < periods.size(); p++) {
+            double bound = state.upperBound(p);
+            if (bound > 0) {
+                heap.push(p, bound);
+            }
+        }
+        List<Integer> late = new ArrayList<>();
+        drain(state, heap, p -> state.onTime(p, rule), late);
+        if (state.overCapacity()) {
+            late.addAll(state.movedPeriods());
+            ScoreHeap forced = new ScoreHeap();
+            for (int p : late) {
+                Move move = state.forced(p);
+                if (move != null && move.score() > 0) {
+                    forced.push(p, move.score());
+                }
+            }
+            // Forced scores can rise as well as fall (the over-capacity range inside a period
+            // shrinks), so here the lazy heap is a heuristic, not a bounded argmax.
+            drain(state, forced, state::forced, new ArrayList<>());
+        }
+        state.dropRedundant();
+        return state;
+    }
+
+    /**
+     * Commits moves from {@code heap} while memory is over capacity: pops the top period,
+     * re-scores it with {@code evaluate}, commits it if it is within the tolerance of the next
+     * key, else pushes it back. Periods that score nothing go to {@code dropped}.
+     */
+    private void drain(GreedyState state, ScoreHeap heap, IntFunction<Move> evaluate, List<Integer> dropped) {
+        double keep = 1 - tolerance;
+        while (state.overCapacity() && !heap.isEmpty()) {
+            int p = heap.pop();
+            Move move = evaluate.apply(p);
+            if (move == null || move.score() <= 0) {
+                dropped.add(p);
+            } else if (move.score() < keep * heap.peekScore()) {
+                heap.push(p, move.score());
+            } else {
+                state.commit(move);
+            }
+        }
+    }
+}
