@@ -2,6 +2,7 @@ package io.teraio.profiler.synth;
 
 import io.teraio.profiler.importer.ImportOptions;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -65,7 +66,8 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
         double largest = Math.max((double) batch * seq * Math.max(vocab, Math.max(ffn, hidden)),
                 (double) hidden * Math.max(vocab, ffn)) * Math.max(bytesPerParam, MOMENT_BYTES);
         if (largest >= 0x1p62) {
-            throw new IllegalArgumentException(at + "tensors of " + largest + " bytes are too large");
+            throw new IllegalArgumentException(at + String.format(Locale.ROOT, "its largest tensor would hold %.3g"
+                    + " bytes, more than a trace can count (2^62); use smaller sizes", largest));
         }
     }
 
