@@ -92,10 +92,11 @@ final class SynthCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new TeraioException("synth: " + e.getMessage(), e);
         } catch (OutOfMemoryError e) {
+            long ops = (long) iterations
+                    * Math.max(model.kernelsPerIteration(), TransformerTrace.naturalOpsPerIteration(model));
             throw new TeraioException(String.format(Locale.ROOT, "synth: %,d ops do not fit in this JVM's %s of heap;"
                     + " use a smaller --kernels or --iterations, or a larger heap (TERAIO_JAVA_OPTS=-Xmx8g)",
-                    (long) Math.max(model.kernelsPerIteration(), TransformerTrace.naturalOpsPerIteration(model)) * iterations,
-                    Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
+                    ops, Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
         }
         long generatedNs = System.nanoTime() - start;
         LifetimeSummary summary = LifetimeAnalyzer.analyze(trace).summary();
@@ -159,13 +160,14 @@ final class SynthCommand implements Callable<Integer> {
             "--vocab", "--seq", "--batch", "--micro-batches"}, layers, hidden, heads, kvHeads, ffn, vocab, seq, batch,
             microBatches);
         TransformerSpec model;
+        int natural;
         try {
             model = new TransformerSpec(name, l, h, nh, kv, f, v, s, b, m, base.bytesPerParam(),
                     Rates.flopsPerSecond(tflops), Rates.memoryBytesPerSecond(memoryBandwidth), k);
+            natural = TransformerTrace.naturalOpsPerIteration(model);
         } catch (IllegalArgumentException e) {
             throw new TeraioException("synth: " + e.getMessage(), e);
         }
-        int natural = TransformerTrace.naturalOpsPerIteration(model);
         if (k > 0 && k < natural) {
             throw new TeraioException(String.format(Locale.ROOT, "--kernels: %d is below the %d ops of an unsplit"
                     + " step of this model; use 0 (unsplit) or at least %d", k, natural, natural));
