@@ -874,6 +874,7 @@ final class Replay {
         linkFlows[l][linkFlowCount[l]++] = x;
         xState[x] = X_DATA;
         xMoved[x] = 0;
+        xFinishAt[x] = -1; // no completion event scheduled yet
         rerate(l);
     }
 
@@ -930,8 +931,11 @@ final class Replay {
             left -= rate;
             ssdRate += rate;
             xRate[x] = rate;
-            xFinishAt[x] = now + nanosFor(w.bytes(xSlot[x]) - xMoved[x], rate);
-            schedule(xFinishAt[x], EV_FLOW_END, x);
+            long finish = now + nanosFor(w.bytes(xSlot[x]) - xMoved[x], rate);
+            if (finish != xFinishAt[x]) { // otherwise its pending event still stands
+                xFinishAt[x] = finish;
+                schedule(finish, EV_FLOW_END, x);
+            }
         }
         if (hosts > 0) {
             hostRate[l] = left / hosts;
