@@ -69,7 +69,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
     }
 
-    private static void row(PrintWriter out, String label, String value) {
+    /** One line of a summary: an indented label and its value. */
+    static void row(PrintWriter out, String label, String value) {
         out.printf(Locale.ROOT, "  %-18s %s%n", label, value);
     }
 

@@ -67,14 +67,8 @@ final class ImportCommand implements Callable<Integer> {
         TraceImporter importer = IMPORTERS.stream().filter(i -> i.format().equals(format)).findFirst()
                 .orElseThrow(() -> new TeraioException("import: unknown format '" + format + "'; --from must be one of "
                         + String.join(", ", IMPORTERS.stream().map(TraceImporter::format).toList())));
-        if (tflops != null && !(tflops > 0)) {
-            throw new TeraioException("--tflops: must be positive, got " + tflops);
-        }
-        double memoryBytesPerSecond = memoryBandwidth == null ? ImportOptions.H100_MEMORY_BYTES_PER_SECOND
-                : Units.parseBytes("--mem-bw", memoryBandwidth);
-        if (memoryBytesPerSecond <= 0) {
-            throw new TeraioException("--mem-bw: must be positive, got " + memoryBandwidth);
-        }
+        double flopsPerSecond = Rates.flopsPerSecond(tflops);
+        double memoryBytesPerSecond = Rates.memoryBytesPerSecond(memoryBandwidth);
         if (kineto != null && !importer.format().equals("pytorch-et")) {
             throw new TeraioException("--kineto: only for --from pytorch-et");
         }
@@ -84,8 +78,7 @@ final class ImportCommand implements Callable<Integer> {
             }
             importer = KinetoImporter.opsOnly();
         }
-        ImportOptions options = new ImportOptions(kineto,
-                tflops == null ? ImportOptions.H100_FLOPS_PER_SECOND : tflops * 1e12, memoryBytesPerSecond);
+        ImportOptions options = new ImportOptions(kineto, flopsPerSecond, memoryBytesPerSecond);
 
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();

@@ -14,7 +14,9 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = TeraioCommand.Version.class,
         description = "Trains models larger than GPU memory by moving idle tensors to NVMe SSDs and back, on time.",
-        subcommands = {AnalyzeCommand.class, ImportCommand.class, DemoCommand.class, HelpCommand.class},
+        subcommands = {AnalyzeCommand.class, ImportCommand.class, SynthCommand.class, SimulateCommand.class,
+                DemoCommand.class,
+                HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad input or usage, 1 internal error.",
                 "Docs: docs/cli.md, docs/trace-format.md, docs/troubleshooting.md"})
 final class TeraioCommand implements Runnable {

@@ -43,6 +43,32 @@ public final class Units {
         return (long) bytes;
     }
 
+    /**
+     * Parses a duration such as {@code 20us}, {@code 1.5ms}, {@code 2s} or {@code 800ns} (a
+     * bare number is nanoseconds; {@code µs} is accepted for {@code us}).
+     *
+     * @param key   the option or configuration key the value belongs to, named in the error
+     * @param value the text to parse
+     * @throws TeraioException if the value is not a non-negative duration that fits in a long
+     */
+    public static long parseNanos(String key, String value) {
+        String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT).replace('µ', 'u');
+        double scale = 1;
+        for (String[] unit : new String[][] {{"ns", "1"}, {"us", "1e3"}, {"ms", "1e6"}, {"s", "1e9"}}) {
+            if (text.endsWith(unit[0])) {
+                text = text.substring(0, text.length() - unit[0].length());
+                scale = Double.parseDouble(unit[1]);
+                break;
+            }
+        }
+        double nanos = DECIMAL.matcher(text).matches() ? Double.parseDouble(text) * scale : -1;
+        if (nanos < 0 || nanos >= 0x1p63) {
+            throw new TeraioException(key + ": '" + value + "' is not a duration; use a number with ns, us, ms"
+                    + " or s, such as 20us or 1.5ms");
+        }
+        return Math.round(nanos);
+    }
+
     /** {@code 1536} is {@code "1.50 KiB"}; values under 1 KiB are exact ({@code "512 B"}). */
     public static String formatBytes(long bytes) {
         if (bytes < 0) {

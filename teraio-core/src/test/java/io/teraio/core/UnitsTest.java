@@ -44,4 +44,19 @@ class UnitsTest {
         assertEquals("21.50 ms", Units.formatNanos(21_500_000));
         assertEquals("3.00 s", Units.formatNanos(3_000_000_000L));
     }
+
+    @Test
+    void durationsParseWithUnits() {
+        assertEquals(20_000, Units.parseNanos("k", "20us"));
+        assertEquals(20_000, Units.parseNanos("k", "20µs"));
+        assertEquals(1_500_000, Units.parseNanos("k", "1.5ms"));
+        assertEquals(2_000_000_000L, Units.parseNanos("k", "2s"));
+        assertEquals(800, Units.parseNanos("k", "800"));
+        assertEquals(800, Units.parseNanos("k", "800ns"));
+        for (String bad : new String[] {"", "us", "-1us", "fast", "1h", "1.2.3ms"}) {
+            TeraioException e = assertThrows(TeraioException.class, () -> Units.parseNanos("--ssd-latency", bad));
+            assertEquals("--ssd-latency: '" + bad + "' is not a duration; use a number with ns, us, ms or s,"
+                    + " such as 20us or 1.5ms", e.getMessage());
+        }
+    }
 }

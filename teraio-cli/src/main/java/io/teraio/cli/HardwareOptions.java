@@ -1,0 +1,140 @@
+package io.teraio.cli;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.hardware.Device;
+import io.teraio.core.hardware.HardwarePresets;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/**
+ * The hardware flags of {@code plan}, {@code compare} and the other planning commands: a
+ * base profile ({@code --hardware FILE|PRESET}, default the {@code h100} preset) and
+ * overrides of its parts (docs/hardware.md).
+ */
+final class HardwareOptions {
+    static final String DEFAULT_PRESET = "h100";
+    private static final Pattern SSD = Pattern.compile("(?:(\\d+)\\s*x\\s*)?(.+)");
+
+    @Option(names = "--hardware", paramLabel = "FILE|PRESET",
+            description = "Base hardware profile: a hardware.json file or a preset (g10, teraio-paper, h100;"
+                    + " default h100). The flags below override parts of it.")
+    String hardware;
+
+    @Option(names = "--gpu-mem", paramLabel = "SIZE", description = "Device memory for tensors, such as 40g.")
+    String gpuMemory;
+
+    @Option(names = "--ssd", paramLabel = "[COUNTx]BW",
+            description = "COUNT identical SSDs with BW bytes/s read and write, such as 4x6.5g (1k = 1024).")
+    String ssd;
+
+    @Option(names = "--ssd-read", paramLabel = "BW", description = "Read bandwidth of every SSD, bytes/s.")
+    String ssdRead;
+
+    @Option(names = "--ssd-write", paramLabel = "BW", description = "Write bandwidth of every SSD, bytes/s.")
+    String ssdWrite;
+
+    @Option(names = "--ssd-latency", paramLabel = "TIME", description = "Latency of every SSD request, such as 20us.")
+    String ssdLatency;
+
+    @Option(names = "--pcie", paramLabel = "BW", description = "PCIe bandwidth per direction of every device, bytes/s.")
+    String pcie;
+
+    @Option(names = "--host-mem", paramLabel = "SIZE", description = "Host memory offloading may use, such as 64g.")
+    String hostMemory;
+
+    /** The profile the flags describe. */
+    HardwareProfile resolve() {
+        HardwareProfile base = base();
+        List<Device> devices = new ArrayList<>(base.devices());
+        List<Ssd> ssds = new ArrayList<>(base.ssds());
+        long host = base.hostMemoryBytes();
+        if (gpuMemory != null) {
+            long bytes = positive("--gpu-mem", Units.parseBytes("--gpu-mem", gpuMemory), gpuMemory);
+            devices.replaceAll(d -> new Device(d.id(), bytes, d.pcieBytesPerSecond()));
+        }
+        if (pcie != null) {
+            long bw = positive("--pcie", Units.parseBytes("--pcie", pcie), pcie);
+            devices.replaceAll(d -> new Device(d.id(), d.memoryBytes(), bw));
+        }
+        if (ssd != null) {
+            Matcher m = SSD.matcher(ssd.trim().toLowerCase(Locale.ROOT));
+            int count = m.matches() && m.group(1) != null ? Integer.parseInt(m.group(1)) : 1;
+            if (!m.matches() || count < 1 || count > 64) {
+                throw new TeraioException("--ssd: '" + ssd + "' is not [COUNTx]BANDWIDTH with 1 to 64 SSDs, such as 4x6.5g");
+            }
+            long bw = positive("--ssd", Units.parseBytes("--ssd", m.group(2)), ssd);
+            long latency = ssds.isEmpty() ? HardwarePresets.DEFAULT_SSD_LATENCY_NS : ssds.get(0).latencyNs();
+            ssds.clear();
+            for (int i = 0; i < count; i++) {
+                ssds.add(new Ssd(i, null, bw, bw, latency, -1));
+            }
+        }
+        if (ssdRead != null) {
+            long bw = positive("--ssd-read", Units.parseBytes("--ssd-read", ssdRead), ssdRead);
+            ssds.replaceAll(s -> new Ssd(s.id(), s.directory(), bw, s.writeBytesPerSecond(), s.latencyNs(), s.device()));
+        }
+        if (ssdWrite != null) {
+            long bw = positive("--ssd-write", Units.parseBytes("--ssd-write", ssdWrite), ssdWrite);
+            ssds.replaceAll(s -> new Ssd(s.id(), s.directory(), s.readBytesPerSecond(), bw, s.latencyNs(), s.device()));
+        }
+        if (ssdLatency != null) {
+            long ns = Units.parseNanos("--ssd-latency", ssdLatency);
+            ssds.replaceAll(s -> new Ssd(s.id(), s.directory(), s.readBytesPerSecond(), s.writeBytesPerSecond(), ns,
+                    s.device()));
+        }
+        if (hostMemory != null) {
+            host = Units.parseBytes("--host-mem", hostMemory);
+        }
+        return new HardwareProfile(devices, ssds, host);
+    }
+
+    private HardwareProfile base() {
+        if (hardware == null) {
+            return HardwarePresets.named(DEFAULT_PRESET);
+        }
+        Path file = Path.of(hardware);
+        if (Files.exists(file) || hardware.contains("/") || hardware.endsWith(".json")) {
+            return HardwareProfile.read(file);
+        }
+        if (!HardwarePresets.names().contains(hardware.toLowerCase(Locale.ROOT))) {
+            throw new TeraioException("--hardware: '" + hardware + "' is neither a file nor a preset; presets: "
+                    + String.join(", ", HardwarePresets.names()));
+        }
+        return HardwarePresets.named(hardware);
+    }
+
+    private static long positive(String key, long value, String text) {
+        if (value <= 0) {
+            throw new TeraioException(key + ": must be positive, got '" + text + "'");
+        }
+        return value;
+    }
+
+    /** One line describing a profile, for command output. */
+    static String describe(HardwareProfile hw) {
+        Device d = hw.device();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "device %s, PCIe %s/s", Units.formatBytes(d.memoryBytes()),
+                Units.formatBytes(d.pcieBytesPerSecond())));
+        if (hw.ssds().isEmpty()) {
+            sb.append(", no SSD");
+        } else {
+            Ssd s = hw.ssds().get(0);
+            boolean same = hw.ssds().stream().allMatch(o -> o.readBytesPerSecond() == s.readBytesPerSecond()
+                    && o.writeBytesPerSecond() == s.writeBytesPerSecond());
+            sb.append(String.format(Locale.ROOT, ", %d SSD%s %s/s read, %s/s write%s", hw.ssds().size(),
+                    hw.ssds().size() == 1 ? "" : "s", Units.formatBytes(s.readBytesPerSecond()),
+                    Units.formatBytes(s.writeBytesPerSecond()), same ? " each" : " (first; others differ)"));
+        }
+        sb.append(", host ").append(Units.formatBytes(hw.hostMemoryBytes()));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,40 @@
+package io.teraio.cli;
+
+import io.teraio.core.Units;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.plan.PlanAction;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.PlanTarget;
+import io.teraio.core.plan.Prediction;
+import io.teraio.planner.Workload;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/** The lines {@code plan} and {@code simulate} print about a plan and its prediction. */
+final class PlanSummary {
+    private PlanSummary() {
+    }
+
+    static void print(PrintWriter out, Workload w, HardwareProfile hw, List<PlanEntry> entries, Prediction p) {
+        long capacity = hw.device().memoryBytes();
+        AnalyzeCommand.row(out, "hardware", HardwareOptions.describe(hw));
+        AnalyzeCommand.row(out, "workload", String.format(Locale.ROOT, "%,d ops an iteration, peak live %s: %.2fx the device",
+                w.opCount(), Units.formatBytes(w.peakLiveBytes()), (double) w.peakLiveBytes() / capacity));
+        long offloads = entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).count();
+        long toHost = entries.stream()
+                .filter(e -> e.action() == PlanAction.OFFLOAD && e.target() == PlanTarget.HOST).count();
+        AnalyzeCommand.row(out, "entries", String.format(Locale.ROOT,
+                "%,d: %,d offloads (%,d to SSD, %,d to host) and their prefetches",
+                entries.size(), offloads, offloads - toHost, toHost));
+        AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT,
+                "%s to SSD, %s from SSD, %s to host, %s from host an iteration",
+                Units.formatBytes(p.bytesToSsd()), Units.formatBytes(p.bytesFromSsd()),
+                Units.formatBytes(p.bytesToHost()), Units.formatBytes(p.bytesFromHost())));
+        AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "iteration %s, ideal %s: %.1f%% of ideal; stall %s",
+                Units.formatNanos(p.iterationNs()), Units.formatNanos(p.idealNs()), p.percentOfIdeal(),
+                Units.formatNanos(p.stallNs())));
+        AnalyzeCommand.row(out, "peak device", String.format(Locale.ROOT, "%s of %s",
+                Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(capacity)));
+    }
+}

@@ -1,0 +1,237 @@
+package io.teraio.cli;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.trace.Tensor;
+import io.teraio.core.trace.TensorKind;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceWriter;
+import io.teraio.profiler.LifetimeAnalyzer;
+import io.teraio.profiler.LifetimeSummary;
+import io.teraio.profiler.synth.TransformerSpec;
+import io.teraio.profiler.synth.TransformerTrace;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code teraio synth --preset NAME -o TRACE}: the trace of a transformer's training step, generated. */
+@Command(name = "synth",
+        description = {"Generate the trace of training a decoder-only transformer (Llama-style) for one",
+                "step or more: forward, backward and AdamW, with realistic sizes and durations (docs/synth.md)."})
+final class SynthCommand implements Callable<Integer> {
+    @Option(names = "--preset", required = true, paramLabel = "NAME",
+            description = "The model: gpt2-large, llama3-8b or llama3-70b (batch 1, seq as published).")
+    String preset;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "TRACE",
+            description = "The trace to write (.json or .json.gz).")
+    Path output;
+
+    @Option(names = "--layers", paramLabel = "N", description = "Transformer layers (default: the preset's).")
+    Integer layers;
+
+    @Option(names = "--hidden", paramLabel = "N", description = "Model width (default: the preset's).")
+    Integer hidden;
+
+    @Option(names = "--heads", paramLabel = "N", description = "Attention heads, a divisor of the width (default: the preset's).")
+    Integer heads;
+
+    @Option(names = "--kv-heads", paramLabel = "N", description = "Key/value heads, a divisor of the heads (default: the preset's).")
+    Integer kvHeads;
+
+    @Option(names = "--ffn", paramLabel = "N", description = "MLP inner width (default: the preset's).")
+    Integer ffn;
+
+    @Option(names = "--vocab", paramLabel = "N", description = "Vocabulary size (default: the preset's).")
+    Integer vocab;
+
+    @Option(names = "--seq", paramLabel = "N", description = "Tokens per sequence (default: the preset's).")
+    Integer seq;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Sequences per micro-batch (default: 1).")
+    Integer batch;
+
+    @Option(names = "--micro-batches", paramLabel = "N",
+            description = "Micro-batches per step, their weight gradients accumulated (default: 1).")
+    Integer microBatches;
+
+    @Option(names = "--kernels", paramLabel = "N",
+            description = "Ops per iteration: 0 for one per step of the model, or more to split them into"
+                    + " (about 50000 for llama3-8b, 250000 for llama3-70b; default: 0).")
+    Integer kernels;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "1",
+            description = "Training steps to generate, one iteration each (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--tflops", paramLabel = "X",
+            description = "Compute rate for op durations, in TFLOP/s (default: an H100's, 989 dense BF16).")
+    Double tflops;
+
+    @Option(names = "--mem-bw", paramLabel = "SIZE",
+            description = "Memory bandwidth for op durations, bytes per second such as 3000g"
+                    + " (default: an H100's, 3.35 TB/s).")
+    String memoryBandwidth;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        TransformerSpec model = model();
+        PrintWriter out = spec.commandLine().getOut();
+        long start = System.nanoTime();
+        Trace trace;
+        try {
+            trace = TransformerTrace.generate(model, iterations);
+        } catch (IllegalArgumentException e) {
+            throw new TeraioException("synth: " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            long ops = (long) iterations
+                    * Math.max(model.kernelsPerIteration(), TransformerTrace.naturalOpsPerIteration(model));
+            throw new TeraioException(String.format(Locale.ROOT, "synth: %,d ops do not fit in this JVM's %s of heap;"
+                    + " use a smaller --kernels or --iterations, or a larger heap (TERAIO_JAVA_OPTS=-Xmx8g)",
+                    ops, Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
+        }
+        long generatedNs = System.nanoTime() - start;
+        LifetimeSummary summary = LifetimeAnalyzer.analyze(trace).summary();
+        start = System.nanoTime();
+        TraceWriter.write(trace, output);
+        long writtenNs = System.nanoTime() - start;
+
+        out.printf(Locale.ROOT, "synth %s -> %s in %s (generated in %s)%n", model.name(), output,
+                Units.formatNanos(generatedNs + writtenNs), Units.formatNanos(generatedNs));
+        AnalyzeCommand.row(out, "model", String.format(Locale.ROOT,
+                "%d layers, hidden %d, %d heads (%d KV), ffn %d, vocab %d; %s parameters", model.layers(),
+                model.hidden(), model.heads(), model.kvHeads(), model.ffn(), model.vocab(),
+                billions(model.parameterCount())));
+        AnalyzeCommand.row(out, "batch", String.format(Locale.ROOT, "%d x %d tokens, %d micro-batch%s a step",
+                model.batch(), model.seq(), model.microBatches(), model.microBatches() == 1 ? "" : "es"));
+        AnalyzeCommand.row(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s (%,d a step unsplit)",
+                trace.ops().size(), iterations, iterations == 1 ? "" : "s",
+                TransformerTrace.naturalOpsPerIteration(model)));
+        long persistentCount = trace.tensors().stream().filter(Tensor::persistent).count();
+        AnalyzeCommand.row(out, "tensors", String.format(Locale.ROOT, "%,d: %,d persistent, %,d transient",
+                trace.tensors().size(), persistentCount, trace.tensors().size() - persistentCount));
+        for (TensorKind kind : TensorKind.values()) {
+            String bytes = bytesOf(trace, kind);
+            if (!bytes.isEmpty()) {
+                AnalyzeCommand.row(out, "  " + kind.jsonName(), bytes);
+            }
+        }
+        AnalyzeCommand.row(out, "peak live bytes", String.format(Locale.ROOT, "%s at op %,d (%s)",
+                Units.formatBytes(summary.peakLiveBytes()), summary.peakLiveOp(),
+                trace.ops().get(summary.peakLiveOp()).name()));
+        AnalyzeCommand.row(out, "compute", String.format(Locale.ROOT, "%s a step at %.0f TFLOP/s and %.2f TB/s",
+                Units.formatNanos(summary.totalDurationNs() / iterations), model.flopsPerSecond() / 1e12,
+                model.memoryBytesPerSecond() / 1e12));
+        out.printf(Locale.ROOT, "Next: scripts/teraio analyze %s%n", output);
+        out.flush();
+        return 0;
+    }
+
+    /** The preset with the options given; each bad value is an error naming its option. */
+    private TransformerSpec model() {
+        TransformerSpec base;
+        try {
+            base = TransformerSpec.preset(preset);
+        } catch (IllegalArgumentException e) {
+            throw new TeraioException("--preset: " + e.getMessage(), e);
+        }
+        int l = atLeast("--layers", layers, 1, base.layers());
+        int h = atLeast("--hidden", hidden, 1, base.hidden());
+        int nh = atLeast("--heads", heads, 1, base.heads());
+        int kv = atLeast("--kv-heads", kvHeads, 1, base.kvHeads());
+        int f = atLeast("--ffn", ffn, 1, base.ffn());
+        int v = atLeast("--vocab", vocab, 1, base.vocab());
+        int s = atLeast("--seq", seq, 1, base.seq());
+        int b = atLeast("--batch", batch, 1, base.batch());
+        int m = atLeast("--micro-batches", microBatches, 1, base.microBatches());
+        int k = atLeast("--kernels", kernels, 0, 0);
+        atLeast("--iterations", iterations, 1, 1);
+        requireMultiple("--hidden", hidden, h, "--heads", heads, nh);
+        requireMultiple("--heads", heads, nh, "--kv-heads", kvHeads, kv);
+        String name = base.name() + changes(new String[] {"--layers", "--hidden", "--heads", "--kv-heads", "--ffn",
+            "--vocab", "--seq", "--batch", "--micro-batches"}, layers, hidden, heads, kvHeads, ffn, vocab, seq, batch,
+            microBatches);
+        TransformerSpec model;
+        int natural;
+        try {
+            model = new TransformerSpec(name, l, h, nh, kv, f, v, s, b, m, base.bytesPerParam(),
+                    Rates.flopsPerSecond(tflops), Rates.memoryBytesPerSecond(memoryBandwidth), k);
+            natural = TransformerTrace.naturalOpsPerIteration(model);
+        } catch (IllegalArgumentException e) {
+            throw new TeraioException("synth: " + e.getMessage(), e);
+        }
+        if (k > 0 && k < natural) {
+            throw new TeraioException(String.format(Locale.ROOT, "--kernels: %d is below the %d ops of an unsplit"
+                    + " step of this model; use 0 (unsplit) or at least %d", k, natural, natural));
+        }
+        return model;
+    }
+
+    private static int atLeast(String option, Integer given, int min, int otherwise) {
+        if (given == null) {
+            return otherwise;
+        }
+        if (given < min) {
+            throw new TeraioException(option + ": must be at least " + min + ", got " + given);
+        }
+        return given;
+    }
+
+    /** Fails naming the option given (or the one to give) unless {@code big} is a multiple of {@code small}. */
+    private static void requireMultiple(String bigOption, Integer bigGiven, int big, String smallOption,
+                                        Integer smallGiven, int small) {
+        if (big % small == 0) {
+            return;
+        }
+        String preset = bigGiven == null ? " (the preset's)" : "";
+        String hint = bigGiven == null || smallGiven == null
+                ? "; give " + (smallGiven == null ? smallOption : bigOption) + " too" : "";
+        throw new TeraioException((smallGiven != null ? smallOption : bigOption) + ": " + bigOption.substring(2) + " "
+                + big + preset + " is not a multiple of " + smallOption.substring(2) + " " + small + hint);
+    }
+
+    /** {@code " with --layers 2 --seq 512"} for the options given, or nothing. */
+    private static String changes(String[] options, Integer... values) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < options.length; i++) {
+            if (values[i] != null) {
+                sb.append(sb.length() == 0 ? " with " : " ").append(options[i]).append(' ').append(values[i]);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String bytesOf(Trace trace, TensorKind kind) {
+        long[] count = new long[2];
+        long[] bytes = new long[2];
+        for (Tensor t : trace.tensors()) {
+            if (t.kind() == kind) {
+                int i = t.persistent() ? 0 : 1;
+                count[i]++;
+                bytes[i] += t.bytes();
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        String[] labels = {"persistent", "transient"};
+        for (int i = 0; i < 2; i++) {
+            if (count[i] > 0) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d %s (%s)", count[i],
+                        labels[i], Units.formatBytes(bytes[i])));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String billions(long count) {
+        return count >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f B", count / 1e9)
+                : String.format(Locale.ROOT, "%.1f M", count / 1e6);
+    }
+}

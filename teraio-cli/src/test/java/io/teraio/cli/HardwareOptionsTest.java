@@ -1,0 +1,68 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.hardware.HardwarePresets;
+import io.teraio.core.hardware.HardwareProfile;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HardwareOptionsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsToTheH100Preset() {
+        assertEquals(HardwarePresets.named("h100"), new HardwareOptions().resolve());
+    }
+
+    @Test
+    void flagsOverrideTheBase() {
+        HardwareOptions o = new HardwareOptions();
+        o.hardware = "g10";
+        o.gpuMemory = "20g";
+        o.ssd = "4x6.5g";
+        o.ssdWrite = "6g";
+        o.ssdLatency = "50us";
+        o.pcie = "31.5g";
+        o.hostMemory = "64g";
+        HardwareProfile hw = o.resolve();
+        assertEquals(20L << 30, hw.device().memoryBytes());
+        assertEquals((long) (31.5 * (1L << 30)), hw.device().pcieBytesPerSecond());
+        assertEquals(4, hw.ssds().size());
+        assertEquals((long) (6.5 * (1L << 30)), hw.ssds().get(3).readBytesPerSecond());
+        assertEquals(6L << 30, hw.ssds().get(3).writeBytesPerSecond());
+        assertEquals(50_000, hw.ssds().get(0).latencyNs());
+        assertEquals(64L << 30, hw.hostMemoryBytes());
+    }
+
+    @Test
+    void aHardwareFileIsTheBase() {
+        Path file = dir.resolve("hardware.json");
+        HardwarePresets.named("teraio-paper").write(file);
+        HardwareOptions o = new HardwareOptions();
+        o.hardware = file.toString();
+        assertEquals(HardwarePresets.named("teraio-paper"), o.resolve());
+    }
+
+    @Test
+    void badValuesNameTheFlag() {
+        HardwareOptions o = new HardwareOptions();
+        o.ssd = "4y6g";
+        assertEquals("--ssd: '4y6g' is not a size; use bytes or a number with k, m, g, t (1k = 1024), such as 4k, 1.5m, 40g",
+                assertThrows(TeraioException.class, o::resolve).getMessage());
+        o.ssd = "0x6g";
+        assertEquals("--ssd: '0x6g' is not [COUNTx]BANDWIDTH with 1 to 64 SSDs, such as 4x6.5g",
+                assertThrows(TeraioException.class, o::resolve).getMessage());
+        o = new HardwareOptions();
+        o.gpuMemory = "0";
+        assertEquals("--gpu-mem: must be positive, got '0'", assertThrows(TeraioException.class, o::resolve).getMessage());
+        o = new HardwareOptions();
+        o.hardware = "dgx";
+        assertEquals("--hardware: 'dgx' is neither a file nor a preset; presets: g10, h100, teraio-paper",
+                assertThrows(TeraioException.class, o::resolve).getMessage());
+    }
+}

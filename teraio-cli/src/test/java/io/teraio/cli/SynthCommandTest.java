@@ -1,0 +1,80 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.trace.Iteration;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code teraio synth} as a user runs it. */
+class SynthCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesASmallModelsTraceThatAnalyzes() {
+        Path file = dir.resolve("tiny.json.gz");
+        CliRunner r = CliRunner.run("synth", "--preset", "llama3-8b", "-o", file.toString(), "--layers", "2",
+                "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--ffn", "256", "--vocab", "100", "--seq", "16",
+                "--batch", "2", "--micro-batches", "2", "--kernels", "300", "--iterations", "2", "--tflops", "10",
+                "--mem-bw", "100g");
+        assertEquals(0, r.exitCode(), r.err());
+        Trace trace = TraceReader.read(file);
+        assertEquals(List.of(new Iteration(0, 0, 300), new Iteration(1, 300, 300)), trace.iterations());
+        assertEquals("llama3-8b with --layers 2 --hidden 64 --heads 4 --kv-heads 2 --ffn 256 --vocab 100 --seq 16"
+                + " --batch 2 --micro-batches 2", trace.source().model());
+        assertTrue(r.out().contains("ops                600 in 2 iterations (94 a step unsplit)"), r.out());
+        assertTrue(r.out().contains("2 x 16 tokens, 2 micro-batches a step"), r.out());
+        assertTrue(r.out().contains("peak live bytes"), r.out());
+        assertTrue(r.out().contains("at 10 TFLOP/s and 0.11 TB/s"), r.out());
+        assertTrue(r.out().strip().endsWith("Next: scripts/teraio analyze " + file), r.out());
+
+        CliRunner analyzed = CliRunner.run("analyze", file.toString());
+        assertEquals(0, analyzed.exitCode(), analyzed.err());
+    }
+
+    @Test
+    void llama3At50kKernelsHasItsPublishedSizes() {
+        Path file = dir.resolve("llama3-8b.json.gz");
+        CliRunner r = CliRunner.run("synth", "--preset", "llama3-8b", "-o", file.toString(), "--kernels", "50000");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("8.03 B parameters"), r.out());
+        assertTrue(r.out().contains("50,000 in 1 iteration (619 a step unsplit)"), r.out());
+        assertTrue(r.out().contains("parameter        291 persistent (14.96 GiB)"), r.out());
+        assertTrue(r.out().contains("optimizer_state  582 persistent (59.83 GiB)"), r.out());
+        assertEquals(50_000, TraceReader.read(file).ops().size());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--preset llama2-7b | --preset: unknown model preset 'llama2-7b'; the presets are gpt2-large, llama3-8b, llama3-70b",
+        "--preset gpt2-large --heads 7 | --heads: hidden 1280 (the preset's) is not a multiple of heads 7; give --hidden too",
+        "--preset llama3-8b --heads 4 | --heads: heads 4 is not a multiple of kv-heads 8; give --kv-heads too",
+        "--preset llama3-8b --layers 0 | --layers: must be at least 1, got 0",
+        "--preset llama3-8b --kernels 100 | --kernels: 100 is below the 619 ops of an unsplit step",
+        "--preset llama3-8b --mem-bw fast | --mem-bw: 'fast' is not a size",
+        "--preset llama3-8b --tflops -1 | --tflops: must be positive",
+    })
+    void badValuesAreOneLineNamingTheOption(String options, String message) {
+        Path out = dir.resolve("bad.json");
+        List<String> args = new ArrayList<>(List.of("synth", "-o", out.toString()));
+        args.addAll(List.of(options.split(" ")));
+        CliRunner r = CliRunner.run(args.toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.out() + r.err());
+        assertEquals("", r.out());
+        String[] lines = r.err().strip().split("\n");
+        assertEquals(1, lines.length, r.err());
+        assertTrue(lines[0].startsWith(message), "'" + message + "' does not start: " + lines[0]);
+        assertFalse(Files.exists(out));
+    }
+}

@@ -1,0 +1,1068 @@
+package io.teraio.planner.sim;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.plan.PlanAction;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.PlanTarget;
+import io.teraio.core.plan.Prediction;
+import io.teraio.planner.PlanValidator;
+import io.teraio.planner.Workload;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of the simulator: the state of the compute stream, the tensors, the transfers, the
+ * SSD channels and the PCIe links, advanced event by event. Everything lives in primitive
+ * arrays indexed by op, tensor slot, entry or transfer id; transfer ids are recycled, so a
+ * replay allocates nothing per event once its arrays have grown. The model is described in
+ * docs/simulator.md; this class is its only implementation.
+ */
+final class Replay {
+    // Tensor states.
+    private static final byte ABSENT = 0;
+    private static final byte RESIDENT = 1;
+    /** Still in device memory, its offload in flight. */
+    private static final byte OFFLOADING = 2;
+    private static final byte OFFLOADED = 3;
+    /** Out of device memory, a prefetch waiting for memory or in flight. */
+    private static final byte PREFETCHING = 4;
+
+    // Transfer states.
+    private static final byte X_FREE = 0;
+    /** A prefetch waiting for the offload of its tensor to complete. */
+    private static final byte X_WAIT_OFFLOAD = 1;
+    /** A prefetch waiting for its memory reservation. */
+    private static final byte X_WAIT_MEMORY = 2;
+    /** In an SSD channel's queue. */
+    private static final byte X_QUEUED = 3;
+    /** Holding its SSD channel, before its first byte moves. */
+    private static final byte X_LATENCY = 4;
+    /** Moving bytes over the PCIe link. */
+    private static final byte X_DATA = 5;
+
+    private static final int EV_OP_END = 0;
+    private static final int EV_LATENCY_END = 1;
+    private static final int EV_FLOW_END = 2;
+    private static final int EV_HOST_FLOW_END = 3;
+
+    /** PCIe link directions: towards the device (prefetches), towards the host (offloads). */
+    private static final int TO_DEVICE = 0;
+    private static final int TO_HOST = 1;
+    /** The storage location of a tensor kept in host memory. */
+    private static final int HOST = -1;
+
+    private static final int PREFETCH = 0;
+    private static final int MEMORY = 1;
+    private static final String[] CAUSES = {Simulator.WAITING_FOR_PREFETCH, Simulator.WAITING_FOR_MEMORY};
+
+    private static final int RUNNING = 0;
+    private static final int REACHED = 1;
+    private static final int DONE = 2;
+
+    private static final int TOP_STALLS = 10;
+
+    private final Workload w;
+    private final int n;
+    private final long capacityBytes;
+    private final double pcieBytesPerNs;
+    private final double[] ssdReadBytesPerNs;
+    private final double[] ssdWriteBytesPerNs;
+    private final long[] ssdLatencyNs;
+    private final long hostCapacityBytes;
+    private final List<PlanEntry> entries;
+    private final int iterations;
+    private final int points;
+
+    // Plan entries.
+    private final int[] eSlot;
+    private final int[] eSsd;
+    private final int[] eDeadline;
+    private final boolean[] eOffload;
+    private final boolean[] eUrgent;
+    private final boolean[] eWrap;
+    /** Entries by issue op (CSR): issueOrder[issueStart[k] .. issueStart[k + 1]), in list order. */
+    private final int[] issueStart;
+    private final int[] issueOrder;
+    /** Prefetch entries by deadline op (CSR). */
+    private final int[] dueStart;
+    private final int[] dueOrder;
+    /** The latest iteration whose instance of the entry has completed (or did not apply). */
+    private final int[] doneIter;
+    /** The transfer of the entry's latest instance, or -1. */
+    private final int[] entryTransfer;
+
+    // Tensors, by slot.
+    private final byte[] state;
+    /** Where an offloaded tensor is kept: an SSD id or HOST. */
+    private final int[] loc;
+    private final int[] outX;
+    private final int[] inX;
+    /** Resident from the start but freed within the iteration: allocated again before op 0 of later iterations. */
+    private final int[] inherited;
+    /** Allocated within the iteration and never freed: freed at its end. */
+    private final int[] freedAtEnd;
+
+    // Transfers, by recycled id.
+    private int xCapacity = 256;
+    private int xCount;
+    private int[] xSlot = new int[xCapacity];
+    private int[] xEntry = new int[xCapacity];
+    private int[] xDueIter = new int[xCapacity];
+    private int[] xSsd = new int[xCapacity];
+    private boolean[] xOffload = new boolean[xCapacity];
+    private boolean[] xDropped = new boolean[xCapacity];
+    private byte[] xState = new byte[xCapacity];
+    private long[] xSeq = new long[xCapacity];
+    private long[] xDue = new long[xCapacity];
+    private long[] xUrgency = new long[xCapacity];
+    private long[] xFinishAt = new long[xCapacity];
+    private double[] xMoved = new double[xCapacity];
+    private double[] xRate = new double[xCapacity];
+    private int[] freeIds = new int[xCapacity];
+    private int freeIdCount;
+    private long issueSeq;
+    /** Transfers holding a channel or moving bytes: while none are, only the compute stream makes progress. */
+    private int moving;
+
+    // SSD channels: 2 * ssd for reads, 2 * ssd + 1 for writes.
+    private final int[] channelBusy;
+    private final MinHeap[] channelQueue;
+
+    // PCIe links, by direction.
+    private final int[][] linkFlows;
+    private final int[] linkFlowCount = new int[2];
+    private final MinHeap[] hostFlows = {new MinHeap(), new MinHeap()};
+    private final double[] hostService = new double[2];
+    private final double[] hostRate = new double[2];
+    private final long[] hostFinishAt = {-1, -1};
+    private final long[] linkAdvancedNs = new long[2];
+    private final double[] linkSsdRate = new double[2];
+    private final double[] linkTotalRate = new double[2];
+
+    private final MinHeap memoryQueue = new MinHeap();
+    private final MinHeap events = new MinHeap();
+    private long eventSeq;
+
+    // Compute stream.
+    private long now;
+    private int iter;
+    private int op;
+    private int phase;
+    private boolean opEnded;
+    private long opGlobal;
+    private long reachedNs;
+    private long pendingAllocBytes;
+    private int waitCause = -1;
+    private long waitSinceNs;
+    private final long[] opWaitNs = new long[2];
+    private long iterStartNs;
+    private final long[] iterationNs;
+    private String outOfMemory;
+
+    // Memory.
+    private long used;
+    private long hostUsed;
+
+    // Statistics of the last iteration.
+    private boolean recording;
+    private long peakBytes;
+    private long peakHostBytes;
+    private final long[] stallNs = new long[2];
+    private int stalledOps;
+    private final int[] topOp = new int[TOP_STALLS];
+    private final long[] topNs = new long[TOP_STALLS];
+    private final int[] topCause = new int[TOP_STALLS];
+    private int topCount;
+    private long bytesToSsd;
+    private long bytesFromSsd;
+    private long bytesToHost;
+    private long bytesFromHost;
+    private int demandFetches;
+    private int skippedEntries;
+    private String hostViolation;
+    private SeriesBuilder deviceSeries;
+    private SeriesBuilder ssdReadSeries;
+    private SeriesBuilder ssdWriteSeries;
+    private SeriesBuilder toDeviceSeries;
+    private SeriesBuilder toHostSeries;
+    private Timelines timelines = Timelines.EMPTY;
+
+    /**
+     * @param ssdReadBytesPerNs per SSD id; all SSD arrays have one element per SSD
+     * @throws io.teraio.core.TeraioException if an entry names a tensor, op or SSD that does not exist
+     */
+    Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
+           double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
+           SimulationOptions options) {
+        this.w = w;
+        this.n = w.opCount();
+        this.capacityBytes = capacityBytes;
+        this.pcieBytesPerNs = pcieBytesPerNs;
+        this.ssdReadBytesPerNs = ssdReadBytesPerNs;
+        this.ssdWriteBytesPerNs = ssdWriteBytesPerNs;
+        this.ssdLatencyNs = ssdLatencyNs;
+        this.hostCapacityBytes = hostCapacityBytes;
+        this.entries = entries;
+        this.iterations = options.iterations();
+        this.points = options.timelinePoints();
+        this.iterationNs = new long[iterations];
+
+        int m = entries.size();
+        eSlot = new int[m];
+        eSsd = new int[m];
+        eDeadline = new int[m];
+        eOffload = new boolean[m];
+        eUrgent = new boolean[m];
+        eWrap = new boolean[m];
+        int[] issue = new int[m];
+        for (int i = 0; i < m; i++) {
+            PlanEntry e = entries.get(i);
+            String problem = PlanValidator.referenceProblem(w, ssdReadBytesPerNs.length, e);
+            if (problem != null) {
+                throw new TeraioException(PlanValidator.describe(i, e) + ": " + problem);
+            }
+            eSlot[i] = w.trace().slotOf(e.tensor());
+            eSsd[i] = e.target() == PlanTarget.HOST ? HOST : e.ssd();
+            issue[i] = e.issueAtOp();
+            eDeadline[i] = e.deadlineOp();
+            eOffload[i] = e.action() == PlanAction.OFFLOAD;
+            eUrgent[i] = e.urgent();
+            eWrap[i] = !eOffload[i] && e.issueAtOp() > e.deadlineOp();
+        }
+        issueStart = new int[n + 1];
+        issueOrder = bucketByOp(issue, null, issueStart);
+        dueStart = new int[n + 1];
+        dueOrder = bucketByOp(eDeadline, eOffload, dueStart);
+        doneIter = new int[m];
+        Arrays.fill(doneIter, -1);
+        entryTransfer = new int[m];
+        Arrays.fill(entryTransfer, -1);
+
+        int tensors = w.tensorCount();
+        state = new byte[tensors];
+        loc = new int[tensors];
+        outX = new int[tensors];
+        inX = new int[tensors];
+        Arrays.fill(outX, -1);
+        Arrays.fill(inX, -1);
+        int inheritedCount = 0;
+        int freedAtEndCount = 0;
+        for (int t = 0; t < tensors; t++) {
+            if (w.inIteration(t) && w.allocOp(t) == -1 && w.freeOp(t) < n) {
+                inheritedCount++;
+            } else if (w.inIteration(t) && w.allocOp(t) >= 0 && w.freeOp(t) == n) {
+                freedAtEndCount++;
+            }
+        }
+        inherited = new int[inheritedCount];
+        freedAtEnd = new int[freedAtEndCount];
+        inheritedCount = 0;
+        freedAtEndCount = 0;
+        for (int t = 0; t < tensors; t++) {
+            if (w.inIteration(t) && w.allocOp(t) == -1 && w.freeOp(t) < n) {
+                inherited[inheritedCount++] = t;
+            } else if (w.inIteration(t) && w.allocOp(t) >= 0 && w.freeOp(t) == n) {
+                freedAtEnd[freedAtEndCount++] = t;
+            }
+        }
+
+        int ssds = ssdReadBytesPerNs.length;
+        channelBusy = new int[2 * ssds];
+        Arrays.fill(channelBusy, -1);
+        channelQueue = new MinHeap[2 * ssds];
+        for (int c = 0; c < channelQueue.length; c++) {
+            channelQueue[c] = new MinHeap();
+        }
+        linkFlows = new int[][] {new int[ssds], new int[ssds]};
+    }
+
+    /** Stable bucketing of entries by an op index (skipping those where {@code skip} is true). */
+    private int[] bucketByOp(int[] opOf, boolean[] skip, int[] start) {
+        int count = 0;
+        for (int i = 0; i < opOf.length; i++) {
+            if (skip == null || !skip[i]) {
+                start[opOf[i] + 1]++;
+                count++;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            start[k + 1] += start[k];
+        }
+        int[] order = new int[count];
+        int[] fill = Arrays.copyOf(start, n);
+        for (int i = 0; i < opOf.length; i++) {
+            if (skip == null || !skip[i]) {
+                order[fill[opOf[i]]++] = i;
+            }
+        }
+        return order;
+    }
+
+    SimulationResult run() {
+        initialState();
+        if (used > capacityBytes) {
+            outOfMemory = "out of memory at the start of iteration 0: the tensors resident across the iteration"
+                    + " boundary take " + Units.formatBytes(used) + ", more than the device's "
+                    + Units.formatBytes(capacityBytes);
+            return result();
+        }
+        issueColdStartPrefetches();
+        beginIteration(0);
+        reach(0);
+        afterBatch();
+        while (phase != DONE && outOfMemory == null) {
+            if (events.isEmpty()) {
+                throw new IllegalStateException("simulator: no events left at op " + op + " of iteration " + iter);
+            }
+            long t = events.peekFirst();
+            now = t;
+            while (!events.isEmpty() && events.peekFirst() == t) {
+                handle(events.pop());
+            }
+            afterBatch();
+        }
+        return result();
+    }
+
+    // ---------------------------------------------------------------- state at the start
+
+    /**
+     * Tensors resident from the start are resident, except the wrapping ones that the plan keeps
+     * offloaded across the iteration boundary: those whose last entry in issue order is an
+     * offload (brought back by their first entry, a prefetch, in the next iteration) or a
+     * wrapping prefetch (brought back by it).
+     */
+    private void initialState() {
+        int[] last = new int[w.tensorCount()];
+        int[] lastOffload = new int[w.tensorCount()];
+        Arrays.fill(last, -1);
+        Arrays.fill(lastOffload, -1);
+        for (int e : issueOrder) {
+            last[eSlot[e]] = e;
+            if (eOffload[e]) {
+                lastOffload[eSlot[e]] = e;
+            }
+        }
+        for (int e = 0; e < eWrap.length; e++) {
+            if (eWrap[e]) {
+                doneIter[e] = 0; // the cold start issues only the kept-offloaded tensors' closing prefetches
+            }
+        }
+        for (int t = 0; t < w.tensorCount(); t++) {
+            if (!w.inIteration(t) || w.allocOp(t) != -1) {
+                continue;
+            }
+            int e = last[t];
+            if (w.wraps(t) && e >= 0 && (eOffload[e] || eWrap[e])) {
+                state[t] = OFFLOADED;
+                loc[t] = eSsd[lastOffload[t] >= 0 ? lastOffload[t] : e];
+                if (loc[t] == HOST) {
+                    hostUsed += w.bytes(t);
+                }
+                if (eWrap[e]) {
+                    doneIter[e] = -1;
+                }
+            } else {
+                state[t] = RESIDENT;
+                used += w.bytes(t);
+            }
+        }
+    }
+
+    /** The instances of the closing wrapping prefetches that iteration -1 would have issued, at time 0. */
+    private void issueColdStartPrefetches() {
+        for (int e : issueOrder) {
+            if (eWrap[e] && doneIter[e] == -1) {
+                issuePrefetch(e, 0);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- compute stream
+
+    private void beginIteration(int i) {
+        iter = i;
+        iterStartNs = now;
+        if (i == iterations - 1) {
+            recording = true;
+            peakBytes = used;
+            peakHostBytes = hostUsed;
+            if (hostUsed > hostCapacityBytes) {
+                hostViolation = "host memory holds " + Units.formatBytes(hostUsed) + " of offloaded tensors at the"
+                        + " start of the iteration, more than the hardware's hostMemoryBytes ("
+                        + Units.formatBytes(hostCapacityBytes) + ")";
+            }
+            long expected = i > 0 ? iterationNs[i - 1] : w.idealNs();
+            deviceSeries = new SeriesBuilder(points, expected, true, used);
+            ssdReadSeries = new SeriesBuilder(points, expected, false, linkSsdRate[TO_DEVICE] * 1e9);
+            ssdWriteSeries = new SeriesBuilder(points, expected, false, linkSsdRate[TO_HOST] * 1e9);
+            toDeviceSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_DEVICE] * 1e9);
+            toHostSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_HOST] * 1e9);
+        }
+    }
+
+    /** The compute stream reaches the start of op k: issue its entries; it may start once its needs are met. */
+    private void reach(int k) {
+        op = k;
+        phase = REACHED;
+        opGlobal = (long) iter * n + k;
+        reachedNs = now;
+        waitCause = -1;
+        opWaitNs[PREFETCH] = 0;
+        opWaitNs[MEMORY] = 0;
+        long alloc = 0;
+        for (int t : w.needs(k)) {
+            if (state[t] == ABSENT) {
+                alloc += w.bytes(t);
+            }
+        }
+        if (k == 0 && iter > 0) {
+            for (int t : inherited) {
+                if (state[t] == ABSENT) {
+                    alloc += w.bytes(t);
+                }
+            }
+        }
+        pendingAllocBytes = alloc;
+        for (int j = issueStart[k]; j < issueStart[k + 1]; j++) {
+            int e = issueOrder[j];
+            if (eOffload[e]) {
+                issueOffload(e);
+            } else {
+                issuePrefetch(e, eWrap[e] ? iter + 1 : iter);
+            }
+        }
+    }
+
+    private void afterBatch() {
+        if (opEnded) {
+            opEnded = false;
+            endOp();
+            if (phase == DONE) {
+                return;
+            }
+        }
+        grantMemory();
+        if (phase == REACHED) {
+            tryStart();
+            if (phase == REACHED && moving == 0) {
+                outOfMemory = describeOutOfMemory();
+            }
+        }
+    }
+
+    /** Starts the reached op if everything it needs is resident and its allocations fit. */
+    private void tryStart() {
+        int k = op;
+        int[] needs = w.needs(k);
+        boolean fetched = false;
+        for (int t : needs) {
+            if ((state[t] == OFFLOADED || state[t] == OFFLOADING) && inX[t] < 0) {
+                demandFetch(t);
+                fetched = true;
+            }
+        }
+        if (fetched) {
+            grantMemory();
+        }
+        boolean waitPrefetch = false;
+        boolean waitMemory = false;
+        long alloc = 0;
+        for (int t : needs) {
+            byte s = state[t];
+            if (s == ABSENT) {
+                alloc += w.bytes(t);
+            } else if (s != RESIDENT) {
+                if (xState[inX[t]] == X_WAIT_MEMORY) {
+                    waitMemory = true;
+                } else {
+                    waitPrefetch = true;
+                }
+            }
+        }
+        boolean inheriting = k == 0 && iter > 0;
+        if (inheriting) {
+            for (int t : inherited) {
+                if (state[t] == ABSENT) {
+                    alloc += w.bytes(t);
+                }
+            }
+        }
+        for (int j = dueStart[k]; j < dueStart[k + 1]; j++) {
+            int e = dueOrder[j];
+            if (doneIter[e] >= iter) {
+                continue;
+            }
+            int x = entryTransfer[e];
+            if (x < 0 || xEntry[x] != e || xState[x] == X_FREE) {
+                doneIter[e] = iter; // never issued for this iteration: nothing to wait for
+            } else if (xState[x] == X_WAIT_MEMORY) {
+                waitMemory = true;
+            } else {
+                waitPrefetch = true;
+            }
+        }
+        pendingAllocBytes = alloc;
+        int cause = waitPrefetch ? PREFETCH : waitMemory || used + alloc > capacityBytes ? MEMORY : -1;
+        if (waitCause >= 0) {
+            opWaitNs[waitCause] += now - waitSinceNs;
+        }
+        if (cause >= 0) {
+            waitCause = cause;
+            waitSinceNs = now;
+            return;
+        }
+        for (int t : needs) {
+            if (state[t] == ABSENT) {
+                state[t] = RESIDENT;
+            }
+        }
+        if (inheriting) {
+            for (int t : inherited) {
+                if (state[t] == ABSENT) {
+                    state[t] = RESIDENT;
+                }
+            }
+        }
+        pendingAllocBytes = 0;
+        changeUsed(alloc);
+        long stall = now - reachedNs;
+        if (recording && stall > 0) {
+            stallNs[PREFETCH] += opWaitNs[PREFETCH];
+            stallNs[MEMORY] += opWaitNs[MEMORY];
+            stalledOps++;
+            noteStall(k, stall, opWaitNs[PREFETCH] >= opWaitNs[MEMORY] ? PREFETCH : MEMORY);
+        }
+        phase = RUNNING;
+        schedule(now + w.durationNs(k), EV_OP_END, 0);
+    }
+
+    private void endOp() {
+        if (op == n - 1 && iter == iterations - 1) {
+            phase = DONE;
+            long end = now - iterStartNs;
+            iterationNs[iter] = end;
+            timelines = new Timelines(deviceSeries.finish(end), ssdReadSeries.finish(end), ssdWriteSeries.finish(end),
+                    toDeviceSeries.finish(end), toHostSeries.finish(end));
+            return;
+        }
+        for (int t : w.frees(op)) {
+            free(t);
+        }
+        if (op < n - 1) {
+            reach(op + 1);
+            return;
+        }
+        for (int t : freedAtEnd) {
+            free(t);
+        }
+        iterationNs[iter] = now - iterStartNs;
+        beginIteration(iter + 1);
+        reach(0);
+    }
+
+    /** Keeps the longest stalls, longest first, the earlier op first among equals. */
+    private void noteStall(int k, long ns, int cause) {
+        int i;
+        if (topCount < TOP_STALLS) {
+            i = topCount++;
+        } else if (topNs[TOP_STALLS - 1] >= ns) {
+            return;
+        } else {
+            i = TOP_STALLS - 1;
+        }
+        while (i > 0 && topNs[i - 1] < ns) {
+            topOp[i] = topOp[i - 1];
+            topNs[i] = topNs[i - 1];
+            topCause[i] = topCause[i - 1];
+            i--;
+        }
+        topOp[i] = k;
+        topNs[i] = ns;
+        topCause[i] = cause;
+    }
+
+    private String describeOutOfMemory() {
+        long need = pendingAllocBytes;
+        for (int t : w.needs(op)) {
+            if (state[t] == PREFETCHING && xState[inX[t]] == X_WAIT_MEMORY) {
+                need += w.bytes(t);
+            }
+        }
+        if (need == 0 && !memoryQueue.isEmpty()) {
+            need = w.bytes(xSlot[memoryQueue.peekValue()]);
+        }
+        return "out of memory at op " + op + " (" + w.opName(op) + ") in iteration " + iter
+                + ": its allocations and prefetches need " + Units.formatBytes(need) + ", only "
+                + Units.formatBytes(capacityBytes - used) + " of the device's " + Units.formatBytes(capacityBytes)
+                + " is free, and no migration in flight can free more";
+    }
+
+    // ---------------------------------------------------------------- plan entries
+
+    private void issueOffload(int e) {
+        int t = eSlot[e];
+        if (state[t] != RESIDENT) {
+            skipped();
+            return;
+        }
+        int ssd = eSsd[e];
+        int x = newTransfer(t, e, true, ssd, eUrgent[e], iter, opGlobal);
+        state[t] = OFFLOADING;
+        outX[t] = x;
+        loc[t] = ssd;
+        long bytes = w.bytes(t);
+        if (ssd == HOST) {
+            bytesToHost += recording ? bytes : 0;
+            changeHost(bytes);
+            if (hostUsed > hostCapacityBytes && recording && hostViolation == null) {
+                hostViolation = PlanValidator.describe(e, entries.get(e)) + " puts " + Units.formatBytes(hostUsed)
+                        + " in host memory at op " + op + ", more than the hardware's hostMemoryBytes ("
+                        + Units.formatBytes(hostCapacityBytes) + ")";
+            }
+            startHostFlow(x);
+        } else {
+            bytesToSsd += recording ? bytes : 0;
+            enqueueOnChannel(x);
+        }
+    }
+
+    /** Issues the instance of prefetch entry e that is due in iteration {@code dueIter}. */
+    private void issuePrefetch(int e, int dueIter) {
+        int t = eSlot[e];
+        if ((state[t] != OFFLOADED && state[t] != OFFLOADING) || inX[t] >= 0) {
+            skipped();
+            doneIter[e] = Math.max(doneIter[e], dueIter);
+            return;
+        }
+        int x = newTransfer(t, e, false, loc[t], eUrgent[e], dueIter, (long) dueIter * n + eDeadline[e]);
+        entryTransfer[e] = x;
+        startPrefetch(t, x);
+    }
+
+    /** A needed tensor that no entry brings back: fetched at once, urgently, as the runtime does. */
+    private void demandFetch(int t) {
+        int x = newTransfer(t, -1, false, loc[t], true, iter, opGlobal);
+        if (recording) {
+            demandFetches++;
+        }
+        startPrefetch(t, x);
+    }
+
+    private void startPrefetch(int t, int x) {
+        inX[t] = x;
+        if (recording) {
+            if (loc[t] == HOST) {
+                bytesFromHost += w.bytes(t);
+            } else {
+                bytesFromSsd += w.bytes(t);
+            }
+        }
+        if (state[t] == OFFLOADED) {
+            state[t] = PREFETCHING;
+            waitForMemory(x);
+        } else {
+            xState[x] = X_WAIT_OFFLOAD;
+        }
+    }
+
+    private void skipped() {
+        if (recording) {
+            skippedEntries++;
+        }
+    }
+
+    /**
+     * Frees a tensor at its freeing op (or the iteration's end). A transfer in flight is
+     * dropped: the memory it holds is released when it completes, or when its queue reaches it.
+     */
+    private void free(int t) {
+        long bytes = w.bytes(t);
+        switch (state[t]) {
+            case RESIDENT -> changeUsed(-bytes);
+            case OFFLOADED -> {
+                if (loc[t] == HOST) {
+                    changeHost(-bytes);
+                }
+            }
+            case OFFLOADING, PREFETCHING -> {
+                if (loc[t] == HOST) {
+                    changeHost(-bytes);
+                }
+                if (outX[t] >= 0) {
+                    xDropped[outX[t]] = true;
+                }
+                int y = inX[t];
+                if (y >= 0) {
+                    finishEntry(y);
+                    if (xState[y] == X_WAIT_OFFLOAD) {
+                        release(y);
+                    } else {
+                        xDropped[y] = true;
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+        state[t] = ABSENT;
+        outX[t] = -1;
+        inX[t] = -1;
+    }
+
+    private void finishEntry(int x) {
+        int e = xEntry[x];
+        if (e >= 0) {
+            doneIter[e] = Math.max(doneIter[e], xDueIter[x]);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /** Queues a prefetch for its reservation, which it gets at once if nothing earlier waits and it fits. */
+    private void waitForMemory(int x) {
+        xState[x] = X_WAIT_MEMORY;
+        memoryQueue.push(xDue[x], xSeq[x], x);
+        grantMemory();
+    }
+
+    /**
+     * Grants reservations in deadline order, the earliest first, and stops at the first that
+     * does not fit (no overtaking). A reservation due after the reached op must also leave room
+     * for that op's allocations.
+     */
+    private void grantMemory() {
+        while (!memoryQueue.isEmpty()) {
+            int x = memoryQueue.peekValue();
+            if (xDropped[x]) {
+                memoryQueue.pop();
+                release(x);
+                continue;
+            }
+            long headroom = phase == REACHED && xDue[x] > opGlobal ? pendingAllocBytes : 0;
+            long bytes = w.bytes(xSlot[x]);
+            if (used + headroom + bytes > capacityBytes) {
+                return;
+            }
+            memoryQueue.pop();
+            changeUsed(bytes);
+            if (xSsd[x] == HOST) {
+                startHostFlow(x);
+            } else {
+                enqueueOnChannel(x);
+            }
+        }
+    }
+
+    private void changeUsed(long delta) {
+        used += delta;
+        if (recording) {
+            peakBytes = Math.max(peakBytes, used);
+            deviceSeries.set(now - iterStartNs, used);
+        }
+    }
+
+    private void changeHost(long delta) {
+        hostUsed += delta;
+        if (recording) {
+            peakHostBytes = Math.max(peakHostBytes, hostUsed);
+        }
+    }
+
+    // ---------------------------------------------------------------- transfers
+
+    private int newTransfer(int slot, int entry, boolean offload, int ssd, boolean urgent, int dueIter, long due) {
+        int x;
+        if (freeIdCount > 0) {
+            x = freeIds[--freeIdCount];
+        } else {
+            if (xCount == xCapacity) {
+                growTransfers();
+            }
+            x = xCount++;
+        }
+        xSlot[x] = slot;
+        xEntry[x] = entry;
+        xOffload[x] = offload;
+        xSsd[x] = ssd;
+        xUrgency[x] = urgent ? 0 : 1;
+        xDueIter[x] = dueIter;
+        xDue[x] = due;
+        xSeq[x] = ++issueSeq;
+        xDropped[x] = false;
+        xMoved[x] = 0;
+        xRate[x] = 0;
+        xFinishAt[x] = -1;
+        xState[x] = X_QUEUED;
+        return x;
+    }
+
+    private void release(int x) {
+        xState[x] = X_FREE;
+        freeIds[freeIdCount++] = x;
+    }
+
+    private void growTransfers() {
+        xCapacity *= 2;
+        xSlot = Arrays.copyOf(xSlot, xCapacity);
+        xEntry = Arrays.copyOf(xEntry, xCapacity);
+        xDueIter = Arrays.copyOf(xDueIter, xCapacity);
+        xSsd = Arrays.copyOf(xSsd, xCapacity);
+        xOffload = Arrays.copyOf(xOffload, xCapacity);
+        xDropped = Arrays.copyOf(xDropped, xCapacity);
+        xState = Arrays.copyOf(xState, xCapacity);
+        xSeq = Arrays.copyOf(xSeq, xCapacity);
+        xDue = Arrays.copyOf(xDue, xCapacity);
+        xUrgency = Arrays.copyOf(xUrgency, xCapacity);
+        xFinishAt = Arrays.copyOf(xFinishAt, xCapacity);
+        xMoved = Arrays.copyOf(xMoved, xCapacity);
+        xRate = Arrays.copyOf(xRate, xCapacity);
+        freeIds = Arrays.copyOf(freeIds, xCapacity);
+    }
+
+    private static int channel(int ssd, boolean offload) {
+        return 2 * ssd + (offload ? 1 : 0);
+    }
+
+    private static int link(boolean offload) {
+        return offload ? TO_HOST : TO_DEVICE;
+    }
+
+    private void enqueueOnChannel(int x) {
+        int c = channel(xSsd[x], xOffload[x]);
+        xState[x] = X_QUEUED;
+        if (channelBusy[c] < 0) {
+            startOnChannel(c, x);
+        } else {
+            channelQueue[c].push(xUrgency[x], xSeq[x], x);
+        }
+    }
+
+    private void startNextOnChannel(int c) {
+        MinHeap queue = channelQueue[c];
+        while (channelBusy[c] < 0 && !queue.isEmpty()) {
+            int x = queue.pop();
+            if (xDropped[x]) {
+                changeUsed(-w.bytes(xSlot[x])); // an offload's source or a prefetch's reservation
+                release(x);
+            } else {
+                startOnChannel(c, x);
+            }
+        }
+    }
+
+    private void startOnChannel(int c, int x) {
+        channelBusy[c] = x;
+        moving++;
+        long latency = ssdLatencyNs[xSsd[x]];
+        if (latency > 0) {
+            xState[x] = X_LATENCY;
+            xFinishAt[x] = now + latency;
+            schedule(now + latency, EV_LATENCY_END, x);
+        } else {
+            beginData(x);
+        }
+    }
+
+    private void beginData(int x) {
+        int l = link(xOffload[x]);
+        advance(l);
+        linkFlows[l][linkFlowCount[l]++] = x;
+        xState[x] = X_DATA;
+        xMoved[x] = 0;
+        xFinishAt[x] = -1; // no completion event scheduled yet
+        rerate(l);
+    }
+
+    private void startHostFlow(int x) {
+        int l = link(xOffload[x]);
+        advance(l);
+        moving++;
+        xState[x] = X_DATA;
+        xMoved[x] = hostService[l] + w.bytes(xSlot[x]); // the link's service at which it completes
+        hostFlows[l].push(Double.doubleToRawLongBits(xMoved[x]), xSeq[x], x);
+        rerate(l);
+    }
+
+    /** Moves every flow on link l forward to now at its current rate. */
+    private void advance(int l) {
+        long dt = now - linkAdvancedNs[l];
+        if (dt <= 0) {
+            return;
+        }
+        int[] flows = linkFlows[l];
+        for (int i = 0; i < linkFlowCount[l]; i++) {
+            xMoved[flows[i]] += xRate[flows[i]] * dt;
+        }
+        hostService[l] += hostRate[l] * dt;
+        linkAdvancedNs[l] = now;
+    }
+
+    /**
+     * Shares link l max-min fairly: SSD flows in ascending order of their SSD's bandwidth take
+     * the smaller of that bandwidth and an equal share of what is left; host flows (no cap of
+     * their own) split the rest equally. Schedules the completions at the new rates.
+     */
+    private void rerate(int l) {
+        int[] flows = linkFlows[l];
+        int count = linkFlowCount[l];
+        for (int i = 1; i < count; i++) {
+            int x = flows[i];
+            double cap = cap(x);
+            int j = i - 1;
+            while (j >= 0 && cap(flows[j]) > cap) {
+                flows[j + 1] = flows[j];
+                j--;
+            }
+            flows[j + 1] = x;
+        }
+        int hosts = hostFlows[l].size();
+        int sharing = count + hosts;
+        double left = pcieBytesPerNs;
+        double ssdRate = 0;
+        for (int i = 0; i < count; i++) {
+            int x = flows[i];
+            double rate = Math.min(cap(x), left / sharing);
+            sharing--;
+            left -= rate;
+            ssdRate += rate;
+            xRate[x] = rate;
+            long finish = now + nanosFor(w.bytes(xSlot[x]) - xMoved[x], rate);
+            if (finish != xFinishAt[x]) { // otherwise its pending event still stands
+                xFinishAt[x] = finish;
+                schedule(finish, EV_FLOW_END, x);
+            }
+        }
+        if (hosts > 0) {
+            hostRate[l] = left / hosts;
+            double target = Double.longBitsToDouble(hostFlows[l].peekFirst());
+            hostFinishAt[l] = now + nanosFor(target - hostService[l], hostRate[l]);
+            schedule(hostFinishAt[l], EV_HOST_FLOW_END, l);
+        } else {
+            hostRate[l] = 0;
+            hostFinishAt[l] = -1;
+        }
+        linkSsdRate[l] = ssdRate;
+        linkTotalRate[l] = ssdRate + (hosts > 0 ? left : 0);
+        if (recording) {
+            long at = now - iterStartNs;
+            (l == TO_DEVICE ? ssdReadSeries : ssdWriteSeries).set(at, ssdRate * 1e9);
+            (l == TO_DEVICE ? toDeviceSeries : toHostSeries).set(at, linkTotalRate[l] * 1e9);
+        }
+    }
+
+    private double cap(int x) {
+        return xOffload[x] ? ssdWriteBytesPerNs[xSsd[x]] : ssdReadBytesPerNs[xSsd[x]];
+    }
+
+    /** Whole nanoseconds to move {@code bytes} at {@code rate} bytes/ns, rounded up past float noise. */
+    private static long nanosFor(double bytes, double rate) {
+        if (bytes <= 0) {
+            return 0;
+        }
+        double ns = bytes / rate;
+        return Math.max(0, (long) Math.ceil(ns - 1e-6 - ns * 1e-12));
+    }
+
+    private void schedule(long at, int type, int id) {
+        events.push(at, ++eventSeq, (id << 2) | type);
+    }
+
+    private void handle(int event) {
+        int type = event & 3;
+        int id = event >>> 2;
+        switch (type) {
+            case EV_OP_END -> opEnded = true;
+            case EV_LATENCY_END -> {
+                if (xState[id] == X_LATENCY && xFinishAt[id] == now) {
+                    beginData(id);
+                }
+            }
+            case EV_FLOW_END -> {
+                if (xState[id] == X_DATA && xFinishAt[id] == now && xSsd[id] != HOST) {
+                    int l = link(xOffload[id]);
+                    advance(l);
+                    int[] flows = linkFlows[l];
+                    int count = linkFlowCount[l];
+                    for (int i = 0; i < count; i++) {
+                        if (flows[i] == id) {
+                            flows[i] = flows[count - 1];
+                            break;
+                        }
+                    }
+                    linkFlowCount[l]--;
+                    rerate(l);
+                    int c = channel(xSsd[id], xOffload[id]);
+                    channelBusy[c] = -1;
+                    complete(id);
+                    startNextOnChannel(c);
+                }
+            }
+            default -> {
+                if (hostFinishAt[id] == now && !hostFlows[id].isEmpty()) {
+                    advance(id);
+                    int x = hostFlows[id].pop();
+                    rerate(id);
+                    complete(x);
+                }
+            }
+        }
+    }
+
+    private void complete(int x) {
+        moving--;
+        int t = xSlot[x];
+        long bytes = w.bytes(t);
+        if (xOffload[x]) {
+            changeUsed(-bytes);
+            if (!xDropped[x]) {
+                state[t] = OFFLOADED;
+                outX[t] = -1;
+                int y = inX[t];
+                if (y >= 0) {
+                    state[t] = PREFETCHING;
+                    waitForMemory(y);
+                }
+            }
+        } else if (xDropped[x]) {
+            changeUsed(-bytes);
+        } else {
+            state[t] = RESIDENT;
+            inX[t] = -1;
+            if (xSsd[x] == HOST) {
+                changeHost(-bytes);
+            }
+            finishEntry(x);
+        }
+        release(x);
+    }
+
+    // ---------------------------------------------------------------- result
+
+    private SimulationResult result() {
+        Map<String, Long> byCause = new LinkedHashMap<>();
+        byCause.put(CAUSES[PREFETCH], stallNs[PREFETCH]);
+        byCause.put(CAUSES[MEMORY], stallNs[MEMORY]);
+        List<OpStall> worst = new ArrayList<>(topCount);
+        for (int i = 0; i < topCount; i++) {
+            worst.add(new OpStall(topOp[i], w.opName(topOp[i]), topNs[i], CAUSES[topCause[i]]));
+        }
+        List<Long> times = new ArrayList<>(iterations);
+        int finished = phase == DONE ? iterations : iter;
+        for (int i = 0; i < finished; i++) {
+            times.add(iterationNs[i]);
+        }
+        Prediction prediction = null;
+        if (outOfMemory == null) {
+            long last = iterationNs[iterations - 1];
+            prediction = new Prediction(last, w.idealNs(), stallNs[PREFETCH] + stallNs[MEMORY], peakBytes, bytesToSsd,
+                    bytesFromSsd, bytesToHost, bytesFromHost);
+        }
+        return new SimulationResult(prediction, outOfMemory, byCause, stalledOps, worst, times, peakHostBytes,
+                hostViolation, demandFetches, skippedEntries, timelines);
+    }
+}

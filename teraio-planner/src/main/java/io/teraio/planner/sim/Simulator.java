@@ -1,0 +1,105 @@
+package io.teraio.planner.sim;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.hardware.Device;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.planner.Workload;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Predicts what a plan costs: a deterministic discrete-event replay of
+ * {@link SimulationOptions#iterations()} copies of the steady-state iteration on device 0 of a
+ * hardware profile, reporting the last one.
+ *
+ * <p>The compute stream runs the ops in order with their profiled durations; an op starts
+ * once every tensor it needs is resident, every prefetch due at it has completed, and its
+ * allocations fit in the device's memory. Plan entries are issued when the stream reaches the
+ * start of their {@code issueAtOp}. Offloads and prefetches move over one read and one write
+ * channel per SSD (one transfer at a time, urgent ones first, then in issue order, each
+ * paying the SSD's latency once) and over the device's PCIe link in each direction, which the
+ * transfers using it share max-min fairly (a transfer moves at the smaller of its SSD's
+ * bandwidth and its fair share; rates are recomputed whenever a transfer starts or ends).
+ * An offload frees its tensor's memory when it completes; a prefetch first reserves memory,
+ * waiting in deadline order, then reads. The whole model, including the initial state and
+ * the stall causes, is in docs/simulator.md.
+ *
+ * <p>The replay is fast: primitive arrays, one event heap, nothing allocated per event; a
+ * 250k-op iteration with 200k entries takes about a second.
+ */
+public final class Simulator {
+    /** Stall cause: a tensor the op needs (or a prefetch due at it) is not resident yet. */
+    public static final String WAITING_FOR_PREFETCH = "waiting for prefetch";
+    /** Stall cause: the op's allocations, or a reservation for a tensor it needs, do not fit. */
+    public static final String WAITING_FOR_MEMORY = "waiting for memory";
+
+    private Simulator() {
+    }
+
+    /** {@link #simulate(Workload, HardwareProfile, List, SimulationOptions)} with the default options. */
+    public static SimulationResult simulate(Workload workload, HardwareProfile hardware, List<PlanEntry> entries) {
+        return simulate(workload, hardware, entries, SimulationOptions.DEFAULT);
+    }
+
+    /**
+     * Replays {@code entries} over {@code workload} on device 0 of {@code hardware}.
+     *
+     * @return the last iteration's prediction, or a result whose
+     *         {@link SimulationResult#outOfMemory()} says where the replay could not go on
+     * @throws TeraioException if one op needs more memory resident at once than the device has
+     *                         (no plan can run it), or an entry names a tensor, op or SSD that
+     *                         does not exist
+     */
+    public static SimulationResult simulate(Workload workload, HardwareProfile hardware, List<PlanEntry> entries,
+                                            SimulationOptions options) {
+        Objects.requireNonNull(workload, "workload");
+        Objects.requireNonNull(entries, "entries");
+        Objects.requireNonNull(options, "options");
+        Device device = hardware.device();
+        requireFeasible(workload, device.memoryBytes());
+        List<Ssd> ssds = hardware.ssds();
+        double[] read = new double[ssds.size()];
+        double[] write = new double[ssds.size()];
+        long[] latency = new long[ssds.size()];
+        for (int i = 0; i < ssds.size(); i++) {
+            read[i] = ssds.get(i).readBytesPerSecond() / 1e9;
+            write[i] = ssds.get(i).writeBytesPerSecond() / 1e9;
+            latency[i] = ssds.get(i).latencyNs();
+        }
+        return new Replay(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, read, write, latency,
+                hardware.hostMemoryBytes(), entries, options).run();
+    }
+
+    /** {@link #ideal(Workload, SimulationOptions)} with the default options. */
+    public static SimulationResult ideal(Workload workload) {
+        return ideal(workload, SimulationOptions.DEFAULT);
+    }
+
+    /**
+     * The workload with unlimited device memory and nothing moved: no stalls, the iteration
+     * time is {@link Workload#idealNs()} and the peak is {@link Workload#peakLiveBytes()}.
+     */
+    public static SimulationResult ideal(Workload workload, SimulationOptions options) {
+        return new Replay(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
+                List.of(), options).run();
+    }
+
+    /**
+     * Fails if some op needs more bytes resident at once than {@code capacityBytes}.
+     *
+     * @throws TeraioException naming the first such op, its needs and the capacity
+     */
+    public static void requireFeasible(Workload workload, long capacityBytes) {
+        for (int k = 0; k < workload.opCount(); k++) {
+            long needed = workload.neededBytes(k);
+            if (needed > capacityBytes) {
+                throw new TeraioException("op " + k + " (" + workload.opName(k) + ") needs "
+                        + Units.formatBytes(needed) + " resident at once, more than the device's "
+                        + Units.formatBytes(capacityBytes) + ": no plan can run it");
+            }
+        }
+    }
+}
