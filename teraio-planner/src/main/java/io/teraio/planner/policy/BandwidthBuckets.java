@@ -75,20 +75,22 @@ final class BandwidthBuckets {
      */
     int fillForward(int option, int dir, int from, int to, long bytes) {
         Fenwick f = usable[option][dir];
-        long need = bytes;
-        for (int part = 0; part < 2; part++) {
-            int[] seg = segment(from, to, part);
-            if (seg == null) {
-                continue;
-            }
-            long base = f.prefix(seg[0]);
-            long avail = f.prefix(seg[1]) - base;
-            if (avail >= need) {
-                return f.lowerBound(base + need) + seg[2];
-            }
-            need -= avail;
+        if (to <= n) {
+            return forwardIn(f, from, to, bytes, 0);
         }
-        return -1;
+        if (from >= n) {
+            return forwardIn(f, from - n, to - n, bytes, n);
+        }
+        long first = f.sum(from, n);
+        return first >= bytes ? forwardIn(f, from, n, bytes, 0) : forwardIn(f, 0, to - n, bytes - first, n);
+    }
+
+    private static int forwardIn(Fenwick f, int from, int to, long bytes, int offset) {
+        long base = f.prefix(from);
+        if (f.prefix(to) - base < bytes) {
+            return -1;
+        }
+        return f.lowerBound(base + bytes) + offset;
     }
 
     /**
@@ -97,20 +99,22 @@ final class BandwidthBuckets {
      */
     int fillBackward(int option, int dir, int from, int to, long bytes) {
         Fenwick f = usable[option][dir];
-        long need = bytes;
-        for (int part = 1; part >= 0; part--) {
-            int[] seg = segment(from, to, part);
-            if (seg == null) {
-                continue;
-            }
-            long end = f.prefix(seg[1]);
-            long avail = end - f.prefix(seg[0]);
-            if (avail >= need) {
-                return f.lowerBound(end - need + 1) + seg[2];
-            }
-            need -= avail;
+        if (to <= n) {
+            return backwardIn(f, from, to, bytes, 0);
         }
-        return -1;
+        if (from >= n) {
+            return backwardIn(f, from - n, to - n, bytes, n);
+        }
+        long second = f.sum(0, to - n);
+        return second >= bytes ? backwardIn(f, 0, to - n, bytes, n) : backwardIn(f, from, n, bytes - second, 0);
+    }
+
+    private static int backwardIn(Fenwick f, int from, int to, long bytes, int offset) {
+        long end = f.prefix(to);
+        if (end - f.prefix(from) < bytes) {
+            return -1;
+        }
+        return f.lowerBound(end - bytes + 1) + offset;
     }
 
     /**
@@ -118,27 +122,30 @@ final class BandwidthBuckets {
      * records each bucket's share in {@code log}; returns the bytes claimed.
      */
     long claimForward(int option, int dir, int from, int to, long bytes, ClaimLog log) {
+        if (to <= n) {
+            return claimForwardIn(option, dir, from, to, bytes, log, 0);
+        }
+        if (from >= n) {
+            return claimForwardIn(option, dir, from - n, to - n, bytes, log, n);
+        }
+        long claimed = claimForwardIn(option, dir, from, n, bytes, log, 0);
+        return claimed + claimForwardIn(option, dir, 0, to - n, bytes - claimed, log, n);
+    }
+
+    private long claimForwardIn(int option, int dir, int from, int to, long bytes, ClaimLog log, int offset) {
         Fenwick f = usable[option][dir];
         long need = bytes;
-        for (int part = 0; part < 2 && need > 0; part++) {
-            int[] seg = segment(from, to, part);
-            if (seg == null) {
-                continue;
+        int pos = from;
+        while (need > 0 && pos < to) {
+            long base = f.prefix(pos);
+            if (f.prefix(to) == base) {
+                break;
             }
-            int pos = seg[0];
-            long end = f.prefix(seg[1]);
-            while (need > 0 && pos < seg[1]) {
-                long base = f.prefix(pos);
-                if (base >= end) {
-                    break;
-                }
-                int k = f.lowerBound(base + 1);
-                long taken = take(option, dir, k, need);
-                log.add(k + seg[2], taken);
-                need -= taken;
-                end = f.prefix(seg[1]);
-                pos = k + 1;
-            }
+            int k = f.lowerBound(base + 1);
+            long taken = take(option, dir, k, need);
+            log.add(k + offset, taken);
+            need -= taken;
+            pos = k + 1;
         }
         return bytes - need;
     }
@@ -148,26 +155,30 @@ final class BandwidthBuckets {
      * records each bucket's share in {@code log}; returns the bytes claimed.
      */
     long claimBackward(int option, int dir, int from, int to, long bytes, ClaimLog log) {
+        if (to <= n) {
+            return claimBackwardIn(option, dir, from, to, bytes, log, 0);
+        }
+        if (from >= n) {
+            return claimBackwardIn(option, dir, from - n, to - n, bytes, log, n);
+        }
+        long claimed = claimBackwardIn(option, dir, 0, to - n, bytes, log, n);
+        return claimed + claimBackwardIn(option, dir, from, n, bytes - claimed, log, 0);
+    }
+
+    private long claimBackwardIn(int option, int dir, int from, int to, long bytes, ClaimLog log, int offset) {
         Fenwick f = usable[option][dir];
         long need = bytes;
-        for (int part = 1; part >= 0 && need > 0; part--) {
-            int[] seg = segment(from, to, part);
-            if (seg == null) {
-                continue;
+        int pos = to;
+        while (need > 0 && pos > from) {
+            long upTo = f.prefix(pos);
+            if (upTo == f.prefix(from)) {
+                break;
             }
-            int pos = seg[1];
-            long start = f.prefix(seg[0]);
-            while (need > 0 && pos > seg[0]) {
-                long upTo = f.prefix(pos);
-                if (upTo <= start) {
-                    break;
-                }
-                int k = f.lowerBound(upTo);
-                long taken = take(option, dir, k, need);
-                log.add(k + seg[2], taken);
-                need -= taken;
-                pos = k;
-            }
+            int k = f.lowerBound(upTo);
+            long taken = take(option, dir, k, need);
+            log.add(k + offset, taken);
+            need -= taken;
+            pos = k;
         }
         return bytes - need;
     }
@@ -189,22 +200,5 @@ final class BandwidthBuckets {
             }
         }
         return taken;
-    }
-
-    /**
-     * Part {@code part} (0 or 1) of the unrolled range {@code [from, to)} as iteration ops:
-     * {start, end, offset to add back}, or {@code null} if that part is empty.
-     */
-    private int[] segment(int from, int to, int part) {
-        if (from >= to) {
-            return null;
-        }
-        if (to <= n) {
-            return part == 0 ? new int[] {from, to, 0} : null;
-        }
-        if (from >= n) {
-            return part == 0 ? new int[] {from - n, to - n, n} : null;
-        }
-        return part == 0 ? new int[] {from, n, 0} : new int[] {0, to - n, n};
     }
 }

@@ -357,10 +357,15 @@ final class GreedyState {
 
     /** The moves as plan entries, in issue order (urgent first within an op). */
     List<PlanEntry> entries() {
+        return entries(moves());
+    }
+
+    /** {@code moves} (some of this state's, committed or earlier snapshots) as plan entries, in issue order. */
+    List<PlanEntry> entries(List<Move> moves) {
         int n = model.opCount();
-        List<PlanEntry> entries = new ArrayList<>(2 * committed.size());
-        for (int period : committed) {
-            Move m = moveOf[period];
+        List<PlanEntry> entries = new ArrayList<>(2 * moves.size());
+        for (Move m : moves) {
+            int period = m.period();
             int t = periods.tensor(period);
             Tensor tensor = workload.tensor(t);
             int issue = periods.lastUse(period) + 1;

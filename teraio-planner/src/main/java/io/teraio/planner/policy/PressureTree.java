@@ -3,13 +3,16 @@ package io.teraio.planner.policy;
 /**
  * {@link Pressure} as a segment tree over the ops with lazy range add, for {@code teraio}.
  *
- * <p>Each node keeps the largest M' below it, the smallest M' among its ops above the
- * capacity ({@code minOver}) and the summed weight of those ops ({@code overWeight}). A
- * range add that moves no op across the capacity (every over-capacity op stays over:
- * {@code minOver + delta > capacity}; or the node has none) is applied lazily to the whole
- * node; otherwise it descends. The planner only subtracts (and adds back only where the
- * result stays at or under capacity), so each op crosses the capacity at most once and the
- * descents cost O(n log n) over a whole planning run; every other operation is O(log n).
+ * <p>Each node keeps the largest M' below it and the smallest M' among its ops above the
+ * capacity ({@code minOver}). A range add that moves no op across the capacity (every
+ * over-capacity op stays over: {@code minOver + delta > capacity}; or the node has none) is
+ * applied lazily to the whole node; otherwise it descends to the ops that cross. The
+ * planner only subtracts (and adds back only where the result stays at or under capacity),
+ * so each op crosses the capacity at most once and the descents cost O(n log n) over a whole
+ * planning run. The weights of the ops over capacity also live in a {@link Fenwick} tree,
+ * updated at each crossing, so that "time over capacity in a range" and "first (last) op over
+ * capacity in a range", the queries of every score, are two prefix sums or one search:
+ * O(log n) with a small constant.
  */
 final class PressureTree implements Pressure {
     private static final long NONE = Long.MAX_VALUE;
@@ -19,24 +22,29 @@ final class PressureTree implements Pressure {
     private final long[] weight;
     private final long[] max;
     private final long[] minOver;
-    private final long[] overWeight;
     private final long[] lazy;
+    /** The weight of each op over capacity (0 for the others), for fast range sums and searches. */
+    private final Fenwick over;
 
     PressureTree(long[] values, long[] weight, long capacity) {
         this.n = values.length;
         this.capacity = capacity;
         this.weight = weight;
+        long[] overValues = new long[n];
+        for (int k = 0; k < n; k++) {
+            overValues[k] = values[k] > capacity ? weight[k] : 0;
+        }
+        over = new Fenwick(overValues);
         int size = 4 * Math.max(1, n);
         max = new long[size];
         minOver = new long[size];
-        overWeight = new long[size];
         lazy = new long[size];
         build(1, 0, n, values);
     }
 
     private void build(int node, int lo, int hi, long[] values) {
         if (hi - lo == 1) {
-            setLeaf(node, lo, values[lo]);
+            setLeaf(node, values[lo]);
             return;
         }
         int mid = (lo + hi) >>> 1;
@@ -45,14 +53,12 @@ final class PressureTree implements Pressure {
         pull(node);
     }
 
-    private void setLeaf(int node, int k, long value) {
+    private void setLeaf(int node, long value) {
         max[node] = value;
         if (value > capacity) {
             minOver[node] = value;
-            overWeight[node] = weight[k];
         } else {
             minOver[node] = NONE;
-            overWeight[node] = 0;
         }
     }
 
@@ -61,7 +67,6 @@ final class PressureTree implements Pressure {
         int r = l + 1;
         max[node] = Math.max(max[l], max[r]);
         minOver[node] = Math.min(minOver[l], minOver[r]);
-        overWeight[node] = overWeight[l] + overWeight[r];
     }
 
     private void apply(int node, long delta) {
@@ -122,24 +127,12 @@ final class PressureTree implements Pressure {
             return 0;
         }
         if (to <= n) {
-            return overWeight(1, 0, n, from, to);
+            return over.sum(from, to);
         }
         if (from >= n) {
-            return overWeight(1, 0, n, from - n, to - n);
+            return over.sum(from - n, to - n);
         }
-        return overWeight(1, 0, n, from, n) + overWeight(1, 0, n, 0, to - n);
-    }
-
-    private long overWeight(int node, int lo, int hi, int from, int to) {
-        if (to <= lo || hi <= from || overWeight[node] == 0) {
-            return 0;
-        }
-        if (from <= lo && hi <= to) {
-            return overWeight[node];
-        }
-        push(node);
-        int mid = (lo + hi) >>> 1;
-        return overWeight(2 * node, lo, mid, from, to) + overWeight(2 * node + 1, mid, hi, from, to);
+        return over.sum(from, n) + over.sum(0, to - n);
     }
 
     @Override
@@ -148,31 +141,27 @@ final class PressureTree implements Pressure {
             return -1;
         }
         if (to <= n) {
-            return firstOver(1, 0, n, from, to);
+            return firstOverIn(from, to);
         }
         if (from >= n) {
-            int k = firstOver(1, 0, n, from - n, to - n);
+            int k = firstOverIn(from - n, to - n);
             return k < 0 ? -1 : k + n;
         }
-        int k = firstOver(1, 0, n, from, n);
+        int k = firstOverIn(from, n);
         if (k >= 0) {
             return k;
         }
-        k = firstOver(1, 0, n, 0, to - n);
+        k = firstOverIn(0, to - n);
         return k < 0 ? -1 : k + n;
     }
 
-    private int firstOver(int node, int lo, int hi, int from, int to) {
-        if (to <= lo || hi <= from || max[node] <= capacity) {
+    /** Ops over capacity have a positive weight in {@code over}: the first is where its prefix sum first grows. */
+    private int firstOverIn(int from, int to) {
+        long base = over.prefix(from);
+        if (over.prefix(to) == base) {
             return -1;
         }
-        if (hi - lo == 1) {
-            return lo;
-        }
-        push(node);
-        int mid = (lo + hi) >>> 1;
-        int k = firstOver(2 * node, lo, mid, from, to);
-        return k >= 0 ? k : firstOver(2 * node + 1, mid, hi, from, to);
+        return over.lowerBound(base + 1);
     }
 
     @Override
@@ -181,30 +170,25 @@ final class PressureTree implements Pressure {
             return -1;
         }
         if (to <= n) {
-            return lastOver(1, 0, n, from, to);
+            return lastOverIn(from, to);
         }
         if (from >= n) {
-            int k = lastOver(1, 0, n, from - n, to - n);
+            int k = lastOverIn(from - n, to - n);
             return k < 0 ? -1 : k + n;
         }
-        int k = lastOver(1, 0, n, 0, to - n);
+        int k = lastOverIn(0, to - n);
         if (k >= 0) {
             return k + n;
         }
-        return lastOver(1, 0, n, from, n);
+        return lastOverIn(from, n);
     }
 
-    private int lastOver(int node, int lo, int hi, int from, int to) {
-        if (to <= lo || hi <= from || max[node] <= capacity) {
+    private int lastOverIn(int from, int to) {
+        long end = over.prefix(to);
+        if (end == over.prefix(from)) {
             return -1;
         }
-        if (hi - lo == 1) {
-            return lo;
-        }
-        push(node);
-        int mid = (lo + hi) >>> 1;
-        int k = lastOver(2 * node + 1, mid, hi, from, to);
-        return k >= 0 ? k : lastOver(2 * node, lo, mid, from, to);
+        return over.lowerBound(end);
     }
 
     @Override
@@ -239,7 +223,12 @@ final class PressureTree implements Pressure {
             return;
         }
         if (hi - lo == 1) {
-            setLeaf(node, lo, max[node] + delta);
+            boolean wasOver = max[node] > capacity;
+            setLeaf(node, max[node] + delta);
+            boolean isOver = max[node] > capacity;
+            if (wasOver != isOver) {
+                over.add(lo, isOver ? weight[lo] : -weight[lo]);
+            }
             return;
         }
         push(node);

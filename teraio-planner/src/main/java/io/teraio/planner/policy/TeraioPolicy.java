@@ -4,6 +4,8 @@ import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
+import io.teraio.planner.sim.SimulationResult;
+import io.teraio.planner.sim.Simulator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -21,7 +23,8 @@ import java.util.function.IntFunction;
  *     planner pops the top period, re-scores it, and moves it if its new score is within
  *     the tolerance of the next key (then it is within the tolerance of the best), else
  *     pushes it back with its new score. With tolerance 0 that picks what a full rescan
- *     picks; the default 0.05 saves most re-scoring when many scores sink together.
+ *     picks; the default 0.05 saves most re-scoring when many scores sink together (as
+ *     they do when bandwidth runs short: each move narrows the windows of its neighbours).
  * <li>Bandwidth buckets are indexed ({@link BandwidthBuckets}): a fill query is O(log n).
  * <li>Every period may go to any SSD or to host memory (under the cap), whichever scores
  *     best; when that plan needs stalls and put something in host memory, the paper's
@@ -31,12 +34,18 @@ import java.util.function.IntFunction;
  *     over-capacity time per nanosecond of predicted stall (forced moves, see
  *     {@link GreedyState}), until M' fits.
  * <li>Finally it drops moves that later moves made unnecessary, so less data moves.
+ * <li>When it had to force moves, the {@link Simulator} picks the plan to return (see
+ *     {@link #plan}).
  * </ul>
  */
 public final class TeraioPolicy implements Policy {
     public static final String NAME = "teraio";
     /** The default tolerance of the lazy heap. */
     public static final double DEFAULT_TOLERANCE = 0.05;
+    /** The tolerance of the forced phase, whose scores are a heuristic anyway. */
+    static final double FORCED_TOLERANCE = 0.25;
+    /** After this many re-scores in the forced phase a period is moved even if it is not the best. */
+    static final int FORCED_RESCORES = 8;
 
     private final double tolerance;
 
@@ -61,20 +70,51 @@ public final class TeraioPolicy implements Policy {
         return NAME;
     }
 
+    /**
+     * The plan. When the planning model needs forced moves, the model is known to be
+     * pessimistic (its bandwidth buckets are claimed as if every transfer ran where the greedy
+     * placed it, while at run time prefetches wait for memory and channels serve in issue
+     * order), so the candidates (the model's plan, the same without its forced moves, and
+     * both again under the SSD-first rule when host memory was used) are replayed in the
+     * {@link Simulator} and the one with the shortest iteration that runs is returned.
+     */
     @Override
     public List<PlanEntry> plan(Workload workload, HardwareProfile hardware) {
-        return run(workload, hardware).entries();
+        CostModel model = new CostModel(workload, hardware);
+        Periods.requireFits(workload, model.capacityBytes());
+        Periods periods = Periods.of(workload, t -> true);
+        Variant all = variant(model, periods, GreedyState.Options.ALL);
+        if (!all.forced()) {
+            return all.state().entries();
+        }
+        List<List<PlanEntry>> candidates = new ArrayList<>(all.candidates());
+        if (model.ssdCount() > 0 && all.state().usedHost()) {
+            candidates.addAll(variant(model, periods, GreedyState.Options.SSD_FIRST).candidates());
+        }
+        List<PlanEntry> best = candidates.get(0);
+        long bestNs = Long.MAX_VALUE;
+        for (List<PlanEntry> entries : candidates) {
+            SimulationResult r = Simulator.simulate(workload, hardware, entries);
+            if (r.ran() && r.prediction().iterationNs() < bestNs) {
+                best = entries;
+                bestNs = r.prediction().iterationNs();
+            }
+        }
+        return best;
     }
 
-    /** Plans and returns the final state of the better variant (for its model outcome). */
+    /**
+     * The planning model's own plan, the better of the two option rules in the model: it keeps
+     * M' at or under capacity whenever the check that some plan can passes.
+     */
     GreedyState run(Workload workload, HardwareProfile hardware) {
         CostModel model = new CostModel(workload, hardware);
         Periods.requireFits(workload, model.capacityBytes());
         Periods periods = Periods.of(workload, t -> true);
-        GreedyState best = run(model, periods, GreedyState.Options.ALL);
+        GreedyState best = variant(model, periods, GreedyState.Options.ALL).state();
         ModelOutcome outcome = best.outcome();
         if ((outcome.stallNs() > 0 || outcome.overflowNs() > 0) && model.ssdCount() > 0 && best.usedHost()) {
-            GreedyState ssdFirst = run(model, periods, GreedyState.Options.SSD_FIRST);
+            GreedyState ssdFirst = variant(model, periods, GreedyState.Options.SSD_FIRST).state();
             if (ssdFirst.outcome().betterThan(outcome)) {
                 best = ssdFirst;
             }
@@ -82,7 +122,18 @@ public final class TeraioPolicy implements Policy {
         return best;
     }
 
-    private GreedyState run(CostModel model, Periods periods, GreedyState.Options rule) {
+    /**
+     * A plan under one option rule: the final state, and the moves it had before the forced
+     * phase (empty if there was none).
+     */
+    private record Variant(GreedyState state, List<Move> onTime, boolean forced) {
+        /** The plan, and the plan without its forced moves when there were any. */
+        List<List<PlanEntry>> candidates() {
+            return forced ? List.of(state.entries(), state.entries(onTime)) : List.of(state.entries());
+        }
+    }
+
+    private Variant variant(CostModel model, Periods periods, GreedyState.Options rule) {
         GreedyState state = new GreedyState(model, periods, true);
         ScoreHeap heap = new ScoreHeap();
         for (int p = 0; p < periods.size(); p++) {
@@ -92,37 +143,43 @@ public final class TeraioPolicy implements Policy {
             }
         }
         List<Integer> late = new ArrayList<>();
-        drain(state, heap, p -> state.onTime(p, rule), late);
-        if (state.overCapacity()) {
+        drain(state, heap, p -> state.onTime(p, rule), tolerance, Integer.MAX_VALUE, late);
+        List<Move> onTime = List.of();
+        boolean forced = state.overCapacity();
+        if (forced) {
+            onTime = state.moves();
             late.addAll(state.movedPeriods());
-            ScoreHeap forced = new ScoreHeap();
+            ScoreHeap forcedHeap = new ScoreHeap();
             for (int p : late) {
                 Move move = state.forced(p);
                 if (move != null && move.score() > 0) {
-                    forced.push(p, move.score());
+                    forcedHeap.push(p, move.score());
                 }
             }
             // Forced scores can rise as well as fall (the over-capacity range inside a period
             // shrinks), so here the lazy heap is a heuristic, not a bounded argmax.
-            drain(state, forced, state::forced, new ArrayList<>());
+            drain(state, forcedHeap, state::forced, FORCED_TOLERANCE, FORCED_RESCORES, new ArrayList<>());
         }
         state.dropRedundant();
-        return state;
+        return new Variant(state, onTime, forced);
     }
 
     /**
      * Commits moves from {@code heap} while memory is over capacity: pops the top period,
-     * re-scores it with {@code evaluate}, commits it if it is within the tolerance of the next
-     * key, else pushes it back. Periods that score nothing go to {@code dropped}.
+     * re-scores it with {@code evaluate}, commits it if it is within {@code tolerance} of the
+     * next key or has been re-scored {@code maxRescores} times, else pushes it back. Periods
+     * that score nothing go to {@code dropped}.
      */
-    private void drain(GreedyState state, ScoreHeap heap, IntFunction<Move> evaluate, List<Integer> dropped) {
+    private static void drain(GreedyState state, ScoreHeap heap, IntFunction<Move> evaluate, double tolerance,
+                              int maxRescores, List<Integer> dropped) {
         double keep = 1 - tolerance;
+        int[] rescores = new int[state.periods().size()];
         while (state.overCapacity() && !heap.isEmpty()) {
             int p = heap.pop();
             Move move = evaluate.apply(p);
             if (move == null || move.score() <= 0) {
                 dropped.add(p);
-            } else if (move.score() < keep * heap.peekScore()) {
+            } else if (move.score() < keep * heap.peekScore() && ++rescores[p] < maxRescores) {
                 heap.push(p, move.score());
             } else {
                 state.commit(move);
