@@ -144,24 +144,20 @@ final class GreedyState {
 
     /**
      * The best on-time move of {@code period} under {@code rule}, or {@code null} if none fits
-     * on time. An option whose score bound (the whole idle range at its cost) cannot beat the
-     * best found is not evaluated.
+     * on time. An option is not evaluated further once a bound of its score (the window from
+     * its offload's completion to the next use) cannot beat the best found.
      */
     Move onTime(int period, Options rule) {
-        long over = pressure.overWeight(periods.lastUse(period) + 1, periods.nextUse(period));
-        double fullBenefit = (double) bytes(period) * over;
         Move best = null;
         boolean hostFirst = hostUse != null && rule == Options.ALL;
         if (hostFirst) {
-            best = onTime(period, model.hostOption());
+            best = onTime(period, model.hostOption(), null);
         }
         for (int o = 0; o < model.ssdCount(); o++) {
-            if (best == null || fullBenefit / model.roundTripNs(bytes(period), o) > best.score()) {
-                best = better(best, onTime(period, o));
-            }
+            best = better(best, onTime(period, o, best));
         }
         if (hostUse != null && !hostFirst && best == null) {
-            best = onTime(period, model.hostOption());
+            best = onTime(period, model.hostOption(), null);
         }
         return best;
     }
@@ -172,6 +168,14 @@ final class GreedyState {
 
     /** {@code period} moved on time through {@code option}, or {@code null} if it does not fit. */
     Move onTime(int period, int option) {
+        return onTime(period, option, null);
+    }
+
+    /**
+     * {@code period} moved on time through {@code option}, or {@code null} if it does not fit
+     * or cannot score above {@code toBeat} (when not null).
+     */
+    private Move onTime(int period, int option, Move toBeat) {
         int lastUse = periods.lastUse(period);
         int nextUse = periods.nextUse(period);
         long bytes = bytes(period);
@@ -181,14 +185,17 @@ final class GreedyState {
             return null;
         }
         int absentFrom = done + 1;
+        long cost = model.roundTripNs(bytes, option);
+        if (toBeat != null && (double) bytes * pressure.overWeight(absentFrom, nextUse) / cost <= toBeat.score()) {
+            return null;
+        }
         int start = buckets.fillBackward(option, CostModel.READ, absentFrom, nextUse,
                 model.bucketBytes(bytes, option, CostModel.READ));
         if (start <= absentFrom || !hostFits(period, option)) {
             return null;
         }
         double benefit = (double) bytes * pressure.overWeight(absentFrom, start);
-        return new Move(period, option, absentFrom, start, nextUse, start, 0, 0,
-                benefit / model.roundTripNs(bytes, option), -1);
+        return new Move(period, option, absentFrom, start, nextUse, start, 0, 0, benefit / cost, -1);
     }
 
     /**
