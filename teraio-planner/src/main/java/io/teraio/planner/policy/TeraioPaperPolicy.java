@@ -19,10 +19,12 @@ import java.util.Random;
  *
  * <p>Like the paper it rescans all remaining periods for every pick, so it takes
  * O(picks x (ops + periods)) time. Three things keep that within minutes on a 50k-op trace
- * without changing which period is picked (up to ties): a period's score is first bounded by
+ * without changing which period is picked (ties go to the lowest period index, as in a scan
+ * in order): a period's score is first bounded by
  * the smaller of its last score (scores only fall: M' only falls and claimed bandwidth only
- * grows) and its score with its whole idle range counted (O(1) from prefix sums of M'
- * rebuilt once per pick); only periods whose bound beats the best score found so far in
+ * grows; not used for a period last scored on an SSD when host memory may take it next) and
+ * its score with its whole idle range counted (O(1) from prefix sums of M' rebuilt once per
+ * pick); only periods whose bound beats the best score found so far in
  * the scan get their bandwidth fills computed, and the scan visits the periods in a fixed
  * shuffled order so that it meets good ones early; the fills use the shared
  * {@link BandwidthBuckets} index (O(log n)) instead of walking the buckets. A period that can
@@ -54,8 +56,11 @@ public final class TeraioPaperPolicy implements Policy {
             remaining[p] = p;
         }
         shuffle(remaining);
+        // A period's last score bounds its next one, except that a period last moved to an SSD may
+        // find host memory next (when no SSD has the bandwidth any more), which may score higher.
         double[] lastScore = new double[periods.size()];
         Arrays.fill(lastScore, Double.POSITIVE_INFINITY);
+        boolean hostLater = hardware.hostMemoryBytes() > 0;
         int size = remaining.length;
         while (state.overCapacity()) {
             Move best = null;
@@ -67,12 +72,13 @@ public final class TeraioPaperPolicy implements Policy {
                     continue;
                 }
                 remaining[kept++] = p;
-                if (best != null && bound <= best.score()) {
+                if (best != null && !beats(bound, p, best)) {
                     continue;
                 }
                 Move move = state.onTime(p, rule);
-                lastScore[p] = move == null ? 0 : move.score();
-                if (move != null && move.score() > 0 && (best == null || move.score() > best.score())) {
+                lastScore[p] = move == null ? 0
+                        : hostLater && !model.isHost(move.option()) ? Double.POSITIVE_INFINITY : move.score();
+                if (move != null && move.score() > 0 && (best == null || beats(move.score(), p, best))) {
                     best = move;
                 }
             }
@@ -84,6 +90,11 @@ public final class TeraioPaperPolicy implements Policy {
             size = without(remaining, size, best.period());
         }
         return state;
+    }
+
+    /** Whether period {@code p} scoring {@code score} beats {@code best}: a higher score, or the same and a lower index. */
+    private static boolean beats(double score, int p, Move best) {
+        return score > best.score() || score == best.score() && p < best.period();
     }
 
     /** A fixed-seed shuffle, so that the scan meets good periods early whatever the trace's order. */

@@ -67,6 +67,33 @@ class TeraioPaperPolicyTest {
         assertTrue(slow.stream().allMatch(e -> e.target() == PlanTarget.HOST), slow::toString);
     }
 
+    @ParameterizedTest(name = "weights {0} MB, forward op {1} ms, seed {2}, {3}x, host {4} MiB")
+    @CsvSource({"4, 40, 1, 3, 0", "4, 40, 2, 5, 0", "4, 40, 3, 4, 256", "4, 40, 4, 6, 64", "16, 10, 5, 3, 256",
+                "16, 10, 6, 2, 1024"})
+    void itPicksWhatAFullRescanPicks(long weightMb, long forwardMs, long seed, double oversubscription, long hostMiB) {
+        Workload w = TrainingTraces.transformer(6, weightMb * MB, 16 * MB, forwardMs * MS, seed);
+        HardwareProfile hw = TrainingTraces.oversubscribed(w, oversubscription, 1, hostMiB << 20);
+        ModelOutcome pruned = new TeraioPaperPolicy().run(w, hw).outcome();
+        // Algorithm 1 without shortcuts: score every remaining period, move the best, repeat.
+        GreedyState state = new GreedyState(new CostModel(w, hw), Periods.of(w, t -> true), false);
+        java.util.Set<Integer> moved = new java.util.HashSet<>();
+        while (state.overCapacity()) {
+            Move best = null;
+            for (int p = 0; p < state.periods().size(); p++) {
+                Move m = moved.contains(p) ? null : state.onTime(p, GreedyState.Options.SSD_FIRST);
+                if (m != null && m.score() > 0 && (best == null || m.score() > best.score())) {
+                    best = m;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            state.commit(best);
+            moved.add(best.period());
+        }
+        assertEquals(state.outcome(), pruned);
+    }
+
     @ParameterizedTest(name = "seed {0}, {1}x")
     @CsvSource({"1, 2", "1, 4", "2, 3", "2, 6", "3, 5"})
     void generatedTrainingFollowsTheSemantics(long seed, double oversubscription) {
