@@ -34,6 +34,18 @@ final class CostModel {
     private final List<Ssd> ssds;
     private final long[] weightNs;
 
+    /**
+     * The model of {@code workload} on device 0 of {@code hardware}, after checking that some
+     * plan can fit ({@link Periods#requireFits}).
+     *
+     * @throws io.teraio.core.TeraioException naming the first op that cannot fit
+     */
+    static CostModel forPlanning(Workload workload, HardwareProfile hardware) {
+        CostModel model = new CostModel(workload, hardware);
+        Periods.requireFits(workload, model.capacityBytes());
+        return model;
+    }
+
     CostModel(Workload workload, HardwareProfile hardware) {
         this.workload = workload;
         this.opCount = workload.opCount();

@@ -45,8 +45,7 @@ public final class FlashNeuronPolicy implements Policy {
     }
 
     GreedyState run(Workload workload, HardwareProfile hardware) {
-        CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> moves(workload, t));
         GreedyState state = new GreedyState(model, periods, true);
         int peakOp = peakOp(workload);
@@ -81,7 +80,7 @@ public final class FlashNeuronPolicy implements Policy {
     }
 
     /** The first op where the most bytes are live: the end of the forward pass. */
-    private static int peakOp(Workload workload) {
+    static int peakOp(Workload workload) {
         int peak = 0;
         for (int k = 1; k < workload.opCount(); k++) {
             if (workload.liveBytes(k) > workload.liveBytes(peak)) {

@@ -46,8 +46,7 @@ public final class TeraioPaperPolicy implements Policy {
 
     /** Plans and returns the planner's final state (for its model outcome). */
     GreedyState run(Workload workload, HardwareProfile hardware) {
-        CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> true);
         GreedyState state = new GreedyState(model, periods, false);
         GreedyState.Options rule = GreedyState.Options.SSD_FIRST;

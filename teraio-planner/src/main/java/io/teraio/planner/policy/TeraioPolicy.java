@@ -90,8 +90,7 @@ public final class TeraioPolicy implements Policy {
      */
     @Override
     public List<PlanEntry> plan(Workload workload, HardwareProfile hardware) {
-        CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> true);
         Variant all = variant(model, periods, GreedyState.Options.ALL);
         if (!all.forced()) {
@@ -118,8 +117,7 @@ public final class TeraioPolicy implements Policy {
      * M' at or under capacity whenever the check that some plan can passes.
      */
     GreedyState run(Workload workload, HardwareProfile hardware) {
-        CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> true);
         GreedyState best = variant(model, periods, GreedyState.Options.ALL).state();
         ModelOutcome outcome = best.outcome();

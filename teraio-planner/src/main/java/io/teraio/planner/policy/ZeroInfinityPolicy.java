@@ -74,8 +74,7 @@ public final class ZeroInfinityPolicy implements Policy {
 
     @Override
     public List<PlanEntry> plan(Workload workload, HardwareProfile hardware) {
-        CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> moves(workload, t));
         int n = workload.opCount();
         int[] blockStart = blocks(workload, periods);

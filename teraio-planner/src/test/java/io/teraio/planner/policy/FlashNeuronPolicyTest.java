@@ -24,7 +24,7 @@ class FlashNeuronPolicyTest {
         HardwareProfile hw = TrainingTraces.oversubscribed(w, 2, 2, 1L << 30);
         List<PlanEntry> entries = new FlashNeuronPolicy().plan(w, hw);
         assertFalse(entries.isEmpty());
-        int peak = peakOp(w);
+        int peak = FlashNeuronPolicy.peakOp(w);
         for (PlanChecks.Pair pair : PlanChecks.assertFollowsSemantics(w, hw, entries)) {
             Tensor t = w.tensor(pair.slot());
             assertTrue(!t.persistent() && t.kind() == TensorKind.ACTIVATION, "moves " + t);
@@ -49,8 +49,8 @@ class FlashNeuronPolicyTest {
             }
         }
         assertTrue(writeNs > 0);
-        assertTrue(writeNs <= w.startNs(peakOp(w) + 1), writeNs + " ns of writes in a forward pass of "
-                + w.startNs(peakOp(w) + 1) + " ns");
+        assertTrue(writeNs <= w.startNs(FlashNeuronPolicy.peakOp(w) + 1), writeNs + " ns of writes in a forward pass of "
+                + w.startNs(FlashNeuronPolicy.peakOp(w) + 1) + " ns");
     }
 
     @Test
@@ -64,15 +64,5 @@ class FlashNeuronPolicyTest {
 
     private static long offloads(List<PlanEntry> entries) {
         return entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).count();
-    }
-
-    private static int peakOp(Workload w) {
-        int peak = 0;
-        for (int k = 1; k < w.opCount(); k++) {
-            if (w.liveBytes(k) > w.liveBytes(peak)) {
-                peak = k;
-            }
-        }
-        return peak;
     }
 }
