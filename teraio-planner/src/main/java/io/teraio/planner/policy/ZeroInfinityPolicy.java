@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * and optimizer passes over a layer are separate blocks. A model state used at op {@code v}
  * is prefetched at the first op of the block {@code lookahead} blocks before {@code v}'s
  * (cyclically: the first blocks of an iteration prefetch during the end of the previous
- * one). A period too short for that (the prefetch would be issued less than two ops after
- * the offload) is not moved.
+ * one). A period too short for that (the prefetch would be issued at or before the
+ * offload's op) is not moved.
  */
 public final class ZeroInfinityPolicy implements Policy {
     public static final String NAME = "zero-infinity";
