@@ -1,0 +1,143 @@
+package io.teraio.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.json.JsonFiles;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.Prediction;
+import io.teraio.core.trace.TraceReader;
+import io.teraio.planner.Policy;
+import io.teraio.planner.Workload;
+import io.teraio.planner.policy.Policies;
+import io.teraio.planner.sim.SimulationResult;
+import io.teraio.planner.sim.Simulator;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code teraio compare TRACE [hardware flags] [--json]}: every policy side by side, in one run. */
+@Command(name = "compare",
+        description = {"Plan the trace with every policy and simulate each plan on the same hardware,",
+                "one row per policy."})
+final class CompareCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "TRACE", description = "A teraio trace (.json or .json.gz); its last iteration is planned.")
+    Path trace;
+
+    @Mixin
+    HardwareOptions hardware;
+
+    @Option(names = "--policies", split = ",", paramLabel = "P,P...",
+            description = "The policies to compare (default: all).")
+    List<String> policies;
+
+    @Option(names = "--json", description = "Print a JSON array, one object per policy.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** One policy's outcome: a prediction, or why it has none. */
+    record Row(String policy, Prediction prediction, long planMillis, String failure) {
+    }
+
+    @Override
+    public Integer call() {
+        List<Policy> chosen = new ArrayList<>();
+        for (String name : policies == null ? Policies.names() : policies) {
+            chosen.add(Policies.byName(name));
+        }
+        HardwareProfile hw = hardware.resolve();
+        Workload workload = Workload.of(TraceReader.read(trace));
+        List<Row> rows = new ArrayList<>();
+        for (Policy policy : chosen) {
+            rows.add(run(policy, workload, hw));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            printJson(out, rows, workload);
+        } else {
+            printTable(out, rows, workload, hw);
+        }
+        out.flush();
+        return 0;
+    }
+
+    static Row run(Policy policy, Workload workload, HardwareProfile hw) {
+        long start = System.nanoTime();
+        List<PlanEntry> entries;
+        try {
+            entries = policy.plan(workload, hw);
+        } catch (TeraioException e) {
+            return new Row(policy.name(), null, (System.nanoTime() - start) / 1_000_000, e.getMessage());
+        }
+        long planMillis = (System.nanoTime() - start) / 1_000_000;
+        SimulationResult result = Simulator.simulate(workload, hw, entries);
+        return new Row(policy.name(), result.outOfMemory() == null ? result.prediction() : null, planMillis,
+                result.outOfMemory());
+    }
+
+    private void printTable(PrintWriter out, List<Row> rows, Workload w, HardwareProfile hw) {
+        out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
+                Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
+        out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
+        out.printf(Locale.ROOT, "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n", "policy", "iteration", "of ideal",
+                "stall", "peak device", "to SSD", "from SSD", "to host", "from host", "plan ms");
+        for (Row r : rows) {
+            if (r.prediction() == null) {
+                out.printf(Locale.ROOT, "%-14s %s%n", r.policy(), "does not run: " + r.failure());
+                continue;
+            }
+            Prediction p = r.prediction();
+            out.printf(Locale.ROOT, "%-14s %11s %8.1f%% %11s %12s %12s %12s %12s %12s %,9d%n", r.policy(),
+                    Units.formatNanos(p.iterationNs()), p.percentOfIdeal(), Units.formatNanos(p.stallNs()),
+                    Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(p.bytesToSsd()),
+                    Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
+                    Units.formatBytes(p.bytesFromHost()), r.planMillis());
+        }
+    }
+
+    private static void printJson(PrintWriter out, List<Row> rows, Workload w) {
+        ArrayNode array = JsonFiles.mapper().createArrayNode();
+        for (Row r : rows) {
+            ObjectNode o = array.addObject();
+            o.put("policy", r.policy());
+            Prediction p = r.prediction();
+            if (p == null) {
+                o.putNull("iterationNs");
+                o.put("idealNs", w.idealNs());
+                o.putNull("percentOfIdeal");
+                o.putNull("stallNs");
+                o.putNull("peakDeviceBytes");
+                o.putNull("bytesToSsd");
+                o.putNull("bytesFromSsd");
+            } else {
+                o.put("iterationNs", p.iterationNs());
+                o.put("idealNs", p.idealNs());
+                o.put("percentOfIdeal", Math.round(p.percentOfIdeal() * 100) / 100.0);
+                o.put("stallNs", p.stallNs());
+                o.put("peakDeviceBytes", p.peakDeviceBytes());
+                o.put("bytesToSsd", p.bytesToSsd());
+                o.put("bytesFromSsd", p.bytesFromSsd());
+                o.put("bytesToHost", p.bytesToHost());
+                o.put("bytesFromHost", p.bytesFromHost());
+            }
+            o.put("planMillis", r.planMillis());
+            if (r.failure() != null) {
+                o.put("failure", r.failure());
+            }
+        }
+        out.println(array.toPrettyString());
+    }
+}
