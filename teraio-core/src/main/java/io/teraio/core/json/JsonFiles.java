@@ -66,6 +66,11 @@ public final class JsonFiles {
         }
     }
 
+    /** What {@link #writeAtomically} runs to produce a file's content. */
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /**
      * Writes {@code node} to {@code file} (gzip when the name ends in {@code .gz}) through a
      * temporary file in the same directory, so a failure leaves no partial file.
@@ -73,6 +78,17 @@ public final class JsonFiles {
      * @throws TeraioException naming the file if it cannot be written
      */
     public static void write(JsonNode node, Path file) {
+        writeAtomically(file, out -> MAPPER.writeValue(new NonClosing(out), node));
+    }
+
+    /**
+     * Writes what {@code body} produces to {@code file}, gzip compressed when the name ends
+     * in {@code .gz}, through a temporary file in the same directory that then replaces
+     * {@code file}: a failure leaves no partial file behind.
+     *
+     * @throws TeraioException naming the file if it cannot be written
+     */
+    public static void writeAtomically(Path file, Body body) {
         Path directory = file.toAbsolutePath().getParent();
         if (!Files.isDirectory(directory)) {
             throw new TeraioException(file + ": cannot write: directory " + directory + " does not exist");
@@ -85,10 +101,10 @@ public final class JsonFiles {
             try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW)) {
                 if (name.endsWith(".gz")) {
                     try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
-                        MAPPER.writeValue(new NonClosing(gzip), node);
+                        body.writeTo(gzip);
                     }
                 } else {
-                    MAPPER.writeValue(new NonClosing(out), node);
+                    body.writeTo(out);
                 }
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

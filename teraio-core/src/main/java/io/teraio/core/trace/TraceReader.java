@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.teraio.core.TeraioException;
+import io.teraio.core.json.JsonFiles;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -62,7 +63,7 @@ public final class TraceReader {
         } catch (NoSuchFileException e) {
             throw new TeraioException(name + ": no such file", e);
         } catch (IOException e) {
-            throw new TeraioException(name + ": cannot read: " + IoErrors.reason(e), e);
+            throw new TeraioException(name + ": cannot read: " + JsonFiles.reason(e), e);
         }
     }
 
@@ -93,12 +94,12 @@ public final class TraceReader {
                     "not valid JSON: " + JACKSON_LOCATION.matcher(e.getOriginalMessage()).replaceAll("$1:$2"), e);
         } catch (ZipException | EOFException e) {
             if (!gzip) {
-                throw new TeraioException(sourceName + ": cannot read: " + IoErrors.reason(e), e);
+                throw new TeraioException(sourceName + ": cannot read: " + JsonFiles.reason(e), e);
             }
             throw new TraceFormatException(sourceName, null, null,
-                    "truncated or corrupt gzip data (" + IoErrors.reason(e) + ")", e);
+                    "truncated or corrupt gzip data (" + JsonFiles.reason(e) + ")", e);
         } catch (IOException e) {
-            throw new TeraioException(sourceName + ": cannot read: " + IoErrors.reason(e), e);
+            throw new TeraioException(sourceName + ": cannot read: " + JsonFiles.reason(e), e);
         }
     }
 

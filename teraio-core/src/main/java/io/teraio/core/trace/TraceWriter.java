@@ -4,15 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.teraio.core.TeraioException;
+import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +23,6 @@ public final class TraceWriter {
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .build();
     private static final TraceLayout LAYOUT = new TraceLayout();
-    private static final int BUFFER_BYTES = 1 << 16;
 
     private TraceWriter() {
     }
@@ -41,36 +36,10 @@ public final class TraceWriter {
      */
     public static void write(Trace trace, Path file) {
         Objects.requireNonNull(trace, "trace");
-        Path directory = file.toAbsolutePath().getParent();
-        if (!Files.isDirectory(directory)) {
-            throw new TeraioException(file + ": cannot write: directory " + directory + " does not exist");
-        }
-        String name = file.getFileName().toString();
-        Path temporary = directory.resolve("." + name + "."
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-        boolean moved = false;
         long startNs = System.nanoTime();
-        try {
-            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW)) {
-                if (name.endsWith(".gz")) {
-                    try (GZIPOutputStream gzip = new GZIPOutputStream(out, BUFFER_BYTES)) {
-                        writeJson(trace, gzip);
-                    }
-                } else {
-                    writeJson(trace, out);
-                }
-            }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-            LOG.debug("wrote {}: {} ops, {} tensors in {} ms", file, trace.ops().size(), trace.tensors().size(),
-                    (System.nanoTime() - startNs) / 1_000_000);
-        } catch (IOException e) {
-            throw new TeraioException(file + ": cannot write: " + IoErrors.reason(e), e);
-        } finally {
-            if (!moved) {
-                deleteIfExists(temporary);
-            }
-        }
+        JsonFiles.writeAtomically(file, out -> writeJson(trace, out));
+        LOG.debug("wrote {}: {} ops, {} tensors in {} ms", file, trace.ops().size(), trace.tensors().size(),
+                (System.nanoTime() - startNs) / 1_000_000);
     }
 
     /**
@@ -84,7 +53,7 @@ public final class TraceWriter {
         try {
             writeJson(trace, out);
         } catch (IOException e) {
-            throw new TeraioException("cannot write trace: " + IoErrors.reason(e), e);
+            throw new TeraioException("cannot write trace: " + JsonFiles.reason(e), e);
         }
     }
 
@@ -152,13 +121,5 @@ public final class TraceWriter {
     private static void writeIds(JsonGenerator json, String key, int[] ids) throws IOException {
         json.writeFieldName(key);
         json.writeArray(ids, 0, ids.length);
-    }
-
-    private static void deleteIfExists(Path temporary) {
-        try {
-            Files.deleteIfExists(temporary);
-        } catch (IOException e) {
-            // The write has failed already; that failure is the one to report.
-        }
     }
 }
