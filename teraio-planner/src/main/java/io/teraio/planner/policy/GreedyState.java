@@ -297,7 +297,9 @@ final class GreedyState {
         if (!model.isHost(option)) {
             return true;
         }
-        return hostUse.max(periods.lastUse(period) + 1, periods.nextUse(period)) + bytes(period)
+        // Host memory is held until the prefetch completes, which may be after the next
+        // use's op is reached (a late prefetch): count that op too, as the simulator does.
+        return hostUse.max(periods.lastUse(period) + 1, periods.nextUse(period) + 1) + bytes(period)
                 <= model.hostMemoryBytes();
     }
 
@@ -326,7 +328,7 @@ final class GreedyState {
                 model.bucketBytes(bytes, option, CostModel.READ), readLog[period]);
         pressure.add(move.absentFrom(), move.absentTo(), -bytes);
         if (model.isHost(option)) {
-            hostUse.add(lastUse + 1, nextUse, bytes);
+            hostUse.add(lastUse + 1, nextUse + 1, bytes);
         }
         stallNs += move.stallNs();
         moveOf[period] = move;

@@ -104,7 +104,7 @@ public final class TeraioPolicy implements Policy {
         long bestNs = Long.MAX_VALUE;
         for (List<PlanEntry> entries : candidates) {
             SimulationResult r = Simulator.simulate(workload, hardware, entries);
-            if (r.ran() && r.prediction().iterationNs() < bestNs) {
+            if (r.ran() && r.hostMemoryViolation() == null && r.prediction().iterationNs() < bestNs) {
                 best = entries;
                 bestNs = r.prediction().iterationNs();
             }
