@@ -52,6 +52,13 @@ final class GreedyState {
     /** Per period: its cheapest round trip over the available options. */
     private final long[] cheapest;
     private long stallNs;
+    /**
+     * Per option: the forced stall planned on it so far, offloads and prefetches. A channel
+     * serves its transfers one after another, so a forced move queues behind the earlier
+     * ones on its option; the forced phase picks an option counting this backlog.
+     */
+    private final long[] backlogOffNs;
+    private final long[] backlogPreNs;
 
     GreedyState(CostModel model, Periods periods, boolean fastPressure) {
         this.model = model;
@@ -71,6 +78,8 @@ final class GreedyState {
         this.writeLog = new ClaimLog[periods.size()];
         this.readLog = new ClaimLog[periods.size()];
         this.cheapest = new long[periods.size()];
+        this.backlogOffNs = new long[model.hostOption() + 1];
+        this.backlogPreNs = new long[model.hostOption() + 1];
         for (int p = 0; p < periods.size(); p++) {
             cheapest[p] = cheapestRoundTripNs(p);
         }
@@ -215,12 +224,31 @@ final class GreedyState {
         }
         int last = pressure.lastOver(lastUse + 1, nextUse) + 1;
         Move best = null;
+        double bestKey = 0;
         for (int o = 0; o <= model.hostOption(); o++) {
             if (available(o) && hostFits(period, o)) {
-                best = better(best, forced(period, o, first, last));
+                Move m = forced(period, o, first, last);
+                double key = queuedScore(m);
+                if (best == null || key > bestKey) {
+                    best = m;
+                    bestKey = key;
+                }
             }
         }
         return best;
+    }
+
+    /**
+     * The score of a forced move with the forced stall already planned on its option counted
+     * in its stall (the directions it stalls in): how the options of one period compare.
+     */
+    private double queuedScore(Move m) {
+        if (model.isHost(m.option())) {
+            return m.score();
+        }
+        long queued = (m.offloadStallNs() > 0 ? backlogOffNs[m.option()] : 0)
+                + (m.prefetchStallNs() > 0 ? backlogPreNs[m.option()] : 0);
+        return m.score() * Math.max(1, m.stallNs()) / Math.max(1, m.stallNs() + queued);
     }
 
     private Move forced(int period, int option, int first, int last) {
@@ -312,6 +340,8 @@ final class GreedyState {
             pressure.add(move.absentFrom(), previous.absentFrom(), -bytes);
             pressure.add(previous.absentTo(), move.absentTo(), -bytes);
             stallNs += move.stallNs() - previous.stallNs();
+            backlogOffNs[move.option()] += move.offloadStallNs() - previous.offloadStallNs();
+            backlogPreNs[move.option()] += move.prefetchStallNs() - previous.prefetchStallNs();
             moveOf[period] = move;
             return;
         }
@@ -329,6 +359,8 @@ final class GreedyState {
             hostUse.add(lastUse + 1, nextUse, bytes);
         }
         stallNs += move.stallNs();
+        backlogOffNs[option] += move.offloadStallNs();
+        backlogPreNs[option] += move.prefetchStallNs();
         moveOf[period] = move;
         committed.add(period);
     }
