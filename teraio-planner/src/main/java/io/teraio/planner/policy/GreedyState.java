@@ -385,6 +385,40 @@ final class GreedyState {
         }
     }
 
+    /**
+     * Issues each prefetch as early as M' allows, earliest next use first: its issue moves back
+     * to the earliest op after its absent range starts from which M' plus its bytes stays at or
+     * under capacity up to the old issue. Bandwidth claims are left as they were (nothing is
+     * planned after this); the absent range shrinks to match.
+     */
+    void hoistPrefetches() {
+        long capacity = model.capacityBytes();
+        List<Integer> order = new ArrayList<>(committed);
+        order.sort(Comparator.comparingInt(periods::nextUse));
+        for (int p : order) {
+            Move m = moveOf[p];
+            long bytes = bytes(p);
+            int lo = m.absentFrom() + 1;
+            int hi = m.absentTo();
+            if (hi - 1 < lo || pressure.max(hi - 1, hi) + bytes > capacity) {
+                continue;
+            }
+            int a = lo;
+            int b = hi - 1;
+            while (a < b) {
+                int mid = (a + b) >>> 1;
+                if (pressure.max(mid, hi) + bytes <= capacity) {
+                    b = mid;
+                } else {
+                    a = mid + 1;
+                }
+            }
+            pressure.add(b, hi, bytes);
+            moveOf[p] = new Move(p, m.option(), m.absentFrom(), b, m.offloadClaimEnd(), b, m.offloadStallNs(),
+                    m.prefetchStallNs(), m.score(), m.needsMemoryAt());
+        }
+    }
+
     /** What the planning model predicts for the moves so far. */
     ModelOutcome outcome() {
         long moved = 0;

@@ -134,10 +134,14 @@ public final class TeraioPolicy implements Policy {
      * A plan under one option rule: the final state, and the moves it had before the forced
      * phase (empty if there was none).
      */
-    private record Variant(GreedyState state, List<Move> onTime, boolean forced) {
-        /** The plan, and the plan without its forced moves when there were any. */
+    private record Variant(GreedyState state, List<Move> onTime, List<Move> unhoisted, boolean forced) {
+        /**
+         * The plan; when there were forced moves, also the plan before its prefetches were
+         * hoisted and the plan without its forced moves.
+         */
         List<List<PlanEntry>> candidates() {
-            return forced ? List.of(state.entries(), state.entries(onTime)) : List.of(state.entries());
+            return forced ? List.of(state.entries(), state.entries(unhoisted), state.entries(onTime))
+                    : List.of(state.entries());
         }
     }
 
@@ -169,7 +173,12 @@ public final class TeraioPolicy implements Policy {
             drain(state, forcedHeap, state::forced, FORCED_TOLERANCE, FORCED_RESCORES, new ArrayList<>());
         }
         state.dropRedundant();
-        return new Variant(state, onTime, forced);
+        List<Move> unhoisted = List.of();
+        if (forced) {
+            unhoisted = state.moves();
+            state.hoistPrefetches();
+        }
+        return new Variant(state, onTime, unhoisted, forced);
     }
 
     /**
