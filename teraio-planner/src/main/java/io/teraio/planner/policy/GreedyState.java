@@ -388,13 +388,17 @@ final class GreedyState {
     /**
      * Issues each prefetch as early as M' allows, earliest next use first: its issue moves back
      * to the earliest op after its absent range starts from which M' plus its bytes stays at or
-     * under capacity up to the old issue. Bandwidth claims are left as they were (nothing is
-     * planned after this); the absent range shrinks to match.
+     * under capacity up to the old issue, but not before the issue of a prefetch hoisted already
+     * (one with an earlier next use), so that prefetches stay issued in deadline order: an early
+     * issued one would otherwise take memory and its SSD channel (served in issue order) ahead
+     * of one due sooner. Bandwidth claims are left as they were (nothing is planned after
+     * this); the absent range shrinks to match.
      */
     void hoistPrefetches() {
         long capacity = model.capacityBytes();
         List<Integer> order = new ArrayList<>(committed);
         order.sort(Comparator.comparingInt(periods::nextUse));
+        int floor = 0;
         for (int p : order) {
             Move m = moveOf[p];
             long bytes = bytes(p);
@@ -403,7 +407,7 @@ final class GreedyState {
             if (hi - 1 < lo || pressure.max(hi - 1, hi) + bytes > capacity) {
                 continue;
             }
-            int a = lo;
+            int a = Math.max(lo, Math.min(hi - 1, floor));
             int b = hi - 1;
             while (a < b) {
                 int mid = (a + b) >>> 1;
@@ -414,6 +418,7 @@ final class GreedyState {
                 }
             }
             pressure.add(b, hi, bytes);
+            floor = Math.max(floor, b);
             moveOf[p] = new Move(p, m.option(), m.absentFrom(), b, m.offloadClaimEnd(), b, m.offloadStallNs(),
                     m.prefetchStallNs(), m.score(), m.needsMemoryAt());
         }
