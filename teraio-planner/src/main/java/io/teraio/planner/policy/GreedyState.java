@@ -52,6 +52,13 @@ final class GreedyState {
     /** Per period: its cheapest round trip over the available options. */
     private final long[] cheapest;
     private long stallNs;
+    /**
+     * Per option: the forced stall planned on it so far, offloads and prefetches. A channel
+     * serves its transfers one after another, so a forced move queues behind the earlier
+     * ones on its option; the forced phase picks an option counting this backlog.
+     */
+    private final long[] backlogOffNs;
+    private final long[] backlogPreNs;
 
     GreedyState(CostModel model, Periods periods, boolean fastPressure) {
         this.model = model;
@@ -71,6 +78,8 @@ final class GreedyState {
         this.writeLog = new ClaimLog[periods.size()];
         this.readLog = new ClaimLog[periods.size()];
         this.cheapest = new long[periods.size()];
+        this.backlogOffNs = new long[model.hostOption() + 1];
+        this.backlogPreNs = new long[model.hostOption() + 1];
         for (int p = 0; p < periods.size(); p++) {
             cheapest[p] = cheapestRoundTripNs(p);
         }
@@ -215,12 +224,31 @@ final class GreedyState {
         }
         int last = pressure.lastOver(lastUse + 1, nextUse) + 1;
         Move best = null;
+        double bestKey = 0;
         for (int o = 0; o <= model.hostOption(); o++) {
             if (available(o) && hostFits(period, o)) {
-                best = better(best, forced(period, o, first, last));
+                Move m = forced(period, o, first, last);
+                double key = queuedScore(m);
+                if (best == null || key > bestKey) {
+                    best = m;
+                    bestKey = key;
+                }
             }
         }
         return best;
+    }
+
+    /**
+     * The score of a forced move with the forced stall already planned on its option counted
+     * in its stall (the directions it stalls in): how the options of one period compare.
+     */
+    private double queuedScore(Move m) {
+        if (model.isHost(m.option())) {
+            return m.score();
+        }
+        long queued = (m.offloadStallNs() > 0 ? backlogOffNs[m.option()] : 0)
+                + (m.prefetchStallNs() > 0 ? backlogPreNs[m.option()] : 0);
+        return m.score() * Math.max(1, m.stallNs()) / Math.max(1, m.stallNs() + queued);
     }
 
     private Move forced(int period, int option, int first, int last) {
@@ -314,6 +342,8 @@ final class GreedyState {
             pressure.add(move.absentFrom(), previous.absentFrom(), -bytes);
             pressure.add(previous.absentTo(), move.absentTo(), -bytes);
             stallNs += move.stallNs() - previous.stallNs();
+            backlogOffNs[move.option()] += move.offloadStallNs() - previous.offloadStallNs();
+            backlogPreNs[move.option()] += move.prefetchStallNs() - previous.prefetchStallNs();
             moveOf[period] = move;
             return;
         }
@@ -331,6 +361,8 @@ final class GreedyState {
             hostUse.add(lastUse + 1, nextUse + 1, bytes);
         }
         stallNs += move.stallNs();
+        backlogOffNs[option] += move.offloadStallNs();
+        backlogPreNs[option] += move.prefetchStallNs();
         moveOf[period] = move;
         committed.add(period);
     }
@@ -352,6 +384,45 @@ final class GreedyState {
                 moveOf[period] = null;
                 committed.remove(i);
             }
+        }
+    }
+
+    /**
+     * Issues each prefetch as early as M' allows, earliest next use first: its issue moves back
+     * to the earliest op after its absent range starts from which M' plus its bytes stays at or
+     * under capacity up to the old issue, but not before the issue of a prefetch hoisted already
+     * (one with an earlier next use), so that prefetches stay issued in deadline order: an early
+     * issued one would otherwise take memory and its SSD channel (served in issue order) ahead
+     * of one due sooner. Bandwidth claims are left as they were (nothing is planned after
+     * this); the absent range shrinks to match.
+     */
+    void hoistPrefetches() {
+        long capacity = model.capacityBytes();
+        List<Integer> order = new ArrayList<>(committed);
+        order.sort(Comparator.comparingInt(periods::nextUse));
+        int floor = 0;
+        for (int p : order) {
+            Move m = moveOf[p];
+            long bytes = bytes(p);
+            int lo = m.absentFrom() + 1;
+            int hi = m.absentTo();
+            if (hi - 1 < lo || pressure.max(hi - 1, hi) + bytes > capacity) {
+                continue;
+            }
+            int a = Math.max(lo, Math.min(hi - 1, floor));
+            int b = hi - 1;
+            while (a < b) {
+                int mid = (a + b) >>> 1;
+                if (pressure.max(mid, hi) + bytes <= capacity) {
+                    b = mid;
+                } else {
+                    a = mid + 1;
+                }
+            }
+            pressure.add(b, hi, bytes);
+            floor = Math.max(floor, b);
+            moveOf[p] = new Move(p, m.option(), m.absentFrom(), b, m.offloadClaimEnd(), b, m.offloadStallNs(),
+                    m.prefetchStallNs(), m.score(), m.needsMemoryAt());
         }
     }
 

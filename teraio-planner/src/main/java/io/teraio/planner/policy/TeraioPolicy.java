@@ -4,11 +4,13 @@ import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
+import io.teraio.planner.sim.SimulationOptions;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * teraio's planner, the default: the paper's greedy (see {@link TeraioPaperPolicy}) made
@@ -57,6 +59,12 @@ public final class TeraioPolicy implements Policy {
     /** {@link #ON_TIME_RESCORES} for the forced phase. */
     static final int FORCED_RESCORES = 4;
 
+    /**
+     * How candidates are replayed: two iterations (the second starts from the first one's end
+     * state, as the steady state does) and no timelines, which is all the choice needs.
+     */
+    private static final SimulationOptions REPLAY = new SimulationOptions(2, 2);
+
     private final double tolerance;
 
     /** With the default tolerance. */
@@ -100,12 +108,17 @@ public final class TeraioPolicy implements Policy {
         if (model.ssdCount() > 0 && all.state().usedHost()) {
             candidates.addAll(variant(model, periods, GreedyState.Options.SSD_FIRST).candidates());
         }
+        // The replays are independent (the workload is immutable): run them in parallel, then
+        // pick in candidate order, so the choice does not depend on scheduling.
+        SimulationResult[] results = new SimulationResult[candidates.size()];
+        IntStream.range(0, candidates.size()).parallel()
+                .forEach(i -> results[i] = Simulator.simulate(workload, hardware, candidates.get(i), REPLAY));
         List<PlanEntry> best = candidates.get(0);
         long bestNs = Long.MAX_VALUE;
-        for (List<PlanEntry> entries : candidates) {
-            SimulationResult r = Simulator.simulate(workload, hardware, entries);
+        for (int i = 0; i < results.length; i++) {
+            SimulationResult r = results[i];
             if (r.ran() && r.hostMemoryViolation() == null && r.prediction().iterationNs() < bestNs) {
-                best = entries;
+                best = candidates.get(i);
                 bestNs = r.prediction().iterationNs();
             }
         }
@@ -134,10 +147,14 @@ public final class TeraioPolicy implements Policy {
      * A plan under one option rule: the final state, and the moves it had before the forced
      * phase (empty if there was none).
      */
-    private record Variant(GreedyState state, List<Move> onTime, boolean forced) {
-        /** The plan, and the plan without its forced moves when there were any. */
+    private record Variant(GreedyState state, List<Move> onTime, List<Move> unhoisted, boolean forced) {
+        /**
+         * The plan; when there were forced moves, also the plan before its prefetches were
+         * hoisted and the plan without its forced moves.
+         */
         List<List<PlanEntry>> candidates() {
-            return forced ? List.of(state.entries(), state.entries(onTime)) : List.of(state.entries());
+            return forced ? List.of(state.entries(), state.entries(unhoisted), state.entries(onTime))
+                    : List.of(state.entries());
         }
     }
 
@@ -169,7 +186,12 @@ public final class TeraioPolicy implements Policy {
             drain(state, forcedHeap, state::forced, FORCED_TOLERANCE, FORCED_RESCORES, new ArrayList<>());
         }
         state.dropRedundant();
-        return new Variant(state, onTime, forced);
+        List<Move> unhoisted = List.of();
+        if (forced) {
+            unhoisted = state.moves();
+            state.hoistPrefetches();
+        }
+        return new Variant(state, onTime, unhoisted, forced);
     }
 
     /**
