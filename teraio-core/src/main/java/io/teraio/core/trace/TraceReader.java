@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import io.teraio.core.Gzip;
 import io.teraio.core.TeraioException;
 import io.teraio.core.json.JsonFiles;
 import java.io.BufferedInputStream;
@@ -18,9 +19,9 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.zip.ZipException;
 
 /**
  * Reads trace files (format version 1, see {@code docs/trace-format.md}), plain or gzip
@@ -81,7 +82,7 @@ public final class TraceReader {
         BufferedInputStream buffered = new BufferedInputStream(new KeepOpen(in), BUFFER_BYTES);
         boolean gzip = false;
         try {
-            gzip = startsWithGzipMagic(buffered);
+            gzip = Gzip.startsWithMagic(buffered);
             try (InputStream body = gzip ? new GZIPInputStream(buffered, BUFFER_BYTES) : buffered;
                  JsonParser json = JSON.createParser(body)) {
                 return new TraceParser(json, sourceName).parse();
@@ -101,14 +102,6 @@ public final class TraceReader {
         } catch (IOException e) {
             throw new TeraioException(sourceName + ": cannot read: " + JsonFiles.reason(e), e);
         }
-    }
-
-    private static boolean startsWithGzipMagic(BufferedInputStream in) throws IOException {
-        in.mark(2);
-        int first = in.read();
-        int second = in.read();
-        in.reset();
-        return first == 0x1f && second == 0x8b;
     }
 
     private static String location(JsonProcessingException e) {

@@ -1,10 +1,11 @@
 package io.teraio.profiler.importer;
 
-import io.teraio.core.TeraioException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.teraio.core.Gzip;
+import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -40,13 +41,9 @@ final class CompressedInput {
     static InputStream open(Path file) {
         String name = file.toString();
         try {
-            InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-            raw.mark(2);
-            int b0 = raw.read();
-            int b1 = raw.read();
-            raw.reset();
+            BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
             InputStream content = raw;
-            if (b0 == 0x1f && b1 == 0x8b) {
+            if (Gzip.startsWithMagic(raw)) {
                 content = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
             }
             content.mark(BLOCK_BYTES);

@@ -1,5 +1,6 @@
 package io.teraio.profiler.importer;
 
+import io.teraio.core.Gzip;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -678,14 +678,8 @@ public final class G10Importer implements TraceImporter {
         Lines(Path file) {
             this.fileName = name(file);
             try {
-                InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-                in.mark(2);
-                int b0 = in.read();
-                int b1 = in.read();
-                in.reset();
-                if (b0 == 0x1f && b1 == 0x8b) {
-                    in = new GZIPInputStream(in, 1 << 16);
-                }
+                InputStream in = Gzip.decompressIfGzip(new BufferedInputStream(Files.newInputStream(file), 1 << 16),
+                        1 << 16);
                 reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
             } catch (NoSuchFileException e) {
                 throw new TeraioException(fileName + ": cannot read: no such file");

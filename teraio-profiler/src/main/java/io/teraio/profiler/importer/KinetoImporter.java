@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import io.teraio.core.Gzip;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
@@ -128,14 +129,10 @@ public final class KinetoImporter implements TraceImporter {
         boolean gzip = false;
         try (InputStream raw = Files.newInputStream(file);
              BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER_BYTES)) {
-            buffered.mark(2);
-            int first = buffered.read();
-            int second = buffered.read();
-            buffered.reset();
-            if (first < 0) {
+            if (Files.size(file) == 0) {
                 throw new TeraioException(name + ": empty file");
             }
-            gzip = first == 0x1f && second == 0x8b;
+            gzip = Gzip.startsWithMagic(buffered);
             try (InputStream body = gzip ? new GZIPInputStream(buffered, BUFFER_BYTES) : buffered;
                  JsonParser json = JSON.createParser(body)) {
                 return parse(json, name);
