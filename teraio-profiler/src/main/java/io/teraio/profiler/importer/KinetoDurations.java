@@ -1,9 +1,7 @@
 package io.teraio.profiler.importer;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.teraio.core.TeraioException;
-import java.io.IOException;
+import io.teraio.profiler.importer.KinetoImporter.CpuOp;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,8 +17,9 @@ import java.util.Map;
  * of an execution trace's ops onto them by op sequence (the two traces number their ops
  * differently).
  *
- * <p>The Kineto ops are the {@code cpu_op} and {@code user_annotation} spans in start order
- * (a parent before the children that start with it). {@link #match} walks the execution
+ * <p>The trace is read by {@link KinetoImporter#read}. The Kineto ops are its {@code cpu_op}
+ * and {@code user_annotation} spans (but {@code ProfilerStep#N}) in start order (a parent
+ * before the children that start with it). {@link #match} walks the execution
  * trace's ops in id order and takes for each the next Kineto op of the same name within
  * {@value #WINDOW} ops; the start in the Kineto trace is chosen among the ops named like the
  * first execution-trace op, by fewest unmatched ops, then most equal autograd sequence numbers
@@ -40,12 +39,9 @@ final class KinetoDurations {
     private final String file;
     /** Kineto ops in start order (ties: the longer first). */
     private final List<CpuOp> ops;
-    private final Map<String, List<Launch>> launchesByThread;
+    private final Map<Integer, List<Launch>> launchesByThread;
     private final Map<Long, Double> kernelUsByCorrelation;
     private final double totalKernelUs;
-
-    private record CpuOp(String name, String thread, double startUs, double endUs, long seq) {
-    }
 
     private record Launch(double tsUs, long correlation) {
     }
@@ -67,7 +63,7 @@ final class KinetoDurations {
                      double kernelNs, double attributedNs) {
     }
 
-    private KinetoDurations(String file, List<CpuOp> ops, Map<String, List<Launch>> launchesByThread,
+    private KinetoDurations(String file, List<CpuOp> ops, Map<Integer, List<Launch>> launchesByThread,
                             Map<Long, Double> kernelUsByCorrelation) {
         this.file = file;
         this.ops = ops;
@@ -87,30 +83,27 @@ final class KinetoDurations {
      */
     static KinetoDurations read(Path file) {
         String name = file.toString();
-        List<CpuOp> ops = new ArrayList<>();
-        Map<String, List<Launch>> launchesByThread = new HashMap<>();
-        Map<Long, Double> kernelUsByCorrelation = new HashMap<>();
-        boolean[] sawEvents = {false};
-        CompressedInput.readObject(file, "Kineto trace", (field, token, p) -> {
-            if (field.equals("traceEvents") && token == JsonToken.START_ARRAY) {
-                sawEvents[0] = true;
-                while (p.nextToken() == JsonToken.START_OBJECT) {
-                    readEvent(p, ops, launchesByThread, kernelUsByCorrelation);
-                }
-            } else {
-                p.skipChildren();
-            }
-        });
-        if (!sawEvents[0]) {
-            throw new TeraioException(name + ": not a Kineto trace: no \"traceEvents\" array");
-        }
+        KinetoImporter.Events events = KinetoImporter.read(file, name);
+        List<CpuOp> ops = new ArrayList<>(events.cpuOps);
+        ops.addAll(events.annotations);
         if (ops.isEmpty()) {
             throw new TeraioException(name + ": no cpu_op events to match the execution trace's ops against");
         }
-        ops.sort((a, b) -> a.startUs() != b.startUs() ? Double.compare(a.startUs(), b.startUs())
-                : Double.compare(b.endUs(), a.endUs()));
+        ops.sort((a, b) -> a.ts() != b.ts() ? Double.compare(a.ts(), b.ts()) : Double.compare(b.end(), a.end()));
+        Map<Integer, List<Launch>> launchesByThread = new HashMap<>();
+        for (Map.Entry<Long, KinetoImporter.Launch> launch : events.launches.entrySet()) {
+            launchesByThread.computeIfAbsent(launch.getValue().thread(), t -> new ArrayList<>())
+                    .add(new Launch(launch.getValue().ts(), launch.getKey()));
+        }
         for (List<Launch> launches : launchesByThread.values()) {
-            launches.sort((a, b) -> Double.compare(a.tsUs(), b.tsUs()));
+            launches.sort((a, b) -> a.tsUs() != b.tsUs() ? Double.compare(a.tsUs(), b.tsUs())
+                    : Long.compare(a.correlation(), b.correlation()));
+        }
+        Map<Long, Double> kernelUsByCorrelation = new HashMap<>();
+        for (KinetoImporter.Kernel kernel : events.kernels) {
+            if (kernel.correlation() >= 0) {
+                kernelUsByCorrelation.merge(kernel.correlation(), kernel.dur(), Double::sum);
+            }
         }
         return new KinetoDurations(name, ops, launchesByThread, kernelUsByCorrelation);
     }
@@ -159,7 +152,7 @@ final class KinetoDurations {
         for (int i = 0; i < names.length; i++) {
             if (kinetoOf[i] >= 0) {
                 matched++;
-                compared += seqs[i] >= 0 && ops.get(kinetoOf[i]).seq() >= 0 ? 1 : 0;
+                compared += seqs[i] >= 0 && ops.get(kinetoOf[i]).sequence() >= 0 ? 1 : 0;
             }
         }
         if (matched < MIN_MATCHED_FRACTION * names.length) {
@@ -202,7 +195,7 @@ final class KinetoDurations {
                 }
                 continue;
             }
-            if (seqs[i] >= 0 && seqs[i] == ops.get(found).seq()) {
+            if (seqs[i] >= 0 && seqs[i] == ops.get(found).sequence()) {
                 agreed++;
             }
             if (kinetoOf != null) {
@@ -221,26 +214,26 @@ final class KinetoDurations {
                 isMatched[k] = true;
             }
         }
-        Map<String, List<Integer>> matchedByThread = new HashMap<>();
+        Map<Integer, List<Integer>> matchedByThread = new HashMap<>();
         for (int k = 0; k < ops.size(); k++) {
             if (isMatched[k]) {
                 matchedByThread.computeIfAbsent(ops.get(k).thread(), t -> new ArrayList<>()).add(k);
             }
         }
         double[] us = new double[ops.size()];
-        for (Map.Entry<String, List<Integer>> entry : matchedByThread.entrySet()) {
+        for (Map.Entry<Integer, List<Integer>> entry : matchedByThread.entrySet()) {
             List<Integer> threadOps = entry.getValue();
             Deque<Integer> open = new ArrayDeque<>();
             int next = 0;
             for (Launch launch : launchesByThread.getOrDefault(entry.getKey(), List.of())) {
-                while (next < threadOps.size() && ops.get(threadOps.get(next)).startUs() <= launch.tsUs()) {
+                while (next < threadOps.size() && ops.get(threadOps.get(next)).ts() <= launch.tsUs()) {
                     CpuOp op = ops.get(threadOps.get(next));
-                    while (!open.isEmpty() && ops.get(open.peek()).endUs() < op.startUs()) {
+                    while (!open.isEmpty() && ops.get(open.peek()).end() < op.ts()) {
                         open.pop();
                     }
                     open.push(threadOps.get(next++));
                 }
-                while (!open.isEmpty() && ops.get(open.peek()).endUs() < launch.tsUs()) {
+                while (!open.isEmpty() && ops.get(open.peek()).end() < launch.tsUs()) {
                     open.pop();
                 }
                 Double kernelUs = kernelUsByCorrelation.get(launch.correlation());
@@ -250,67 +243,5 @@ final class KinetoDurations {
             }
         }
         return us;
-    }
-
-    private static void readEvent(JsonParser p, List<CpuOp> ops, Map<String, List<Launch>> launches,
-                                  Map<Long, Double> kernels) throws IOException {
-        String cat = null;
-        String eventName = null;
-        String phase = null;
-        String tid = null;
-        double ts = Double.NaN;
-        double dur = 0;
-        long correlation = -1;
-        long seq = -1;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken token = p.nextToken();
-            switch (field) {
-                case "cat" -> cat = p.getValueAsString();
-                case "name" -> eventName = p.getValueAsString();
-                case "ph" -> phase = p.getValueAsString();
-                case "tid" -> tid = p.getValueAsString();
-                case "ts" -> ts = p.getValueAsDouble(Double.NaN);
-                case "dur" -> dur = p.getValueAsDouble(0);
-                case "args" -> {
-                    if (token == JsonToken.START_OBJECT) {
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String arg = p.currentName();
-                            p.nextToken();
-                            switch (arg) {
-                                case "correlation" -> correlation = p.getValueAsLong(-1);
-                                case "Sequence number" -> seq = p.getValueAsLong(-1);
-                                default -> p.skipChildren();
-                            }
-                        }
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                default -> p.skipChildren();
-            }
-        }
-        if (!"X".equals(phase) || cat == null || Double.isNaN(ts)) {
-            return;
-        }
-        switch (cat) {
-            case "cpu_op", "user_annotation" -> {
-                if (eventName != null) {
-                    ops.add(new CpuOp(eventName.intern(), String.valueOf(tid), ts, ts + dur, seq));
-                }
-            }
-            case "cuda_runtime", "cuda_driver" -> {
-                if (correlation >= 0) {
-                    launches.computeIfAbsent(String.valueOf(tid), t -> new ArrayList<>()).add(new Launch(ts, correlation));
-                }
-            }
-            case "kernel", "gpu_memcpy", "gpu_memset" -> {
-                if (correlation >= 0) {
-                    kernels.merge(correlation, dur, Double::sum);
-                }
-            }
-            default -> {
-            }
-        }
     }
 }

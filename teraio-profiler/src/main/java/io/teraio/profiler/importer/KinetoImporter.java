@@ -122,7 +122,8 @@ public final class KinetoImporter implements TraceImporter {
 
     // ---------------------------------------------------------------- reading
 
-    private static Events read(Path file, String name) {
+    /** Reads the events of a Chrome trace that importers use (also {@link KinetoDurations}). */
+    static Events read(Path file, String name) {
         if (Files.isDirectory(file)) {
             throw new TeraioException(name + ": cannot read: is a directory");
         }
@@ -212,6 +213,7 @@ public final class KinetoImporter implements TraceImporter {
         int deviceId = 0;
         long externalId = -1;
         long correlation = -1;
+        long sequence = -1;
         while (json.nextToken() == JsonToken.FIELD_NAME) {
             String field = json.currentName();
             JsonToken value = json.nextToken();
@@ -238,6 +240,7 @@ public final class KinetoImporter implements TraceImporter {
                             case "Device Id" -> deviceId = (int) integer(json, argValue);
                             case "External id" -> externalId = integer(json, argValue);
                             case "correlation" -> correlation = integer(json, argValue);
+                            case "Sequence number" -> sequence = integer(json, argValue);
                             default -> json.skipChildren();
                         }
                     }
@@ -269,9 +272,10 @@ public final class KinetoImporter implements TraceImporter {
                 // not ops and would otherwise make one whole step the top-level cpu_op.
                 if (eventName.startsWith("ProfilerStep#")) {
                     events.stepStarts.add(ts);
-                } else if (cat.equals("cpu_op")) {
-                    events.cpuOps.add(new CpuOp(ts, ts + dur, events.thread(tid), events.intern(eventName),
-                            externalId));
+                } else {
+                    CpuOp op = new CpuOp(ts, ts + dur, events.thread(tid), events.intern(eventName), externalId,
+                            sequence);
+                    (cat.equals("cpu_op") ? events.cpuOps : events.annotations).add(op);
                 }
             }
             default -> {
@@ -329,7 +333,8 @@ public final class KinetoImporter implements TraceImporter {
     record Launch(double ts, int thread) {
     }
 
-    record CpuOp(double ts, double end, int thread, String name, long externalId) {
+    /** A {@code cpu_op} or {@code user_annotation} span; {@code sequence} is its autograd sequence number or -1. */
+    record CpuOp(double ts, double end, int thread, String name, long externalId, long sequence) {
     }
 
     record Memory(double ts, int thread, long addr, long bytes, long totalAllocated, int deviceType, int deviceId) {
@@ -341,6 +346,8 @@ public final class KinetoImporter implements TraceImporter {
         final List<Kernel> kernels = new ArrayList<>();
         final Map<Long, Launch> launches = new HashMap<>();
         final List<CpuOp> cpuOps = new ArrayList<>();
+        /** {@code user_annotation} spans other than {@code ProfilerStep#N}. */
+        final List<CpuOp> annotations = new ArrayList<>();
         final List<Memory> memory = new ArrayList<>();
         final List<Double> stepStarts = new ArrayList<>();
         private final Map<String, Integer> threads = new HashMap<>();
