@@ -1,0 +1,95 @@
+package io.teraio.core.storage;
+
+import com.kenai.jffi.MemoryIO;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Off-heap memory outside the Java heap and its direct-memory limit, aligned to 4096 bytes
+ * and freed at once by {@link #close()} (not by the garbage collector), so gigabytes can be
+ * allocated and freed per op. Its content is not cleared. Views are {@link ByteBuffer}s of at
+ * most 2 GiB each; a view must not be used after close. Idempotent {@link AutoCloseable}.
+ */
+public final class NativeBlock implements AutoCloseable {
+    /** The alignment of every block's start. */
+    public static final int ALIGNMENT = 4096;
+    private static final MemoryIO IO = MemoryIO.getInstance();
+
+    private final long raw;
+    private final long address;
+    private final long bytes;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private NativeBlock(long raw, long address, long bytes) {
+        this.raw = raw;
+        this.address = address;
+        this.bytes = bytes;
+    }
+
+    /**
+     * Allocates {@code bytes} (positive) of native memory aligned to {@link #ALIGNMENT}.
+     *
+     * @throws OutOfMemoryError when the system has no such memory
+     */
+    public static NativeBlock allocate(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("NativeBlock: bytes must be positive, got " + bytes);
+        }
+        long raw = IO.allocateMemory(bytes + ALIGNMENT - 1, false);
+        if (raw == 0) {
+            throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native memory");
+        }
+        long aligned = (raw + ALIGNMENT - 1) & -ALIGNMENT;
+        return new NativeBlock(raw, aligned, bytes);
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    /** The address of the first byte (a multiple of {@link #ALIGNMENT}). */
+    public long address() {
+        checkOpen();
+        return address;
+    }
+
+    /** A direct buffer over {@code [offset, offset + length)}, position 0, limit {@code length}. */
+    public ByteBuffer view(long offset, int length) {
+        checkOpen();
+        if (offset < 0 || length < 0 || offset + length > bytes) {
+            throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + length) + ") of a block of "
+                    + bytes + " bytes");
+        }
+        return IO.newDirectByteBuffer(address + offset, length);
+    }
+
+    /** Copies {@code dst.remaining()} bytes from {@code offset} into {@code dst} (advancing it). */
+    public void copyTo(long offset, ByteBuffer dst) {
+        int n = dst.remaining();
+        ByteBuffer src = view(offset, n);
+        dst.put(src);
+    }
+
+    /** Copies {@code src.remaining()} bytes into this block at {@code offset} (advancing {@code src}). */
+    public void copyFrom(long offset, ByteBuffer src) {
+        int n = src.remaining();
+        view(offset, n).put(src);
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            IO.freeMemory(raw);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("native block of " + bytes + " bytes used after close");
+        }
+    }
+}
