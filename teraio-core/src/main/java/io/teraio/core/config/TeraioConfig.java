@@ -147,6 +147,12 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
                 threads, preallocateBytes, readRetries, verify);
     }
 
+    /** A copy with another device-memory capacity. */
+    public TeraioConfig withDeviceMemory(long bytes) {
+        return new TeraioConfig(dirs, bytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth, threads,
+                preallocateBytes, readRetries, verify);
+    }
+
     private record Values(Map<String, String> args, Map<String, String> properties, Map<String, String> env) {
         String text(String name) {
             Key key = key(name);
