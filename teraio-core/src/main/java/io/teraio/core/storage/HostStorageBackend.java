@@ -115,22 +115,25 @@ public final class HostStorageBackend implements StorageBackend {
 
     @Override
     public long write(Extent extent, long offset, ByteBuffer src) {
-        int length = src.remaining();
-        freeing.readLock().lock();
-        try {
-            block("write", extent, offset, length).copyFrom(offset, src);
-        } finally {
-            freeing.readLock().unlock();
-        }
-        return length;
+        return copy("write", extent, offset, src, true);
     }
 
     @Override
     public long read(Extent extent, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
+        return copy("read", extent, offset, dst, false);
+    }
+
+    /** Copies all of {@code buffer} into the extent's block ({@code in}) or out of it. */
+    private long copy(String op, Extent extent, long offset, ByteBuffer buffer, boolean in) {
+        int length = buffer.remaining();
         freeing.readLock().lock();
         try {
-            block("read", extent, offset, length).copyTo(offset, dst);
+            NativeBlock block = block(op, extent, offset, length);
+            if (in) {
+                block.copyFrom(offset, buffer);
+            } else {
+                block.copyTo(offset, buffer);
+            }
         } finally {
             freeing.readLock().unlock();
         }

@@ -78,16 +78,7 @@ class HostDeviceMemoryTest {
     void aBlockingAllocationWakesWhenABufferIsFreed() throws Exception {
         try (HostDeviceMemory memory = new HostDeviceMemory(4096)) {
             DeviceBuffer held = memory.tryAllocate(4096);
-            CompletableFuture<DeviceBuffer> got = new CompletableFuture<>();
-            Thread compute = new Thread(() -> {
-                try {
-                    got.complete(memory.allocate(4096, 30 * SECOND));
-                } catch (Throwable t) {
-                    got.completeExceptionally(t);
-                }
-            });
-            compute.start();
-            MemoryBudgetTest.awaitBlocked(compute);
+            CompletableFuture<DeviceBuffer> got = MemoryBudgetTest.startBlocked(() -> memory.allocate(4096, 30 * SECOND));
             assertFalse(got.isDone());
             held.close();
             got.get(10, TimeUnit.SECONDS).close();

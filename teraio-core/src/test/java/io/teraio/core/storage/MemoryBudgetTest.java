@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,13 +21,27 @@ import org.junit.jupiter.api.Test;
 class MemoryBudgetTest {
     private static final long GIB = 1L << 30;
 
-    /** Waits until {@code thread} is parked (blocked in take). */
-    static void awaitBlocked(Thread thread) throws InterruptedException {
+    /**
+     * Runs {@code call} on a thread of its own and returns once that thread is blocked in it
+     * (or done): the future has its result, or fails with what it threw.
+     */
+    static <T> CompletableFuture<T> startBlocked(Callable<T> call) throws InterruptedException {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(call.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, "blocked-caller");
+        thread.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
-            assertTrue(System.nanoTime() < deadline, "thread never blocked: " + thread.getState());
+        while (!result.isDone() && thread.getState() != Thread.State.TIMED_WAITING
+                && thread.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the caller never blocked: " + thread.getState());
             Thread.sleep(1);
         }
+        return result;
     }
 
     @Test
@@ -70,17 +85,10 @@ class MemoryBudgetTest {
     void aBlockedTakeWakesWhenBytesAreGivenBack() throws Exception {
         MemoryBudget budget = new MemoryBudget("host", 100);
         budget.tryTake(100);
-        CompletableFuture<Void> took = new CompletableFuture<>();
-        Thread taker = new Thread(() -> {
-            try {
-                budget.take(50, TimeUnit.SECONDS.toNanos(30));
-                took.complete(null);
-            } catch (Throwable t) {
-                took.completeExceptionally(t);
-            }
+        CompletableFuture<Void> took = startBlocked(() -> {
+            budget.take(50, TimeUnit.SECONDS.toNanos(30));
+            return null;
         });
-        taker.start();
-        awaitBlocked(taker);
         assertFalse(took.isDone());
         budget.give(30);
         Thread.sleep(20);
@@ -124,17 +132,10 @@ class MemoryBudgetTest {
         MemoryBudget budget = new MemoryBudget("host", 10);
         budget.tryTake(10);
         CompletableFuture<Void> prefetch = budget.reserve(4);
-        CompletableFuture<Void> took = new CompletableFuture<>();
-        Thread taker = new Thread(() -> {
-            try {
-                budget.take(4, TimeUnit.SECONDS.toNanos(30));
-                took.complete(null);
-            } catch (Throwable t) {
-                took.completeExceptionally(t);
-            }
+        CompletableFuture<Void> took = startBlocked(() -> {
+            budget.take(4, TimeUnit.SECONDS.toNanos(30));
+            return null;
         });
-        taker.start();
-        awaitBlocked(taker);
         budget.give(4);
         took.get(10, TimeUnit.SECONDS);
         assertFalse(prefetch.isDone(), "the op that runs now went first");
@@ -163,23 +164,16 @@ class MemoryBudgetTest {
         MemoryBudget budget = new MemoryBudget("host", 10);
         budget.tryTake(10);
         CompletableFuture<Void> waiting = budget.reserve(5);
-        CompletableFuture<Throwable> takerFailure = new CompletableFuture<>();
-        Thread taker = new Thread(() -> {
-            try {
-                budget.take(5, TimeUnit.SECONDS.toNanos(30));
-                takerFailure.complete(null);
-            } catch (Throwable t) {
-                takerFailure.complete(t);
-            }
+        CompletableFuture<Void> taker = startBlocked(() -> {
+            budget.take(5, TimeUnit.SECONDS.toNanos(30));
+            return null;
         });
-        taker.start();
-        awaitBlocked(taker);
         budget.close();
         budget.close();
         ExecutionException failed = assertThrows(ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS));
         assertInstanceOf(OutOfDeviceMemoryException.class, failed.getCause());
         assertEquals("device memory (host): closed while a reservation of 5 B waited", failed.getCause().getMessage());
-        Throwable t = takerFailure.get(10, TimeUnit.SECONDS);
+        Throwable t = assertThrows(ExecutionException.class, () -> taker.get(10, TimeUnit.SECONDS)).getCause();
         assertInstanceOf(OutOfDeviceMemoryException.class, t);
         assertEquals("device memory (host): closed while 5 B were asked", t.getMessage());
 
