@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EBADF = 9;
     public static final int ENOMEM = 12;
@@ -29,6 +30,7 @@ public final class Errno {
     private static final Map<Integer, String[]> KNOWN = Map.ofEntries(
             Map.entry(EPERM, new String[] {"EPERM", "Operation not permitted"}),
             Map.entry(ENOENT, new String[] {"ENOENT", "No such file or directory"}),
+            Map.entry(EINTR, new String[] {"EINTR", "Interrupted system call"}),
             Map.entry(EIO, new String[] {"EIO", "Input/output error"}),
             Map.entry(EBADF, new String[] {"EBADF", "Bad file descriptor"}),
             Map.entry(ENOMEM, new String[] {"ENOMEM", "Cannot allocate memory"}),

@@ -1,0 +1,149 @@
+package io.teraio.core.storage;
+
+import io.teraio.core.Units;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Offloaded bytes in host memory (the host tier): each extent is a {@link NativeBlock} of its
+ * exact length, and the extents together hold at most the capacity ({@code hostMemory}). The
+ * extent offsets are unique names handed out by an {@link ExtentAllocator}, not addresses.
+ * Alignment 1. Thread-safe; {@link #close()} frees every block.
+ */
+public final class HostStorageBackend implements StorageBackend {
+    private static final String LOCATION = "host memory";
+
+    private final long capacityBytes;
+    private final ExtentAllocator allocator = new ExtentAllocator(1);
+    private final Map<Long, NativeBlock> blocks = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** @param capacityBytes the most bytes the extents may hold together (positive) */
+    public HostStorageBackend(long capacityBytes) {
+        if (capacityBytes <= 0) {
+            throw new IllegalArgumentException("host storage: capacityBytes " + capacityBytes + " must be positive");
+        }
+        this.capacityBytes = capacityBytes;
+    }
+
+    @Override
+    public String name() {
+        return "host";
+    }
+
+    @Override
+    public String location() {
+        return LOCATION;
+    }
+
+    @Override
+    public int alignment() {
+        return 1;
+    }
+
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /**
+     * @throws StorageException with errno {@code ENOSPC} when the extent would take the tier
+     *                          past its capacity, {@code ENOMEM} when the system has no memory
+     */
+    @Override
+    public synchronized Extent allocate(long length) {
+        checkOpen();
+        if (length <= 0) {
+            throw new IllegalArgumentException("allocate of " + length + " bytes in host memory: the length must be"
+                    + " positive");
+        }
+        long held = allocator.allocatedBytes();
+        if (length > capacityBytes - held) {
+            throw new StorageException("allocate of " + Units.formatBytes(length) + " in host memory failed: "
+                    + Errno.describe(Errno.ENOSPC) + ": the host tier holds " + Units.formatBytes(held) + " of its "
+                    + Units.formatBytes(capacityBytes) + " cap (hostMemory)", LOCATION, -1, Errno.ENOSPC, null);
+        }
+        NativeBlock block;
+        try {
+            block = NativeBlock.allocate(length);
+        } catch (OutOfMemoryError e) {
+            throw new StorageException("allocate of " + Units.formatBytes(length) + " in host memory failed: "
+                    + Errno.describe(Errno.ENOMEM), LOCATION, -1, Errno.ENOMEM, e);
+        }
+        long offset = allocator.allocate(length);
+        blocks.put(offset, block);
+        return new Extent(offset, length);
+    }
+
+    @Override
+    public synchronized void release(Extent extent) {
+        checkOpen();
+        NativeBlock block = blocks.get(extent.offset());
+        if (block == null || block.bytes() != extent.length()) {
+            throw new IllegalStateException("release of " + extent + " in host memory: "
+                    + (block == null ? "not allocated (released twice, or from another backend)"
+                            : "the extent there is " + block.bytes() + " bytes"));
+        }
+        blocks.remove(extent.offset());
+        allocator.free(extent.offset(), extent.length());
+        block.close();
+    }
+
+    @Override
+    public long write(Extent extent, long offset, ByteBuffer src) {
+        int length = src.remaining();
+        block("write", extent, offset, length).copyFrom(offset, src);
+        return length;
+    }
+
+    @Override
+    public long read(Extent extent, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        block("read", extent, offset, length).copyTo(offset, dst);
+        return length;
+    }
+
+    private NativeBlock block(String op, Extent extent, long offset, int length) {
+        checkOpen();
+        if (offset < 0 || offset > extent.length() - length) {
+            throw new IllegalArgumentException(op + " of " + length + " bytes at offset " + offset + " is outside "
+                    + extent + " of host memory");
+        }
+        NativeBlock block = blocks.get(extent.offset());
+        if (block == null || block.bytes() != extent.length()) {
+            throw new IllegalArgumentException(op + " of " + length + " bytes in host memory: " + extent
+                    + " is not allocated (released, or from another backend)");
+        }
+        return block;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocator.allocatedBytes();
+    }
+
+    /** Frees every block; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed.compareAndSet(false, true)) {
+            List<NativeBlock> all = new ArrayList<>(blocks.values());
+            blocks.clear();
+            all.forEach(NativeBlock::close);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("host storage used after close");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "host storage (" + Units.formatBytes(allocatedBytes()) + " of " + Units.formatBytes(capacityBytes)
+                + ")";
+    }
+}
