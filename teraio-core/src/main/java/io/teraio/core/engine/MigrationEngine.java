@@ -5,6 +5,11 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.DeviceMemory;
+import io.teraio.core.storage.HostDeviceMemory;
+import io.teraio.core.storage.HostStorageBackend;
+import io.teraio.core.storage.PosixStorageBackend;
+import io.teraio.core.storage.RunDirectory;
+import io.teraio.core.storage.StorageBackend;
 import io.teraio.core.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +58,62 @@ public final class MigrationEngine implements AutoCloseable {
     private final LongAdder bytesFromSsd = new LongAdder();
     private final LongAdder bytesToHost = new LongAdder();
     private final LongAdder bytesFromHost = new LongAdder();
+
+    /**
+     * Opens the engine a configuration describes: for each of {@code dirs} (SSD {@code i} is
+     * the {@code i}-th) a {@link RunDirectory} (stale ones from crashed runs removed) with a
+     * {@link PosixStorageBackend}; a {@link HostStorageBackend} of {@code hostMemory} (none when
+     * it is 0); a {@link HostDeviceMemory} of {@code deviceMemory}. Logs the effective
+     * configuration and the chosen backend with the reason, once.
+     *
+     * @throws TeraioException  for {@code backend=gds} (not available in this build) or a
+     *                          directory that cannot hold a run directory
+     * @throws StorageException when an SSD file cannot be opened with O_DIRECT or preallocated
+     */
+    public static MigrationEngine open(TeraioConfig config) {
+        Objects.requireNonNull(config, "config");
+        StringBuilder effective = new StringBuilder();
+        config.describe().forEach((k, v) -> effective.append(effective.length() == 0 ? "" : " ").append(k)
+                .append('=').append(v));
+        LOG.info("teraio configuration: {}", effective);
+        String reason = switch (config.backend()) {
+            case "auto" -> "backend auto: posix (O_DIRECT files), because GDS is not available in this build";
+            case "posix" -> "backend posix: O_DIRECT files, as configured";
+            case "gds" -> throw new TeraioException("backend gds: GDS is not available in this build (no cuFile"
+                    + " bridge is loaded); use backend=auto or backend=posix");
+            default -> throw new TeraioException("backend '" + config.backend() + "' is not a backend; use auto,"
+                    + " posix or gds");
+        };
+        LOG.info(reason);
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            List<StorageBackend> ssds = new ArrayList<>();
+            for (int i = 0; i < config.dirs().size(); i++) {
+                RunDirectory run = RunDirectory.create(config.dirs().get(i));
+                owned.add(run);
+                PosixStorageBackend ssd = new PosixStorageBackend(run, i, config.preallocateBytes());
+                owned.add(ssd);
+                ssds.add(ssd);
+            }
+            StorageBackend host = null;
+            if (config.hostMemoryBytes() > 0) {
+                host = new HostStorageBackend(config.hostMemoryBytes());
+                owned.add(host);
+            }
+            DeviceMemory memory = new HostDeviceMemory(config.deviceMemoryBytes());
+            owned.add(memory);
+            IoEngine io = new IoEngine(ssds, host, config);
+            owned.remove(memory);
+            return new MigrationEngine(io, memory, owned);
+        } catch (RuntimeException e) {
+            List<RuntimeException> errors = new ArrayList<>();
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                closeQuietly(owned.get(i), errors);
+            }
+            errors.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
 
     /** For tests and custom wiring: takes ownership of {@code io} and {@code memory}. */
     public MigrationEngine(IoEngine io, DeviceMemory memory) {
@@ -333,10 +394,8 @@ public final class MigrationEngine implements AutoCloseable {
         }
         List<RuntimeException> errors = new ArrayList<>();
         closeQuietly(io, errors);
-        // first free what is idle: that wakes a miss waiting for memory, whose read then fails at once
-        for (TensorTable.Entry e : entries) {
-            freeIdle(e);
-        }
+        // fails waiting reservations and wakes a miss waiting for memory; live buffers stay usable
+        closeQuietly(memory, errors);
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         for (TensorTable.Entry e : entries) {
             CompletableFuture<Long> wait;
@@ -358,7 +417,6 @@ public final class MigrationEngine implements AutoCloseable {
             freeIdle(e);
             tensors.remove(e);
         }
-        closeQuietly(memory, errors);
         for (int i = owned.size() - 1; i >= 0; i--) {
             closeQuietly(owned.get(i), errors);
         }
