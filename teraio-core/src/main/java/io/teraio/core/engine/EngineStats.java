@@ -1,0 +1,22 @@
+package io.teraio.core.engine;
+
+/**
+ * What a {@link MigrationEngine} has done since it was opened.
+ *
+ * @param offloads      offloads completed (the tensor reached OFFLOADED or was kept resident by an acquire)
+ * @param prefetches    prefetches completed (the tensor is resident again)
+ * @param misses        acquires that found the tensor offloaded and fetched it at once
+ * @param stallNs       nanoseconds acquires waited for a tensor to become resident
+ * @param failedWrites  offloads whose allocation or write failed (the tensor stayed resident)
+ * @param failedReads   prefetches and fetches whose read failed (the tensor stayed offloaded)
+ * @param skipped       offloads and prefetches that did not apply (wrong state, unknown tensor)
+ * @param crcMismatches reads whose CRC32C did not match the write's (verify mode)
+ * @param bytesToSsd    bytes offloaded to SSDs
+ * @param bytesFromSsd  bytes read back from SSDs
+ * @param bytesToHost   bytes offloaded to the host tier
+ * @param bytesFromHost bytes read back from the host tier
+ */
+public record EngineStats(long offloads, long prefetches, long misses, long stallNs, long failedWrites,
+                          long failedReads, long skipped, long crcMismatches, long bytesToSsd, long bytesFromSsd,
+                          long bytesToHost, long bytesFromHost) {
+}

@@ -1,0 +1,616 @@
+package io.teraio.core.engine;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.DeviceMemory;
+import io.teraio.core.storage.HostDeviceMemory;
+import io.teraio.core.storage.HostStorageBackend;
+import io.teraio.core.storage.PosixStorageBackend;
+import io.teraio.core.storage.RunDirectory;
+import io.teraio.core.storage.StorageBackend;
+import io.teraio.core.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves tensors between device memory and storage and keeps their state in a
+ * {@link TensorTable}: {@link #offload} writes a resident tensor out and frees its device
+ * memory once the write is confirmed; {@link #prefetch} reserves memory and reads it back;
+ * {@link #acquire} waits until a tensor is resident, fetching it at once if it is not on its
+ * way (a miss). A failed write leaves the tensor resident (training goes on); a failed read
+ * is retried by the {@link IoEngine}, then reported. Thread-safe; an idempotent
+ * {@link AutoCloseable} that owns its {@link IoEngine}, its {@link DeviceMemory} and, when
+ * made by {@link #open}, the storage backends and run directories.
+ */
+public final class MigrationEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final IoEngine io;
+    private final DeviceMemory memory;
+    private final List<AutoCloseable> owned;
+    private final TensorTable tensors = new TensorTable();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean writeFailureLogged = new AtomicBoolean();
+
+    private final LongAdder offloads = new LongAdder();
+    private final LongAdder prefetches = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder stallNs = new LongAdder();
+    private final LongAdder failedWrites = new LongAdder();
+    private final LongAdder failedReads = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+    private final LongAdder bytesToSsd = new LongAdder();
+    private final LongAdder bytesFromSsd = new LongAdder();
+    private final LongAdder bytesToHost = new LongAdder();
+    private final LongAdder bytesFromHost = new LongAdder();
+
+    /**
+     * Opens the engine a configuration describes: for each of {@code dirs} (SSD {@code i} is
+     * the {@code i}-th) a {@link RunDirectory} (stale ones from crashed runs removed) with a
+     * {@link PosixStorageBackend}; a {@link HostStorageBackend} of {@code hostMemory} (none when
+     * it is 0); a {@link HostDeviceMemory} of {@code deviceMemory}. Logs the effective
+     * configuration and the chosen backend with the reason, once.
+     *
+     * @throws TeraioException  for {@code backend=gds} (not available in this build) or a
+     *                          directory that cannot hold a run directory
+     * @throws StorageException when an SSD file cannot be opened with O_DIRECT or preallocated
+     */
+    public static MigrationEngine open(TeraioConfig config) {
+        Objects.requireNonNull(config, "config");
+        StringBuilder effective = new StringBuilder();
+        config.describe().forEach((k, v) -> effective.append(effective.length() == 0 ? "" : " ").append(k)
+                .append('=').append(v));
+        LOG.info("teraio configuration: {}", effective);
+        String reason = switch (config.backend()) {
+            case "auto" -> "backend auto: posix (O_DIRECT files), because GDS is not available in this build";
+            case "posix" -> "backend posix: O_DIRECT files, as configured";
+            case "gds" -> throw new TeraioException("backend gds: GDS is not available in this build (no cuFile"
+                    + " bridge is loaded); use backend=auto or backend=posix");
+            default -> throw new TeraioException("backend '" + config.backend() + "' is not a backend; use auto,"
+                    + " posix or gds");
+        };
+        LOG.info(reason);
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            List<StorageBackend> ssds = new ArrayList<>();
+            for (int i = 0; i < config.dirs().size(); i++) {
+                RunDirectory run = RunDirectory.create(config.dirs().get(i));
+                owned.add(run);
+                PosixStorageBackend ssd = new PosixStorageBackend(run, i, config.preallocateBytes());
+                owned.add(ssd);
+                ssds.add(ssd);
+            }
+            StorageBackend host = null;
+            if (config.hostMemoryBytes() > 0) {
+                host = new HostStorageBackend(config.hostMemoryBytes());
+                owned.add(host);
+            }
+            DeviceMemory memory = new HostDeviceMemory(config.deviceMemoryBytes());
+            owned.add(memory);
+            IoEngine io = new IoEngine(ssds, host, config);
+            owned.remove(memory);
+            return new MigrationEngine(io, memory, owned);
+        } catch (RuntimeException e) {
+            List<RuntimeException> errors = new ArrayList<>();
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                closeQuietly(owned.get(i), errors);
+            }
+            errors.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    /** For tests and custom wiring: takes ownership of {@code io} and {@code memory}. */
+    public MigrationEngine(IoEngine io, DeviceMemory memory) {
+        this(io, memory, List.of());
+    }
+
+    private MigrationEngine(IoEngine io, DeviceMemory memory, List<AutoCloseable> owned) {
+        this.io = Objects.requireNonNull(io, "io");
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.owned = List.copyOf(owned);
+    }
+
+    public IoEngine io() {
+        return io;
+    }
+
+    public DeviceMemory memory() {
+        return memory;
+    }
+
+    public TensorTable tensors() {
+        return tensors;
+    }
+
+    /**
+     * Adds a resident tensor.
+     *
+     * @throws IllegalArgumentException when the key is already registered or the buffer closed
+     */
+    public void register(String key, DeviceBuffer buffer) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(buffer, "buffer");
+        checkOpen();
+        if (buffer.isClosed()) {
+            throw new IllegalArgumentException("register of tensor '" + key + "': its buffer is closed");
+        }
+        if (!tensors.add(new TensorTable.Entry(key, buffer))) {
+            throw new IllegalArgumentException("register of tensor '" + key + "': the key is already registered");
+        }
+    }
+
+    /** The tensor's state, or {@code null} for a key that is not registered. */
+    public TensorState state(String key) {
+        return tensors.state(key);
+    }
+
+    /**
+     * Writes a RESIDENT tensor to {@code target} (an SSD id or {@link IoEngine#HOST}); its
+     * device memory is freed when the write completes. Completes with the bytes written; with
+     * 0 when the tensor is not RESIDENT (counted as skipped) or when the allocation or the
+     * write failed (the tensor stays RESIDENT, the failure is logged and counted).
+     */
+    public CompletableFuture<Long> offload(String key, int target, boolean urgent) {
+        checkOpen();
+        TensorTable.Entry e = tensors.get(key);
+        if (e == null) {
+            skipped.increment();
+            return CompletableFuture.completedFuture(0L);
+        }
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        CompletableFuture<Long> write;
+        Placement placement;
+        synchronized (e) {
+            if (e.state != TensorState.RESIDENT || e.freeing) {
+                skipped.increment();
+                return CompletableFuture.completedFuture(0L);
+            }
+            try {
+                placement = io.allocate(e.bytes, target);
+            } catch (StorageException ex) {
+                writeFailed(e, target, ex);
+                return CompletableFuture.completedFuture(0L);
+            }
+            e.state = TensorState.OFFLOADING;
+            e.placement = placement;
+            e.keepResident = false;
+            e.pending = done;
+            try {
+                write = io.write(key, placement, e.buffer, urgent);
+            } catch (RuntimeException ex) {
+                e.state = TensorState.RESIDENT;
+                e.placement = null;
+                e.pending = null;
+                io.release(placement);
+                throw ex;
+            }
+        }
+        write.whenComplete((bytes, error) -> offloadDone(e, target, placement, error, done));
+        return done;
+    }
+
+    /**
+     * Reads an OFFLOADED tensor back: reserves its bytes of device memory (after earlier
+     * reservations), reads, and makes it RESIDENT with the new buffer, releasing its storage.
+     * Completes with the bytes read; with 0 when the tensor is not OFFLOADED (counted as
+     * skipped); exceptionally with the {@link StorageException} when the read fails (the
+     * tensor stays OFFLOADED, so {@link #acquire} tries once more).
+     */
+    public CompletableFuture<Long> prefetch(String key, boolean urgent) {
+        checkOpen();
+        TensorTable.Entry e = tensors.get(key);
+        if (e == null) {
+            skipped.increment();
+            return CompletableFuture.completedFuture(0L);
+        }
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        Placement placement;
+        synchronized (e) {
+            if (e.state != TensorState.OFFLOADED || e.freeing) {
+                skipped.increment();
+                return CompletableFuture.completedFuture(0L);
+            }
+            e.state = TensorState.PREFETCHING;
+            e.pending = done;
+            placement = e.placement;
+        }
+        // outside the entry's monitor: the memory may hand the buffer out on this thread
+        CompletableFuture<DeviceBuffer> reservation;
+        try {
+            reservation = memory.reserve(e.bytes);
+        } catch (RuntimeException ex) {
+            reservation = CompletableFuture.failedFuture(ex);
+        }
+        boolean withdraw;
+        synchronized (e) {
+            if (e.pending == done) {
+                e.reservation = reservation;
+            }
+            withdraw = e.freeing;
+        }
+        if (withdraw) {
+            reservation.cancel(false);
+        }
+        AtomicReference<DeviceBuffer> buffer = new AtomicReference<>();
+        reservation.thenCompose(b -> {
+            buffer.set(b);
+            return io.read(key, placement, b, urgent);
+        }).whenComplete((bytes, error) -> fetchDone(e, placement, buffer.get(), error, done, false));
+        return done;
+    }
+
+    /**
+     * The tensor's buffer once it is resident: an OFFLOADING tensor is kept resident (its
+     * write is waited for, then its storage released); a PREFETCHING one is waited for; an
+     * OFFLOADED one is fetched at once, urgently (a miss). Time waited is added to
+     * {@link EngineStats#stallNs()}.
+     *
+     * @throws StorageException         when the read fails (naming the tensor, file, offset and errno)
+     * @throws IllegalArgumentException for a key that is not registered
+     * @throws TeraioException          when interrupted while waiting
+     */
+    public DeviceBuffer acquire(String key) {
+        checkOpen();
+        TensorTable.Entry e = require("acquire", key);
+        long start = System.nanoTime();
+        boolean waited = false;
+        try {
+            while (true) {
+                CompletableFuture<Long> wait;
+                Placement missed = null;
+                synchronized (e) {
+                    if (e.freeing) {
+                        throw new IllegalArgumentException("acquire of tensor '" + key + "': it was freed");
+                    }
+                    switch (e.state) {
+                        case RESIDENT:
+                            return e.buffer;
+                        case OFFLOADING:
+                            e.keepResident = true;
+                            wait = e.pending;
+                            break;
+                        case PREFETCHING:
+                            wait = e.pending;
+                            break;
+                        case OFFLOADED:
+                            wait = new CompletableFuture<>();
+                            e.state = TensorState.PREFETCHING;
+                            e.pending = wait;
+                            missed = e.placement;
+                            break;
+                        default:
+                            throw new IllegalStateException("tensor '" + key + "' in state " + e.state);
+                    }
+                }
+                waited = true;
+                if (missed != null) {
+                    misses.increment();
+                    fetch(e, missed, wait);
+                    join(wait, "acquire of tensor '" + key + "'");
+                } else {
+                    // a failed offload leaves it resident, a failed prefetch offloaded: look again
+                    awaitQuietly(wait, "acquire of tensor '" + key + "'");
+                }
+            }
+        } finally {
+            if (waited) {
+                stallNs.add(System.nanoTime() - start);
+            }
+        }
+    }
+
+    /**
+     * Training freed the tensor: waits for its I/O in flight, frees its device buffer and its
+     * storage, and forgets the key.
+     *
+     * @throws IllegalArgumentException for a key that is not registered
+     */
+    public void free(String key) {
+        checkOpen();
+        TensorTable.Entry e = require("free", key);
+        CompletableFuture<DeviceBuffer> reservation;
+        synchronized (e) {
+            if (e.freeing) {
+                throw new IllegalArgumentException("free of tensor '" + key + "': it is already being freed");
+            }
+            e.freeing = true;
+            reservation = e.reservation;
+        }
+        if (reservation != null) {
+            reservation.cancel(false);
+        }
+        while (true) {
+            CompletableFuture<Long> wait;
+            synchronized (e) {
+                wait = e.pending;
+            }
+            if (wait == null) {
+                break;
+            }
+            awaitQuietly(wait, "free of tensor '" + key + "'");
+        }
+        DeviceBuffer buffer;
+        Placement placement;
+        synchronized (e) {
+            buffer = e.buffer;
+            placement = e.placement;
+            e.buffer = null;
+            e.placement = null;
+        }
+        tensors.remove(e);
+        if (buffer != null) {
+            buffer.close();
+        }
+        if (placement != null) {
+            io.release(placement);
+        }
+    }
+
+    public EngineStats stats() {
+        return new EngineStats(offloads.sum(), prefetches.sum(), misses.sum(), stallNs.sum(), failedWrites.sum(),
+                failedReads.sum(), skipped.sum(), io.stats().crcMismatches(), bytesToSsd.sum(), bytesFromSsd.sum(),
+                bytesToHost.sum(), bytesFromHost.sum());
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Cancels waiting prefetches, closes the I/O engine (queued requests are cancelled, running
+     * ones finish), frees every tensor's buffer, then closes the memory and what
+     * {@link #open} made (backends, run directories). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<TensorTable.Entry> entries = tensors.entries();
+        for (TensorTable.Entry e : entries) {
+            CompletableFuture<DeviceBuffer> reservation;
+            synchronized (e) {
+                reservation = e.reservation;
+            }
+            if (reservation != null) {
+                reservation.cancel(false);
+            }
+        }
+        List<RuntimeException> errors = new ArrayList<>();
+        closeQuietly(io, errors);
+        // fails waiting reservations and wakes a miss waiting for memory; live buffers stay usable
+        closeQuietly(memory, errors);
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        for (TensorTable.Entry e : entries) {
+            CompletableFuture<Long> wait;
+            synchronized (e) {
+                wait = e.pending;
+            }
+            if (wait != null) {
+                try {
+                    wait.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException | CancellationException ignored) {
+                    // the tensor's state says what is left to free
+                } catch (TimeoutException ex) {
+                    LOG.warn("close: tensor '{}' still has I/O in flight; its buffer is not freed", e.key);
+                    continue;
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            freeIdle(e);
+            tensors.remove(e);
+        }
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            closeQuietly(owned.get(i), errors);
+        }
+        if (!errors.isEmpty()) {
+            RuntimeException first = errors.get(0);
+            errors.subList(1, errors.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    /** Frees the tensor's buffer unless it has I/O in flight. */
+    private static void freeIdle(TensorTable.Entry e) {
+        DeviceBuffer buffer;
+        synchronized (e) {
+            if (e.pending != null) {
+                return;
+            }
+            buffer = e.buffer;
+            e.buffer = null;
+            e.placement = null;
+        }
+        if (buffer != null) {
+            buffer.close();
+        }
+    }
+
+    /** Reads a tensor back into a buffer allocated now, ahead of waiting prefetches (a miss). */
+    private void fetch(TensorTable.Entry e, Placement placement, CompletableFuture<Long> done) {
+        DeviceBuffer buffer = null;
+        CompletableFuture<Long> read;
+        try {
+            buffer = memory.allocate(e.bytes, Long.MAX_VALUE);
+            read = io.read(e.key, placement, buffer, true);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            read = CompletableFuture.failedFuture(new TeraioException("acquire of tensor '" + e.key
+                    + "' was interrupted while waiting for " + Units.formatBytes(e.bytes) + " of device memory", ex));
+        } catch (RuntimeException ex) {
+            read = CompletableFuture.failedFuture(ex);
+        }
+        DeviceBuffer target = buffer;
+        read.whenComplete((bytes, error) -> fetchDone(e, placement, target, error, done, true));
+    }
+
+    private void offloadDone(TensorTable.Entry e, int target, Placement placement, Throwable error,
+                             CompletableFuture<Long> done) {
+        Throwable cause = unwrap(error);
+        DeviceBuffer toFree = null;
+        boolean release;
+        synchronized (e) {
+            e.pending = null;
+            release = error != null || e.keepResident;
+            if (release) {
+                e.state = TensorState.RESIDENT;
+                e.placement = null;
+            } else {
+                e.state = TensorState.OFFLOADED;
+                toFree = e.buffer;
+                e.buffer = null;
+            }
+            e.keepResident = false;
+        }
+        if (release) {
+            releaseQuietly(placement);
+        }
+        if (toFree != null) {
+            toFree.close();
+        }
+        if (error == null) {
+            offloads.increment();
+            (target == IoEngine.HOST ? bytesToHost : bytesToSsd).add(e.bytes);
+            done.complete(e.bytes);
+            return;
+        }
+        if (!(cause instanceof CancellationException)) {
+            writeFailed(e, target, cause);
+        }
+        done.complete(0L);
+    }
+
+    private void fetchDone(TensorTable.Entry e, Placement placement, DeviceBuffer buffer, Throwable error,
+                           CompletableFuture<Long> done, boolean miss) {
+        Throwable cause = unwrap(error);
+        synchronized (e) {
+            e.pending = null;
+            e.reservation = null;
+            if (error == null) {
+                e.state = TensorState.RESIDENT;
+                e.buffer = buffer;
+                e.placement = null;
+            } else {
+                e.state = TensorState.OFFLOADED;
+            }
+        }
+        if (error == null) {
+            releaseQuietly(placement);
+            if (!miss) {
+                prefetches.increment();
+            }
+            (placement.target() == IoEngine.HOST ? bytesFromHost : bytesFromSsd).add(e.bytes);
+            done.complete(e.bytes);
+            return;
+        }
+        if (buffer != null) {
+            buffer.close();
+        }
+        if (!(cause instanceof CancellationException)) {
+            failedReads.increment();
+            LOG.debug("{} of tensor '{}' failed: {}", miss ? "fetch" : "prefetch", e.key, cause.getMessage());
+        }
+        done.completeExceptionally(cause);
+    }
+
+    private void writeFailed(TensorTable.Entry e, int target, Throwable cause) {
+        failedWrites.increment();
+        String where = target == IoEngine.HOST ? "host" : target == IoEngine.ANY_SSD ? "any SSD" : "ssd" + target;
+        String message = "offload of tensor '" + e.key + "' (" + Units.formatBytes(e.bytes) + ") to " + where
+                + " failed; it stays in device memory and training goes on: " + cause.getMessage();
+        if (writeFailureLogged.compareAndSet(false, true)) {
+            LOG.warn("{} (later offload failures are logged at debug level)", message);
+        } else {
+            LOG.debug(message);
+        }
+    }
+
+    private void releaseQuietly(Placement placement) {
+        if (io.isClosed()) {
+            return; // the backends' space goes with their files
+        }
+        try {
+            io.release(placement);
+        } catch (RuntimeException ex) {
+            LOG.warn("could not release {}: {}", placement, ex.getMessage());
+        }
+    }
+
+    private TensorTable.Entry require(String operation, String key) {
+        Objects.requireNonNull(key, "key");
+        TensorTable.Entry e = tensors.get(key);
+        if (e == null) {
+            throw new IllegalArgumentException(operation + " of tensor '" + key + "': no such tensor is registered");
+        }
+        return e;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("migration engine used after close");
+        }
+    }
+
+    /** Waits for the future; its failure is rethrown as it is (a StorageException stays one). */
+    private static void join(CompletableFuture<Long> future, String what) {
+        try {
+            future.get();
+        } catch (ExecutionException ex) {
+            Throwable cause = ex.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new TeraioException(what + " failed: " + cause, cause);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new TeraioException(what + " was interrupted", ex);
+        }
+    }
+
+    /** Waits for the future, ignoring how it ended. */
+    private static void awaitQuietly(CompletableFuture<Long> future, String what) {
+        try {
+            future.get();
+        } catch (ExecutionException | CancellationException ignored) {
+            // the caller looks at the state
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new TeraioException(what + " was interrupted", ex);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static void closeQuietly(AutoCloseable resource, List<RuntimeException> errors) {
+        try {
+            resource.close();
+        } catch (RuntimeException ex) {
+            errors.add(ex);
+        } catch (Exception ex) {
+            errors.add(new TeraioException("close of " + resource + " failed: " + ex.getMessage(), ex));
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The migration engine: {@link io.teraio.core.engine.IoEngine} moves bytes between
+ * {@link io.teraio.core.storage.DeviceBuffer}s and {@link io.teraio.core.storage.StorageBackend}s
+ * (the mechanism: tasks, queues, workers, bounce buffers, CRC32C); {@link
+ * io.teraio.core.engine.MigrationEngine} keeps each tensor's state in a {@link
+ * io.teraio.core.engine.TensorTable} and offloads, prefetches and fetches it; {@link
+ * io.teraio.core.engine.PlanExecutor} applies a plan's entries op by op (the policy).
+ */
+package io.teraio.core.engine;
