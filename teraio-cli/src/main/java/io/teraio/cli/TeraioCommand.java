@@ -15,7 +15,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = TeraioCommand.Version.class,
         description = "Trains models larger than GPU memory by moving idle tensors to NVMe SSDs and back, on time.",
         subcommands = {AnalyzeCommand.class, ImportCommand.class, SynthCommand.class, PlanCommand.class, SimulateCommand.class,
-                CompareCommand.class,
+                CompareCommand.class, BenchIoCommand.class, ProbeCommand.class, ReplayCommand.class,
                 DemoCommand.class,
                 HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad input or usage, 1 internal error.",

@@ -19,4 +19,12 @@ package io.teraio.core.engine;
 public record EngineStats(long offloads, long prefetches, long misses, long stallNs, long failedWrites,
                           long failedReads, long skipped, long crcMismatches, long bytesToSsd, long bytesFromSsd,
                           long bytesToHost, long bytesFromHost) {
+    /** The counts since {@code earlier}, a snapshot of the same engine taken before this one. */
+    public EngineStats minus(EngineStats earlier) {
+        return new EngineStats(offloads - earlier.offloads, prefetches - earlier.prefetches, misses - earlier.misses,
+                stallNs - earlier.stallNs, failedWrites - earlier.failedWrites, failedReads - earlier.failedReads,
+                skipped - earlier.skipped, crcMismatches - earlier.crcMismatches, bytesToSsd - earlier.bytesToSsd,
+                bytesFromSsd - earlier.bytesFromSsd, bytesToHost - earlier.bytesToHost,
+                bytesFromHost - earlier.bytesFromHost);
+    }
 }

@@ -1,0 +1,39 @@
+package io.teraio.cli;
+
+import io.teraio.core.TeraioException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The engine flags of {@code bench-io}, {@code probe} and {@code replay}: the SSD directories
+ * and any configuration key ({@code -c io.taskSize=8m}, docs/configuration.md). They become
+ * the arguments of {@link io.teraio.core.config.TeraioConfig#resolve(Map)}, so they win over
+ * system properties and the environment.
+ */
+final class EngineOptions {
+    @Option(names = "--dir", required = true, paramLabel = "DIR",
+            description = "An SSD directory for offload files (repeat for more SSDs; one per SSD).")
+    List<Path> dirs;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
+            description = "A configuration key, such as io.taskSize=8m (docs/configuration.md; repeatable).")
+    List<String> config = List.of();
+
+    /** The configuration arguments: {@code -c} pairs, then {@code dirs} and {@code extra} over them. */
+    Map<String, String> args(Map<String, String> extra) {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String pair : config) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new TeraioException("--config: '" + pair + "' is not KEY=VALUE, such as io.taskSize=8m");
+            }
+            args.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        args.put("dirs", String.join(":", dirs.stream().map(Path::toString).toList()));
+        args.putAll(extra);
+        return args;
+    }
+}

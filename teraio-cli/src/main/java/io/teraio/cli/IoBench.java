@@ -1,0 +1,141 @@
+package io.teraio.cli;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.Placement;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.DeviceMemory;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Sequential O_DIRECT throughput through the engine, as {@code fio} measures it: {@code size}
+ * bytes written (or read) as requests of one block each, {@code io.queueDepth} requests in
+ * flight per SSD, striped over the engine's SSDs. Shared by {@code bench-io} and {@code probe}.
+ */
+final class IoBench implements AutoCloseable {
+    private static final int PAGE = 4096;
+    private final IoEngine io;
+    private final long sizeBytes;
+    private final long blockBytes;
+    private final int inFlight;
+    private final int target;
+    private final List<Placement> placements = new ArrayList<>();
+    private final DeviceBuffer[] buffers;
+    private boolean written;
+
+    /**
+     * @param target   an SSD id, or {@link IoEngine#ANY_SSD} to spread blocks round-robin over all
+     * @param inFlight requests kept in flight (queue depth times SSDs)
+     */
+    IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target) {
+        this.io = io;
+        this.blockBytes = blockBytes;
+        this.sizeBytes = sizeBytes;
+        this.inFlight = inFlight;
+        this.target = target;
+        int ssds = target == IoEngine.ANY_SSD ? io.ssdCount() : 1;
+        long blocks = (sizeBytes + blockBytes - 1) / blockBytes;
+        for (long b = 0; b < blocks; b++) {
+            long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
+            int where = target == IoEngine.ANY_SSD ? (int) (b % ssds) : target;
+            placements.add(io.allocate(bytes, where));
+        }
+        buffers = new DeviceBuffer[Math.min(inFlight, placements.size())];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = memory.tryAllocate(blockBytes);
+            if (buffers[i] == null) {
+                throw new TeraioException("bench-io: no memory for " + buffers.length + " buffers of "
+                        + Units.formatBytes(blockBytes));
+            }
+        }
+    }
+
+    /** Writes every block; returns the seconds it took. */
+    double write() {
+        long start = System.nanoTime();
+        run(true);
+        written = true;
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** Reads every block back (writing them first, untimed, if nothing was written); returns the seconds. */
+    double read() {
+        if (!written) {
+            write();
+        }
+        long start = System.nanoTime();
+        run(false);
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    long sizeBytes() {
+        return sizeBytes;
+    }
+
+    /**
+     * Keeps {@code buffers.length} requests in flight; each buffer serves the blocks
+     * {@code i, i + n, i + 2n, ...} in turn. Writes stamp each block first; reads check the stamps.
+     */
+    private void run(boolean write) {
+        int n = buffers.length;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Long>[] pending = new CompletableFuture[n];
+        long[] mismatched = new long[1];
+        for (int b = 0; b < placements.size(); b++) {
+            int slot = b % n;
+            if (pending[slot] != null) {
+                finish(pending[slot], b - n, write, slot, mismatched);
+            }
+            Placement p = placements.get(b);
+            if (write) {
+                stamp(buffers[slot], b, p.bytes(), true);
+                pending[slot] = io.write("bench-io block " + b, p, buffers[slot], false);
+            } else {
+                pending[slot] = io.read("bench-io block " + b, p, buffers[slot], false);
+            }
+        }
+        for (int b = Math.max(0, placements.size() - n); b < placements.size(); b++) {
+            finish(pending[b % n], b, write, b % n, mismatched);
+        }
+        if (mismatched[0] > 0) {
+            throw new TeraioException("bench-io: " + mismatched[0] + " blocks read back different from what was"
+                    + " written");
+        }
+    }
+
+    private void finish(CompletableFuture<Long> future, int block, boolean write, int slot, long[] mismatched) {
+        try {
+            future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (!write && !stamp(buffers[slot], block, placements.get(block).bytes(), false)) {
+            mismatched[0]++;
+        }
+    }
+
+    private static boolean stamp(DeviceBuffer buffer, int block, long bytes, boolean write) {
+        ByteBuffer view = buffer.hostView(0, (int) bytes);
+        for (int at = 0; at + Long.BYTES <= bytes; at += PAGE) {
+            long value = ((long) block << 32) ^ at ^ 0x7E4A10L;
+            if (write) {
+                view.putLong(at, value);
+            } else if (view.getLong(at) != value) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        placements.forEach(io::release);
+        Arrays.stream(buffers).filter(b -> b != null).forEach(DeviceBuffer::close);
+    }
+}

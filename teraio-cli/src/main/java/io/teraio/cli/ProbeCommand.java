@@ -1,0 +1,115 @@
+package io.teraio.cli;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MigrationEngine;
+import io.teraio.core.engine.Placement;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
+import io.teraio.core.storage.DeviceBuffer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code teraio probe --dir D... -o hardware.json}: measures each SSD directory with the
+ * engine itself (sequential write and read bandwidth, latency of a 4 KiB read) and writes a
+ * hardware profile whose SSD part is what it measured; the rest comes from the hardware
+ * flags (default the h100 preset).
+ */
+@Command(name = "probe",
+        description = {"Measure each SSD directory's write and read bandwidth and latency with the engine,",
+                "and write the hardware profile (the devices and host memory from the hardware flags)."})
+final class ProbeCommand implements Callable<Integer> {
+    private static final int LATENCY_SAMPLES = 200;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    HardwareOptions hardware;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1g",
+            description = "Bytes written and read per directory (default: 1g).")
+    String size;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The hardware.json to write.")
+    Path output;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        long sizeBytes = Units.parseBytes("--size", size);
+        if (sizeBytes < (4 << 20)) {
+            throw new TeraioException("--size: '" + size + "' is too small to measure; use at least 4m");
+        }
+        HardwareProfile base = hardware.resolve();
+        PrintWriter out = spec.commandLine().getOut();
+        List<Ssd> measured = new ArrayList<>();
+        for (int i = 0; i < engine.dirs.size(); i++) {
+            Path dir = engine.dirs.get(i);
+            TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
+                    "io.preallocate", Long.toString(sizeBytes + (8 << 20)), "verify", "false")));
+            config = config.withDeviceMemory(config.taskSizeBytes() * config.queueDepth());
+            out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d ...%n", dir,
+                    Units.formatBytes(sizeBytes), Units.formatBytes(config.taskSizeBytes()), config.queueDepth());
+            out.flush();
+            try (MigrationEngine opened = MigrationEngine.open(config)) {
+                double write;
+                double read;
+                try (IoBench bench = new IoBench(opened.io(), opened.memory(), sizeBytes, config.taskSizeBytes(),
+                        config.queueDepth(), 0)) {
+                    write = bench.write();
+                    read = bench.read();
+                }
+                long latency = latencyNs(opened);
+                long readBw = Math.round(sizeBytes / read);
+                long writeBw = Math.round(sizeBytes / write);
+                out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s%n", i, Units.formatBytes(readBw),
+                        Units.formatBytes(writeBw), Units.formatNanos(latency));
+                measured.add(new Ssd(i, dir.toAbsolutePath().toString(), readBw, writeBw, latency, -1));
+            }
+        }
+        HardwareProfile profile = new HardwareProfile(base.devices(), measured, base.hostMemoryBytes());
+        profile.write(output);
+        out.printf(Locale.ROOT, "wrote %s: %s%n", output, HardwareOptions.describe(profile));
+        out.printf(Locale.ROOT, "Next: scripts/teraio plan TRACE --hardware %s -o plan.json%n", output);
+        out.flush();
+        return 0;
+    }
+
+    /** The median time of a 4 KiB read, one at a time, through the engine. */
+    private static long latencyNs(MigrationEngine opened) {
+        IoEngine io = opened.io();
+        Placement p = io.allocate(4096, 0);
+        DeviceBuffer buffer = opened.memory().tryAllocate(4096);
+        try {
+            io.write("probe", p, buffer, true).join();
+            long[] samples = new long[LATENCY_SAMPLES];
+            for (int i = 0; i < samples.length; i++) {
+                long start = System.nanoTime();
+                io.read("probe", p, buffer, true).join();
+                samples[i] = System.nanoTime() - start;
+            }
+            Arrays.sort(samples);
+            return samples[samples.length / 2];
+        } finally {
+            buffer.close();
+            io.release(p);
+        }
+    }
+}
