@@ -149,6 +149,8 @@ final class ReplayCommand implements Callable<Integer> {
             row(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
                     + " (predicted %s)", Units.formatNanos(result.stallNs()), Units.formatNanos(result.memoryStallNs()),
                     result.stalledOps(), Units.formatNanos(p.stallNs())));
+            row(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
+                    - result.memoryStallNs()) + " (the rest: allocating, freeing, issuing; what the simulator does not model)");
             row(out, "misses", s.misses() + " tensors fetched on demand");
             row(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
                     Units.formatBytes(s.bytesToSsd()), Units.formatBytes(s.bytesFromSsd()),

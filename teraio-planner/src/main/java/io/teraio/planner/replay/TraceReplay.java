@@ -39,6 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class TraceReplay {
     private static final int PAGE = 4096;
+    /** An op that waited longer than this counts as stalled. */
+    static final long STALL_THRESHOLD_NS = 20_000;
     /** The most bytes one stamp pass looks at through one view. */
     private static final int VIEW_BYTES = 1 << 30;
 
@@ -143,11 +145,11 @@ public final class TraceReplay {
         long stall = 0;
         long memoryStall = 0;
         int stalled = 0;
-        EngineStats before = first;
+        EngineStats lastStart = first;
         for (int it = 0; it < options.iterations(); it++) {
             boolean last = it == options.iterations() - 1;
             if (last) {
-                before = engine.stats();
+                lastStart = engine.stats();
                 stall = 0;
                 memoryStall = 0;
                 stalled = 0;
@@ -156,22 +158,32 @@ public final class TraceReplay {
             if (it > 0) {
                 for (int t = 0; t < workload.tensorCount(); t++) {
                     if (workload.inIteration(t) && workload.allocOp(t) == -1 && workload.freeOp(t) < ops) {
-                        memoryStall += allocate(t, it);
+                        long before = System.nanoTime();
+                        DeviceBuffer buffer = allocate(t);
+                        memoryStall += System.nanoTime() - before;
+                        fill(t, buffer, it);
                     }
                 }
             }
             for (int k = 0; k < ops; k++) {
-                long reached = System.nanoTime();
                 long waited = executor.beforeOp(k, Arrays.asList(needKeys[k]));
+                int[] allocs = workload.allocs(k);
+                DeviceBuffer[] outputs = new DeviceBuffer[allocs.length];
                 long memoryWait = 0;
-                for (int t : workload.allocs(k)) {
-                    memoryWait += allocate(t, it);
+                for (int i = 0; i < allocs.length; i++) {
+                    long before = System.nanoTime();
+                    outputs[i] = allocate(allocs[i]);
+                    memoryWait += System.nanoTime() - before;
                 }
+                // The op: it writes its outputs, reads its inputs, and takes its duration.
                 long opStart = System.nanoTime();
                 stall += waited;
                 memoryStall += memoryWait;
-                if (opStart - reached > 1_000 && (waited > 0 || memoryWait > 0)) {
+                if (waited + memoryWait > STALL_THRESHOLD_NS) {
                     stalled++;
+                }
+                for (int i = 0; i < allocs.length; i++) {
+                    fill(allocs[i], outputs[i], it);
                 }
                 if (options.checkBytes()) {
                     for (int t : checks[k]) {
@@ -192,7 +204,7 @@ public final class TraceReplay {
             iterationNs.add(ns);
             listener.iterationDone(it, ns);
         }
-        EngineStats last = engine.stats().minus(before);
+        EngineStats last = engine.stats().minus(lastStart);
         drain();
         return new ReplayResult(iterationNs, workload.idealNs(), stall, memoryStall, stalled, last,
                 engine.stats().minus(first), corrupt, engine.memory().peakUsedBytes());
@@ -245,7 +257,7 @@ public final class TraceReplay {
                 resident.add(t);
                 continue;
             }
-            allocate(t, 0);
+            fill(t, allocate(t), 0);
             PlanEntry offload = lastOffload.get(t);
             long moved = engine.offload(keys[t], target(offload), false).join();
             if (engine.state(keys[t]) != TensorState.OFFLOADED || moved == 0 && workload.bytes(t) > 0) {
@@ -257,7 +269,7 @@ public final class TraceReplay {
             }
         }
         for (int t : resident) {
-            allocate(t, 0);
+            fill(t, allocate(t), 0);
         }
         for (int t : wrapPrefetch) {
             engine.prefetch(keys[t], false);
@@ -268,21 +280,21 @@ public final class TraceReplay {
         return entry.target() == PlanTarget.HOST ? IoEngine.HOST : entry.ssd();
     }
 
-    /** Allocates and stamps tensor {@code t}; returns the time waited for memory. */
-    private long allocate(int t, int iteration) {
-        long start = System.nanoTime();
-        DeviceBuffer buffer;
+    /** Allocates tensor {@code t}'s device memory, waiting for it if need be. */
+    private DeviceBuffer allocate(int t) {
         try {
-            buffer = engine.memory().allocate(workload.bytes(t), options.memoryTimeoutNanos());
+            return engine.memory().allocate(workload.bytes(t), options.memoryTimeoutNanos());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TeraioException("replay interrupted while allocating tensor " + workload.tensorId(t));
         }
-        long waited = System.nanoTime() - start;
+    }
+
+    /** Stamps a new tensor's bytes for {@code iteration} and registers it, resident. */
+    private void fill(int t, DeviceBuffer buffer, int iteration) {
         version[t] = iteration;
         stamp(buffer, t, true);
         engine.register(keys[t], buffer);
-        return waited;
     }
 
     private void check(int t) {
