@@ -448,12 +448,12 @@ public final class IoEngine implements AutoCloseable {
                 try {
                     written = backend.write(span.segment.extent(), span.offsetInExtent, out);
                 } catch (StorageException e) {
-                    throw span.failure("failed", e.errno(), e);
+                    throw span.failure("failed", e);
                 }
                 if (written != expected) {
-                    throw span.failure("failed", Errno.EIO, new StorageException("write of " + expected
+                    throw span.failure("failed", new StorageException("write of " + expected
                             + " bytes at offset " + span.fileOffset + " of " + backend.location() + " wrote only "
-                            + written + " bytes (short write)", backend.location(), span.fileOffset, Errno.EIO,
+                            + written + " bytes (short write): " + Errno.describe(Errno.EIO), backend.location(), span.fileOffset, Errno.EIO,
                             null));
                 }
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
@@ -484,8 +484,8 @@ public final class IoEngine implements AutoCloseable {
                     last = e;
                 }
             }
-            String attempts = readRetries == 0 ? "failed" : "failed after " + (readRetries + 1) + " attempts";
-            throw span.failure(attempts, last.errno(), last);
+            String attempts = readRetries == 0 ? "failed" : "failed after " + (readRetries + 1) + " attempts, the last";
+            throw span.failure(attempts, last);
         }
 
         private void readOnce(Request r, TaskSpan span) throws InterruptedException {
@@ -504,7 +504,8 @@ public final class IoEngine implements AutoCloseable {
                 long read = backend.read(span.segment.extent(), span.offsetInExtent, in.duplicate());
                 if (read != expected) {
                     throw new StorageException("read of " + expected + " bytes at offset " + span.fileOffset + " of "
-                            + backend.location() + " returned only " + read + " bytes (short read)",
+                            + backend.location() + " returned only " + read + " bytes (short read): "
+                            + Errno.describe(Errno.EIO),
                             backend.location(), span.fileOffset, Errno.EIO, null);
                 }
                 ByteBuffer data = in.slice(0, span.bytes);
@@ -513,7 +514,7 @@ public final class IoEngine implements AutoCloseable {
                     int actual = crc(data.duplicate());
                     if (actual != (int) recorded) {
                         crcMismatches.increment();
-                        throw new CrcMismatchException(span.describe("read", "from") + ": CRC32C mismatch, written "
+                        throw new CrcMismatchException(span.what() + " from " + span.where() + ": CRC32C mismatch, written "
                                 + String.format("%08x", recorded) + ", read " + String.format("%08x", actual)
                                 + " (the bytes read back are not the bytes written)", backend.location(),
                                 span.fileOffset);
@@ -565,18 +566,29 @@ public final class IoEngine implements AutoCloseable {
             this.fileOffset = segment.extent().offset() + offsetInExtent;
         }
 
-        /** {@code write of tensor 'k' (task 2 of 3, 4.00 MiB at tensor offset 4194304) to ssd0 /f at offset 8192}. */
-        String describe(String op, String preposition) {
-            return op + " of tensor '" + request.label + "' (task " + (index + 1) + " of " + request.placement.tasks()
-                    + ", " + Units.formatBytes(bytes) + " at tensor offset " + tensorOffset + ") " + preposition + " "
-                    + segment.laneName() + " " + segment.backend().location() + " at offset " + fileOffset;
+        /** {@code read of tensor 'k' (task 2 of 3, 4.00 MiB at tensor offset 4194304)}. */
+        String what() {
+            return (request.write ? "write" : "read") + " of tensor '" + request.label + "' (task " + (index + 1)
+                    + " of " + request.placement.tasks() + ", " + Units.formatBytes(bytes) + " at tensor offset "
+                    + tensorOffset + ")";
         }
 
-        StorageException failure(String verb, int errno, StorageException cause) {
-            String op = request.write ? "write" : "read";
-            return new StorageException(describe(op, request.write ? "to" : "from") + " " + verb + ": "
-                    + Errno.describe(errno) + "; " + cause.getMessage(), segment.backend().location(), fileOffset,
-                    errno, cause);
+        /** {@code ssd0 /nvme0/.../ssd0.data at offset 8192}. */
+        String where() {
+            return segment.laneName() + " " + segment.backend().location() + " at offset " + fileOffset;
+        }
+
+        /** The task's failure: the tensor and task, then the backend's message (file, offset, errno). */
+        StorageException failure(String verb, StorageException cause) {
+            String detail = cause.getMessage();
+            if (!detail.contains(segment.backend().location())) {
+                detail += " (" + where() + ")";
+            }
+            if (!detail.contains(Errno.name(cause.errno()))) {
+                detail += ": " + Errno.describe(cause.errno());
+            }
+            return new StorageException(what() + (request.write ? " to " : " from ") + segment.laneName() + " "
+                    + verb + ": " + detail, segment.backend().location(), fileOffset, cause.errno(), cause);
         }
     }
 
