@@ -426,15 +426,10 @@ public final class IoEngine implements AutoCloseable {
         private void writeTask(Request r, int index) throws InterruptedException {
             TaskSpan span = new TaskSpan(r, index);
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
-            NativeBlock block = null;
+            NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
-                ByteBuffer out;
-                if (direct(view, span.bytes)) {
-                    out = view;
-                } else {
-                    block = bounce.acquire();
-                    bouncedTasks.increment();
-                    out = block.view(0, span.paddedBytes);
+                ByteBuffer out = block == null ? view : block.view(0, span.paddedBytes);
+                if (block != null) {
                     r.buffer.copyToHost(span.tensorOffset, out.slice(0, span.bytes));
                     for (int at = span.bytes; at < span.paddedBytes; at += ZEROS.length) {
                         out.put(at, ZEROS, 0, Math.min(ZEROS.length, span.paddedBytes - at));
@@ -451,10 +446,7 @@ public final class IoEngine implements AutoCloseable {
                     throw span.failure("failed", e);
                 }
                 if (written != expected) {
-                    throw span.failure("failed", new StorageException("write of " + expected
-                            + " bytes at offset " + span.fileOffset + " of " + backend.location() + " wrote only "
-                            + written + " bytes (short write): " + Errno.describe(Errno.EIO), backend.location(), span.fileOffset, Errno.EIO,
-                            null));
+                    throw span.failure("failed", span.shortTransfer(expected, written));
                 }
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
             } finally {
@@ -484,29 +476,20 @@ public final class IoEngine implements AutoCloseable {
                     last = e;
                 }
             }
-            String attempts = readRetries == 0 ? "failed" : "failed after " + (readRetries + 1) + " attempts, the last";
+            String attempts = readRetries == 0 ? "failed"
+                    : "failed after " + (readRetries + 1) + " attempts, the last";
             throw span.failure(attempts, last);
         }
 
         private void readOnce(Request r, TaskSpan span) throws InterruptedException {
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
-            NativeBlock block = null;
+            NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
-                ByteBuffer in;
-                if (direct(view, span.bytes)) {
-                    in = view;
-                } else {
-                    block = bounce.acquire();
-                    bouncedTasks.increment();
-                    in = block.view(0, span.paddedBytes);
-                }
+                ByteBuffer in = block == null ? view : block.view(0, span.paddedBytes);
                 int expected = in.remaining();
                 long read = backend.read(span.segment.extent(), span.offsetInExtent, in.duplicate());
                 if (read != expected) {
-                    throw new StorageException("read of " + expected + " bytes at offset " + span.fileOffset + " of "
-                            + backend.location() + " returned only " + read + " bytes (short read): "
-                            + Errno.describe(Errno.EIO),
-                            backend.location(), span.fileOffset, Errno.EIO, null);
+                    throw span.shortTransfer(expected, read);
                 }
                 ByteBuffer data = in.slice(0, span.bytes);
                 long recorded = r.placement.crc(span.index);
@@ -514,10 +497,10 @@ public final class IoEngine implements AutoCloseable {
                     int actual = crc(data.duplicate());
                     if (actual != (int) recorded) {
                         crcMismatches.increment();
-                        throw new CrcMismatchException(span.what() + " from " + span.where() + ": CRC32C mismatch, written "
-                                + String.format("%08x", recorded) + ", read " + String.format("%08x", actual)
-                                + " (the bytes read back are not the bytes written)", backend.location(),
-                                span.fileOffset);
+                        throw new CrcMismatchException(span.what() + " from " + span.where()
+                                + ": CRC32C mismatch, written " + String.format("%08x", recorded) + ", read "
+                                + String.format("%08x", actual) + " (the bytes read back are not the bytes written)",
+                                backend.location(), span.fileOffset);
                     }
                 }
                 if (block != null) {
@@ -528,6 +511,13 @@ public final class IoEngine implements AutoCloseable {
                     bounce.release(block);
                 }
             }
+        }
+
+        /** A bounce buffer for a task that cannot use the device buffer's memory directly. */
+        private NativeBlock bounce() throws InterruptedException {
+            NativeBlock block = bounce.acquire();
+            bouncedTasks.increment();
+            return block;
         }
 
         /** Whether a view can go to the backend as it is: host-addressable and aligned. */
@@ -576,6 +566,15 @@ public final class IoEngine implements AutoCloseable {
         /** {@code ssd0 /nvme0/.../ssd0.data at offset 8192}. */
         String where() {
             return segment.laneName() + " " + segment.backend().location() + " at offset " + fileOffset;
+        }
+
+        /** A backend call that moved fewer bytes than asked (it should have thrown): EIO. */
+        StorageException shortTransfer(int expected, long moved) {
+            String location = segment.backend().location();
+            String op = request.write ? "write" : "read";
+            return new StorageException(op + " of " + expected + " bytes at offset " + fileOffset + " of " + location
+                    + " moved only " + moved + " bytes (short " + op + "): " + Errno.describe(Errno.EIO), location,
+                    fileOffset, Errno.EIO, null);
         }
 
         /** The task's failure: the tensor and task, then the backend's message (file, offset, errno). */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -170,16 +169,14 @@ public final class MigrationEngine implements AutoCloseable {
         checkOpen();
         TensorTable.Entry e = tensors.get(key);
         if (e == null) {
-            skipped.increment();
-            return CompletableFuture.completedFuture(0L);
+            return skip();
         }
         CompletableFuture<Long> done = new CompletableFuture<>();
         CompletableFuture<Long> write;
         Placement placement;
         synchronized (e) {
             if (e.state != TensorState.RESIDENT || e.freeing) {
-                skipped.increment();
-                return CompletableFuture.completedFuture(0L);
+                return skip();
             }
             try {
                 placement = io.allocate(e.bytes, target);
@@ -216,15 +213,13 @@ public final class MigrationEngine implements AutoCloseable {
         checkOpen();
         TensorTable.Entry e = tensors.get(key);
         if (e == null) {
-            skipped.increment();
-            return CompletableFuture.completedFuture(0L);
+            return skip();
         }
         CompletableFuture<Long> done = new CompletableFuture<>();
         Placement placement;
         synchronized (e) {
             if (e.state != TensorState.OFFLOADED || e.freeing) {
-                skipped.increment();
-                return CompletableFuture.completedFuture(0L);
+                return skip();
             }
             e.state = TensorState.PREFETCHING;
             e.pending = done;
@@ -302,10 +297,10 @@ public final class MigrationEngine implements AutoCloseable {
                 if (missed != null) {
                     misses.increment();
                     fetch(e, missed, wait);
-                    join(wait, "acquire of tensor '" + key + "'");
+                    Futures.join(wait, "acquire of tensor '" + key + "'");
                 } else {
                     // a failed offload leaves it resident, a failed prefetch offloaded: look again
-                    awaitQuietly(wait, "acquire of tensor '" + key + "'");
+                    Futures.awaitQuietly(wait, "acquire of tensor '" + key + "'");
                 }
             }
         } finally {
@@ -343,7 +338,7 @@ public final class MigrationEngine implements AutoCloseable {
             if (wait == null) {
                 break;
             }
-            awaitQuietly(wait, "free of tensor '" + key + "'");
+            Futures.awaitQuietly(wait, "free of tensor '" + key + "'");
         }
         DeviceBuffer buffer;
         Placement placement;
@@ -463,7 +458,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     private void offloadDone(TensorTable.Entry e, int target, Placement placement, Throwable error,
                              CompletableFuture<Long> done) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         DeviceBuffer toFree = null;
         boolean release;
         synchronized (e) {
@@ -499,7 +494,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     private void fetchDone(TensorTable.Entry e, Placement placement, DeviceBuffer buffer, Throwable error,
                            CompletableFuture<Long> done, boolean miss) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         synchronized (e) {
             e.pending = null;
             e.reservation = null;
@@ -528,6 +523,12 @@ public final class MigrationEngine implements AutoCloseable {
             LOG.debug("{} of tensor '{}' failed: {}", miss ? "fetch" : "prefetch", e.key, cause.getMessage());
         }
         done.completeExceptionally(cause);
+    }
+
+    /** An offload or prefetch that does not apply: counted, completed with 0. */
+    private CompletableFuture<Long> skip() {
+        skipped.increment();
+        return CompletableFuture.completedFuture(0L);
     }
 
     private void writeFailed(TensorTable.Entry e, int target, Throwable cause) {
@@ -566,42 +567,6 @@ public final class MigrationEngine implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("migration engine used after close");
         }
-    }
-
-    /** Waits for the future; its failure is rethrown as it is (a StorageException stays one). */
-    private static void join(CompletableFuture<Long> future, String what) {
-        try {
-            future.get();
-        } catch (ExecutionException ex) {
-            Throwable cause = ex.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new TeraioException(what + " failed: " + cause, cause);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new TeraioException(what + " was interrupted", ex);
-        }
-    }
-
-    /** Waits for the future, ignoring how it ended. */
-    private static void awaitQuietly(CompletableFuture<Long> future, String what) {
-        try {
-            future.get();
-        } catch (ExecutionException | CancellationException ignored) {
-            // the caller looks at the state
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new TeraioException(what + " was interrupted", ex);
-        }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static void closeQuietly(AutoCloseable resource, List<RuntimeException> errors) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The tensor life cycle a trainer sees: states, waiting, memory freed only when safe, close. */
 class MigrationEngineTest {
     private FaultyBackend ssd;
+    private HostStorageBackend host;
     private MigrationEngine engine;
 
     @TempDir
@@ -35,7 +36,8 @@ class MigrationEngineTest {
 
     private MigrationEngine open(long deviceMemoryBytes) {
         ssd = new FaultyBackend(new HostStorageBackend(256 * MIB));
-        IoEngine io = new IoEngine(List.of(ssd), new HostStorageBackend(64 * MIB), config("io.taskSize", "1m"));
+        host = new HostStorageBackend(64 * MIB);
+        IoEngine io = new IoEngine(List.of(ssd), host, config("io.taskSize", "1m"));
         engine = new MigrationEngine(io, new HostDeviceMemory(deviceMemoryBytes));
         return engine;
     }
@@ -45,6 +47,7 @@ class MigrationEngineTest {
         if (engine != null) {
             engine.close();
             ssd.close();
+            host.close();
         }
     }
 
