@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every request returns a {@code CompletableFuture<Long>} of the bytes moved that
  * completes after the last of its tasks has finished (a failed task makes the request's
  * unstarted tasks skip). Cancelling that future skips the tasks not yet started; it does not
- * stop the ones running, so a caller must not free the buffer before they end. The engine
- * does not own the backends: close them after the engine. Thread-safe; an idempotent
+ * stop the ones running, so a caller must not free the buffer before they end. Futures
+ * complete on the engine's workers: callbacks attached to them must not block. The engine
+ * does not own the backends (one backend may serve engines opened one after another, as a
+ * benchmark sweep does): close them after the engine. Thread-safe; an idempotent
  * {@link AutoCloseable}.
  */
 public final class IoEngine implements AutoCloseable {

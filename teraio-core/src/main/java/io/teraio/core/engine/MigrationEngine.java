@@ -160,7 +160,8 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Writes a RESIDENT tensor to {@code target} (an SSD id or {@link IoEngine#HOST}); its
+     * Writes a RESIDENT tensor to {@code target} (an SSD id, {@link IoEngine#HOST}, or
+     * {@link IoEngine#ANY_SSD} to stripe it over every SSD); its
      * device memory is freed when the write completes. Completes with the bytes written; with
      * 0 when the tensor is not RESIDENT (counted as skipped) or when the allocation or the
      * write failed (the tensor stays RESIDENT, the failure is logged and counted).
@@ -368,17 +369,18 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Cancels waiting prefetches, closes the I/O engine (queued requests are cancelled, running
-     * ones finish), frees every tensor's buffer, then closes the memory and what
-     * {@link #open} made (backends, run directories). Idempotent.
+     * Cancels waiting prefetches; closes the I/O engine (queued requests are cancelled, running
+     * ones finish) and the memory (waiting allocations and reservations fail); waits for what
+     * is still completing; frees every tensor's buffer and forgets the tensors; then closes
+     * what {@link #open} made (backends, then run directories, which deletes them).
+     * Idempotent; later calls of any other method throw {@link IllegalStateException}.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<TensorTable.Entry> entries = tensors.entries();
-        for (TensorTable.Entry e : entries) {
+        for (TensorTable.Entry e : tensors.entries()) {
             CompletableFuture<DeviceBuffer> reservation;
             synchronized (e) {
                 reservation = e.reservation;
@@ -392,7 +394,7 @@ public final class MigrationEngine implements AutoCloseable {
         // fails waiting reservations and wakes a miss waiting for memory; live buffers stay usable
         closeQuietly(memory, errors);
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
-        for (TensorTable.Entry e : entries) {
+        for (TensorTable.Entry e : tensors.entries()) {
             CompletableFuture<Long> wait;
             synchronized (e) {
                 wait = e.pending;
