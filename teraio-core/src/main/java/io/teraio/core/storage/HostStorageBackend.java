@@ -7,12 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Offloaded bytes in host memory (the host tier): each extent is a {@link NativeBlock} of its
  * exact length, and the extents together hold at most the capacity ({@code hostMemory}). The
  * extent offsets are unique names handed out by an {@link ExtentAllocator}, not addresses.
- * Alignment 1. Thread-safe; {@link #close()} frees every block.
+ * Alignment 1. Thread-safe: copies hold a read lock, and {@link #release} and {@link #close()}
+ * (which frees every block) wait for them, so no block is freed under a copy.
  */
 public final class HostStorageBackend implements StorageBackend {
     private static final String LOCATION = "host memory";
@@ -21,6 +24,8 @@ public final class HostStorageBackend implements StorageBackend {
     private final ExtentAllocator allocator = new ExtentAllocator(1);
     private final Map<Long, NativeBlock> blocks = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Read: a copy in or out of a block. Write: freeing blocks. */
+    private final ReadWriteLock freeing = new ReentrantReadWriteLock();
 
     /** @param capacityBytes the most bytes the extents may hold together (positive) */
     public HostStorageBackend(long capacityBytes) {
@@ -74,35 +79,64 @@ public final class HostStorageBackend implements StorageBackend {
                     + Errno.describe(Errno.ENOMEM), LOCATION, -1, Errno.ENOMEM, e);
         }
         long offset = allocator.allocate(length);
-        blocks.put(offset, block);
+        freeing.readLock().lock();
+        try {
+            if (closed.get()) {
+                block.close();
+                throw new IllegalStateException("host storage used after close");
+            }
+            blocks.put(offset, block);
+        } finally {
+            freeing.readLock().unlock();
+        }
         return new Extent(offset, length);
     }
 
     @Override
-    public synchronized void release(Extent extent) {
-        checkOpen();
-        NativeBlock block = blocks.get(extent.offset());
-        if (block == null || block.bytes() != extent.length()) {
-            throw new IllegalStateException("release of " + extent + " in host memory: "
-                    + (block == null ? "not allocated (released twice, or from another backend)"
-                            : "the extent there is " + block.bytes() + " bytes"));
+    public void release(Extent extent) {
+        freeing.writeLock().lock();
+        try {
+            checkOpen();
+            NativeBlock block = blocks.get(extent.offset());
+            if (block == null || block.bytes() != extent.length()) {
+                throw new IllegalStateException("release of " + extent + " in host memory: "
+                        + (block == null ? "not allocated (released twice, or from another backend)"
+                                : "the extent there is " + block.bytes() + " bytes"));
+            }
+            blocks.remove(extent.offset());
+            block.close();
+        } finally {
+            freeing.writeLock().unlock();
         }
-        blocks.remove(extent.offset());
-        allocator.free(extent.offset(), extent.length());
-        block.close();
+        synchronized (this) {
+            allocator.free(extent.offset(), extent.length());
+        }
     }
 
     @Override
     public long write(Extent extent, long offset, ByteBuffer src) {
-        int length = src.remaining();
-        block("write", extent, offset, length).copyFrom(offset, src);
-        return length;
+        return copy("write", extent, offset, src, true);
     }
 
     @Override
     public long read(Extent extent, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
-        block("read", extent, offset, length).copyTo(offset, dst);
+        return copy("read", extent, offset, dst, false);
+    }
+
+    /** Copies all of {@code buffer} into the extent's block ({@code in}) or out of it. */
+    private long copy(String op, Extent extent, long offset, ByteBuffer buffer, boolean in) {
+        int length = buffer.remaining();
+        freeing.readLock().lock();
+        try {
+            NativeBlock block = block(op, extent, offset, length);
+            if (in) {
+                block.copyFrom(offset, buffer);
+            } else {
+                block.copyTo(offset, buffer);
+            }
+        } finally {
+            freeing.readLock().unlock();
+        }
         return length;
     }
 
@@ -125,13 +159,18 @@ public final class HostStorageBackend implements StorageBackend {
         return allocator.allocatedBytes();
     }
 
-    /** Frees every block; idempotent. */
+    /** Frees every block (after copies in progress end); idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed.compareAndSet(false, true)) {
-            List<NativeBlock> all = new ArrayList<>(blocks.values());
-            blocks.clear();
-            all.forEach(NativeBlock::close);
+    public void close() {
+        freeing.writeLock().lock();
+        try {
+            if (closed.compareAndSet(false, true)) {
+                List<NativeBlock> all = new ArrayList<>(blocks.values());
+                blocks.clear();
+                all.forEach(NativeBlock::close);
+            }
+        } finally {
+            freeing.writeLock().unlock();
         }
     }
 

@@ -27,10 +27,11 @@ public final class MemoryBudget implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private final Deque<Reservation> reservations = new ArrayDeque<>();
-    private long usedBytes;
-    private long peakBytes;
+    /** Written under the lock; volatile so that the getters need not take it. */
+    private volatile long usedBytes;
+    private volatile long peakBytes;
+    private volatile boolean closed;
     private int blockedTakers;
-    private boolean closed;
 
     private record Reservation(long bytes, CompletableFuture<Void> future) {
     }
@@ -205,22 +206,12 @@ public final class MemoryBudget implements AutoCloseable {
 
     /** The bytes taken now. */
     public long used() {
-        lock.lock();
-        try {
-            return usedBytes;
-        } finally {
-            lock.unlock();
-        }
+        return usedBytes;
     }
 
     /** The most bytes taken at once so far. */
     public long peak() {
-        lock.lock();
-        try {
-            return peakBytes;
-        } finally {
-            lock.unlock();
-        }
+        return peakBytes;
     }
 
     public long capacity() {
@@ -242,12 +233,7 @@ public final class MemoryBudget implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return closed;
     }
 
     /** Fails waiting reservations and takers with {@link OutOfDeviceMemoryException}; idempotent. */

@@ -189,47 +189,43 @@ public final class PosixStorageBackend implements StorageBackend {
 
     @Override
     public long write(Extent extent, long offset, ByteBuffer src) {
-        checkIo("write", extent, offset, src);
-        int length = src.remaining();
-        long position = extent.offset() + offset;
-        long done = 0;
-        while (src.hasRemaining()) {
-            FileChannel ch = channel;
-            try {
-                while (src.hasRemaining()) {
-                    done += ch.write(src, position + done);
-                }
-            } catch (ClosedChannelException e) {
-                recover("write", length, position, done, ch, e);
-            } catch (IOException e) {
-                throw failure("write", length, position, e);
-            }
-        }
-        return length;
+        return transfer("write", extent, offset, src, (ch, buffer, position) -> ch.write(buffer, position));
     }
 
     @Override
     public long read(Extent extent, long offset, ByteBuffer dst) {
-        checkIo("read", extent, offset, dst);
-        int length = dst.remaining();
+        return transfer("read", extent, offset, dst, (ch, buffer, position) -> ch.read(buffer, position));
+    }
+
+    /** One positional read or write: the bytes moved, or -1 (or 0) at the end of the file. */
+    @FunctionalInterface
+    private interface Step {
+        int move(FileChannel ch, ByteBuffer buffer, long position) throws IOException;
+    }
+
+    /** Moves the whole buffer, step after step, at {@code offset} into {@code extent}. */
+    private long transfer(String op, Extent extent, long offset, ByteBuffer buffer, Step step) {
+        checkIo(op, extent, offset, buffer);
+        int length = buffer.remaining();
         long position = extent.offset() + offset;
         long done = 0;
-        while (dst.hasRemaining()) {
+        while (buffer.hasRemaining()) {
             FileChannel ch = channel;
             try {
-                while (dst.hasRemaining()) {
-                    int n = ch.read(dst, position + done);
+                while (buffer.hasRemaining()) {
+                    int n = step.move(ch, buffer, position + done);
                     if (n <= 0) {
-                        throw new StorageException("read of " + Units.formatBytes(length) + " at offset " + position
-                                + " of " + location + " ended early after " + done + " bytes (end of file)",
-                                location, position, Errno.EIO, null);
+                        throw new StorageException(op + " of " + Units.formatBytes(length) + " at offset " + position
+                                + " of " + location + " ended early after " + done + " bytes"
+                                + (n < 0 || op.equals("read") ? " (end of file)" : ""), location, position,
+                                Errno.EIO, null);
                     }
                     done += n;
                 }
             } catch (ClosedChannelException e) {
-                recover("read", length, position, done, ch, e);
+                recover(op, length, position, done, ch, e);
             } catch (IOException e) {
-                throw failure("read", length, position, e);
+                throw failure(op, length, position, e);
             }
         }
         return length;

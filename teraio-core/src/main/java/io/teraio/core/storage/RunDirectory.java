@@ -2,6 +2,7 @@ package io.teraio.core.storage;
 
 import io.teraio.core.TeraioException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -249,6 +250,9 @@ public final class RunDirectory implements AutoCloseable {
         }
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
         }
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;
