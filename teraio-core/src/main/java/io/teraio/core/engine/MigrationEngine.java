@@ -255,7 +255,8 @@ public final class MigrationEngine implements AutoCloseable {
      * The tensor's buffer once it is resident: an OFFLOADING tensor is kept resident (its
      * write is waited for, then its storage released); a PREFETCHING one is waited for; an
      * OFFLOADED one is fetched at once, urgently (a miss). Time waited is added to
-     * {@link EngineStats#stallNs()}.
+     * {@link EngineStats#stallNs()}. The buffer stays this tensor's until it is offloaded or
+     * freed: the caller (the compute stream) must not let either happen while it uses it.
      *
      * @throws StorageException         when the read fails (naming the tensor, file, offset and errno)
      * @throws IllegalArgumentException for a key that is not registered
