@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every request returns a {@code CompletableFuture<Long>} of the bytes moved that
  * completes after the last of its tasks has finished (a failed task makes the request's
  * unstarted tasks skip). Cancelling that future skips the tasks not yet started; it does not
- * stop the ones running, so a caller must not free the buffer before they end. The engine
- * does not own the backends: close them after the engine. Thread-safe; an idempotent
+ * stop the ones running, so a caller must not free the buffer before they end. Futures
+ * complete on the engine's workers: callbacks attached to them must not block. The engine
+ * does not own the backends (one backend may serve engines opened one after another, as a
+ * benchmark sweep does): close them after the engine. Thread-safe; an idempotent
  * {@link AutoCloseable}.
  */
 public final class IoEngine implements AutoCloseable {
@@ -426,15 +428,10 @@ public final class IoEngine implements AutoCloseable {
         private void writeTask(Request r, int index) throws InterruptedException {
             TaskSpan span = new TaskSpan(r, index);
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
-            NativeBlock block = null;
+            NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
-                ByteBuffer out;
-                if (direct(view, span.bytes)) {
-                    out = view;
-                } else {
-                    block = bounce.acquire();
-                    bouncedTasks.increment();
-                    out = block.view(0, span.paddedBytes);
+                ByteBuffer out = block == null ? view : block.view(0, span.paddedBytes);
+                if (block != null) {
                     r.buffer.copyToHost(span.tensorOffset, out.slice(0, span.bytes));
                     for (int at = span.bytes; at < span.paddedBytes; at += ZEROS.length) {
                         out.put(at, ZEROS, 0, Math.min(ZEROS.length, span.paddedBytes - at));
@@ -448,13 +445,10 @@ public final class IoEngine implements AutoCloseable {
                 try {
                     written = backend.write(span.segment.extent(), span.offsetInExtent, out);
                 } catch (StorageException e) {
-                    throw span.failure("failed", e.errno(), e);
+                    throw span.failure("failed", e);
                 }
                 if (written != expected) {
-                    throw span.failure("failed", Errno.EIO, new StorageException("write of " + expected
-                            + " bytes at offset " + span.fileOffset + " of " + backend.location() + " wrote only "
-                            + written + " bytes (short write)", backend.location(), span.fileOffset, Errno.EIO,
-                            null));
+                    throw span.failure("failed", span.shortTransfer(expected, written));
                 }
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
             } finally {
@@ -484,28 +478,20 @@ public final class IoEngine implements AutoCloseable {
                     last = e;
                 }
             }
-            String attempts = readRetries == 0 ? "failed" : "failed after " + (readRetries + 1) + " attempts";
-            throw span.failure(attempts, last.errno(), last);
+            String attempts = readRetries == 0 ? "failed"
+                    : "failed after " + (readRetries + 1) + " attempts, the last";
+            throw span.failure(attempts, last);
         }
 
         private void readOnce(Request r, TaskSpan span) throws InterruptedException {
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
-            NativeBlock block = null;
+            NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
-                ByteBuffer in;
-                if (direct(view, span.bytes)) {
-                    in = view;
-                } else {
-                    block = bounce.acquire();
-                    bouncedTasks.increment();
-                    in = block.view(0, span.paddedBytes);
-                }
+                ByteBuffer in = block == null ? view : block.view(0, span.paddedBytes);
                 int expected = in.remaining();
                 long read = backend.read(span.segment.extent(), span.offsetInExtent, in.duplicate());
                 if (read != expected) {
-                    throw new StorageException("read of " + expected + " bytes at offset " + span.fileOffset + " of "
-                            + backend.location() + " returned only " + read + " bytes (short read)",
-                            backend.location(), span.fileOffset, Errno.EIO, null);
+                    throw span.shortTransfer(expected, read);
                 }
                 ByteBuffer data = in.slice(0, span.bytes);
                 long recorded = r.placement.crc(span.index);
@@ -513,10 +499,10 @@ public final class IoEngine implements AutoCloseable {
                     int actual = crc(data.duplicate());
                     if (actual != (int) recorded) {
                         crcMismatches.increment();
-                        throw new CrcMismatchException(span.describe("read", "from") + ": CRC32C mismatch, written "
-                                + String.format("%08x", recorded) + ", read " + String.format("%08x", actual)
-                                + " (the bytes read back are not the bytes written)", backend.location(),
-                                span.fileOffset);
+                        throw new CrcMismatchException(span.what() + " from " + span.where()
+                                + ": CRC32C mismatch, written " + String.format("%08x", recorded) + ", read "
+                                + String.format("%08x", actual) + " (the bytes read back are not the bytes written)",
+                                backend.location(), span.fileOffset);
                     }
                 }
                 if (block != null) {
@@ -527,6 +513,13 @@ public final class IoEngine implements AutoCloseable {
                     bounce.release(block);
                 }
             }
+        }
+
+        /** A bounce buffer for a task that cannot use the device buffer's memory directly. */
+        private NativeBlock bounce() throws InterruptedException {
+            NativeBlock block = bounce.acquire();
+            bouncedTasks.increment();
+            return block;
         }
 
         /** Whether a view can go to the backend as it is: host-addressable and aligned. */
@@ -565,18 +558,38 @@ public final class IoEngine implements AutoCloseable {
             this.fileOffset = segment.extent().offset() + offsetInExtent;
         }
 
-        /** {@code write of tensor 'k' (task 2 of 3, 4.00 MiB at tensor offset 4194304) to ssd0 /f at offset 8192}. */
-        String describe(String op, String preposition) {
-            return op + " of tensor '" + request.label + "' (task " + (index + 1) + " of " + request.placement.tasks()
-                    + ", " + Units.formatBytes(bytes) + " at tensor offset " + tensorOffset + ") " + preposition + " "
-                    + segment.laneName() + " " + segment.backend().location() + " at offset " + fileOffset;
+        /** {@code read of tensor 'k' (task 2 of 3, 4.00 MiB at tensor offset 4194304)}. */
+        String what() {
+            return (request.write ? "write" : "read") + " of tensor '" + request.label + "' (task " + (index + 1)
+                    + " of " + request.placement.tasks() + ", " + Units.formatBytes(bytes) + " at tensor offset "
+                    + tensorOffset + ")";
         }
 
-        StorageException failure(String verb, int errno, StorageException cause) {
+        /** {@code ssd0 /nvme0/.../ssd0.data at offset 8192}. */
+        String where() {
+            return segment.laneName() + " " + segment.backend().location() + " at offset " + fileOffset;
+        }
+
+        /** A backend call that moved fewer bytes than asked (it should have thrown): EIO. */
+        StorageException shortTransfer(int expected, long moved) {
+            String location = segment.backend().location();
             String op = request.write ? "write" : "read";
-            return new StorageException(describe(op, request.write ? "to" : "from") + " " + verb + ": "
-                    + Errno.describe(errno) + "; " + cause.getMessage(), segment.backend().location(), fileOffset,
-                    errno, cause);
+            return new StorageException(op + " of " + expected + " bytes at offset " + fileOffset + " of " + location
+                    + " moved only " + moved + " bytes (short " + op + "): " + Errno.describe(Errno.EIO), location,
+                    fileOffset, Errno.EIO, null);
+        }
+
+        /** The task's failure: the tensor and task, then the backend's message (file, offset, errno). */
+        StorageException failure(String verb, StorageException cause) {
+            String detail = cause.getMessage();
+            if (!detail.contains(segment.backend().location())) {
+                detail += " (" + where() + ")";
+            }
+            if (!detail.contains(Errno.name(cause.errno()))) {
+                detail += ": " + Errno.describe(cause.errno());
+            }
+            return new StorageException(what() + (request.write ? " to " : " from ") + segment.laneName() + " "
+                    + verb + ": " + detail, segment.backend().location(), fileOffset, cause.errno(), cause);
         }
     }
 

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -161,7 +160,8 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Writes a RESIDENT tensor to {@code target} (an SSD id or {@link IoEngine#HOST}); its
+     * Writes a RESIDENT tensor to {@code target} (an SSD id, {@link IoEngine#HOST}, or
+     * {@link IoEngine#ANY_SSD} to stripe it over every SSD); its
      * device memory is freed when the write completes. Completes with the bytes written; with
      * 0 when the tensor is not RESIDENT (counted as skipped) or when the allocation or the
      * write failed (the tensor stays RESIDENT, the failure is logged and counted).
@@ -170,16 +170,14 @@ public final class MigrationEngine implements AutoCloseable {
         checkOpen();
         TensorTable.Entry e = tensors.get(key);
         if (e == null) {
-            skipped.increment();
-            return CompletableFuture.completedFuture(0L);
+            return skip();
         }
         CompletableFuture<Long> done = new CompletableFuture<>();
         CompletableFuture<Long> write;
         Placement placement;
         synchronized (e) {
             if (e.state != TensorState.RESIDENT || e.freeing) {
-                skipped.increment();
-                return CompletableFuture.completedFuture(0L);
+                return skip();
             }
             try {
                 placement = io.allocate(e.bytes, target);
@@ -216,15 +214,13 @@ public final class MigrationEngine implements AutoCloseable {
         checkOpen();
         TensorTable.Entry e = tensors.get(key);
         if (e == null) {
-            skipped.increment();
-            return CompletableFuture.completedFuture(0L);
+            return skip();
         }
         CompletableFuture<Long> done = new CompletableFuture<>();
         Placement placement;
         synchronized (e) {
             if (e.state != TensorState.OFFLOADED || e.freeing) {
-                skipped.increment();
-                return CompletableFuture.completedFuture(0L);
+                return skip();
             }
             e.state = TensorState.PREFETCHING;
             e.pending = done;
@@ -259,7 +255,8 @@ public final class MigrationEngine implements AutoCloseable {
      * The tensor's buffer once it is resident: an OFFLOADING tensor is kept resident (its
      * write is waited for, then its storage released); a PREFETCHING one is waited for; an
      * OFFLOADED one is fetched at once, urgently (a miss). Time waited is added to
-     * {@link EngineStats#stallNs()}.
+     * {@link EngineStats#stallNs()}. The buffer stays this tensor's until it is offloaded or
+     * freed: the caller (the compute stream) must not let either happen while it uses it.
      *
      * @throws StorageException         when the read fails (naming the tensor, file, offset and errno)
      * @throws IllegalArgumentException for a key that is not registered
@@ -302,10 +299,10 @@ public final class MigrationEngine implements AutoCloseable {
                 if (missed != null) {
                     misses.increment();
                     fetch(e, missed, wait);
-                    join(wait, "acquire of tensor '" + key + "'");
+                    Futures.join(wait, "acquire of tensor '" + key + "'");
                 } else {
                     // a failed offload leaves it resident, a failed prefetch offloaded: look again
-                    awaitQuietly(wait, "acquire of tensor '" + key + "'");
+                    Futures.awaitQuietly(wait, "acquire of tensor '" + key + "'");
                 }
             }
         } finally {
@@ -343,7 +340,7 @@ public final class MigrationEngine implements AutoCloseable {
             if (wait == null) {
                 break;
             }
-            awaitQuietly(wait, "free of tensor '" + key + "'");
+            Futures.awaitQuietly(wait, "free of tensor '" + key + "'");
         }
         DeviceBuffer buffer;
         Placement placement;
@@ -373,17 +370,18 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Cancels waiting prefetches, closes the I/O engine (queued requests are cancelled, running
-     * ones finish), frees every tensor's buffer, then closes the memory and what
-     * {@link #open} made (backends, run directories). Idempotent.
+     * Cancels waiting prefetches; closes the I/O engine (queued requests are cancelled, running
+     * ones finish) and the memory (waiting allocations and reservations fail); waits for what
+     * is still completing; frees every tensor's buffer and forgets the tensors; then closes
+     * what {@link #open} made (backends, then run directories, which deletes them).
+     * Idempotent; later calls of any other method throw {@link IllegalStateException}.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<TensorTable.Entry> entries = tensors.entries();
-        for (TensorTable.Entry e : entries) {
+        for (TensorTable.Entry e : tensors.entries()) {
             CompletableFuture<DeviceBuffer> reservation;
             synchronized (e) {
                 reservation = e.reservation;
@@ -397,7 +395,7 @@ public final class MigrationEngine implements AutoCloseable {
         // fails waiting reservations and wakes a miss waiting for memory; live buffers stay usable
         closeQuietly(memory, errors);
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
-        for (TensorTable.Entry e : entries) {
+        for (TensorTable.Entry e : tensors.entries()) {
             CompletableFuture<Long> wait;
             synchronized (e) {
                 wait = e.pending;
@@ -463,7 +461,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     private void offloadDone(TensorTable.Entry e, int target, Placement placement, Throwable error,
                              CompletableFuture<Long> done) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         DeviceBuffer toFree = null;
         boolean release;
         synchronized (e) {
@@ -499,7 +497,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     private void fetchDone(TensorTable.Entry e, Placement placement, DeviceBuffer buffer, Throwable error,
                            CompletableFuture<Long> done, boolean miss) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         synchronized (e) {
             e.pending = null;
             e.reservation = null;
@@ -528,6 +526,12 @@ public final class MigrationEngine implements AutoCloseable {
             LOG.debug("{} of tensor '{}' failed: {}", miss ? "fetch" : "prefetch", e.key, cause.getMessage());
         }
         done.completeExceptionally(cause);
+    }
+
+    /** An offload or prefetch that does not apply: counted, completed with 0. */
+    private CompletableFuture<Long> skip() {
+        skipped.increment();
+        return CompletableFuture.completedFuture(0L);
     }
 
     private void writeFailed(TensorTable.Entry e, int target, Throwable cause) {
@@ -566,42 +570,6 @@ public final class MigrationEngine implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("migration engine used after close");
         }
-    }
-
-    /** Waits for the future; its failure is rethrown as it is (a StorageException stays one). */
-    private static void join(CompletableFuture<Long> future, String what) {
-        try {
-            future.get();
-        } catch (ExecutionException ex) {
-            Throwable cause = ex.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new TeraioException(what + " failed: " + cause, cause);
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new TeraioException(what + " was interrupted", ex);
-        }
-    }
-
-    /** Waits for the future, ignoring how it ended. */
-    private static void awaitQuietly(CompletableFuture<Long> future, String what) {
-        try {
-            future.get();
-        } catch (ExecutionException | CancellationException ignored) {
-            // the caller looks at the state
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new TeraioException(what + " was interrupted", ex);
-        }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static void closeQuietly(AutoCloseable resource, List<RuntimeException> errors) {

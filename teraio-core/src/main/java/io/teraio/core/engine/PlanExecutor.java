@@ -1,6 +1,5 @@
 package io.teraio.core.engine;
 
-import io.teraio.core.TeraioException;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
@@ -8,9 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -96,7 +93,9 @@ public final class PlanExecutor {
             CompletableFuture<Long> prefetch = lastPrefetch.set(index, null);
             if (prefetch != null && !prefetch.isDone()) {
                 long start = System.nanoTime();
-                awaitQuietly(prefetch, op);
+                // a failed prefetch leaves the tensor OFFLOADED: its acquire fetches it and reports
+                Futures.awaitQuietly(prefetch, "beforeOp " + op + " waiting for the prefetch of '"
+                        + entries.get(index).key() + "'");
                 waitedNs += System.nanoTime() - start;
             }
         }
@@ -138,18 +137,6 @@ public final class PlanExecutor {
             engine.offload(e.key(), e.target() == PlanTarget.SSD ? e.ssd() : IoEngine.HOST, e.urgent());
         } else {
             lastPrefetch.set(index, engine.prefetch(e.key(), e.urgent()));
-        }
-    }
-
-    /** A failed prefetch is not fatal here: the acquire of the tensor tries again and reports. */
-    private static void awaitQuietly(CompletableFuture<Long> prefetch, int op) {
-        try {
-            prefetch.get();
-        } catch (ExecutionException | CancellationException ignored) {
-            // the tensor stays OFFLOADED; acquire fetches it and reports a failure
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new TeraioException("beforeOp " + op + " was interrupted while waiting for a prefetch", ex);
         }
     }
 }

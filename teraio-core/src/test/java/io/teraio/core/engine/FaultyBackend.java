@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link StorageBackend} decorator that injects faults: EIO on writes, EIO on reads, short
- * reads, a flipped bit in what a read returns, and a delay before each read. Each fault is a
+ * reads, a flipped bit in what a read returns, and a delay before each read or write. Each fault is a
  * count of calls still to hit ({@link #PERSISTENT} for every call); calls that hit are counted.
  */
 final class FaultyBackend implements StorageBackend {
@@ -20,6 +20,7 @@ final class FaultyBackend implements StorageBackend {
     final AtomicInteger shortReads = new AtomicInteger();
     final AtomicInteger bitFlips = new AtomicInteger();
     final AtomicInteger readDelayMillis = new AtomicInteger();
+    final AtomicInteger writeDelayMillis = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
@@ -59,6 +60,7 @@ final class FaultyBackend implements StorageBackend {
         inFlight.incrementAndGet();
         try {
             writes.incrementAndGet();
+            sleep(writeDelayMillis.get());
             if (hit(writeErrors)) {
                 throw eio("write", extent, offset, src.remaining());
             }
@@ -73,14 +75,7 @@ final class FaultyBackend implements StorageBackend {
         inFlight.incrementAndGet();
         try {
             reads.incrementAndGet();
-            int delay = readDelayMillis.get();
-            if (delay > 0) {
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            sleep(readDelayMillis.get());
             if (hit(readErrors)) {
                 throw eio("read", extent, offset, dst.remaining());
             }
@@ -113,6 +108,16 @@ final class FaultyBackend implements StorageBackend {
     @Override
     public void close() {
         inner.close();
+    }
+
+    private static void sleep(int millis) {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static boolean hit(AtomicInteger remaining) {

@@ -1,0 +1,199 @@
+package io.teraio.core.engine;
+
+import static io.teraio.core.engine.EngineTesting.MIB;
+import static io.teraio.core.engine.EngineTesting.await;
+import static io.teraio.core.engine.EngineTesting.config;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.HostDeviceMemory;
+import io.teraio.core.storage.HostStorageBackend;
+import io.teraio.core.storage.RunDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tensor life cycle a trainer sees: states, waiting, memory freed only when safe, close. */
+class MigrationEngineTest {
+    private FaultyBackend ssd;
+    private HostStorageBackend host;
+    private MigrationEngine engine;
+
+    @TempDir
+    Path tmp;
+
+    private MigrationEngine open(long deviceMemoryBytes) {
+        ssd = new FaultyBackend(new HostStorageBackend(256 * MIB));
+        host = new HostStorageBackend(64 * MIB);
+        IoEngine io = new IoEngine(List.of(ssd), host, config("io.taskSize", "1m"));
+        engine = new MigrationEngine(io, new HostDeviceMemory(deviceMemoryBytes));
+        return engine;
+    }
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+            ssd.close();
+            host.close();
+        }
+    }
+
+    private DeviceBuffer register(String key, long bytes) throws InterruptedException {
+        DeviceBuffer b = engine.memory().allocate(bytes, 0);
+        TensorBytes.fill(b, TensorBytes.seed(key, 0));
+        engine.register(key, b);
+        return b;
+    }
+
+    @Test
+    void deviceMemoryIsFreedOnlyWhenTheWriteCompletes() throws Exception {
+        open(64 * MIB);
+        register("a", 4 * MIB);
+        ssd.writeDelayMillis.set(100);
+        CompletableFuture<Long> offload = engine.offload("a", 0, false);
+        assertSame(TensorState.OFFLOADING, engine.state("a"));
+        assertEquals(4 * MIB, engine.memory().usedBytes(), "still held while the write runs");
+        assertEquals(4 * MIB, await(offload));
+        assertSame(TensorState.OFFLOADED, engine.state("a"));
+        assertEquals(0, engine.memory().usedBytes());
+    }
+
+    @Test
+    void acquireDuringAnOffloadKeepsTheTensorResident() throws Exception {
+        open(64 * MIB);
+        DeviceBuffer buffer = register("a", 4 * MIB);
+        ssd.writeDelayMillis.set(100);
+        CompletableFuture<Long> offload = engine.offload("a", 0, false);
+        assertSame(buffer, engine.acquire("a"), "the same buffer, kept");
+        assertSame(TensorState.RESIDENT, engine.state("a"));
+        assertEquals(4 * MIB, await(offload));
+        assertEquals(0, ssd.allocatedBytes(), "the written copy's space is given back");
+        TensorBytes.check(buffer, TensorBytes.seed("a", 0), "kept buffer");
+        assertTrue(engine.stats().stallNs() > 0, "the wait is a stall");
+        assertEquals(0, engine.stats().misses());
+    }
+
+    @Test
+    void aPrefetchWaitsForDeviceMemory() throws Exception {
+        open(6 * MIB);
+        register("a", 4 * MIB);
+        await(engine.offload("a", 0, false));
+        register("b", 4 * MIB);
+        CompletableFuture<Long> prefetch = engine.prefetch("a", false);
+        Thread.sleep(100);
+        assertFalse(prefetch.isDone(), "4 MiB do not fit next to b's 4 MiB in 6 MiB");
+        assertSame(TensorState.PREFETCHING, engine.state("a"));
+        await(engine.offload("b", IoEngine.HOST, false));
+        assertEquals(4 * MIB, await(prefetch));
+        TensorBytes.check(engine.acquire("a"), TensorBytes.seed("a", 0), "a");
+        assertEquals(4 * MIB, engine.memory().peakUsedBytes());
+        assertEquals(4 * MIB, engine.stats().bytesToHost());
+    }
+
+    @Test
+    void operationsThatDoNotApplyAreSkipped() throws Exception {
+        open(64 * MIB);
+        register("a", MIB);
+        assertEquals(0, await(engine.prefetch("a", false)), "resident: nothing to prefetch");
+        assertEquals(MIB, await(engine.offload("a", 0, false)));
+        assertEquals(0, await(engine.offload("a", 0, false)), "already offloaded");
+        assertEquals(0, await(engine.offload("nope", 0, false)), "unknown");
+        assertEquals(3, engine.stats().skipped());
+        assertSame(TensorState.OFFLOADED, engine.state("a"));
+    }
+
+    @Test
+    void freeWaitsForInFlightIoAndGivesEverythingBack() throws Exception {
+        open(64 * MIB);
+        register("a", 4 * MIB);
+        register("b", 4 * MIB);
+        ssd.writeDelayMillis.set(50);
+        CompletableFuture<Long> offload = engine.offload("a", 0, false);
+        await(engine.offload("b", 0, false));
+        engine.free("a");
+        engine.free("b");
+        assertTrue(offload.isDone());
+        assertNull(engine.state("a"));
+        assertEquals(0, engine.tensors().size());
+        assertEquals(0, engine.memory().usedBytes());
+        assertEquals(0, ssd.allocatedBytes());
+        assertThrows(IllegalArgumentException.class, () -> engine.acquire("a"));
+        assertThrows(IllegalArgumentException.class, () -> engine.free("a"));
+    }
+
+    @Test
+    void keysAreUnique() throws Exception {
+        open(64 * MIB);
+        register("a", MIB);
+        DeviceBuffer other = engine.memory().allocate(MIB, 0);
+        assertThrows(IllegalArgumentException.class, () -> engine.register("a", other));
+        other.close();
+    }
+
+    @Test
+    void closeFreesEveryBufferAndIsIdempotent() throws Exception {
+        open(64 * MIB);
+        register("resident", MIB);
+        register("offloaded", MIB);
+        register("offloading", MIB);
+        await(engine.offload("offloaded", 0, false));
+        ssd.writeDelayMillis.set(100);
+        CompletableFuture<Long> offloading = engine.offload("offloading", 0, false);
+        engine.close();
+        engine.close();
+        assertTrue(offloading.isDone());
+        assertEquals(0, engine.memory().usedBytes());
+        assertEquals(0, engine.tensors().size());
+        assertThrows(IllegalStateException.class, () -> engine.acquire("resident"));
+    }
+
+    @Test
+    void openMakesARunDirectoryPerSsdAndCloseDeletesThem() throws Exception {
+        Path nvme0 = Files.createDirectory(tmp.resolve("nvme0"));
+        Path nvme1 = Files.createDirectory(tmp.resolve("nvme1"));
+        Path stale = Files.createDirectory(nvme0.resolve(RunDirectory.PREFIX + "999999999-1"));
+        try (MigrationEngine opened = MigrationEngine.open(config("dirs", nvme0 + ":" + nvme1, "deviceMemory", "16m",
+                "hostMemory", "16m", "io.preallocate", "4m", "verify", "true"))) {
+            assertEquals(2, opened.io().ssdCount());
+            assertTrue(opened.io().hasHost());
+            assertFalse(Files.exists(stale), "a crashed run's directory is removed");
+            assertEquals(1, runDirectories(nvme0).size());
+            DeviceBuffer b = opened.memory().allocate(3 * MIB + 1, 0);
+            TensorBytes.fill(b, 7);
+            opened.register("t", b);
+            for (int target : new int[] {0, 1, IoEngine.HOST}) {
+                assertEquals(3 * MIB + 1, await(opened.offload("t", target, false)));
+                TensorBytes.check(opened.acquire("t"), 7, "t via " + target);
+            }
+        }
+        assertEquals(List.of(), runDirectories(nvme0));
+        assertEquals(List.of(), runDirectories(nvme1));
+    }
+
+    @Test
+    void gdsFailsFastInThisBuild() {
+        TeraioException e = assertThrows(TeraioException.class,
+                () -> MigrationEngine.open(config("dirs", tmp.toString(), "backend", "gds")));
+        assertTrue(e.getMessage().contains("GDS is not available in this build"), e.getMessage());
+        assertTrue(e.getMessage().contains("backend=auto"), e.getMessage());
+    }
+
+    private static List<Path> runDirectories(Path dir) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> p.getFileName().toString().startsWith(RunDirectory.PREFIX)).toList();
+        }
+    }
+}
