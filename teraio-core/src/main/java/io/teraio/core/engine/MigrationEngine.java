@@ -313,8 +313,10 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     /**
-     * Training freed the tensor: waits for its I/O in flight, frees its device buffer and its
-     * storage, and forgets the key.
+     * Training freed the tensor: the key is forgotten at once (it may be registered again), and
+     * the tensor's device buffer and storage are freed now, or, when it has I/O in flight (an
+     * offload after its last use, say), as soon as that completes: the compute stream never
+     * waits for the bytes of a dead tensor.
      *
      * @throws IllegalArgumentException for a key that is not registered
      */
@@ -322,26 +324,28 @@ public final class MigrationEngine implements AutoCloseable {
         checkOpen();
         TensorTable.Entry e = require("free", key);
         CompletableFuture<DeviceBuffer> reservation;
+        CompletableFuture<Long> pending;
         synchronized (e) {
             if (e.freeing) {
                 throw new IllegalArgumentException("free of tensor '" + key + "': it is already being freed");
             }
             e.freeing = true;
             reservation = e.reservation;
+            pending = e.pending;
         }
+        tensors.remove(e);
         if (reservation != null) {
             reservation.cancel(false);
         }
-        while (true) {
-            CompletableFuture<Long> wait;
-            synchronized (e) {
-                wait = e.pending;
-            }
-            if (wait == null) {
-                break;
-            }
-            Futures.awaitQuietly(wait, "free of tensor '" + key + "'");
+        if (pending == null) {
+            releaseFreed(e);
+        } else {
+            pending.whenComplete((bytes, error) -> releaseFreed(e));
         }
+    }
+
+    /** Frees a freed tensor's buffer and storage, once its I/O is over. */
+    private void releaseFreed(TensorTable.Entry e) {
         DeviceBuffer buffer;
         Placement placement;
         synchronized (e) {
@@ -350,12 +354,11 @@ public final class MigrationEngine implements AutoCloseable {
             e.buffer = null;
             e.placement = null;
         }
-        tensors.remove(e);
         if (buffer != null) {
             buffer.close();
         }
         if (placement != null) {
-            io.release(placement);
+            releaseQuietly(placement);
         }
     }
 
