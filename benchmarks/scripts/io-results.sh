@@ -63,9 +63,9 @@ echo
 teraio probe --dir "$dir" --size 1g -o "$out/hardware.json"
 teraio synth --preset gpt2-large --layers 6 --seq 512 --batch 2 --tflops 2 --mem-bw 20g \
   -o "$out/gpt2-small.json.gz" > /dev/null
-for mem in 2g 1.5g; do
+for mem in 1.5g 2g 2.5g 3g; do
   teraio plan "$out/gpt2-small.json.gz" --hardware "$out/hardware.json" --gpu-mem "$mem" --host-mem 0 \
-    -o "$out/plan-$mem.json" | head -3
+    -o "$out/plan-$mem.json" | grep -E "^plan|predicted"
   teraio replay "$out/gpt2-small.json.gz" "$out/plan-$mem.json" --dir "$dir" --device-mem "$mem" \
     --hardware "$out/hardware.json" | tee "$out/replay-$mem.txt"
 done

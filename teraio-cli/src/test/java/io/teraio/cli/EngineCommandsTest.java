@@ -1,0 +1,102 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.teraio.core.hardware.HardwareProfile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bench-io, probe and replay on real O_DIRECT files in a temporary directory. */
+class EngineCommandsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void benchIoReportsThroughputAndLeavesNothingBehind() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        CliRunner r = CliRunner.run("bench-io", "--dir", a.toString(), "--dir", b.toString(), "--size", "64m",
+                "--block", "1m", "--qd", "4", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(64L << 20, json.get("sizeBytes").asLong());
+        assertEquals(4, json.get("threads").asInt(), "threads default to the queue depth");
+        assertTrue(json.get("writeBytesPerSecond").asLong() > 0, r.out());
+        assertTrue(json.get("readBytesPerSecond").asLong() > 0, r.out());
+        assertEquals(0, count(a) + count(b), "the run directories are deleted at the end");
+
+        r = CliRunner.run("bench-io", "--dir", a.toString(), "--mode", "sideways");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("--mode: 'sideways' is not write, read or both", r.err().strip());
+        r = CliRunner.run("bench-io", "--dir", a.toString(), "--block", "1000");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--block a positive multiple of 4k"), r.err());
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        r = CliRunner.run("bench-io", "--dir", file.toString(), "--size", "8m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("dirs: " + file + " is not a directory"), r.err());
+    }
+
+    @Test
+    void probeWritesTheMeasuredSsdsIntoAHardwareProfile() {
+        Path out = dir.resolve("hw.json");
+        CliRunner r = CliRunner.run("probe", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
+                "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        HardwareProfile hw = HardwareProfile.read(out);
+        assertEquals(1, hw.ssds().size());
+        assertEquals(dir.resolve("ssd").toAbsolutePath().toString(), hw.ssds().get(0).directory());
+        assertTrue(hw.ssds().get(0).readBytesPerSecond() > 0 && hw.ssds().get(0).writeBytesPerSecond() > 0);
+        assertTrue(hw.ssds().get(0).latencyNs() > 0);
+        assertEquals(3L << 30, hw.device().memoryBytes(), "the hardware flags give the rest");
+    }
+
+    @Test
+    void replayRunsAPlanForRealAndEveryByteComesBack() throws Exception {
+        Path trace = dir.resolve("t.json.gz");
+        Path plan = dir.resolve("plan.json");
+        assertEquals(0, CliRunner.run("synth", "--preset", "gpt2-large", "--layers", "2", "--hidden", "256",
+                "--heads", "4", "--kv-heads", "4", "--ffn", "1024", "--vocab", "1000", "--seq", "64", "--batch", "2", "--tflops", "0.2",
+                "--mem-bw", "20g", "-o", trace.toString()).exitCode());
+        CliRunner r = CliRunner.run("plan", trace.toString(), "--gpu-mem", "20m", "--ssd", "2x1g", "--host-mem", "0",
+                "-o", plan.toString());
+        assertEquals(0, r.exitCode(), r.err());
+
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+                dir.resolve("b").toString(), "--device-mem", "20m", "--iterations", "2", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(2, json.get("iterationNs").size());
+        assertTrue(json.get("measuredIterationNs").asLong() >= json.get("idealNs").asLong(), r.out());
+        assertTrue(json.get("predictedIterationNs").asLong() >= json.get("idealNs").asLong(), r.out());
+        assertEquals(0, json.get("corruptTensors").asLong());
+        assertEquals(0, json.get("engine").get("crcMismatches").asLong());
+        assertEquals(0, json.get("engine").get("failedWrites").asLong());
+        assertTrue(json.get("engine").get("bytesToSsd").asLong() > 0, r.out());
+        assertTrue(json.get("peakDeviceBytes").asLong() <= 20L << 20, r.out());
+
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(),
+                "--device-mem", "20m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("to ssd 1, but only 1 --dir was given (one per SSD)"), r.err());
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+                dir.resolve("b").toString(), "--device-mem", "1m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("needs") || r.err().contains("does not fit"), r.err());
+    }
+
+    private static long count(Path parent) throws Exception {
+        if (!Files.isDirectory(parent)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(parent)) {
+            return s.count();
+        }
+    }
+}
