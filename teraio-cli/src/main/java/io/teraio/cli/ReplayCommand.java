@@ -141,25 +141,25 @@ final class ReplayCommand implements Callable<Integer> {
             o.set("hardware", hw.toJson());
             out.println(o.toPrettyString());
         } else {
-            row(out, "measured", Units.formatNanos(measured) + " an iteration (the last of "
+            AnalyzeCommand.row(out, "measured", Units.formatNanos(measured) + " an iteration (the last of "
                     + Units.formatNanos(result.iterationNs().stream().mapToLong(Long::longValue).sum()) + ")");
-            row(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
+            AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
                     Units.formatNanos(p.iterationNs()), HardwareOptions.describe(hw), errorPercent));
-            row(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
-            row(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
+            AnalyzeCommand.row(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
+            AnalyzeCommand.row(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
                     + " (predicted %s)", Units.formatNanos(result.stallNs()), Units.formatNanos(result.memoryStallNs()),
                     result.stalledOps(), Units.formatNanos(p.stallNs())));
-            row(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
+            AnalyzeCommand.row(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
                     - result.memoryStallNs()) + " (the rest: allocating, freeing, issuing; what the simulator does not model)");
-            row(out, "misses", s.misses() + " tensors fetched on demand");
-            row(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
+            AnalyzeCommand.row(out, "misses", s.misses() + " tensors fetched on demand");
+            AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
                     Units.formatBytes(s.bytesToSsd()), Units.formatBytes(s.bytesFromSsd()),
                     Units.formatBytes(s.bytesToHost()), Units.formatBytes(s.bytesFromHost())));
-            row(out, "peak memory", Units.formatBytes(result.peakDeviceBytes()) + " of "
+            AnalyzeCommand.row(out, "peak memory", Units.formatBytes(result.peakDeviceBytes()) + " of "
                     + Units.formatBytes(memoryBytes) + " (predicted " + Units.formatBytes(p.peakDeviceBytes()) + ")");
-            row(out, "failed writes", s.failedWrites() + " (tensors kept resident)");
-            row(out, "CRC mismatches", noVerify ? "not checked (--no-verify)" : Long.toString(s.crcMismatches()));
-            row(out, "corrupt tensors", Long.toString(result.corruptTensors()));
+            AnalyzeCommand.row(out, "failed writes", s.failedWrites() + " (tensors kept resident)");
+            AnalyzeCommand.row(out, "CRC mismatches", noVerify ? "not checked (--no-verify)" : Long.toString(s.crcMismatches()));
+            AnalyzeCommand.row(out, "corrupt tensors", Long.toString(result.corruptTensors()));
         }
         out.flush();
         if (s.crcMismatches() > 0 || result.corruptTensors() > 0) {
@@ -190,9 +190,5 @@ final class ReplayCommand implements Callable<Integer> {
             devices.add(new Device(d.id(), memoryBytes, d.pcieBytesPerSecond()));
         }
         return new HardwareProfile(devices, base.ssds().subList(0, dirs), base.hostMemoryBytes());
-    }
-
-    private static void row(PrintWriter out, String label, String value) {
-        AnalyzeCommand.row(out, label, value);
     }
 }

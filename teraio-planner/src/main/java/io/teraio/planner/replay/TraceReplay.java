@@ -1,7 +1,6 @@
 package io.teraio.planner.replay;
 
 import io.teraio.core.TeraioException;
-import io.teraio.core.Units;
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
@@ -16,7 +15,6 @@ import io.teraio.core.trace.Trace;
 import io.teraio.planner.Workload;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,7 +48,7 @@ public final class TraceReplay {
     private final ReplayOptions options;
     private final String[] keys;
     private final long[] keyHash;
-    private final String[][] needKeys;
+    private final List<List<String>> needKeys;
     private final int[][] checks;
     private final long[] version;
     private long corrupt;
@@ -84,7 +82,7 @@ public final class TraceReplay {
             }
         }
         int ops = workload.opCount();
-        needKeys = new String[ops][];
+        needKeys = new ArrayList<>(ops);
         checks = new int[ops][];
         for (int k = 0; k < ops; k++) {
             Set<Integer> allocated = new HashSet<>();
@@ -99,7 +97,7 @@ public final class TraceReplay {
                     used.add(t);
                 }
             }
-            needKeys[k] = needs.toArray(String[]::new);
+            needKeys.add(List.copyOf(needs));
             checks[k] = used.stream().mapToInt(Integer::intValue).toArray();
         }
     }
@@ -166,7 +164,7 @@ public final class TraceReplay {
                 }
             }
             for (int k = 0; k < ops; k++) {
-                long waited = executor.beforeOp(k, Arrays.asList(needKeys[k]));
+                long waited = executor.beforeOp(k, needKeys.get(k));
                 int[] allocs = workload.allocs(k);
                 DeviceBuffer[] outputs = new DeviceBuffer[allocs.length];
                 long memoryWait = 0;
@@ -229,13 +227,9 @@ public final class TraceReplay {
         Map<Integer, PlanEntry> lastOffload = new HashMap<>();
         List<PlanEntry> ordered = new ArrayList<>(entries);
         ordered.sort(Comparator.comparingInt(PlanEntry::issueAtOp)); // stable: list order within an op
-        Map<Integer, Integer> slotOfId = new HashMap<>();
-        for (int t = 0; t < workload.tensorCount(); t++) {
-            slotOfId.put(workload.tensorId(t), t);
-        }
         for (PlanEntry e : ordered) {
-            Integer t = slotOfId.get(e.tensor());
-            if (t == null) {
+            int t = workload.trace().slotOf(e.tensor());
+            if (t < 0) {
                 throw new TeraioException("plan entry for tensor " + e.tensor() + " ('" + e.key()
                         + "'): the trace has no such tensor");
             }
@@ -342,11 +336,5 @@ public final class TraceReplay {
                 Thread.onSpinWait();
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "TraceReplay[" + workload.opCount() + " ops, " + entries.size() + " entries, corrupt "
-                + corrupt + ", " + Units.formatNanos(workload.idealNs()) + " ideal]";
     }
 }
