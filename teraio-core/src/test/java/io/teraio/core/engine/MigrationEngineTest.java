@@ -132,7 +132,7 @@ class MigrationEngineTest {
         register("a", MIB); // the key is free again at once (the next iteration's tensor of the same site)
         await(offload);
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (engine.memory().usedBytes() != MIB && System.nanoTime() < deadline) {
+        while ((engine.memory().usedBytes() != MIB || ssd.allocatedBytes() != 0) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         assertEquals(MIB, engine.memory().usedBytes(), "the old tensor's memory is given back when its write ends");
