@@ -2,7 +2,7 @@ package io.teraio.benchmarks;
 
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceSource;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -10,7 +10,7 @@ import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.core.trace.TensorKind;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package io.teraio.profiler;
 
+import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;

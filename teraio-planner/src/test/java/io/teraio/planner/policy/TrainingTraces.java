@@ -7,7 +7,7 @@ import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.planner.Workload;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

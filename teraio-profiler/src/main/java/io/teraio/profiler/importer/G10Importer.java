@@ -5,7 +5,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.EOFException;

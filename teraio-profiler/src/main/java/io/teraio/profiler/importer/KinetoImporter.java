@@ -11,7 +11,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
 import io.teraio.core.trace.TraceSource;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;

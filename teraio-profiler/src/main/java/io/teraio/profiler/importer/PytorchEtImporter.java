@@ -8,7 +8,7 @@ import io.teraio.core.Units;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.teraio.profiler.synth;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
-import io.teraio.profiler.Recorder;
+import io.teraio.core.trace.Recorder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

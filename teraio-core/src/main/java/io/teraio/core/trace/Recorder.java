@@ -1,13 +1,5 @@
-package io.teraio.profiler;
+package io.teraio.core.trace;
 
-import io.teraio.core.trace.Iteration;
-import io.teraio.core.trace.Op;
-import io.teraio.core.trace.Tensor;
-import io.teraio.core.trace.TensorKind;
-import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceSource;
-import io.teraio.core.trace.TraceValidator;
-import io.teraio.core.trace.TraceWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

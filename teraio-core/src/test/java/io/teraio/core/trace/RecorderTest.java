@@ -1,17 +1,9 @@
-package io.teraio.profiler;
+package io.teraio.core.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.teraio.core.trace.Iteration;
-import io.teraio.core.trace.Op;
-import io.teraio.core.trace.Tensor;
-import io.teraio.core.trace.TensorKind;
-import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceFormatException;
-import io.teraio.core.trace.TraceReader;
-import io.teraio.core.trace.TraceSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
