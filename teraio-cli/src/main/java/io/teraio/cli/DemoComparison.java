@@ -1,0 +1,162 @@
+package io.teraio.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.Units;
+import io.teraio.core.json.JsonFiles;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What {@code teraio demo} shows for every workload: the same training run once without
+ * offloading and once with teraio, step by step. The losses must be bitwise equal; the run
+ * with teraio must keep its resident bytes under the budget; the resident bytes it saved are
+ * set against the plan's prediction.
+ *
+ * @param workload                 what was trained, such as {@code djl mlp} or {@code custom mlp}
+ * @param budgetBytes              the device memory budget of the run with teraio
+ * @param baseline                 the run without offloading
+ * @param offload                  the run with teraio
+ * @param predictedPeakBytes       the simulator's peak resident bytes under the plan
+ * @param predictedUnconstrainedBytes the simulator's peak resident bytes without offloading
+ */
+public record DemoComparison(String workload, long budgetBytes, DemoRun baseline, DemoRun offload,
+                             long predictedPeakBytes, long predictedUnconstrainedBytes) {
+
+    /**
+     * One training run.
+     *
+     * @param label             {@code without teraio} or {@code with teraio (auto)}
+     * @param losses            the loss after every step, in order
+     * @param stepNanos         the mean wall time of a step after the first (the one with
+     *                          warm-up) and, for the run with teraio, after profiling
+     * @param peakResidentBytes the most bytes of tracked tensors resident at once
+     * @param bytesOffloaded    bytes written to storage
+     * @param bytesPrefetched   bytes read back
+     * @param stallNanos        compute time spent waiting for tensors
+     * @param misses            tensors needed but not prefetched in time
+     * @param divergences       iterations where the op sequence left the profile
+     */
+    public record DemoRun(String label, List<Float> losses, long stepNanos, long peakResidentBytes,
+                          long bytesOffloaded, long bytesPrefetched, long stallNanos, long misses,
+                          long divergences) {
+        public DemoRun {
+            Objects.requireNonNull(label, "label");
+            losses = List.copyOf(losses);
+        }
+    }
+
+    public DemoComparison {
+        Objects.requireNonNull(workload, "workload");
+        Objects.requireNonNull(baseline, "baseline");
+        Objects.requireNonNull(offload, "offload");
+    }
+
+    /** Whether both runs made the same number of steps with bitwise equal losses. */
+    public boolean lossesIdentical() {
+        List<Float> a = baseline.losses();
+        List<Float> b = offload.losses();
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (Float.floatToRawIntBits(a.get(i)) != Float.floatToRawIntBits(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the run with teraio kept its resident bytes at or under the budget. */
+    public boolean withinBudget() {
+        return offload.peakResidentBytes() <= budgetBytes;
+    }
+
+    /** The step time with teraio over the one without. */
+    public double stepRatio() {
+        return baseline.stepNanos() == 0 ? Double.NaN : (double) offload.stepNanos() / baseline.stepNanos();
+    }
+
+    /** Resident bytes the run with teraio saved: the peak without it minus the peak with it. */
+    public long savedBytes() {
+        return baseline.peakResidentBytes() - offload.peakResidentBytes();
+    }
+
+    /** The resident bytes the plan predicted it would save. */
+    public long predictedSavedBytes() {
+        return predictedUnconstrainedBytes - predictedPeakBytes;
+    }
+
+    /** (measured saving - predicted saving) / predicted saving; NaN without a prediction. */
+    public double savedError() {
+        long predicted = predictedSavedBytes();
+        return predicted <= 0 ? Double.NaN : (double) (savedBytes() - predicted) / predicted;
+    }
+
+    /** The per-step losses side by side, then one row per measure. */
+    public void printTable(PrintWriter out) {
+        out.printf(Locale.ROOT, "%-6s %16s %16s  %s%n", "step", "loss without", "loss with", "bitwise equal");
+        int steps = Math.max(baseline.losses().size(), offload.losses().size());
+        for (int i = 0; i < steps; i++) {
+            Float a = i < baseline.losses().size() ? baseline.losses().get(i) : null;
+            Float b = i < offload.losses().size() ? offload.losses().get(i) : null;
+            boolean equal = a != null && b != null && Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b);
+            out.printf(Locale.ROOT, "%-6d %16s %16s  %s%n", i + 1, a == null ? "-" : a.toString(),
+                    b == null ? "-" : b.toString(), equal ? "yes" : "NO");
+        }
+        out.println();
+        String fmt = "%-22s %18s %18s  %s%n";
+        out.printf(Locale.ROOT, fmt, workload, baseline.label(), offload.label(), "");
+        out.printf(Locale.ROOT, fmt, "losses", "", "", lossesIdentical() ? "identical (bitwise)" : "DIFFERENT");
+        out.printf(Locale.ROOT, fmt, "peak resident", Units.formatBytes(baseline.peakResidentBytes()),
+                Units.formatBytes(offload.peakResidentBytes()), "budget " + Units.formatBytes(budgetBytes)
+                        + (withinBudget() ? ", respected" : ", EXCEEDED"));
+        out.printf(Locale.ROOT, fmt, "bytes offloaded", Units.formatBytes(baseline.bytesOffloaded()),
+                Units.formatBytes(offload.bytesOffloaded()), "");
+        out.printf(Locale.ROOT, fmt, "bytes prefetched", Units.formatBytes(baseline.bytesPrefetched()),
+                Units.formatBytes(offload.bytesPrefetched()), "");
+        out.printf(Locale.ROOT, fmt, "stalls", Units.formatNanos(baseline.stallNanos()),
+                Units.formatNanos(offload.stallNanos()), offload.misses() + " misses, " + offload.divergences()
+                        + " divergences");
+        out.printf(Locale.ROOT, fmt, "step time", Units.formatNanos(baseline.stepNanos()),
+                Units.formatNanos(offload.stepNanos()), String.format(Locale.ROOT, "ratio %.2f", stepRatio()));
+        double error = savedError();
+        out.printf(Locale.ROOT, fmt, "resident saved", "predicted " + Units.formatBytes(predictedSavedBytes()),
+                "measured " + Units.formatBytes(savedBytes()),
+                Double.isNaN(error) ? "" : String.format(Locale.ROOT, "%+.1f%% off the prediction", 100 * error));
+    }
+
+    /** The same as one JSON object. */
+    public ObjectNode toJson() {
+        ObjectNode o = JsonFiles.mapper().createObjectNode();
+        o.put("workload", workload);
+        o.put("budgetBytes", budgetBytes);
+        o.put("lossesIdentical", lossesIdentical());
+        o.put("withinBudget", withinBudget());
+        o.put("stepRatio", stepRatio());
+        o.put("savedBytes", savedBytes());
+        o.put("predictedSavedBytes", predictedSavedBytes());
+        o.put("predictedPeakBytes", predictedPeakBytes);
+        o.put("predictedUnconstrainedBytes", predictedUnconstrainedBytes);
+        o.set("baseline", runJson(baseline));
+        o.set("offload", runJson(offload));
+        return o;
+    }
+
+    private static ObjectNode runJson(DemoRun run) {
+        ObjectNode o = JsonFiles.mapper().createObjectNode();
+        o.put("label", run.label());
+        ArrayNode losses = o.putArray("losses");
+        run.losses().forEach(losses::add);
+        o.put("stepNanos", run.stepNanos());
+        o.put("peakResidentBytes", run.peakResidentBytes());
+        o.put("bytesOffloaded", run.bytesOffloaded());
+        o.put("bytesPrefetched", run.bytesPrefetched());
+        o.put("stallNanos", run.stallNanos());
+        o.put("misses", run.misses());
+        o.put("divergences", run.divergences());
+        return o;
+    }
+}
