@@ -1,13 +1,7 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
-import io.teraio.core.Units;
-import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
-import io.teraio.core.trace.TraceWriter;
-import io.teraio.profiler.LifetimeAnalyzer;
-import io.teraio.profiler.LifetimeSummary;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,23 +14,48 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code teraio demo}: the main job of this release. It records a synthetic GPT-2-like
- * training job with the profiler's recorder, writes the trace, reads it back and analyzes
- * tensor lifetimes. Training a real DJL model under the agent comes with the agent.
+ * {@code teraio demo}: the main job. A real training program runs twice, once without
+ * offloading and once with teraio under a device memory budget that only offloading can
+ * meet; the two are compared step by step ({@link DemoComparison}). Exit code 1 when the
+ * losses differ or the budget is exceeded.
  */
 @Command(name = "demo",
-        description = {"Record a synthetic GPT-2-like training job with the recorder, write its trace,",
-                "read it back and analyze tensor lifetimes. (The DJL training demo comes with the agent.)"})
+        description = {"Train a model twice, without teraio and with it under a memory budget only offloading",
+                "can meet, and compare: per-step losses (bitwise), peak resident bytes against the budget, bytes",
+                "moved, step times, and the memory saved against the plan's prediction.",
+                "Exit code 1 when the losses differ or the budget is exceeded."})
 final class DemoCommand implements Callable<Integer> {
+    /** What is trained. */
+    enum Workload {
+        /** examples/djl-trainer under the teraio agent. */
+        djl,
+        /** examples/custom-trainer through the embedding API. */
+        custom
+    }
+
+    @Option(names = "--workload", paramLabel = "NAME", defaultValue = "djl",
+            description = "djl (a DJL program under the agent) or custom (the embedding API's example trainer);"
+                    + " default: ${DEFAULT-VALUE}.")
+    Workload workload;
+
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
+            description = "mlp or resnet (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "16",
+            description = "Training steps of each run (default: ${DEFAULT-VALUE}).")
+    int steps;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
-            description = "Where the trace goes (default: ${DEFAULT-VALUE}).")
+            description = "Work folder: results, logs, the trace, the plan, the agent's stats (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
-    @Option(names = "--layers", paramLabel = "N", description = "Transformer layers (default: the workload's own).")
-    Integer layers;
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Offload directory, on the SSD to use (default: DIR/offload under --out).")
+    Path offloadDir;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Training iterations to record (default: the workload's own).")
-    Integer iterations;
+    @Option(names = "--json", description = "Print the comparison as one JSON object (progress goes to stderr).")
+    boolean json;
 
     @Spec
     CommandSpec spec;
@@ -44,59 +63,48 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SyntheticWorkload workload = workload();
-        out.printf(Locale.ROOT, "teraio demo: a synthetic %s training job, %d layers, %d iterations%n",
-                workload.model(), workload.layers(), workload.iterations());
-
-        long start = System.nanoTime();
-        Trace recorded = workload.trace();
-        long recordNs = System.nanoTime() - start;
-        out.printf(Locale.ROOT, "[1/3] recorded %,d ops on %,d tensors in %s%n",
-                recorded.ops().size(), recorded.tensors().size(), Units.formatNanos(recordNs));
-
-        Path file = outDir.resolve("trace.json.gz");
-        createDirectory(outDir);
-        start = System.nanoTime();
-        TraceWriter.write(recorded, file);
-        Trace readBack = TraceReader.read(file);
-        long ioNs = System.nanoTime() - start;
-        if (!readBack.equals(recorded)) {
-            throw new IllegalStateException("the trace read back from " + file + " differs from the one recorded");
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        if (!model.equals("mlp") && !model.equals("resnet")) {
+            throw new TeraioException("demo: --model must be mlp or resnet, got '" + model + "'");
         }
-        out.printf(Locale.ROOT, "[2/3] wrote %s (%s) and read it back identical in %s%n",
-                file, Units.formatBytes(size(file)), Units.formatNanos(ioNs));
-
-        start = System.nanoTime();
-        LifetimeSummary summary = LifetimeAnalyzer.analyze(readBack).summary();
-        out.printf(Locale.ROOT, "[3/3] analyzed lifetimes in %s:%n", Units.formatNanos(System.nanoTime() - start));
-        AnalyzeCommand.printTable(out, file.toString(), readBack, summary);
-        out.printf(Locale.ROOT, "%nNext: scripts/teraio analyze %s --json%n", file);
-        return 0;
-    }
-
-    private SyntheticWorkload workload() {
-        SyntheticWorkload w = SyntheticWorkload.gpt2Like();
-        int l = layers == null ? w.layers() : layers;
-        int i = iterations == null ? w.iterations() : iterations;
-        if (l < 1 || i < 1) {
-            throw new TeraioException("demo: --layers and --iterations must be at least 1, got " + l + " and " + i);
+        if (steps < DjlDemo.minimumSteps()) {
+            throw new TeraioException("demo: --steps must be at least " + DjlDemo.minimumSteps()
+                    + " (warm-up, profiling, the first plan, then steps to time), got " + steps);
         }
-        return new SyntheticWorkload(w.model(), l, i, w.paramBytesPerLayer(), w.activationBytesPerLayer(), w.forwardNsPerLayer());
+        Path work = outDir.toAbsolutePath().normalize();
+        Path dir = (offloadDir == null ? work.resolve("offload") : offloadDir).toAbsolutePath().normalize();
+        createDirectory(work);
+        createDirectory(dir);
+
+        DemoComparison comparison = switch (workload) {
+            case djl -> DjlDemo.run(model, steps, work, dir, progress);
+            // The embedding API's example trainer (examples/custom-trainer) plugs in here.
+            case custom -> throw new TeraioException("demo: --workload custom needs examples/custom-trainer,"
+                    + " which this build does not have yet; use --workload djl");
+        };
+        Path file = work.resolve("demo.json");
+        JsonFiles.write(comparison.toJson(), file);
+        if (json) {
+            out.println(comparison.toJson().toPrettyString());
+        } else {
+            out.println();
+            comparison.printTable(out);
+            out.printf(Locale.ROOT, "%nThe same as JSON: %s (or --json)%n", file);
+        }
+        boolean passed = comparison.lossesIdentical() && comparison.withinBudget();
+        if (!passed) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "teraio demo: FAILED: %s%n",
+                    !comparison.lossesIdentical() ? "the losses with teraio differ from those without it"
+                            : "the run with teraio exceeded its memory budget");
+        }
+        return passed ? 0 : Main.EXIT_INTERNAL;
     }
 
     private static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new TeraioException(dir + ": cannot create the output directory: " + e.getMessage(), e);
-        }
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new TeraioException(file + ": cannot read its size: " + e.getMessage(), e);
+            throw new TeraioException(dir + ": cannot create the directory: " + e.getMessage(), e);
         }
     }
 }
