@@ -6,9 +6,6 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -79,23 +76,12 @@ final class DjlDemo {
                 stats.planEntries(), Units.formatBytes(stats.bytesOffloaded()), work);
 
         int firstTimed = WARMUP + PROFILED + 1;
-        DemoRun without = new DemoRun("without teraio", baseline.losses(), medianFrom(baseline.stepNanos(), firstTimed),
+        DemoRun without = new DemoRun("without teraio", baseline.losses(), baseline.medianStepNanos(firstTimed, steps),
                 stats.unconstrainedPeakBytes(), 0, 0, 0, 0, 0);
-        DemoRun with = new DemoRun("with teraio (auto)", offload.losses(), medianFrom(offload.stepNanos(), firstTimed),
+        DemoRun with = new DemoRun("with teraio (auto)", offload.losses(), offload.medianStepNanos(firstTimed, steps),
                 stats.peakResidentBytes(), stats.bytesOffloaded(), stats.bytesPrefetched(), stats.stallNanos(),
                 stats.misses(), stats.divergences());
         return new DemoComparison("djl " + model, budget, without, with, stats.predictedPeakBytes(),
                 stats.predictedUnconstrainedBytes());
-    }
-
-    /** The median of the step times from index {@code first} on (the steps after profiling and the first plan). */
-    static long medianFrom(List<Long> stepNanos, int first) {
-        if (stepNanos.size() <= first) {
-            throw new TeraioException("demo: " + stepNanos.size() + " steps leave none to time after step " + first);
-        }
-        List<Long> timed = new ArrayList<>(stepNanos.subList(first, stepNanos.size()));
-        Collections.sort(timed);
-        int n = timed.size();
-        return n % 2 == 1 ? timed.get(n / 2) : (timed.get(n / 2 - 1) + timed.get(n / 2)) / 2;
     }
 }

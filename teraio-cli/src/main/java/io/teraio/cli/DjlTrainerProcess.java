@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -175,6 +176,22 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
         public TrainerResult {
             losses = List.copyOf(losses);
             stepNanos = List.copyOf(stepNanos);
+        }
+
+        /**
+         * The median wall time of steps {@code from} (inclusive) to {@code to} (exclusive), 0-based.
+         *
+         * @throws TeraioException if the range holds no step
+         */
+        public long medianStepNanos(int from, int to) {
+            if (from < 0 || to > stepNanos.size() || from >= to) {
+                throw new TeraioException("no steps to time from step " + (from + 1) + " to " + to + " of a run of "
+                        + stepNanos.size() + " steps");
+            }
+            List<Long> timed = new ArrayList<>(stepNanos.subList(from, to));
+            Collections.sort(timed);
+            int n = timed.size();
+            return n % 2 == 1 ? timed.get(n / 2) : (timed.get(n / 2 - 1) + timed.get(n / 2)) / 2;
         }
 
         /** Parameters, gradients and optimizer state together. */

@@ -80,9 +80,13 @@ class DemoCommandTest {
 
     @Test
     void stepTimeIsTheMedianOfTheStepsAfterProfiling() {
-        assertEquals(20, DjlDemo.medianFrom(List.of(900L, 500L, 400L, 300L, 30L, 10L, 20L), 4));
-        assertEquals(15, DjlDemo.medianFrom(List.of(900L, 500L, 400L, 300L, 10L, 20L), 4));
-        assertThrows(TeraioException.class, () -> DjlDemo.medianFrom(List.of(1L, 2L), 4));
+        TrainerResult odd = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 30L, 10L, 20L), 0, 0, 0);
+        assertEquals(20, odd.medianStepNanos(4, 7));
+        assertEquals(20, odd.medianStepNanos(4, 6));
+        TrainerResult even = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 10L, 20L), 0, 0, 0);
+        assertEquals(15, even.medianStepNanos(4, 6));
+        assertThrows(TeraioException.class, () -> even.medianStepNanos(4, 9));
+        assertThrows(TeraioException.class, () -> even.medianStepNanos(6, 6));
     }
 
     @Test
