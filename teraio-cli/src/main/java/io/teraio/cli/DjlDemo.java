@@ -5,6 +5,7 @@ import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -66,6 +67,10 @@ final class DjlDemo {
         start = System.nanoTime();
         TrainerResult offload = trainer.train(model, steps, SEED, agentArgs, work.resolve("auto.json"),
                 work.resolve("auto.log"));
+        if (!Files.isRegularFile(statsFile)) {
+            throw new TeraioException("demo: the teraio agent wrote no stats to " + statsFile + " in the run with"
+                    + " teraio; its output is in " + work.resolve("auto.log"));
+        }
         AgentStats stats = AgentStats.read(statsFile);
         if (stats.error() != null) {
             throw new TeraioException("demo: the teraio agent stopped working in the run with teraio: " + stats.error()
