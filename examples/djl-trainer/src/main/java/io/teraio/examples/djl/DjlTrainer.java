@@ -192,7 +192,12 @@ public final class DjlTrainer {
 
     private static final float LEARNING_RATE = 1e-4f;
     private static final int MLP_INPUT = 1024;
-    private static final int[] MLP_HIDDEN = {2048, 2048, 1024};
+    /**
+     * Twelve equal hidden layers: AdamW updates one parameter at a time, and that parameter's
+     * weight, gradient and moments must be resident together, so no single parameter may hold
+     * much of the model if offloading the others' moments is to meet the demo's budget.
+     */
+    private static final int[] MLP_HIDDEN = {1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024};
 
     /**
      * Trains {@code options.steps()} steps and returns what was measured.

@@ -30,8 +30,8 @@ class DjlTrainerIT {
                 "the same seed must give the same losses, bit for bit");
         assertEquals(4, first.get("stepNanos").size());
         long params = first.get("parameterBytes").asLong();
-        // Mlp(1024 -> 2048 -> 2048 -> 1024 -> 16), float32 weights and biases.
-        long expected = 4L * (1024 * 2048 + 2048 + 2048 * 2048 + 2048 + 2048 * 1024 + 1024 + 1024 * 16 + 16);
+        // Mlp(1024 -> 12 x 1024 -> 16), float32 weights and biases.
+        long expected = 4L * (12 * (1024 * 1024 + 1024) + 1024 * 16 + 16);
         assertEquals(expected, params);
         assertEquals(params, first.get("gradientBytes").asLong(), "every MLP parameter has a gradient");
         assertEquals(2 * params, first.get("optimizerStateBytes").asLong(), "AdamW keeps two moments per parameter");
