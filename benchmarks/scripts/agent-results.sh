@@ -19,8 +19,10 @@ java -Dteraio.home="$PWD" -cp benchmarks/target/benchmarks.jar io.teraio.benchma
   --model "${MODEL:-mlp}" --steps "${STEPS:-30}" --rounds "${ROUNDS:-7}" --out "$out/overhead" --dir "$dir" \
   | tee "$out/overhead.md"
 
+echo
+echo "| demo | budget | peak without | peak with | saved | predicted saved | off by | losses identical | step ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for model in mlp resnet; do
-  echo
   scripts/teraio demo --model "$model" --steps "${DEMO_STEPS:-16}" --out "$out/demo-$model" --dir "$dir" --json \
     > "$out/demo-$model.json"
   python3 - "$out/demo-$model.json" <<'PY'
