@@ -80,6 +80,21 @@ class AgentIT {
     }
 
     @Test
+    void anIterationWhoseOpsDivergeIsCountedAndTrainsCorrectly() throws Exception {
+        ChildJvm.Run plain = ChildJvm.train(dir, "mlp", 10, null, "6");
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        Path ssd = Files.createDirectories(dir.resolve("ssd"));
+        ChildJvm.Run auto = ChildJvm.train(dir, "mlp", 10, "mode=auto,stats=auto.json,dirs=" + ssd
+                + ",hostMemory=0,io.preallocate=16m,deviceMemory=4700k", "6");
+        assertEquals(0, auto.exitCode(), auto.stderr());
+        assertEquals(plain.losses(), auto.losses(), "a divergent iteration must still train correctly");
+        JsonNode stats = JsonFiles.read(dir.resolve("auto.json"));
+        assertTrue(stats.get("planEntries").asLong() > 0, stats.toString());
+        assertEquals(1, stats.get("divergences").asLong(), stats.toString());
+        assertTrue(auto.stderr().contains("divergences 1"), auto.stderr());
+    }
+
+    @Test
     void aBadArgumentFailsTheLaunchWithOneLineNamingTheKey() throws Exception {
         ChildJvm.Run run = ChildJvm.train(dir, "mlp", 1, "mode=profile,deviceMemory=lots");
         assertEquals(2, run.exitCode(), run.stderr());

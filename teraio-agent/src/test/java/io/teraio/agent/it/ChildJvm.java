@@ -45,7 +45,8 @@ final class ChildJvm {
     }
 
     /** Runs {@code model} for {@code steps} steps in {@code dir}; {@code agentArgs} null runs without the agent. */
-    static Run train(Path dir, String model, int steps, String agentArgs) throws IOException, InterruptedException {
+    static Run train(Path dir, String model, int steps, String agentArgs, String... programArgs)
+            throws IOException, InterruptedException {
         Path losses = dir.resolve("losses-" + System.nanoTime() + ".txt");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -62,6 +63,7 @@ final class ChildJvm {
         cmd.add(model);
         cmd.add(Integer.toString(steps));
         cmd.add(losses.toString());
+        cmd.addAll(List.of(programArgs));
         Path err = dir.resolve("stderr-" + System.nanoTime() + ".txt");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(err.toFile()).start();
@@ -71,6 +73,7 @@ final class ChildJvm {
         }
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
         List<String> lines = Files.exists(losses) ? Files.readAllLines(losses) : List.of();
+        lines = lines.stream().filter(l -> !l.startsWith("#")).toList();
         return new Run(p.exitValue(), stderr, lines);
     }
 }
