@@ -82,6 +82,7 @@ public final class TrainingProgram {
                 trainer.initialize(input);
                 int step = 0;
                 for (Batch b : trainer.iterateDataset(data)) {
+                    long start = System.nanoTime();
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDList predictions = trainer.forward(b.getData());
                         NDArray loss = trainer.getLoss().evaluate(b.getLabels(), predictions);
@@ -94,6 +95,7 @@ public final class TrainingProgram {
                     }
                     trainer.step();
                     b.close();
+                    out.println("# stepNs " + step + " " + (System.nanoTime() - start));
                     step++;
                 }
             }
