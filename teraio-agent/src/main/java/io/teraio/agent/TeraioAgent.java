@@ -35,15 +35,19 @@ public final class TeraioAgent {
             System.err.println("teraio-agent: already running; the second -javaagent is ignored");
             return;
         }
+        try {
+            Class.forName("org.slf4j.LoggerFactory", false, TeraioAgent.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            fail("slf4j-api is not on the class path; the agent logs through the job's slf4j, which every DJL"
+                    + " job has (ai.djl:api depends on it)");
+            return;
+        }
         AgentOptions options;
         try {
             options = AgentOptions.parse(args);
             runtime = new AgentRuntime(options, VERSION);
         } catch (TeraioException e) {
-            // The JVM reports a premain exception with a stack trace and exits; one line says why.
-            System.err.println("teraio-agent: " + e.getMessage());
-            System.err.flush();
-            Runtime.getRuntime().halt(2);
+            fail(e.getMessage());
             return;
         }
         StringJoiner line = new StringJoiner(" ", "teraio-agent " + VERSION + ": ", "");
@@ -53,6 +57,16 @@ public final class TeraioAgent {
         Dispatch.install(started);
         Hooks.install(inst, message -> System.err.println("teraio-agent: " + message));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> finish(started, options), "teraio-agent-exit"));
+    }
+
+    /**
+     * A bad launch: one line naming the key, exit code 2. (An exception out of premain would
+     * make the JVM print a stack trace and abort.)
+     */
+    private static void fail(String message) {
+        System.err.println("teraio-agent: " + message);
+        System.err.flush();
+        Runtime.getRuntime().halt(2);
     }
 
     private static void finish(AgentRuntime started, AgentOptions options) {

@@ -306,7 +306,17 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         allocBytes = allocBytes(workload);
         long outside = bytesOutsideIteration(trace, workload);
         engine = MigrationEngine.open(options.config());
-        InProcessPlanner.Planned planned = InProcessPlanner.plan(trace, workload, options, engine, outside);
+        InProcessPlanner.Planned planned;
+        try {
+            planned = InProcessPlanner.plan(trace, workload, options, engine, outside);
+        } catch (TeraioException e) {
+            // no plan fits: training goes on unchanged, and the stats say why
+            error = "planning: " + e.getMessage();
+            LOG.warn("teraio-agent: no plan: {}; training goes on without offloading", e.getMessage());
+            applyWindow = true;
+            peakResidentBytes = residentBytes;
+            return;
+        }
         plan = planned.plan();
         predictedPeakBytes = planned.predictedPeakBytes();
         predictedUnconstrainedBytes = planned.predictedUnconstrainedBytes();

@@ -29,7 +29,8 @@ import java.util.Random;
  * data in a plain loop (iterateDataset, forward, backward, step). Writes one line per step
  * with the loss's float bits, so runs can be compared bitwise.
  *
- * <p>Arguments: {@code mlp|resnet STEPS LOSSES_FILE}.
+ * <p>Arguments: {@code mlp|resnet STEPS LOSSES_FILE [DIVERGE_AT]}; at step {@code DIVERGE_AT} the
+ * loop runs one extra op (a max of the predictions, logged), which changes no loss.
  */
 public final class TrainingProgram {
     private TrainingProgram() {
@@ -39,6 +40,7 @@ public final class TrainingProgram {
         String model = args[0];
         int steps = Integer.parseInt(args[1]);
         Path losses = Path.of(args[2]);
+        int divergeAt = args.length > 3 ? Integer.parseInt(args[3]) : -1;
         Engine.getEngine("PyTorch").setRandomSeed(42);
         int batch = 16;
         Shape input;
@@ -80,14 +82,20 @@ public final class TrainingProgram {
                 trainer.initialize(input);
                 int step = 0;
                 for (Batch b : trainer.iterateDataset(data)) {
+                    long start = System.nanoTime();
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDList predictions = trainer.forward(b.getData());
                         NDArray loss = trainer.getLoss().evaluate(b.getLabels(), predictions);
+                        if (step == divergeAt) {
+                            // one extra op in this iteration only, as logging code does: the op sequence diverges
+                            out.println("# max " + predictions.singletonOrThrow().max().getFloat());
+                        }
                         gc.backward(loss);
                         out.println(step + " " + Integer.toHexString(Float.floatToRawIntBits(loss.getFloat())));
                     }
                     trainer.step();
                     b.close();
+                    out.println("# stepNs " + step + " " + (System.nanoTime() - start));
                     step++;
                 }
             }
