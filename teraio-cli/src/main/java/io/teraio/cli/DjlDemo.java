@@ -61,7 +61,8 @@ final class DjlDemo {
                 + " offloading to %s%n", Units.formatBytes(budget), BUDGET_DIVISOR, dir);
 
         Path statsFile = work.resolve("agent-stats.json");
-        String agentArgs = String.join(",", "mode=auto", "dirs=" + dir, "deviceMemory=" + budget,
+        // hostMemory=0: the planner may not use host memory, so every offload goes to the directory.
+        String agentArgs = String.join(",", "mode=auto", "dirs=" + dir, "deviceMemory=" + budget, "hostMemory=0",
                 "warmup=" + WARMUP, "iterations=" + PROFILED, "stats=" + statsFile,
                 "out=" + work.resolve("trace.json.gz"), "planOut=" + work.resolve("plan.json"));
         start = System.nanoTime();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +45,9 @@ class DemoIT {
         assertTrue(unconstrained >= 1.5 * budget, "the budget must need offloading: " + unconstrained + " vs " + budget);
         assertTrue(demo.get("offload").get("bytesOffloaded").asLong() > 0, output);
         assertTrue(demo.get("offload").get("peakResidentBytes").asLong() <= budget, output);
-        assertTrue(Files.isRegularFile(dir.resolve("plan.json")), "auto mode writes its plan");
+        JsonNode plan = new ObjectMapper().readTree(dir.resolve("plan.json").toFile());
+        assertTrue(plan.get("entries").size() > 0, "auto mode writes the plan it applied");
+        plan.get("entries").forEach(e -> assertEquals("ssd", e.get("target").asText(),
+                "the demo offloads to its directory, not to host memory: " + e));
     }
 }
