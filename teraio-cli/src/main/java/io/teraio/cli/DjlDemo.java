@@ -4,6 +4,8 @@ import io.teraio.cli.DemoComparison.DemoRun;
 import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.plan.Plan;
+import io.teraio.core.plan.Prediction;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,10 +63,11 @@ final class DjlDemo {
                 + " offloading to %s%n", Units.formatBytes(budget), BUDGET_DIVISOR, dir);
 
         Path statsFile = work.resolve("agent-stats.json");
+        Path planFile = work.resolve("plan.json");
         // hostMemory=0: the planner may not use host memory, so every offload goes to the directory.
         String agentArgs = String.join(",", "mode=auto", "dirs=" + dir, "deviceMemory=" + budget, "hostMemory=0",
                 "warmup=" + WARMUP, "iterations=" + PROFILED, "stats=" + statsFile,
-                "out=" + work.resolve("trace.json.gz"), "planOut=" + work.resolve("plan.json"));
+                "out=" + work.resolve("trace.json.gz"), "planOut=" + planFile);
         start = System.nanoTime();
         TrainerResult offload = trainer.train(model, steps, SEED, agentArgs, work.resolve("auto.json"),
                 work.resolve("auto.log"));
@@ -80,6 +83,13 @@ final class DjlDemo {
         progress.printf(Locale.ROOT, "[3/3] with teraio (auto): %d steps in %s; %d plan entries, %s offloaded;"
                         + " agent files in %s%n", steps, Units.formatNanos(System.nanoTime() - start),
                 stats.planEntries(), Units.formatBytes(stats.bytesOffloaded()), work);
+        Prediction predicted = Plan.read(planFile).predicted();
+        if (predicted != null) {
+            progress.printf(Locale.ROOT, "      the plan predicts a step of %s against %s without offloading (ratio %.2f),"
+                            + " %s to the SSD and back per step%n", Units.formatNanos(predicted.iterationNs()),
+                    Units.formatNanos(predicted.idealNs()), (double) predicted.iterationNs() / predicted.idealNs(),
+                    Units.formatBytes(predicted.bytesToSsd()));
+        }
 
         int firstTimed = WARMUP + PROFILED + 1;
         DemoRun without = new DemoRun("without teraio", baseline.losses(), baseline.medianStepNanos(firstTimed, steps),
