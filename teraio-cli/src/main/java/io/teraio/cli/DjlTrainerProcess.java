@@ -167,15 +167,17 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
      *
      * @param losses              the loss after every step
      * @param stepNanos           the wall time of every step
+     * @param stepCpuNanos        the training thread's CPU time in every step
      * @param parameterBytes      bytes of the parameters
      * @param gradientBytes       bytes of their gradients
      * @param optimizerStateBytes bytes of AdamW's moments
      */
-    public record TrainerResult(List<Float> losses, List<Long> stepNanos, long parameterBytes, long gradientBytes,
-                                long optimizerStateBytes) {
+    public record TrainerResult(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos,
+                                long parameterBytes, long gradientBytes, long optimizerStateBytes) {
         public TrainerResult {
             losses = List.copyOf(losses);
             stepNanos = List.copyOf(stepNanos);
+            stepCpuNanos = List.copyOf(stepCpuNanos);
         }
 
         /**
@@ -184,11 +186,25 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
          * @throws TeraioException if the range holds no step
          */
         public long medianStepNanos(int from, int to) {
-            if (from < 0 || to > stepNanos.size() || from >= to) {
+            return median(stepNanos, from, to);
+        }
+
+        /**
+         * The median CPU time of the training thread in steps {@code from} (inclusive) to
+         * {@code to} (exclusive), 0-based.
+         *
+         * @throws TeraioException if the range holds no step
+         */
+        public long medianStepCpuNanos(int from, int to) {
+            return median(stepCpuNanos, from, to);
+        }
+
+        private static long median(List<Long> values, int from, int to) {
+            if (from < 0 || to > values.size() || from >= to) {
                 throw new TeraioException("no steps to time from step " + (from + 1) + " to " + to + " of a run of "
-                        + stepNanos.size() + " steps");
+                        + values.size() + " steps");
             }
-            List<Long> timed = new ArrayList<>(stepNanos.subList(from, to));
+            List<Long> timed = new ArrayList<>(values.subList(from, to));
             Collections.sort(timed);
             int n = timed.size();
             return n % 2 == 1 ? timed.get(n / 2) : (timed.get(n / 2 - 1) + timed.get(n / 2)) / 2;
@@ -215,14 +231,18 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
             } catch (IOException e) {
                 throw new TeraioException(file + ": cannot read the trainer's result: " + e.getMessage(), e);
             }
-            if (root == null || !root.path("losses").isArray() || !root.path("stepNanos").isArray()) {
-                throw new TeraioException(file + ": not a trainer result (no 'losses' and 'stepNanos' arrays)");
+            if (root == null || !root.path("losses").isArray() || !root.path("stepNanos").isArray()
+                    || !root.path("stepCpuNanos").isArray()) {
+                throw new TeraioException(file + ": not a trainer result (no 'losses', 'stepNanos' and 'stepCpuNanos'"
+                        + " arrays)");
             }
             List<Float> losses = new ArrayList<>();
             root.get("losses").forEach(n -> losses.add(n.isNull() ? Float.NaN : n.decimalValue().floatValue()));
             List<Long> steps = new ArrayList<>();
             root.get("stepNanos").forEach(n -> steps.add(n.asLong()));
-            return new TrainerResult(losses, steps, field(root, "parameterBytes", file),
+            List<Long> cpu = new ArrayList<>();
+            root.get("stepCpuNanos").forEach(n -> cpu.add(n.asLong()));
+            return new TrainerResult(losses, steps, cpu, field(root, "parameterBytes", file),
                     field(root, "gradientBytes", file), field(root, "optimizerStateBytes", file));
         }
 

@@ -66,24 +66,26 @@ class DemoCommandTest {
         float b = Math.nextUp(a);
         Path file = dir.resolve("run.json");
         Files.writeString(file, "{\"losses\": [" + a + ", " + b + ", null], \"stepNanos\": [5, 7, 9],"
+                + " \"stepCpuNanos\": [4, 6, 8],"
                 + " \"parameterBytes\": 100, \"gradientBytes\": 100, \"optimizerStateBytes\": 200}");
         TrainerResult r = TrainerResult.read(file);
         assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(r.losses().get(0)));
         assertEquals(Float.floatToRawIntBits(b), Float.floatToRawIntBits(r.losses().get(1)));
         assertTrue(Float.isNaN(r.losses().get(2)), "a NaN loss is written as null");
         assertEquals(400, r.trainingStateBytes());
+        assertEquals(6, r.medianStepCpuNanos(0, 3));
 
-        Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"parameterBytes\": 1}");
+        Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5], \"parameterBytes\": 1}");
         TeraioException e = assertThrows(TeraioException.class, () -> TrainerResult.read(file));
         assertEquals(file + ": 'gradientBytes' is missing or not a byte count", e.getMessage());
     }
 
     @Test
     void stepTimeIsTheMedianOfTheStepsAfterProfiling() {
-        TrainerResult odd = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 30L, 10L, 20L), 0, 0, 0);
+        TrainerResult odd = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 30L, 10L, 20L), List.of(), 0, 0, 0);
         assertEquals(20, odd.medianStepNanos(4, 7));
         assertEquals(20, odd.medianStepNanos(4, 6));
-        TrainerResult even = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 10L, 20L), 0, 0, 0);
+        TrainerResult even = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 10L, 20L), List.of(), 0, 0, 0);
         assertEquals(15, even.medianStepNanos(4, 6));
         assertThrows(TeraioException.class, () -> even.medianStepNanos(4, 9));
         assertThrows(TeraioException.class, () -> even.medianStepNanos(6, 6));

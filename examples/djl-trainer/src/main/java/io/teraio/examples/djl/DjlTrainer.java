@@ -19,6 +19,8 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,8 +46,8 @@ import java.util.StringJoiner;
  *
  * <p>The output file is one JSON object: {@code losses} (the loss after every step),
  * {@code stepNanos} (the wall time of every step: forward, backward, optimizer step and
- * reading the loss), and the bytes of the {@code parameterBytes}, their
- * {@code gradientBytes} and AdamW's {@code optimizerStateBytes} (its two moments, measured
+ * reading the loss), {@code stepCpuNanos} (the training thread's CPU time in each), and the
+ * bytes of the {@code parameterBytes}, their {@code gradientBytes} and AdamW's {@code optimizerStateBytes} (its two moments, measured
  * after the first step). The three JVM properties above are set by {@link #main} when they
  * are not given (and DJL's logging is turned down to warnings): without them DJL tries to
  * download and PyTorch's thread pools make steps 30 to 50 times slower on two cores.
@@ -103,15 +105,19 @@ public final class DjlTrainer {
      *
      * @param losses              the loss after every step
      * @param stepNanos           the wall time of every step
+     * @param stepCpuNanos        the CPU time of the training thread in every step (PyTorch runs
+     *                            its ops on that thread: with one intra-op thread this is the
+     *                            step's compute, less sensitive than wall time to other load)
      * @param parameterBytes      bytes of all parameters
      * @param gradientBytes       bytes of the gradients of the trainable parameters
      * @param optimizerStateBytes bytes of AdamW's moments
      */
-    public record Result(List<Float> losses, List<Long> stepNanos, long parameterBytes, long gradientBytes,
-                         long optimizerStateBytes) {
+    public record Result(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos, long parameterBytes,
+                         long gradientBytes, long optimizerStateBytes) {
         public Result {
             losses = List.copyOf(losses);
             stepNanos = List.copyOf(stepNanos);
+            stepCpuNanos = List.copyOf(stepCpuNanos);
         }
     }
 
@@ -196,6 +202,7 @@ public final class DjlTrainer {
     }
 
     private static final float LEARNING_RATE = 1e-4f;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int MLP_INPUT = 1024;
     /**
      * Twelve equal hidden layers: AdamW updates one parameter at a time, and that parameter's
@@ -229,6 +236,7 @@ public final class DjlTrainer {
                 .optOptimizer(adamW);
         List<Float> losses = new ArrayList<>(options.steps());
         List<Long> stepNanos = new ArrayList<>(options.steps());
+        List<Long> stepCpuNanos = new ArrayList<>(options.steps());
         long parameterBytes;
         long gradientBytes;
         long stateBytes = 0;
@@ -257,6 +265,7 @@ public final class DjlTrainer {
                         y[i] = argmax(teacher, x, i * sampleSize);
                     }
                     long start = System.nanoTime();
+                    long startCpu = THREADS.getCurrentThreadCpuTime();
                     // The batch, its activations and the loss are freed before the optimizer step.
                     try (NDManager batch = trainer.getManager().newSubManager()) {
                         NDList input = new NDList(batch.create(x, batchShape));
@@ -270,13 +279,14 @@ public final class DjlTrainer {
                     }
                     trainer.step();
                     stepNanos.add(System.nanoTime() - start);
+                    stepCpuNanos.add(THREADS.getCurrentThreadCpuTime() - startCpu);
                     if (step == 0) {
                         stateBytes = optimizerStateBytes(adamW);
                     }
                 }
             }
         }
-        return new Result(losses, stepNanos, parameterBytes, gradientBytes, stateBytes);
+        return new Result(losses, stepNanos, stepCpuNanos, parameterBytes, gradientBytes, stateBytes);
     }
 
     /** The class whose teacher row scores the sample at {@code offset} of {@code x} highest. */
@@ -320,6 +330,12 @@ public final class DjlTrainer {
         return bytes;
     }
 
+    private static String array(List<Long> values) {
+        StringJoiner array = new StringJoiner(", ", "[", "]");
+        values.forEach(n -> array.add(n.toString()));
+        return array.toString();
+    }
+
     /**
      * Writes the result as one JSON object. Losses are written with {@link Float#toString},
      * which reads back as the same float.
@@ -330,11 +346,10 @@ public final class DjlTrainer {
     public static void write(Result result, Path file) {
         StringJoiner losses = new StringJoiner(", ", "[", "]");
         result.losses().forEach(l -> losses.add(Float.isFinite(l) ? l.toString() : "null"));
-        StringJoiner steps = new StringJoiner(", ", "[", "]");
-        result.stepNanos().forEach(n -> steps.add(n.toString()));
-        String json = String.format(Locale.ROOT, "{%n  \"losses\": %s,%n  \"stepNanos\": %s,%n"
+        String json = String.format(Locale.ROOT, "{%n  \"losses\": %s,%n  \"stepNanos\": %s,%n  \"stepCpuNanos\": %s,%n"
                         + "  \"parameterBytes\": %d,%n  \"gradientBytes\": %d,%n  \"optimizerStateBytes\": %d%n}%n",
-                losses, steps, result.parameterBytes(), result.gradientBytes(), result.optimizerStateBytes());
+                losses, array(result.stepNanos()), array(result.stepCpuNanos()), result.parameterBytes(),
+                result.gradientBytes(), result.optimizerStateBytes());
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);

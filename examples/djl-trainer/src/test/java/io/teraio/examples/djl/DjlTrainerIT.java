@@ -29,6 +29,12 @@ class DjlTrainerIT {
         assertEquals(first.get("losses").toString(), second.get("losses").toString(),
                 "the same seed must give the same losses, bit for bit");
         assertEquals(4, first.get("stepNanos").size());
+        assertEquals(4, first.get("stepCpuNanos").size());
+        for (int i = 0; i < 4; i++) {
+            long cpu = first.get("stepCpuNanos").get(i).asLong();
+            assertTrue(cpu > 0 && cpu <= first.get("stepNanos").get(i).asLong() + 1_000_000,
+                    "a step's CPU time is positive and at most its wall time: " + first);
+        }
         long params = first.get("parameterBytes").asLong();
         // Mlp(1024 -> 12 x 1024 -> 16), float32 weights and biases.
         long expected = 4L * (12 * (1024 * 1024 + 1024) + 1024 * 16 + 16);
