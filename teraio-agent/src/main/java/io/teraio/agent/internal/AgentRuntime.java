@@ -126,17 +126,26 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (internal || idle) {
             return;
         }
-        Tracked t = track(array);
-        if (depth > 0) {
-            opAllocs.add(array);
-            return;
-        }
-        // created outside any JniUtils op: a "create" op of its own
-        int k = opInIteration++;
-        checkOp(k, "create");
-        if (recorder != null && t.bytes > 0) {
-            t.traceId = recorder.registerTensor(siteKey(k, 0), t.bytes, TensorKind.OTHER, false, false);
-            recorder.recordOp("create", 0, null, new int[] {t.traceId}, null);
+        try {
+            Tracked t = track(array);
+            if (depth > 0) {
+                opAllocs.add(array);
+                return;
+            }
+            // created outside any JniUtils op: a "create" op of its own
+            int k = opInIteration++;
+            checkOp(k, "create");
+            if (recorder != null) {
+                int[] allocs = null;
+                if (t.bytes > 0) {
+                    t.traceId = recorder.registerTensor(siteKey(k, 0), t.bytes, TensorKind.OTHER, false, false);
+                    allocs = new int[] {t.traceId};
+                }
+                recorder.recordOp("create", 0, null, allocs, null);
+            }
+            updatePeak();
+        } catch (RuntimeException e) {
+            stopApplying("tracking a new array", e);
         }
     }
 
@@ -152,12 +161,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (t.resident) {
             residentBytes -= t.bytes;
         }
-        String key = offloaded.remove(array);
-        if (key != null && engine != null && engine.state(key) != null) {
-            engine.free(key);
-        }
-        if (recorder != null && t.traceId >= 0 && !t.persistent && recorder.opCount() > 0) {
-            recorder.free(t.traceId);
+        try {
+            String key = offloaded.remove(array);
+            if (key != null && engine != null && engine.state(key) != null) {
+                engine.free(key);
+            }
+            if (recorder != null && t.traceId >= 0 && !t.persistent && recorder.opCount() > 0) {
+                recorder.free(t.traceId);
+            }
+        } catch (RuntimeException e) {
+            stopApplying("freeing a closed array", e);
         }
     }
 
@@ -195,7 +208,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             stopApplying("applying the plan before op " + k + " (" + name + ")", e);
         }
         if (recorder != null) {
-            recorderOp = recorder.beginOp(name, uses(args, k));
+            try {
+                recorderOp = recorder.beginOp(name, uses(args, k));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + k + " (" + name + ")", e);
+            }
         }
         return OP_OUTER;
     }
@@ -207,17 +224,21 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         if (recorder != null && recorderOp >= 0) {
-            int[] ids = new int[opAllocs.size()];
-            int n = 0;
-            for (int j = 0; j < opAllocs.size(); j++) {
-                Tracked t = arrays.get(opAllocs.get(j));
-                if (t != null && t.bytes > 0 && t.traceId < 0) {
-                    t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
-                            false);
-                    ids[n++] = t.traceId;
+            try {
+                int[] ids = new int[opAllocs.size()];
+                int n = 0;
+                for (int j = 0; j < opAllocs.size(); j++) {
+                    Tracked t = arrays.get(opAllocs.get(j));
+                    if (t != null && t.bytes > 0 && t.traceId < 0) {
+                        t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
+                                false);
+                        ids[n++] = t.traceId;
+                    }
                 }
+                recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + currentOp + " (" + currentOpName + ")", e);
             }
-            recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
             recorderOp = -1;
         }
         opAllocs.clear();
