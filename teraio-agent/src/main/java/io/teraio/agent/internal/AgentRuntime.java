@@ -99,6 +99,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
     private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
     private Map<String, Object> stateArrays = Map.of();
+    /** The plan's entries as this run applies them (offload mode: moved to this run's op order). */
+    private List<PlanEntry> entries = List.of();
+    /** Offload mode: each planned key's first use in the profiled iteration; null without the trace. */
+    private Map<String, Integer> profiledFirstUse;
+    /** Offload mode: the iteration after warm-up is watched to learn this run's op order. */
+    private boolean observing;
+    private IdentityHashMap<Object, String> observedKeys;
+    private Map<String, Integer> liveFirstUse;
+    private List<String> liveNames;
+    private List<Long> liveAllocBytes;
     private boolean applying;
     private boolean diverged;
     private long divergences;
@@ -115,7 +125,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (options.mode() == AgentMode.OFFLOAD) {
             plan = Plan.read(options.plan());
             planOps = plan.opsPerIteration();
-            opNames = profiledOpNames(plan);
+            profiledFirstUse = profiledFirstUses(plan);
         }
     }
 
@@ -135,6 +145,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             // created outside any JniUtils op: a "create" op of its own
             int k = opInIteration++;
             checkOp(k, "create");
+            if (observing) {
+                liveNames.add("create");
+                liveAllocBytes.add(t.bytes);
+            }
             if (recorder != null) {
                 int[] allocs = null;
                 if (t.bytes > 0) {
@@ -199,6 +213,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         currentOp = k;
         currentOpName = name;
         opAllocs.clear();
+        if (observing) {
+            observe(name, args, k);
+        }
         try {
             checkOp(k, name);
             if (applying && !diverged) {
@@ -241,6 +258,14 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             recorderOp = -1;
         }
+        if (observing) {
+            long bytes = 0;
+            for (Object a : opAllocs) {
+                Tracked t = arrays.get(a);
+                bytes += t == null ? 0 : t.bytes;
+            }
+            liveAllocBytes.add(bytes);
+        }
         opAllocs.clear();
         updatePeak();
     }
@@ -263,9 +288,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 if (profiledIterations == options.profileIterations()) {
                     finishProfile(trainer);
                 }
+            } else if (observing) {
+                finishObserving(trainer);
             } else if (iteration == options.warmupIterations()) {
                 if (options.mode() == AgentMode.OFFLOAD) {
-                    startApplying(trainer);
+                    startObserving(trainer);
                 } else if (!idle) {
                     startProfile(trainer);
                 }
@@ -339,6 +366,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         plan = planned.plan();
+        entries = plan.entries();
         predictedPeakBytes = planned.predictedPeakBytes();
         predictedUnconstrainedBytes = planned.predictedUnconstrainedBytes();
         startApplying(trainer);
@@ -361,8 +389,78 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     // ---- offload -----------------------------------------------------------------------
 
+    /** Offload mode: watch the next iteration for this run's op order, names and allocations. */
+    private void startObserving(Object trainer) {
+        internal = true;
+        try {
+            stateArrays = DjlArrays.optimizerStates(trainer);
+        } finally {
+            internal = false;
+        }
+        observedKeys = new IdentityHashMap<>();
+        stateArrays.forEach((key, array) -> observedKeys.put(array, key));
+        liveFirstUse = new HashMap<>();
+        liveNames = new ArrayList<>();
+        liveAllocBytes = new ArrayList<>();
+        observing = true;
+    }
+
+    private void observe(String name, Object[] args, int k) {
+        liveNames.add(name);
+        List<Object> used = new ArrayList<>(4);
+        for (Object arg : args) {
+            DjlArrays.collect(arg, used);
+        }
+        for (Object a : used) {
+            String key = observedKeys.get(a);
+            if (key != null) {
+                liveFirstUse.putIfAbsent(key, k);
+            }
+        }
+    }
+
+    /**
+     * The watched iteration ended: its op names become the sequence later iterations are
+     * checked against, and each entry moves with its tensor's first use from the profiled
+     * iteration to this run's (DJL's ParameterStore updates parameters in an order that
+     * changes from run to run, so the optimizer's ops for one parameter sit elsewhere).
+     */
+    private void finishObserving(Object trainer) {
+        observing = false;
+        int n = liveNames.size();
+        if (n != planOps) {
+            LOG.warn("teraio-agent: the iteration after warm-up has {} ops, the plan's {}; the plan applies as"
+                    + " made and the divergences will show whether it is this job's", n, planOps);
+            entries = plan.entries();
+        } else {
+            opNames = liveNames.toArray(new String[0]);
+            allocBytes = liveAllocBytes.stream().mapToLong(Long::longValue).toArray();
+            entries = new ArrayList<>(plan.entries().size());
+            int moved = 0;
+            for (PlanEntry e : plan.entries()) {
+                Integer from = profiledFirstUse == null ? null : profiledFirstUse.get(e.key());
+                Integer to = liveFirstUse.get(e.key());
+                int shift = from == null || to == null ? 0 : Math.floorMod(to - from, n);
+                if (shift != 0) {
+                    moved++;
+                    e = new PlanEntry(e.tensor(), e.key(), e.action(), e.target(), e.ssd(),
+                            (e.issueAtOp() + shift) % n, (e.deadlineOp() + shift) % n, e.urgent());
+                }
+                entries.add(e);
+            }
+            if (moved > 0) {
+                LOG.info("teraio-agent: {} of {} plan entries moved to this run's op order", moved, entries.size());
+            }
+        }
+        observedKeys = null;
+        liveFirstUse = null;
+        liveNames = null;
+        liveAllocBytes = null;
+        startApplying(trainer);
+    }
+
     private void startApplying(Object trainer) {
-        if (engine == null && !plan.entries().isEmpty()) {
+        if (engine == null && !entries.isEmpty()) {
             engine = MigrationEngine.open(options.config());
         }
         internal = true;
@@ -372,30 +470,30 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         Map<Integer, List<PlanEntry>> at = new HashMap<>();
-        for (PlanEntry e : plan.entries()) {
+        for (PlanEntry e : entries) {
             if (e.action() == PlanAction.OFFLOAD) {
                 at.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
             }
         }
         offloadsAt = at;
         Map<Integer, List<PlanEntry>> pre = new HashMap<>();
-        for (PlanEntry e : plan.entries()) {
+        for (PlanEntry e : entries) {
             if (e.action() == PlanAction.PREFETCH) {
                 pre.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
             }
         }
         prefetchesAt = pre;
-        executor = engine == null ? null : new PlanExecutor(engine, plan.entries(), planOps);
+        executor = engine == null ? null : new PlanExecutor(engine, entries, planOps);
         if (engine != null) {
             startState();
         }
         applying = true;
         applyWindow = true;
         peakResidentBytes = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
-        long missing = plan.entries().stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
+        long missing = entries.stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
                 .count();
         LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
-                plan.entries().size(), iteration, stateArrays.size(),
+                entries.size(), iteration, stateArrays.size(),
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
 
@@ -407,7 +505,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private void startState() {
         Map<String, PlanEntry> last = new HashMap<>();
-        List<PlanEntry> ordered = new ArrayList<>(plan.entries());
+        List<PlanEntry> ordered = new ArrayList<>(entries);
         ordered.sort(java.util.Comparator.comparingInt(PlanEntry::issueAtOp));
         Map<String, PlanEntry> lastOffload = new HashMap<>();
         for (PlanEntry e : ordered) {
@@ -631,21 +729,31 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return "op" + op + ".out" + slot;
     }
 
-    /** The op names of the trace the plan was made from, when the trace at {@code out} is that trace. */
-    private String[] profiledOpNames(Plan p) {
+    /**
+     * Each planned key's first use in the iteration the plan was made for, from the trace at
+     * {@code out} when it is the plan's; null without it.
+     */
+    private Map<String, Integer> profiledFirstUses(Plan p) {
         if (!Files.isRegularFile(options.trace())) {
-            LOG.info("teraio-agent: no trace at {}; divergence is detected by op count only", options.trace());
+            LOG.info("teraio-agent: no trace at {}; the plan's entries apply at the ops it names", options.trace());
             return null;
         }
-        Workload workload = Workload.of(TraceReader.read(options.trace()));
+        Trace trace = TraceReader.read(options.trace());
+        Workload workload = Workload.of(trace);
         if (workload.opCount() != p.opsPerIteration()) {
             LOG.warn("teraio-agent: the trace {} has {} ops per iteration, the plan {}: not the plan's trace;"
-                    + " divergence is detected by op count only", options.trace(), workload.opCount(),
+                    + " the plan's entries apply at the ops it names", options.trace(), workload.opCount(),
                     p.opsPerIteration());
             return null;
         }
-        allocBytes = allocBytes(workload);
-        return opNames(workload);
+        Map<String, Integer> firstUse = new HashMap<>();
+        for (PlanEntry e : p.entries()) {
+            int slot = trace.slotOf(e.tensor());
+            if (slot >= 0 && workload.inIteration(slot) && workload.useOps(slot).length > 0) {
+                firstUse.putIfAbsent(e.key(), workload.useOps(slot)[0]);
+            }
+        }
+        return firstUse;
     }
 
     private static String[] opNames(Workload workload) {
@@ -682,7 +790,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             misses = s.misses();
         }
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
-                plan == null ? 0 : plan.entries().size(), offloadedBytes, prefetched, stall, misses, divergences,
+                entries.size(), offloadedBytes, prefetched, stall, misses, divergences,
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
                 predictedUnconstrainedBytes, error);
     }
