@@ -435,19 +435,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         } else {
             opNames = liveNames.toArray(new String[0]);
             allocBytes = liveAllocBytes.stream().mapToLong(Long::longValue).toArray();
-            entries = new ArrayList<>(plan.entries().size());
-            int moved = 0;
-            for (PlanEntry e : plan.entries()) {
-                Integer from = profiledFirstUse == null ? null : profiledFirstUse.get(e.key());
-                Integer to = liveFirstUse.get(e.key());
-                int shift = from == null || to == null ? 0 : Math.floorMod(to - from, n);
-                if (shift != 0) {
-                    moved++;
-                    e = new PlanEntry(e.tensor(), e.key(), e.action(), e.target(), e.ssd(),
-                            (e.issueAtOp() + shift) % n, (e.deadlineOp() + shift) % n, e.urgent());
-                }
-                entries.add(e);
-            }
+            entries = PlanShift.follow(plan.entries(), profiledFirstUse, liveFirstUse, n);
+            long moved = entries.stream().filter(e -> !plan.entries().contains(e)).count();
             if (moved > 0) {
                 LOG.info("teraio-agent: {} of {} plan entries moved to this run's op order", moved, entries.size());
             }
