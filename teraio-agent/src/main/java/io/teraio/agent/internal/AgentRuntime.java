@@ -19,7 +19,6 @@ import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
-import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import java.nio.file.Files;
@@ -305,10 +304,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     // ---- profile -----------------------------------------------------------------------
 
     private void startProfile(Object trainer) {
-        recorder = new Recorder(new TraceSource("teraio-agent " + version, "djl 0.35.1 / pytorch",
-                trainer.getClass().getSimpleName(), "cpu"));
         internal = true;
         try {
+            recorder = new Recorder(DjlArrays.source(trainer, version));
             register(DjlArrays.parameters(trainer), TensorKind.PARAMETER, false);
             register(DjlArrays.optimizerStates(trainer), TensorKind.OPTIMIZER_STATE, true);
         } finally {
