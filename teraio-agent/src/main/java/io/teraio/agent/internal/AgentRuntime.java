@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
-    private static final long MEMORY_WAIT_LIMIT_NANOS = 10_000_000_000L;
+    private static final long WAIT_LIMIT_NANOS = 10_000_000_000L;
     private static final int OP_IGNORED = -1;
     private static final int OP_NESTED = 0;
     private static final int OP_OUTER = 1;
@@ -92,7 +93,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private String[] opNames;
     /** Bytes each op of the planned iteration allocates, from the trace; null without it. */
     private long[] allocBytes;
-    private long memoryStallNanos;
+    /** Time waited for writes and memory before ops (the engine and executor count their own waits). */
+    private long waitNanos;
     private MigrationEngine engine;
     private PlanExecutor executor;
     private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
@@ -525,6 +527,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (executor == null) {
             return;
         }
+        waitForWrites(k);
         waitForMemory(k, prefetchBytes(k));
         List<PlanEntry> offloads = offloadsAt.get(k);
         if (offloads != null) {
@@ -534,6 +537,33 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         executor.beforeOp(k, List.of());
         waitForMemory(k, 0);
+    }
+
+    /**
+     * A prefetch issued at op {@code k} reads what an offload wrote: when that write is still
+     * going (a slow disk), the prefetch waits for it, as in the simulator, instead of being
+     * skipped (which would make the array's next use a miss). The time waited is a stall.
+     */
+    private void waitForWrites(int k) {
+        List<PlanEntry> prefetches = prefetchesAt.get(k);
+        if (prefetches == null) {
+            return;
+        }
+        long start = 0;
+        for (PlanEntry e : prefetches) {
+            while (engine.state(e.key()) == TensorState.OFFLOADING) {
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+                if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
+                    break;
+                }
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        if (start != 0) {
+            waitNanos += System.nanoTime() - start;
+        }
     }
 
     /** Bytes the prefetches issued at op {@code k} will reserve. */
@@ -565,13 +595,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (start == 0) {
                 start = System.nanoTime();
             }
-            if (System.nanoTime() - start > MEMORY_WAIT_LIMIT_NANOS) {
+            if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
                 break;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            LockSupport.parkNanos(20_000);
         }
         if (start != 0) {
-            memoryStallNanos += System.nanoTime() - start;
+            waitNanos += System.nanoTime() - start;
         }
     }
 
@@ -773,7 +803,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
-            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + memoryStallNanos;
+            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + waitNanos;
             misses = s.misses();
         }
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
