@@ -38,12 +38,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", description = "Training iterations to record (default: the workload's own).")
     Integer iterations;
 
+    @Option(names = "--workload", paramLabel = "W", defaultValue = "synthetic",
+            description = {"synthetic (default): record and analyze a synthetic trace;",
+                    "custom: train the custom-trainer example MLP without and with teraio (auto, half the memory)",
+                    "and compare them; --iterations is its steps (default 8), --layers its layers (default 8)."})
+    String workload;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if ("custom".equals(workload)) {
+            return custom(out);
+        }
+        if (!"synthetic".equals(workload)) {
+            throw new TeraioException("demo: --workload must be synthetic or custom, got '" + workload + "'");
+        }
         SyntheticWorkload workload = workload();
         out.printf(Locale.ROOT, "teraio demo: a synthetic %s training job, %d layers, %d iterations%n",
                 workload.model(), workload.layers(), workload.iterations());
@@ -74,6 +86,19 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The custom-trainer demo ({@link CustomDemo}): 0 when the losses are identical and the budget held, else 1. */
+    private int custom(PrintWriter out) {
+        out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
+        DemoComparison result = CustomDemo.run(CustomDemo.spec(layers), iterations == null ? 8 : iterations,
+                CustomDemo.config(), outDir, out);
+        out.println();
+        result.printTable(out);
+        Path json = outDir.resolve("custom-demo.json");
+        CustomDemo.writeJson(result, json);
+        out.printf(Locale.ROOT, "%nWrote %s%n", json);
+        return result.lossesIdentical() && result.withinBudget() ? 0 : 1;
+    }
+
     private SyntheticWorkload workload() {
         SyntheticWorkload w = SyntheticWorkload.gpt2Like();
         int l = layers == null ? w.layers() : layers;
@@ -84,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
         return new SyntheticWorkload(w.model(), l, i, w.paramBytesPerLayer(), w.activationBytesPerLayer(), w.forwardNsPerLayer());
     }
 
-    private static void createDirectory(Path dir) {
+    static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

@@ -270,7 +270,7 @@ public final class TeraioSession implements AutoCloseable {
         for (TensorHandle t : op.uses) {
             needs.add(t.key());
             if (engine.state(t.key()) == TensorState.OFFLOADED) {
-                makeRoom(t.bytes()); // a miss is fetched at once: it needs the memory now
+                makeRoom("beginOp " + name + " reading back " + t, t.bytes()); // a miss needs the memory now
             }
         }
         long waited = executor.beforeOp(op.index, needs);
@@ -328,7 +328,7 @@ public final class TeraioSession implements AutoCloseable {
         }
         long start = System.nanoTime();
         if (state == TensorState.OFFLOADED) {
-            makeRoom(t.bytes());
+            makeRoom("acquire of " + t, t.bytes());
         }
         DeviceBuffer buffer = engine.acquire(t.key());
         addStall(System.nanoTime() - start);
@@ -558,13 +558,8 @@ public final class TeraioSession implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
-            makeRoom(bytes);
+            makeRoom(what, bytes);
             return memory.allocate(bytes, options.memoryTimeoutNanos());
-        } catch (OutOfDeviceMemoryException e) {
-            throw new OutOfDeviceMemoryException(what + ": " + Units.formatBytes(bytes) + " do not fit in device memory"
-                    + " (" + Units.formatBytes(memory.usedBytes()) + " of " + Units.formatBytes(memory.capacityBytes())
-                    + " used" + (evictTarget == null ? "; nothing can be offloaded: no dirs and no hostMemory" : "")
-                    + "): " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TeraioException(what + ": interrupted while waiting for " + Units.formatBytes(bytes)
@@ -579,20 +574,40 @@ public final class TeraioSession implements AutoCloseable {
      * flight, and offloads the least recently used offloadable resident tensors that the open
      * op does not use until that is enough. Does not wait for the writes: the allocation that
      * follows does.
+     *
+     * @throws OutOfDeviceMemoryException at once when even that cannot free enough and no
+     *                                    tensor is being read back (nothing else can free memory)
      */
-    private void makeRoom(long bytes) {
-        long coming = memory.capacityBytes() - memory.usedBytes();
+    private void makeRoom(String what, long bytes) {
+        long free = memory.capacityBytes() - memory.usedBytes();
+        long coming = free;
+        long pinned = 0;
+        boolean reading = false;
         List<TensorHandle> candidates = new ArrayList<>();
         for (TensorHandle t : live) {
             TensorState state = engine.state(t.key());
             if (state == TensorState.OFFLOADING) {
                 coming += t.bytes();
-            } else if (state == TensorState.RESIDENT && t.offloadable() && (current == null || !current.pins(t))) {
-                candidates.add(t);
+            } else if (state == TensorState.PREFETCHING) {
+                reading = true;
+            } else if (state == TensorState.RESIDENT) {
+                if (evictTarget != null && t.offloadable() && (current == null || !current.pins(t))) {
+                    candidates.add(t);
+                } else {
+                    pinned += t.bytes();
+                }
             }
         }
-        if (coming >= bytes || evictTarget == null) {
+        if (coming >= bytes) {
             return;
+        }
+        long evictable = candidates.stream().mapToLong(TensorHandle::bytes).sum();
+        if (coming + evictable < bytes && !reading) {
+            throw new OutOfDeviceMemoryException(what + ": " + Units.formatBytes(bytes) + " cannot fit in device memory: "
+                    + Units.formatBytes(memory.usedBytes()) + " of " + Units.formatBytes(memory.capacityBytes())
+                    + " are used, of which " + Units.formatBytes(pinned) + " by tensors that cannot leave now (used by"
+                    + " the open op, not offloadable" + (evictTarget == null ? ", or with nowhere to go: no dirs and no"
+                    + " hostMemory" : "") + ")");
         }
         candidates.sort(Comparator.comparingLong(t -> t.lastUse));
         for (TensorHandle t : candidates) {
