@@ -32,13 +32,34 @@ final class CustomDemo {
     }
 
     /**
+     * The demo as {@code teraio demo --workload custom} runs it: both trainings, the table,
+     * {@code custom-demo.json} in {@code outDir}.
+     *
+     * @param layers the MLP's layers, or null for the demo model's
+     * @param steps  training steps, or null for 8
+     * @return the exit code: 0 when the losses are bitwise identical and the budget held, else 1
+     */
+    static int run(PrintWriter out, Integer layers, Integer steps, Path outDir) {
+        out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
+        DemoComparison result = compare(spec(layers), steps == null ? 8 : steps, TeraioConfig.resolve(Map.of()),
+                outDir, out);
+        out.println();
+        result.printTable(out);
+        Path json = outDir.resolve("custom-demo.json");
+        JsonFiles.write(result.toJson(), json);
+        out.printf(Locale.ROOT, "%nWrote %s%n", json);
+        return result.lossesIdentical() && result.withinBudget() ? 0 : 1;
+    }
+
+    /**
      * Runs both trainings for {@code steps} steps of {@code spec}.
      *
-     * @param config the configuration both runs start from (its {@code dirs}, when empty, become {@code outDir})
+     * @param config the configuration (arguments, properties, environment) both runs start from;
+     *               when its {@code dirs} is empty, the offload files go in {@code outDir}
      * @param log    progress lines go here
      * @throws TeraioException when {@code steps} leaves no step after profiling, or a run fails
      */
-    static DemoComparison run(MlpSpec spec, int steps, TeraioConfig config, Path outDir, PrintWriter log) {
+    static DemoComparison compare(MlpSpec spec, int steps, TeraioConfig config, Path outDir, PrintWriter log) {
         if (steps < WARMUP + PROFILED + 1) {
             throw new TeraioException("demo --workload custom: --iterations must be at least " + (WARMUP + PROFILED + 1)
                     + " (" + WARMUP + " warm-up, " + PROFILED + " profiled, then at least one with the plan), got " + steps);
@@ -77,11 +98,6 @@ final class CustomDemo {
         }
     }
 
-    /** Writes {@code result} as JSON to {@code file}. */
-    static void writeJson(DemoComparison result, Path file) {
-        JsonFiles.write(result.toJson(), file);
-    }
-
     private static DemoRun demoRun(String label, MlpTrainer trainer) {
         List<Long> nanos = trainer.stepNanos();
         long sum = 0;
@@ -95,7 +111,7 @@ final class CustomDemo {
     }
 
     /** The model, with {@code layers} layers when not null. */
-    static MlpSpec spec(Integer layers) {
+    private static MlpSpec spec(Integer layers) {
         MlpSpec s = MlpSpec.demo();
         if (layers == null) {
             return s;
@@ -104,10 +120,5 @@ final class CustomDemo {
             throw new TeraioException("demo --workload custom: --layers must be at least 2, got " + layers);
         }
         return new MlpSpec(s.batch(), s.inputs(), s.hidden(), s.outputs(), layers, s.learningRate(), s.seed());
-    }
-
-    /** The configuration of this JVM (properties and environment), no arguments. */
-    static TeraioConfig config() {
-        return TeraioConfig.resolve(Map.of());
     }
 }

@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if ("custom".equals(workload)) {
-            return custom(out);
+            return CustomDemo.run(out, layers, iterations, outDir);
         }
         if (!"synthetic".equals(workload)) {
             throw new TeraioException("demo: --workload must be synthetic or custom, got '" + workload + "'");
@@ -84,19 +84,6 @@ final class DemoCommand implements Callable<Integer> {
         AnalyzeCommand.printTable(out, file.toString(), readBack, summary);
         out.printf(Locale.ROOT, "%nNext: scripts/teraio analyze %s --json%n", file);
         return 0;
-    }
-
-    /** The custom-trainer demo ({@link CustomDemo}): 0 when the losses are identical and the budget held, else 1. */
-    private int custom(PrintWriter out) {
-        out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
-        DemoComparison result = CustomDemo.run(CustomDemo.spec(layers), iterations == null ? 8 : iterations,
-                CustomDemo.config(), outDir, out);
-        out.println();
-        result.printTable(out);
-        Path json = outDir.resolve("custom-demo.json");
-        CustomDemo.writeJson(result, json);
-        out.printf(Locale.ROOT, "%nWrote %s%n", json);
-        return result.lossesIdentical() && result.withinBudget() ? 0 : 1;
     }
 
     private SyntheticWorkload workload() {
