@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.plan.Plan;
+import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.session.SessionOptions;
 import io.teraio.core.session.SessionStats;
+import io.teraio.core.session.TeraioSession;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceReader;
+import io.teraio.core.trace.TraceWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The example trainer for a few steps, without teraio and with it (auto mode, real O_DIRECT
- * files) under half the memory: the same losses bit for bit, the budget held, the plan
- * applied and the activations moved.
+ * The example trainer for a few steps, without teraio and with it (auto mode, or a profile
+ * written, planned and applied in offload mode; real O_DIRECT files) under half the memory:
+ * the same losses bit for bit, the budget held, the plan applied and the activations moved.
  */
 class CustomTrainerIT {
     private static final int STEPS = 6;
@@ -67,6 +73,41 @@ class CustomTrainerIT {
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(0, files.count(), "closing the session deletes the offload files");
+        }
+    }
+
+    @Test
+    void aProfileWrittenToDiskPlannedAndAppliedInOffloadModeTrainsTheSameModel() throws Exception {
+        MlpSpec spec = MlpSpec.small();
+        Path traceFile = Files.createTempFile("custom-trainer", ".json.gz");
+        List<Float> expected;
+        long peak;
+        try (MlpTrainer profiled = MlpTrainer.open(spec, config(spec.totalBytes()), SessionOptions.profile(1, 1))) {
+            for (int i = 0; i < STEPS; i++) {
+                profiled.step();
+            }
+            Trace trace = profiled.session().trace();
+            assertEquals(1, trace.iterations().size());
+            assertEquals(1 + spec.layers() + 1 + spec.layers() + spec.layers() - 1, trace.iterations().get(0).opCount());
+            TraceWriter.write(trace, traceFile);
+            expected = profiled.losses();
+            peak = profiled.stats().peakResidentBytes();
+        }
+        Trace trace = TraceReader.read(traceFile);
+        Files.delete(traceFile);
+        long budget = peak / 2 / 4096 * 4096;
+        TeraioConfig config = config(budget);
+        Plan plan = PlanMaker.load().make(trace, TeraioSession.hardwareOf(config)).plan();
+        try (MlpTrainer offload = MlpTrainer.open(spec, config, SessionOptions.offload(plan, trace))) {
+            for (int i = 0; i < STEPS; i++) {
+                offload.step();
+            }
+            assertEquals(bits(expected), bits(offload.losses()));
+            SessionStats s = offload.stats();
+            assertEquals(0, s.planFromIteration());
+            assertTrue(s.peakResidentBytes() <= budget, s.toString());
+            assertTrue(s.bytesOffloaded() > 0, s.toString());
+            assertEquals(0, s.divergences());
         }
     }
 
