@@ -189,6 +189,8 @@ final class Replay {
     private SeriesBuilder ssdWriteSeries;
     private SeriesBuilder toDeviceSeries;
     private SeriesBuilder toHostSeries;
+    /** When each op of the last iteration started, from the iteration's start. */
+    private long[] opStartNs;
     private Timelines timelines = Timelines.EMPTY;
 
     /**
@@ -402,6 +404,7 @@ final class Replay {
             ssdWriteSeries = new SeriesBuilder(points, expected, false, linkSsdRate[TO_HOST] * 1e9);
             toDeviceSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_DEVICE] * 1e9);
             toHostSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_HOST] * 1e9);
+            opStartNs = new long[n];
         }
     }
 
@@ -537,6 +540,9 @@ final class Replay {
             stalledOps++;
             noteStall(k, stall, opWaitNs[PREFETCH] >= opWaitNs[MEMORY] ? PREFETCH : MEMORY);
         }
+        if (recording) {
+            opStartNs[k] = now - iterStartNs;
+        }
         phase = RUNNING;
         schedule(now + w.durationNs(k), EV_OP_END, 0);
     }
@@ -547,7 +553,7 @@ final class Replay {
             long end = now - iterStartNs;
             iterationNs[iter] = end;
             timelines = new Timelines(deviceSeries.finish(end), ssdReadSeries.finish(end), ssdWriteSeries.finish(end),
-                    toDeviceSeries.finish(end), toHostSeries.finish(end));
+                    toDeviceSeries.finish(end), toHostSeries.finish(end), opStartNs);
             return;
         }
         for (int t : w.frees(op)) {

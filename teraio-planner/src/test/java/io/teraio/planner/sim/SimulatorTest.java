@@ -6,6 +6,7 @@ import static io.teraio.planner.TinyTrace.ids;
 import static io.teraio.planner.TinyTrace.offload;
 import static io.teraio.planner.TinyTrace.prefetch;
 import static io.teraio.planner.TinyTrace.ssd;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -116,6 +117,8 @@ class SimulatorTest {
         assertEquals(4000, integral(t.ssdReadBytesPerSecond(), 9020), 1e-6);
         assertEquals(4000, integral(t.pcieToHostBytesPerSecond(), 9020), 1e-6);
         assertEquals(4000, integral(t.ssdWriteBytesPerSecond(), 9020), 1e-6);
+        // Each op starts when the one before it ends, plus its wait: op 3 at 7010, op 4 at 9010.
+        assertArrayEquals(new long[] {0, 10, 5010, 7010, 9010}, t.opStartNs());
     }
 
     /** Bytes a rate series moved: the sum of mean rate x interval length. */
