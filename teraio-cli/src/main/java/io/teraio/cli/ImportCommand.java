@@ -82,8 +82,14 @@ final class ImportCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
-        ImportResult result = importer.importFiles(inputs, options);
-        TraceWriter.write(result.trace(), output);
+        Progress progress = Progress.of(spec);
+        TraceImporter chosen = importer;
+        ImportResult result = progress.stage("importing " + String.join(" ", inputs.stream().map(Path::toString).toList()),
+                () -> chosen.importFiles(inputs, options));
+        progress.stage("writing " + output, () -> {
+            TraceWriter.write(result.trace(), output);
+            return output;
+        });
         long elapsedNs = System.nanoTime() - start;
 
         ImportReport r = result.report();

@@ -1,7 +1,15 @@
 package io.teraio.cli;
 
+import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceReader;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -39,9 +47,12 @@ final class Progress {
 
     /** Progress on the command's stderr, drawn when stderr's process has a terminal and {@code --quiet} was not given. */
     static Progress of(CommandSpec spec) {
-        Object root = spec.root().userObject();
-        boolean quiet = root instanceof TeraioCommand t && t.quiet;
-        return to(spec.commandLine().getErr(), !quiet && System.console() != null);
+        return to(spec.commandLine().getErr(), !quiet(spec) && System.console() != null);
+    }
+
+    /** Whether {@code --quiet} was given: then commands print no per-stage lines either. */
+    static boolean quiet(CommandSpec spec) {
+        return spec.root().userObject() instanceof TeraioCommand t && t.quiet;
     }
 
     /** Progress on {@code err}, drawn only if {@code enabled}. */
@@ -68,6 +79,47 @@ final class Progress {
         err.print("\r" + name + ": " + Units.formatNanos(clock.getAsLong() - start) + "\u001b[K\n");
         err.flush();
         return result;
+    }
+
+    /**
+     * Reads a trace, showing the bytes of the file read so far (compressed bytes for
+     * {@code .gz}) with rate and time left; errors are those of {@link TraceReader#read(Path)}.
+     */
+    Trace readTrace(Path file) {
+        if (!enabled || !Files.isRegularFile(file)) {
+            return TraceReader.read(file);
+        }
+        long size;
+        InputStream raw;
+        try {
+            size = Files.size(file);
+            raw = Files.newInputStream(file);
+        } catch (IOException e) {
+            return TraceReader.read(file);
+        }
+        try (InputStream in = raw; Task task = task("reading " + file, size, true)) {
+            return TraceReader.read(new FilterInputStream(in) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    if (b >= 0) {
+                        task.advance(1);
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) throws IOException {
+                    int n = super.read(buffer, offset, length);
+                    if (n > 0) {
+                        task.advance(n);
+                    }
+                    return n;
+                }
+            }, file.toString());
+        } catch (IOException e) {
+            throw new TeraioException(file + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Step {@code done} of {@code total} of a stage done step by step (a bar without a rate). */
@@ -144,11 +196,17 @@ final class Progress {
             double perSecond = units * 1e9 / elapsed;
             String amount = bytes ? Units.formatBytes(units) + " of " + Units.formatBytes(total)
                     : String.format(Locale.ROOT, "%,d of %,d", units, total);
-            String rate = bytes ? Units.formatBytes((long) perSecond) + "/s"
-                    : String.format(Locale.ROOT, "%,.0f/s", perSecond);
+            String rate = rate(perSecond);
             String left = units <= 0 || perSecond <= 0 ? "?"
                     : Units.formatNanos((long) ((total - Math.min(total, units)) / perSecond * 1e9));
             return bar(name, units, total) + "  " + amount + "  " + rate + "  ETA " + left;
+        }
+
+        private String rate(double perSecond) {
+            if (bytes) {
+                return Units.formatBytes((long) perSecond) + "/s";
+            }
+            return String.format(Locale.ROOT, perSecond < 10 ? "%.1f/s" : "%,.0f/s", perSecond);
         }
 
         @Override
@@ -164,8 +222,7 @@ final class Progress {
                 long now = clock.getAsLong();
                 long units = done.get();
                 double perSecond = units * 1e9 / Math.max(1, now - startNs);
-                String rate = bytes ? Units.formatBytes((long) perSecond) + "/s"
-                        : String.format(Locale.ROOT, "%,.0f/s", perSecond);
+                String rate = rate(perSecond);
                 err.print("\r" + name + ": " + (bytes ? Units.formatBytes(units) : String.format(Locale.ROOT, "%,d",
                         units)) + " in " + Units.formatNanos(now - startNs) + " (" + rate + ")\u001b[K\n");
                 err.flush();

@@ -12,7 +12,6 @@ import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Policy;
@@ -81,7 +80,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         Progress progress = Progress.of(spec);
-        Trace loaded = progress.stage("reading " + trace, () -> TraceReader.read(trace));
+        Trace loaded = progress.readTrace(trace);
         Workload workload = Workload.of(loaded);
         List<Fact> facts = new ArrayList<>();
         facts.add(new Fact("trace", trace + describe(loaded.source())));
