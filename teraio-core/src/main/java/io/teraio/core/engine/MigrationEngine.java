@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * made by {@link #open}, the storage backends and run directories.
  */
 public final class MigrationEngine implements AutoCloseable {
-    /** {@link StallEvent}'s SSD for a tensor with no storage place. */
+    /** {@link StallEvent}'s SSD for a tensor with no storage place ({@link TensorEvent#ssd}). */
     private static final int STALL_IN_DEVICE = -3;
     private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
