@@ -20,6 +20,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -116,19 +117,19 @@ public final class KinetoImporter implements TraceImporter {
         }
         Path file = inputs.get(0);
         String name = file.toString();
-        Events events = read(file, name);
+        Events events = read(file, name, (options == null ? ImportOptions.defaults() : options).bytesRead());
         return new Converter(events, name, requireMemoryEvents).convert();
     }
 
     // ---------------------------------------------------------------- reading
 
     /** Reads the events of a Chrome trace that importers use (also {@link KinetoDurations}). */
-    static Events read(Path file, String name) {
+    static Events read(Path file, String name, LongConsumer bytesRead) {
         if (Files.isDirectory(file)) {
             throw new TeraioException(name + ": cannot read: is a directory");
         }
         boolean gzip = false;
-        try (InputStream raw = Files.newInputStream(file);
+        try (InputStream raw = new MeteredInput(Files.newInputStream(file), bytesRead);
              BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER_BYTES)) {
             if (Files.size(file) == 0) {
                 throw new TeraioException(name + ": empty file");
