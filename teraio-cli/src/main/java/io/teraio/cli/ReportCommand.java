@@ -89,21 +89,20 @@ final class ReportCommand implements Callable<Integer> {
                 Units.formatNanos(workload.idealNs()), Units.formatBytes(workload.peakLiveBytes()))));
 
         HardwareProfile hw = null;
-        List<PlanEntry> entries = List.of();
         SimulationResult result = null;
         if (planFile != null) {
             Plan plan = Plan.read(planFile);
             hw = plan.hardware();
-            entries = plan.entries();
-            Plan checked = plan;
-            result = progress.stage("simulating " + planFile, () -> PlanValidator.validate(workload, checked, planFile,
+            result = progress.stage("simulating " + planFile, () -> PlanValidator.validate(workload, plan, planFile,
                     true));
-            facts.add(new Fact("plan", planFile + " (policy " + plan.policy() + ", " + describeEntries(entries) + ")"));
+            facts.add(new Fact("plan", planFile + " (policy " + plan.policy() + ", " + describeEntries(plan.entries())
+                    + ")"));
         } else if (hardware.given()) {
-            hw = hardware.resolve();
+            HardwareProfile target = hardware.resolve();
+            hw = target;
             Policy chosen = Policies.byName(policy);
-            HardwareProfile target = hw;
-            entries = progress.stage("planning with " + chosen.name(), () -> chosen.plan(workload, target));
+            List<PlanEntry> entries = progress.stage("planning with " + chosen.name(), () -> chosen.plan(workload,
+                    target));
             Plan plan = new Plan(TraceDigest.sha256(loaded), workload.opCount(), hw, chosen.name(), entries, null);
             result = progress.stage("simulating", () -> PlanValidator.validate(workload, plan, "plan " + chosen.name()));
             facts.add(new Fact("plan", "made here with policy " + chosen.name() + ", " + describeEntries(entries)));
@@ -142,7 +141,7 @@ final class ReportCommand implements Callable<Integer> {
             }
         }
         String title = trace.getFileName().toString();
-        long bytes = HtmlReport.write(new ReportInput(title, facts, workload, hw, entries, result, table), output);
+        long bytes = HtmlReport.write(new ReportInput(title, facts, workload, hw, result, table), output);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "report: %s -> %s (%s) in %s%n", trace, output, Units.formatBytes(bytes),
                 Units.formatNanos(System.nanoTime() - started));

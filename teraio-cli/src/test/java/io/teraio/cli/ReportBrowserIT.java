@@ -64,6 +64,7 @@ class ReportBrowserIT {
             assertEquals(stalls, count(browser, "svg[data-chart=memory] rect.stall"));
             assertEquals(ReportData.TENSORS, count(browser, "svg[data-chart=tensors] rect.live"));
             assertTrue(count(browser, "svg[data-chart=tensors] rect.offloaded") > 0);
+            assertTrue(count(browser, "svg[data-chart=tensors] rect.prefetching") > 0);
             assertTrue(count(browser, "svg[data-chart=tensors] rect.active") >= ReportData.TENSORS);
             assertEquals(4, count(browser, "svg[data-chart=bandwidth] path.series"));
             assertEquals(stalls, count(browser, "svg[data-chart=bandwidth] rect.stall"));
@@ -79,7 +80,7 @@ class ReportBrowserIT {
             assertTrue(tip.startsWith("at ") && tip.contains("live: ") && tip.contains("resident: "), tip);
             hover(browser, "svg[data-chart=tensors] rect.offloaded");
             tip = browser.evaluate("document.getElementById('tooltip').textContent").asText();
-            assertTrue(tip.contains("offloaded to ") && tip.contains("offload issued at op "), tip);
+            assertTrue(tip.contains("offloaded to ") && tip.contains(" from ") && tip.contains(" to "), tip);
             browser.mouseMove(2, 2);
 
             byte[] png = browser.screenshot(WIDTH);

@@ -3,20 +3,18 @@ package io.teraio.cli.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.json.JsonFiles;
-import io.teraio.core.plan.PlanAction;
-import io.teraio.core.plan.PlanEntry;
-import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.trace.Tensor;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.OpStall;
 import io.teraio.planner.sim.SimulationResult;
+import io.teraio.planner.sim.TensorMoves;
 import io.teraio.planner.sim.TimeSeries;
 import io.teraio.planner.sim.Timelines;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -200,7 +198,7 @@ public final class ReportData {
         }
     }
 
-    /** The largest tensors: live span, active intervals, and the plan's offloaded and prefetching spans. */
+    /** The largest tensors: live span, active intervals, and with a plan their simulated trips off the device. */
     private void tensors(ArrayNode out) {
         List<Integer> slots = new ArrayList<>();
         for (int t = 0; t < w.tensorCount(); t++) {
@@ -210,21 +208,12 @@ public final class ReportData {
         }
         slots.sort(Comparator.comparingLong((Integer t) -> -w.bytes(t)).thenComparingInt(t -> t));
         List<Integer> shown = slots.subList(0, Math.min(TENSORS, slots.size()));
-        Map<Integer, List<PlanEntry>> byId = new HashMap<>();
-        for (Integer t : shown) {
-            byId.put(w.tensorId(t), new ArrayList<>());
-        }
-        for (PlanEntry e : in.entries()) {
-            List<PlanEntry> list = byId.get(e.tensor());
-            if (list != null) {
-                list.add(e);
-            }
-        }
+        Map<Integer, ArrayNode> moves = new HashMap<>();
         for (int t : shown) {
             Tensor tensor = w.tensor(t);
             ObjectNode o = out.addObject();
             o.put("key", tensor.key());
-            o.put("kind", tensor.kind().name().toLowerCase(java.util.Locale.ROOT));
+            o.put("kind", tensor.kind().name().toLowerCase(Locale.ROOT));
             o.put("bytes", tensor.bytes());
             o.put("persistent", tensor.persistent());
             long from = w.allocOp(t) < 0 ? 0 : start[w.allocOp(t)];
@@ -247,48 +236,45 @@ public final class ReportData {
             if (runFrom >= 0) {
                 active.addArray().add(runFrom).add(runTo);
             }
-            moves(o.putArray("moves"), byId.get(w.tensorId(t)));
+            moves.put(t, o.putArray("moves"));
+        }
+        if (in.result() != null) {
+            spans(in.result().timelines().moves(), moves);
         }
     }
 
     /**
-     * Pairs each offload with the tensor's next prefetch in issue order (cyclically: the plan
-     * repeats every iteration) and emits [from, to, phase, where, offloadOp, prefetchOp,
-     * deadlineOp]: phase 0 from the offload's issue to the prefetch's issue, phase 1 from the
-     * prefetch's issue to its deadline. A span that wraps the iteration's end is split in two.
+     * Turns the simulator's changes of place into spans [from, to, phase, where], phase 0 while
+     * the tensor is written out, 1 while it is out, 2 while it is read back; a span still open
+     * at the iteration's end runs to it.
      */
-    private void moves(ArrayNode out, List<PlanEntry> entries) {
-        PlanEntry[] sorted = entries.toArray(new PlanEntry[0]);
-        Arrays.sort(sorted, Comparator.comparingInt(PlanEntry::issueAtOp));
-        for (int i = 0; i < sorted.length; i++) {
-            PlanEntry off = sorted[i];
-            if (off.action() != PlanAction.OFFLOAD) {
+    private void spans(TensorMoves m, Map<Integer, ArrayNode> out) {
+        Map<Integer, long[]> open = new HashMap<>();
+        for (int i = 0; i < m.size(); i++) {
+            int t = m.tensors()[i];
+            ArrayNode spans = out.get(t);
+            if (spans == null) {
                 continue;
             }
-            PlanEntry pre = null;
-            for (int j = 1; j < sorted.length && pre == null; j++) {
-                PlanEntry e = sorted[(i + j) % sorted.length];
-                if (e.action() == PlanAction.PREFETCH) {
-                    pre = e;
-                }
+            long now = m.timesNs()[i];
+            long[] current = open.remove(t);
+            if (current != null) {
+                span(spans, current, now);
             }
-            String where = off.target() == PlanTarget.HOST ? "host memory" : "SSD " + off.ssd();
-            int a = off.issueAtOp();
-            int p = pre == null ? n : pre.issueAtOp();
-            int d = pre == null ? n : pre.deadlineOp();
-            span(out, a, p, 0, where, a, p, d);
-            if (pre != null) {
-                span(out, p, d, 1, where, a, p, d);
+            byte state = m.states()[i];
+            int phase = state == TensorMoves.OFFLOADING ? 0 : state == TensorMoves.OFFLOADED ? 1
+                    : state == TensorMoves.PREFETCHING ? 2 : -1;
+            if (phase >= 0) {
+                open.put(t, new long[] {now, phase, m.places()[i]});
             }
+        }
+        for (Map.Entry<Integer, long[]> e : open.entrySet()) {
+            span(out.get(e.getKey()), e.getValue(), endNs);
         }
     }
 
-    private void span(ArrayNode out, int fromOp, int toOp, int phase, String where, int a, int p, int d) {
-        if (fromOp <= toOp) {
-            out.addArray().add(timeOf(fromOp)).add(timeOf(toOp)).add(phase).add(where).add(a).add(p).add(d);
-        } else {
-            out.addArray().add(timeOf(fromOp)).add(endNs).add(phase).add(where).add(a).add(p).add(d);
-            out.addArray().add(0L).add(timeOf(toOp)).add(phase).add(where).add(a).add(p).add(d);
-        }
+    private static void span(ArrayNode spans, long[] open, long to) {
+        int place = (int) open[2];
+        spans.addArray().add(open[0]).add(to).add((int) open[1]).add(place < 0 ? "host memory" : "SSD " + place);
     }
 }

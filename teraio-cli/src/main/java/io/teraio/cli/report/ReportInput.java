@@ -1,7 +1,6 @@
 package io.teraio.cli.report;
 
 import io.teraio.core.hardware.HardwareProfile;
-import io.teraio.core.plan.PlanEntry;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.SimulationResult;
 import java.util.List;
@@ -14,18 +13,17 @@ import java.util.Objects;
  * @param facts    label and value pairs for the summary table, in order
  * @param workload the trace's steady-state iteration
  * @param hardware the hardware the plan was made for; {@code null} without a plan
- * @param entries  the plan's entries; empty without a plan
- * @param result   the plan's simulation; {@code null} without a plan (the report then shows the
- *                 iteration with nothing moved, at its profiled op times)
+ * @param result   the plan's simulation (its timelines and tensor moves are drawn); {@code null}
+ *                 without a plan (the report then shows the iteration with nothing moved, at its
+ *                 profiled op times)
  * @param compare  the {@code compare} rows, or {@code null}
  */
 public record ReportInput(String title, List<Fact> facts, Workload workload, HardwareProfile hardware,
-                          List<PlanEntry> entries, SimulationResult result, Table compare) {
+                          SimulationResult result, Table compare) {
     public ReportInput {
         Objects.requireNonNull(title, "title");
         facts = List.copyOf(facts);
         Objects.requireNonNull(workload, "workload");
-        entries = List.copyOf(entries);
         if (result != null && !result.ran()) {
             throw new IllegalArgumentException("ReportInput: the simulation did not run: " + result.outOfMemory());
         }

@@ -6,7 +6,7 @@
   var WIDTH = 1120;
   var COLORS = {
     live: '#c9d4e8', active: '#4f6fa8', resident: '#e07b00', capacity: '#c62828', stall: '#d32f2f',
-    lane: '#e4e8f0', offloaded: '#f0a030', prefetching: '#5aa469',
+    lane: '#e4e8f0', offloading: '#f7d08a', offloaded: '#f0a030', prefetching: '#5aa469',
     ssdRead: '#2e7d32', ssdWrite: '#c2185b', pcieToDevice: '#1565c0', pcieToHost: '#8e24aa'
   };
   var data = JSON.parse(document.getElementById('report-data').textContent);
@@ -278,9 +278,13 @@
     var tensors = data.tensors;
     var s = section('The ' + tensors.length + ' largest tensors over one iteration',
       'Each row is a tensor: grey while alive, blue where ops use it'
-      + (data.planned ? ', orange from its offload to its prefetch, green while the prefetch is due.' : '.'));
+      + (data.planned ? '; with the plan (simulated), light orange while it is written out, orange while it is'
+        + ' off the device, green while it is read back.' : '.'));
     var items = [['alive', COLORS.lane], ['used (active)', COLORS.active]];
-    if (data.planned) { items.push(['offloaded', COLORS.offloaded], ['prefetching', COLORS.prefetching]); }
+    if (data.planned) {
+      items.push(['offloading', COLORS.offloading], ['offloaded', COLORS.offloaded],
+        ['prefetching', COLORS.prefetching]);
+    }
     legend(s, items);
     var left = 250;
     var lane = 16;
@@ -308,11 +312,12 @@
       t.active.forEach(function (a) {
         rect('active', a[0], a[1], COLORS.active, 'used ' + fmtTime(a[0]) + ' to ' + fmtTime(a[1]), 2);
       });
+      var PHASES = [['offloading', 'written out to '], ['offloaded', 'offloaded to '],
+        ['prefetching', 'read back from ']];
       t.moves.forEach(function (m) {
-        var what = m[2] === 0 ? 'offloaded to ' + m[3] : 'prefetching from ' + m[3];
-        rect(m[2] === 0 ? 'offloaded' : 'prefetching', m[0], m[1], m[2] === 0 ? COLORS.offloaded : COLORS.prefetching,
-          what + ' ' + fmtTime(m[0]) + ' to ' + fmtTime(m[1]) + '\noffload issued at op ' + m[4]
-          + ', prefetch issued at op ' + m[5] + ', due at op ' + m[6], 4);
+        var phase = PHASES[m[2]];
+        rect(phase[0], m[0], m[1], COLORS[phase[0]], phase[1] + m[3] + ' from ' + fmtTime(m[0]) + ' to '
+          + fmtTime(m[1]) + ' (' + fmtTime(m[1] - m[0]) + ')', 4);
       });
     });
     svg.addEventListener('mousemove', function (evt) {

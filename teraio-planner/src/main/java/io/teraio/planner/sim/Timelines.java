@@ -20,13 +20,15 @@ import java.util.Objects;
  *                                    an op waited is its start minus the previous op's end, or
  *                                    minus 0 for op 0); empty with {@link #EMPTY}. Shared, not
  *                                    copied: do not modify it. Left out of JSON (one number per op)
+ * @param moves                       every change of place of the tensors the plan moves (left
+ *                                    out of JSON)
  */
 public record Timelines(TimeSeries deviceBytes, TimeSeries ssdReadBytesPerSecond, TimeSeries ssdWriteBytesPerSecond,
                         TimeSeries pcieToDeviceBytesPerSecond, TimeSeries pcieToHostBytesPerSecond,
-                        @JsonIgnore long[] opStartNs) {
+                        @JsonIgnore long[] opStartNs, @JsonIgnore TensorMoves moves) {
     /** No timelines (the simulation ran out of memory before its last iteration finished). */
     public static final Timelines EMPTY = new Timelines(TimeSeries.EMPTY, TimeSeries.EMPTY, TimeSeries.EMPTY,
-            TimeSeries.EMPTY, TimeSeries.EMPTY, new long[0]);
+            TimeSeries.EMPTY, TimeSeries.EMPTY, new long[0], TensorMoves.EMPTY);
 
     public Timelines {
         Objects.requireNonNull(deviceBytes, "deviceBytes");
@@ -35,5 +37,6 @@ public record Timelines(TimeSeries deviceBytes, TimeSeries ssdReadBytesPerSecond
         Objects.requireNonNull(pcieToDeviceBytesPerSecond, "pcieToDeviceBytesPerSecond");
         Objects.requireNonNull(pcieToHostBytesPerSecond, "pcieToHostBytesPerSecond");
         Objects.requireNonNull(opStartNs, "opStartNs");
+        Objects.requireNonNull(moves, "moves");
     }
 }
