@@ -1,10 +1,10 @@
 package io.teraio.cli;
 
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -98,25 +98,7 @@ final class Progress {
             return TraceReader.read(file);
         }
         try (InputStream in = raw; Task task = task("reading " + file, size, true)) {
-            return TraceReader.read(new FilterInputStream(in) {
-                @Override
-                public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) {
-                        task.advance(1);
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buffer, int offset, int length) throws IOException {
-                    int n = super.read(buffer, offset, length);
-                    if (n > 0) {
-                        task.advance(n);
-                    }
-                    return n;
-                }
-            }, file.toString());
+            return TraceReader.read(new MeteredInputStream(in, task::advance), file.toString());
         } catch (IOException e) {
             throw new TeraioException(file + ": cannot read: " + e.getMessage(), e);
         }

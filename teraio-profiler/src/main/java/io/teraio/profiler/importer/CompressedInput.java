@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -42,7 +43,7 @@ final class CompressedInput {
     static InputStream open(Path file, LongConsumer bytesRead) {
         String name = file.toString();
         try {
-            BufferedInputStream raw = new BufferedInputStream(new MeteredInput(Files.newInputStream(file), bytesRead),
+            BufferedInputStream raw = new BufferedInputStream(new MeteredInputStream(Files.newInputStream(file), bytesRead),
                     1 << 16);
             InputStream content = raw;
             if (Gzip.startsWithMagic(raw)) {

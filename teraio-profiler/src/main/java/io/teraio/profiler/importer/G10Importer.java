@@ -1,6 +1,7 @@
 package io.teraio.profiler.importer;
 
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
@@ -22,8 +23,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.LongConsumer;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
 
 /**
@@ -681,7 +682,7 @@ public final class G10Importer implements TraceImporter {
             this.fileName = name(file);
             try {
                 InputStream in = Gzip.decompressIfGzip(new BufferedInputStream(
-                        new MeteredInput(Files.newInputStream(file), bytesRead), 1 << 16), 1 << 16);
+                        new MeteredInputStream(Files.newInputStream(file), bytesRead), 1 << 16), 1 << 16);
                 reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
             } catch (NoSuchFileException e) {
                 throw new TeraioException(fileName + ": cannot read: no such file");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
@@ -20,13 +21,13 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.function.LongConsumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -129,7 +130,7 @@ public final class KinetoImporter implements TraceImporter {
             throw new TeraioException(name + ": cannot read: is a directory");
         }
         boolean gzip = false;
-        try (InputStream raw = new MeteredInput(Files.newInputStream(file), bytesRead);
+        try (InputStream raw = new MeteredInputStream(Files.newInputStream(file), bytesRead);
              BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER_BYTES)) {
             if (Files.size(file) == 0) {
                 throw new TeraioException(name + ": empty file");

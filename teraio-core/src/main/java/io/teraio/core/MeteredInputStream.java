@@ -1,15 +1,19 @@
-package io.teraio.profiler.importer;
+package io.teraio.core;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.LongConsumer;
 
-/** An input file's stream that reports the bytes read from it ({@link ImportOptions#bytesRead()}). */
-final class MeteredInput extends FilterInputStream {
+/**
+ * A stream that tells a listener how many bytes are read (or skipped) through it, as they
+ * are: for progress over a file read by code that only takes a stream.
+ */
+public final class MeteredInputStream extends FilterInputStream {
     private final LongConsumer bytesRead;
 
-    MeteredInput(InputStream in, LongConsumer bytesRead) {
+    /** @param bytesRead told the count of every read or skip that moved at least one byte */
+    public MeteredInputStream(InputStream in, LongConsumer bytesRead) {
         super(in);
         this.bytesRead = bytesRead;
     }
