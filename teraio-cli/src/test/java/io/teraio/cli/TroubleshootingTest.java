@@ -49,6 +49,9 @@ class TroubleshootingTest {
         Files.writeString(dir.resolve("a-file"), "x");
         Files.writeString(dir.resolve("one.interval.config"), "x\n");
         Files.writeString(dir.resolve("plan.json"), "{}");
+        Files.writeString(dir.resolve("object.json"), "{\"foo\": 1}");
+        Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
+        Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
         io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
     }
 
@@ -91,6 +94,14 @@ class TroubleshootingTest {
                 "import --from kineto " + d + "/a-file " + d + "/a-file -o " + d + "/y.json",
                 "import --from g10 " + d + "/one.interval.config -o " + d + "/y.json",
                 "import --from g10 " + d + "/a-file -o " + d + "/y.json --kineto " + d + "/a-file",
+                "import --from kineto " + d + "/object.json -o " + d + "/y.json",
+                "import --from kineto " + d + "/events.json -o " + d + "/y.json",
+                "import --from kineto " + d + "/events.json --ops-only -o " + d + "/y.json",
+                "import --from pytorch-et " + d + "/object.json -o " + d + "/y.json",
+                "import --from g10 " + d + "/x.kernels.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/x.kernels.config " + d + "/x.kernels.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/a-file -o " + d + "/y.json",
+                "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
                 "synth --preset foo -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
                 "bench-io --dir " + d + "/io --mode sideways",
