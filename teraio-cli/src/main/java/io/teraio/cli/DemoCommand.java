@@ -38,12 +38,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", description = "Training iterations to record (default: the workload's own).")
     Integer iterations;
 
+    @Option(names = "--workload", paramLabel = "W", defaultValue = "synthetic",
+            description = {"synthetic (default): record and analyze a synthetic trace;",
+                    "custom: train the custom-trainer example MLP without and with teraio (auto, half the memory)",
+                    "and compare them; --iterations is its steps (default 8), --layers its layers (default 8)."})
+    String workload;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if ("custom".equals(workload)) {
+            return CustomDemo.run(out, layers, iterations, outDir);
+        }
+        if (!"synthetic".equals(workload)) {
+            throw new TeraioException("demo: --workload must be synthetic or custom, got '" + workload + "'");
+        }
         SyntheticWorkload workload = workload();
         out.printf(Locale.ROOT, "teraio demo: a synthetic %s training job, %d layers, %d iterations%n",
                 workload.model(), workload.layers(), workload.iterations());
@@ -84,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
         return new SyntheticWorkload(w.model(), l, i, w.paramBytesPerLayer(), w.activationBytesPerLayer(), w.forwardNsPerLayer());
     }
 
-    private static void createDirectory(Path dir) {
+    static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
