@@ -13,6 +13,7 @@ import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.Recorder;
@@ -354,9 +355,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         allocBytes = allocBytes(workload);
         long outside = bytesOutsideIteration(trace, workload);
         engine = MigrationEngine.open(options.config());
-        InProcessPlanner.Planned planned;
+        PlanMaker.MadePlan planned;
         try {
-            planned = InProcessPlanner.plan(trace, workload, options, engine, outside);
+            planned = InProcessPlanner.plan(trace, options, engine, outside);
         } catch (TeraioException e) {
             // no plan fits: training goes on unchanged, and the stats say why
             error = "planning: " + e.getMessage();
