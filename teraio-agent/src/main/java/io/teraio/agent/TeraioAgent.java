@@ -54,9 +54,16 @@ public final class TeraioAgent {
         options.describe().forEach((k, v) -> line.add(k + "=" + v));
         System.err.println(line);
         AgentRuntime started = runtime;
-        Dispatch.install(started);
-        Hooks.install(inst, message -> System.err.println("teraio-agent: " + message));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> finish(started, options), "teraio-agent-exit"));
+        try {
+            Dispatch.install(started);
+            Hooks.install(inst, message -> System.err.println("teraio-agent: " + message));
+        } catch (RuntimeException | LinkageError e) {
+            // the job runs as if there were no agent; the stats say why
+            Dispatch.install(null);
+            started.failed("installing the hooks: " + e);
+            System.err.println("teraio-agent: could not install the hooks, the job runs without the agent: " + e);
+        }
     }
 
     /**

@@ -88,23 +88,39 @@ final class CompareCommand implements Callable<Integer> {
                 result.outOfMemory());
     }
 
+    /** The table's column headings, for {@link #cells(Row)}. */
+    static final List<String> COLUMNS = List.of("policy", "iteration", "of ideal", "stall", "peak device", "to SSD",
+            "from SSD", "to host", "from host", "plan ms");
+
+    /** One row of the table as text, one cell per column of {@link #COLUMNS}. */
+    static List<String> cells(Row r) {
+        Prediction p = r.prediction();
+        if (p == null) {
+            List<String> cells = new ArrayList<>(List.of(r.policy(), "does not run: " + r.failure()));
+            while (cells.size() < COLUMNS.size()) {
+                cells.add("");
+            }
+            return cells;
+        }
+        return List.of(r.policy(), Units.formatNanos(p.iterationNs()),
+                String.format(Locale.ROOT, "%.1f%%", p.percentOfIdeal()), Units.formatNanos(p.stallNs()),
+                Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(p.bytesToSsd()),
+                Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
+                Units.formatBytes(p.bytesFromHost()), String.format(Locale.ROOT, "%,d", r.planMillis()));
+    }
+
     private void printTable(PrintWriter out, List<Row> rows, Workload w, HardwareProfile hw) {
         out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
                 Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
         out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
-        out.printf(Locale.ROOT, "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n", "policy", "iteration", "of ideal",
-                "stall", "peak device", "to SSD", "from SSD", "to host", "from host", "plan ms");
+        String format = "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
+        out.printf(Locale.ROOT, format, COLUMNS.toArray());
         for (Row r : rows) {
             if (r.prediction() == null) {
                 out.printf(Locale.ROOT, "%-14s %s%n", r.policy(), "does not run: " + r.failure());
                 continue;
             }
-            Prediction p = r.prediction();
-            out.printf(Locale.ROOT, "%-14s %11s %8.1f%% %11s %12s %12s %12s %12s %12s %,9d%n", r.policy(),
-                    Units.formatNanos(p.iterationNs()), p.percentOfIdeal(), Units.formatNanos(p.stallNs()),
-                    Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(p.bytesToSsd()),
-                    Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
-                    Units.formatBytes(p.bytesFromHost()), r.planMillis());
+            out.printf(Locale.ROOT, format, cells(r).toArray());
         }
     }
 

@@ -1,12 +1,15 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code teraio demo}: the main job. A real training program runs twice, once without
  * offloading and once with teraio under a device memory budget that only offloading can
  * meet; the two are compared step by step ({@link DemoComparison}). Exit code 1 when the
- * losses differ or the budget is exceeded.
+ * losses differ or the budget is exceeded. The workloads: {@code djl} ({@link DjlDemo}, the
+ * default) and {@code custom} ({@link CustomDemo}).
  */
 @Command(name = "demo",
         description = {"Train a model twice, without teraio and with it under a memory budget only offloading",
@@ -25,37 +29,35 @@ import picocli.CommandLine.Model.CommandSpec;
                 "moved, step times, and the memory saved against the plan's prediction.",
                 "Exit code 1 when the losses differ or the budget is exceeded."})
 final class DemoCommand implements Callable<Integer> {
-    /** What is trained. */
-    enum Workload {
-        /** examples/djl-trainer under the teraio agent. */
-        djl,
-        /** examples/custom-trainer through the embedding API. */
-        custom
-    }
-
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "djl",
-            description = "djl (a DJL program under the agent) or custom (the embedding API's example trainer);"
-                    + " default: ${DEFAULT-VALUE}.")
-    Workload workload;
+            description = {"djl (default): a DJL program (examples/djl-trainer) under the teraio agent;",
+                    "custom: the embedding API's example trainer (examples/custom-trainer), in this process."})
+    String workload;
 
     @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
-            description = "mlp or resnet (default: ${DEFAULT-VALUE}).")
+            description = "djl: mlp or resnet (default: ${DEFAULT-VALUE}); custom: mlp.")
     String model;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "16",
-            description = "Training steps of each run (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = {"--steps", "--iterations"}, paramLabel = "N",
+            description = "Training steps of each run (default: djl 16, custom 8).")
+    Integer steps;
+
+    @Option(names = "--layers", paramLabel = "N", description = "custom: the MLP's layers (default 8).")
+    Integer layers;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
             description = "Work folder: results, logs, the trace, the plan, the agent's stats (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
     @Option(names = "--dir", paramLabel = "DIR",
-            description = "Offload directory, on the SSD to use (default: DIR/offload under --out).")
+            description = "Offload directory, on the SSD to use (default: djl DIR/offload under --out, custom --out).")
     Path offloadDir;
 
     @Option(names = "--json", description = "Print the comparison as one JSON object (progress goes to stderr).")
     boolean json;
+
+    /** Steps of each run of the DJL workload when --steps is not given. */
+    static final int DJL_STEPS = 16;
 
     @Spec
     CommandSpec spec;
@@ -64,25 +66,40 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
-        if (!model.equals("mlp") && !model.equals("resnet")) {
-            throw new TeraioException("demo: --model must be mlp or resnet, got '" + model + "'");
-        }
-        if (steps < DjlDemo.minimumSteps()) {
-            throw new TeraioException("demo: --steps must be at least " + DjlDemo.minimumSteps()
-                    + " (warm-up, profiling, the first plan, then steps to time), got " + steps);
-        }
         Path work = outDir.toAbsolutePath().normalize();
-        Path dir = (offloadDir == null ? work.resolve("offload") : offloadDir).toAbsolutePath().normalize();
-        createDirectory(work);
-        createDirectory(dir);
-
-        DemoComparison comparison = switch (workload) {
-            case djl -> DjlDemo.run(model, steps, work, dir, progress);
-            // The embedding API's example trainer (examples/custom-trainer) plugs in here.
-            case custom -> throw new TeraioException("demo: --workload custom needs examples/custom-trainer,"
-                    + " which this build does not have yet; use --workload djl");
-        };
-        Path file = work.resolve("demo.json");
+        Path dir = offloadDir == null ? null : offloadDir.toAbsolutePath().normalize();
+        DemoComparison comparison;
+        Path file;
+        switch (workload) {
+            case "djl" -> {
+                if (!model.equals("mlp") && !model.equals("resnet")) {
+                    throw new TeraioException("demo: --model must be mlp or resnet, got '" + model + "'");
+                }
+                if (layers != null) {
+                    throw new TeraioException("demo: --layers is for --workload custom; --workload djl has --model");
+                }
+                int n = steps == null ? DJL_STEPS : steps;
+                if (n < DjlDemo.minimumSteps()) {
+                    throw new TeraioException("demo: --steps must be at least " + DjlDemo.minimumSteps()
+                            + " (warm-up, profiling, the first plan, then steps to time), got " + n);
+                }
+                dir = dir == null ? work.resolve("offload") : dir;
+                createDirectory(work);
+                createDirectory(dir);
+                comparison = DjlDemo.run(model, n, work, dir, progress);
+                file = work.resolve("demo.json");
+            }
+            case "custom" -> {
+                if (!model.equals("mlp")) {
+                    throw new TeraioException("demo: --workload custom trains an mlp, got --model '" + model + "'");
+                }
+                TeraioConfig config = TeraioConfig.resolve(Map.of());
+                comparison = CustomDemo.run(progress, layers, steps,
+                        dir == null ? config : config.withDirs(List.of(dir)), work);
+                file = work.resolve("custom-demo.json");
+            }
+            default -> throw new TeraioException("demo: --workload must be djl or custom, got '" + workload + "'");
+        }
         JsonFiles.write(comparison.toJson(), file);
         if (json) {
             out.println(comparison.toJson().toPrettyString());
@@ -100,11 +117,11 @@ final class DemoCommand implements Callable<Integer> {
         return passed ? 0 : Main.EXIT_INTERNAL;
     }
 
-    private static void createDirectory(Path dir) {
+    static void createDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new TeraioException(dir + ": cannot create the directory: " + e.getMessage(), e);
+            throw new TeraioException(dir + ": cannot create the output directory: " + e.getMessage(), e);
         }
     }
 }

@@ -51,6 +51,12 @@ final class HardwareOptions {
     @Option(names = "--host-mem", paramLabel = "SIZE", description = "Host memory offloading may use, such as 64g.")
     String hostMemory;
 
+    /** Whether any of these options was given. */
+    boolean given() {
+        return hardware != null || gpuMemory != null || ssd != null || ssdRead != null || ssdWrite != null
+                || ssdLatency != null || pcie != null || hostMemory != null;
+    }
+
     /** The profile the flags describe. */
     HardwareProfile resolve() {
         HardwareProfile base = base();

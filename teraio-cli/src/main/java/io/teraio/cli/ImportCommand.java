@@ -10,8 +10,11 @@ import io.teraio.profiler.importer.ImportResult;
 import io.teraio.profiler.importer.KinetoImporter;
 import io.teraio.profiler.importer.PytorchEtImporter;
 import io.teraio.profiler.importer.TraceImporter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -82,8 +85,15 @@ final class ImportCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
-        ImportResult result = importer.importFiles(inputs, options);
-        TraceWriter.write(result.trace(), output);
+        Progress progress = Progress.of(spec);
+        ImportResult result;
+        try (Progress.Task task = progress.task("importing", inputBytes(), true)) {
+            result = importer.importFiles(inputs, options.withBytesRead(task::advance));
+        }
+        progress.stage("writing " + output, () -> {
+            TraceWriter.write(result.trace(), output);
+            return output;
+        });
         long elapsedNs = System.nanoTime() - start;
 
         ImportReport r = result.report();
@@ -97,6 +107,23 @@ final class ImportCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Next: scripts/teraio analyze %s%n", output);
         out.flush();
         return 0;
+    }
+
+    /** The bytes of the input files (and the Kineto trace), for progress; unreadable ones count 0. */
+    private long inputBytes() {
+        long total = 0;
+        List<Path> files = new ArrayList<>(inputs);
+        if (kineto != null) {
+            files.add(kineto);
+        }
+        for (Path file : files) {
+            try {
+                total += Files.size(file);
+            } catch (IOException | RuntimeException e) {
+                // the importer reports it
+            }
+        }
+        return total;
     }
 
     private static void list(PrintWriter out, String title, List<String> lines) {

@@ -27,14 +27,18 @@ final class IoBench implements AutoCloseable {
     private final int target;
     private final List<Placement> placements = new ArrayList<>();
     private final DeviceBuffer[] buffers;
+    private final Progress progress;
     private boolean written;
 
     /**
      * @param target   an SSD id, or {@link IoEngine#ANY_SSD} to spread blocks round-robin over all
      * @param inFlight requests kept in flight (queue depth times SSDs)
+     * @param progress where the bytes written and read are shown as they complete
      */
-    IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target) {
+    IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
+            Progress progress) {
         this.io = io;
+        this.progress = progress;
         this.blockBytes = blockBytes;
         this.sizeBytes = sizeBytes;
         this.inFlight = inFlight;
@@ -83,6 +87,12 @@ final class IoBench implements AutoCloseable {
      * {@code i, i + n, i + 2n, ...} in turn. Writes stamp each block first; reads check the stamps.
      */
     private void run(boolean write) {
+        try (Progress.Task task = progress.task(write ? "write" : "read", sizeBytes, true)) {
+            run(write, task);
+        }
+    }
+
+    private void run(boolean write, Progress.Task task) {
         int n = buffers.length;
         @SuppressWarnings("unchecked")
         CompletableFuture<Long>[] pending = new CompletableFuture[n];
@@ -90,7 +100,7 @@ final class IoBench implements AutoCloseable {
         for (int b = 0; b < placements.size(); b++) {
             int slot = b % n;
             if (pending[slot] != null) {
-                finish(pending[slot], b - n, write, slot, mismatched);
+                finish(pending[slot], b - n, write, slot, mismatched, task);
             }
             Placement p = placements.get(b);
             if (write) {
@@ -101,7 +111,7 @@ final class IoBench implements AutoCloseable {
             }
         }
         for (int b = Math.max(0, placements.size() - n); b < placements.size(); b++) {
-            finish(pending[b % n], b, write, b % n, mismatched);
+            finish(pending[b % n], b, write, b % n, mismatched, task);
         }
         if (mismatched[0] > 0) {
             throw new TeraioException("bench-io: " + mismatched[0] + " blocks read back different from what was"
@@ -109,7 +119,8 @@ final class IoBench implements AutoCloseable {
         }
     }
 
-    private void finish(CompletableFuture<Long> future, int block, boolean write, int slot, long[] mismatched) {
+    private void finish(CompletableFuture<Long> future, int block, boolean write, int slot, long[] mismatched,
+                        Progress.Task task) {
         try {
             future.join();
         } catch (CompletionException e) {
@@ -118,6 +129,7 @@ final class IoBench implements AutoCloseable {
         if (!write && !stamp(buffers[slot], block, placements.get(block).bytes(), false)) {
             mismatched[0]++;
         }
+        task.advance(placements.get(block).bytes());
     }
 
     private static boolean stamp(DeviceBuffer buffer, int block, long bytes, boolean write) {

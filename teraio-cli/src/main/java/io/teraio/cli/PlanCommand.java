@@ -6,7 +6,6 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
@@ -51,13 +50,16 @@ final class PlanCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Policy chosen = Policies.byName(policy);
         HardwareProfile hw = hardware.resolve();
-        Trace loaded = TraceReader.read(trace);
+        Progress progress = Progress.of(spec);
+        Trace loaded = progress.readTrace(trace);
         Workload workload = Workload.of(loaded);
         long planStart = System.nanoTime();
-        List<PlanEntry> entries = chosen.plan(workload, hw);
+        List<PlanEntry> entries = progress.stage("planning " + String.format(Locale.ROOT, "%,d ops with %s",
+                workload.opCount(), chosen.name()), () -> chosen.plan(workload, hw));
         long planNs = System.nanoTime() - planStart;
         Plan plan = new Plan(TraceDigest.sha256(loaded), workload.opCount(), hw, chosen.name(), entries, null);
-        SimulationResult result = PlanValidator.validate(workload, plan, "plan " + chosen.name());
+        SimulationResult result = progress.stage("validating and simulating",
+                () -> PlanValidator.validate(workload, plan, "plan " + chosen.name()));
         plan.withPrediction(result.prediction()).write(output);
 
         PrintWriter out = spec.commandLine().getOut();

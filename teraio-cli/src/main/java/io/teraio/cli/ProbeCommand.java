@@ -72,7 +72,7 @@ final class ProbeCommand implements Callable<Integer> {
                 double write;
                 double read;
                 try (IoBench bench = new IoBench(opened.io(), opened.memory(), sizeBytes, config.taskSizeBytes(),
-                        config.queueDepth(), 0)) {
+                        config.queueDepth(), 0, Progress.of(spec))) {
                     write = bench.write();
                     read = bench.read();
                 }

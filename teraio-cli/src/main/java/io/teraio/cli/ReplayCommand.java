@@ -15,7 +15,6 @@ import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Workload;
 import io.teraio.planner.replay.ReplayOptions;
@@ -93,7 +92,7 @@ final class ReplayCommand implements Callable<Integer> {
             throw new TeraioException("--iterations: must be at least 1, got " + iterations);
         }
         Plan plan = Plan.read(planFile);
-        Trace loaded = TraceReader.read(trace);
+        Trace loaded = Progress.of(spec).readTrace(trace);
         PlanValidator.validate(Workload.of(loaded), plan, planFile, true);
         Workload workload = Workload.of(TraceReplay.scaled(loaded, timeScale));
         HardwareProfile hw = predictionHardware(plan, memoryBytes);
@@ -115,11 +114,18 @@ final class ReplayCommand implements Callable<Integer> {
             out.flush();
         }
         ReplayResult result;
-        try (MigrationEngine opened = MigrationEngine.open(config)) {
+        Progress progress = Progress.of(spec);
+        boolean quiet = Progress.quiet(spec);
+        try (MigrationEngine opened = MigrationEngine.open(config);
+             Progress.Task task = progress.task("replay iterations", iterations, false)) {
             result = TraceReplay.run(workload, plan.entries(), opened, new ReplayOptions(iterations,
                     ReplayOptions.DEFAULT.memoryTimeoutNanos(), true), (i, ns) -> {
-                        err.printf(Locale.ROOT, "  iteration %d/%d: %s%n", i + 1, iterations, Units.formatNanos(ns));
-                        err.flush();
+                        if (progress.enabled()) {
+                            task.set(i + 1L);
+                        } else if (!quiet) {
+                            err.printf(Locale.ROOT, "  iteration %d/%d: %s%n", i + 1, iterations, Units.formatNanos(ns));
+                            err.flush();
+                        }
                     });
         }
         Prediction p = predicted.prediction();

@@ -15,7 +15,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = TeraioCommand.Version.class,
         description = "Trains models larger than GPU memory by moving idle tensors to NVMe SSDs and back, on time.",
         subcommands = {AnalyzeCommand.class, ImportCommand.class, SynthCommand.class, PlanCommand.class, SimulateCommand.class,
-                CompareCommand.class, BenchIoCommand.class, ProbeCommand.class, ReplayCommand.class,
+                CompareCommand.class, ReportCommand.class, BenchIoCommand.class, ProbeCommand.class, ReplayCommand.class,
                 DemoCommand.class,
                 HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad input or usage, 1 internal error.",
@@ -24,6 +24,10 @@ final class TeraioCommand implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Debug logging, and stack traces with error messages.")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "No progress bars (they are drawn only on a terminal anyway).")
+    boolean quiet;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -53,10 +53,14 @@ class DemoCommandTest {
     }
 
     @Test
-    void theCustomWorkloadSaysItIsNotInThisBuild() {
-        CliRunner r = CliRunner.run("demo", "--out", dir.toString(), "--workload", "custom");
-        assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("--workload custom needs examples/custom-trainer"), r.err());
+    void optionsOfTheOtherWorkloadAreUsageErrors() {
+        CliRunner layers = CliRunner.run("demo", "--out", dir.toString(), "--layers", "4");
+        assertEquals(Main.EXIT_USAGE, layers.exitCode());
+        assertTrue(layers.err().contains("--layers is for --workload custom"), layers.err());
+
+        CliRunner model = CliRunner.run("demo", "--out", dir.toString(), "--workload", "custom", "--model", "resnet");
+        assertEquals(Main.EXIT_USAGE, model.exitCode());
+        assertTrue(model.err().contains("--workload custom trains an mlp, got --model 'resnet'"), model.err());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.teraio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,8 +70,9 @@ class EngineCommandsTest {
         assertEquals(0, r.exitCode(), r.err());
 
         r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
-                dir.resolve("b").toString(), "--device-mem", "20m", "--iterations", "2", "--json");
+                dir.resolve("b").toString(), "--device-mem", "20m", "--iterations", "2", "--json", "--quiet");
         assertEquals(0, r.exitCode(), r.err());
+        assertFalse(r.err().contains("iteration"), "--quiet printed: " + r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals(2, json.get("iterationNs").size());
         assertTrue(json.get("measuredIterationNs").asLong() >= json.get("idealNs").asLong(), r.out());

@@ -1,5 +1,6 @@
 /**
  * teraio planner: offload policies, the simulator and plan validation, all over a
- * {@link io.teraio.planner.Workload}, the steady-state iteration of a trace.
+ * {@link io.teraio.planner.Workload}, the steady-state iteration of a trace; and
+ * {@link io.teraio.planner.TeraioPlanMaker}, the in-process planner of the embedding API's auto mode.
  */
 package io.teraio.planner;

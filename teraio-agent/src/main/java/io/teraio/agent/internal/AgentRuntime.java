@@ -13,13 +13,13 @@ import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
-import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import java.nio.file.Files;
@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
-    private static final long MEMORY_WAIT_LIMIT_NANOS = 10_000_000_000L;
+    private static final long WAIT_LIMIT_NANOS = 10_000_000_000L;
     private static final int OP_IGNORED = -1;
     private static final int OP_NESTED = 0;
     private static final int OP_OUTER = 1;
@@ -93,12 +94,23 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private String[] opNames;
     /** Bytes each op of the planned iteration allocates, from the trace; null without it. */
     private long[] allocBytes;
-    private long memoryStallNanos;
+    /** Time waited for writes and memory before ops (the engine and executor count their own waits). */
+    private long waitNanos;
     private MigrationEngine engine;
     private PlanExecutor executor;
     private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
     private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
     private Map<String, Object> stateArrays = Map.of();
+    /** The plan's entries as this run applies them (offload mode: moved to this run's op order). */
+    private List<PlanEntry> entries = List.of();
+    /** Offload mode: each planned key's first use in the profiled iteration; null without the trace. */
+    private Map<String, Integer> profiledFirstUse;
+    /** Offload mode: the iteration after warm-up is watched to learn this run's op order. */
+    private boolean observing;
+    private IdentityHashMap<Object, String> observedKeys;
+    private Map<String, Integer> liveFirstUse;
+    private List<String> liveNames;
+    private List<Long> liveAllocBytes;
     private boolean applying;
     private boolean diverged;
     private long divergences;
@@ -115,7 +127,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (options.mode() == AgentMode.OFFLOAD) {
             plan = Plan.read(options.plan());
             planOps = plan.opsPerIteration();
-            opNames = profiledOpNames(plan);
+            profiledFirstUse = profiledFirstUses(plan);
         }
     }
 
@@ -126,17 +138,30 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (internal || idle) {
             return;
         }
-        Tracked t = track(array);
-        if (depth > 0) {
-            opAllocs.add(array);
-            return;
-        }
-        // created outside any JniUtils op: a "create" op of its own
-        int k = opInIteration++;
-        checkOp(k, "create");
-        if (recorder != null && t.bytes > 0) {
-            t.traceId = recorder.registerTensor(siteKey(k, 0), t.bytes, TensorKind.OTHER, false, false);
-            recorder.recordOp("create", 0, null, new int[] {t.traceId}, null);
+        try {
+            Tracked t = track(array);
+            if (depth > 0) {
+                opAllocs.add(array);
+                return;
+            }
+            // created outside any JniUtils op: a "create" op of its own
+            int k = opInIteration++;
+            checkOp(k, "create");
+            if (observing) {
+                liveNames.add("create");
+                liveAllocBytes.add(t.bytes);
+            }
+            if (recorder != null) {
+                int[] allocs = null;
+                if (t.bytes > 0) {
+                    t.traceId = recorder.registerTensor(siteKey(k, 0), t.bytes, TensorKind.OTHER, false, false);
+                    allocs = new int[] {t.traceId};
+                }
+                recorder.recordOp("create", 0, null, allocs, null);
+            }
+            updatePeak();
+        } catch (RuntimeException e) {
+            stopApplying("tracking a new array", e);
         }
     }
 
@@ -152,12 +177,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (t.resident) {
             residentBytes -= t.bytes;
         }
-        String key = offloaded.remove(array);
-        if (key != null && engine != null && engine.state(key) != null) {
-            engine.free(key);
-        }
-        if (recorder != null && t.traceId >= 0 && !t.persistent && recorder.opCount() > 0) {
-            recorder.free(t.traceId);
+        try {
+            String key = offloaded.remove(array);
+            if (key != null && engine != null && engine.state(key) != null) {
+                engine.free(key);
+            }
+            if (recorder != null && t.traceId >= 0 && !t.persistent && recorder.opCount() > 0) {
+                recorder.free(t.traceId);
+            }
+        } catch (RuntimeException e) {
+            stopApplying("freeing a closed array", e);
         }
     }
 
@@ -186,6 +215,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         currentOp = k;
         currentOpName = name;
         opAllocs.clear();
+        if (observing) {
+            observe(name, args, k);
+        }
         try {
             checkOp(k, name);
             if (applying && !diverged) {
@@ -195,7 +227,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             stopApplying("applying the plan before op " + k + " (" + name + ")", e);
         }
         if (recorder != null) {
-            recorderOp = recorder.beginOp(name, uses(args, k));
+            try {
+                recorderOp = recorder.beginOp(name, uses(args, k));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + k + " (" + name + ")", e);
+            }
         }
         return OP_OUTER;
     }
@@ -207,18 +243,30 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         if (recorder != null && recorderOp >= 0) {
-            int[] ids = new int[opAllocs.size()];
-            int n = 0;
-            for (int j = 0; j < opAllocs.size(); j++) {
-                Tracked t = arrays.get(opAllocs.get(j));
-                if (t != null && t.bytes > 0 && t.traceId < 0) {
-                    t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
-                            false);
-                    ids[n++] = t.traceId;
+            try {
+                int[] ids = new int[opAllocs.size()];
+                int n = 0;
+                for (int j = 0; j < opAllocs.size(); j++) {
+                    Tracked t = arrays.get(opAllocs.get(j));
+                    if (t != null && t.bytes > 0 && t.traceId < 0) {
+                        t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
+                                false);
+                        ids[n++] = t.traceId;
+                    }
                 }
+                recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + currentOp + " (" + currentOpName + ")", e);
             }
-            recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
             recorderOp = -1;
+        }
+        if (observing) {
+            long bytes = 0;
+            for (Object a : opAllocs) {
+                Tracked t = arrays.get(a);
+                bytes += t == null ? 0 : t.bytes;
+            }
+            liveAllocBytes.add(bytes);
         }
         opAllocs.clear();
         updatePeak();
@@ -242,9 +290,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 if (profiledIterations == options.profileIterations()) {
                     finishProfile(trainer);
                 }
+            } else if (observing) {
+                finishObserving(trainer);
             } else if (iteration == options.warmupIterations()) {
                 if (options.mode() == AgentMode.OFFLOAD) {
-                    startApplying(trainer);
+                    startObserving(trainer);
                 } else if (!idle) {
                     startProfile(trainer);
                 }
@@ -257,10 +307,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     // ---- profile -----------------------------------------------------------------------
 
     private void startProfile(Object trainer) {
-        recorder = new Recorder(new TraceSource("teraio-agent " + version, "djl 0.35.1 / pytorch",
-                trainer.getClass().getSimpleName(), "cpu"));
         internal = true;
         try {
+            recorder = new Recorder(DjlArrays.source(trainer, version));
             register(DjlArrays.parameters(trainer), TensorKind.PARAMETER, false);
             register(DjlArrays.optimizerStates(trainer), TensorKind.OPTIMIZER_STATE, true);
         } finally {
@@ -306,9 +355,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         allocBytes = allocBytes(workload);
         long outside = bytesOutsideIteration(trace, workload);
         engine = MigrationEngine.open(options.config());
-        InProcessPlanner.Planned planned;
+        PlanMaker.MadePlan planned;
         try {
-            planned = InProcessPlanner.plan(trace, workload, options, engine, outside);
+            planned = InProcessPlanner.plan(trace, options, engine, outside);
         } catch (TeraioException e) {
             // no plan fits: training goes on unchanged, and the stats say why
             error = "planning: " + e.getMessage();
@@ -318,6 +367,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         plan = planned.plan();
+        entries = plan.entries();
         predictedPeakBytes = planned.predictedPeakBytes();
         predictedUnconstrainedBytes = planned.predictedUnconstrainedBytes();
         startApplying(trainer);
@@ -340,8 +390,67 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     // ---- offload -----------------------------------------------------------------------
 
+    /** Offload mode: watch the next iteration for this run's op order, names and allocations. */
+    private void startObserving(Object trainer) {
+        internal = true;
+        try {
+            stateArrays = DjlArrays.optimizerStates(trainer);
+        } finally {
+            internal = false;
+        }
+        observedKeys = new IdentityHashMap<>();
+        stateArrays.forEach((key, array) -> observedKeys.put(array, key));
+        liveFirstUse = new HashMap<>();
+        liveNames = new ArrayList<>();
+        liveAllocBytes = new ArrayList<>();
+        observing = true;
+    }
+
+    private void observe(String name, Object[] args, int k) {
+        liveNames.add(name);
+        List<Object> used = new ArrayList<>(4);
+        for (Object arg : args) {
+            DjlArrays.collect(arg, used);
+        }
+        for (Object a : used) {
+            String key = observedKeys.get(a);
+            if (key != null) {
+                liveFirstUse.putIfAbsent(key, k);
+            }
+        }
+    }
+
+    /**
+     * The watched iteration ended: its op names become the sequence later iterations are
+     * checked against, and each entry moves with its tensor's first use from the profiled
+     * iteration to this run's (DJL's ParameterStore updates parameters in an order that
+     * changes from run to run, so the optimizer's ops for one parameter sit elsewhere).
+     */
+    private void finishObserving(Object trainer) {
+        observing = false;
+        int n = liveNames.size();
+        if (n != planOps) {
+            LOG.warn("teraio-agent: the iteration after warm-up has {} ops, the plan's {}; the plan applies as"
+                    + " made and the divergences will show whether it is this job's", n, planOps);
+            entries = plan.entries();
+        } else {
+            opNames = liveNames.toArray(new String[0]);
+            allocBytes = liveAllocBytes.stream().mapToLong(Long::longValue).toArray();
+            entries = PlanShift.follow(plan.entries(), profiledFirstUse, liveFirstUse, n);
+            long moved = entries.stream().filter(e -> !plan.entries().contains(e)).count();
+            if (moved > 0) {
+                LOG.info("teraio-agent: {} of {} plan entries moved to this run's op order", moved, entries.size());
+            }
+        }
+        observedKeys = null;
+        liveFirstUse = null;
+        liveNames = null;
+        liveAllocBytes = null;
+        startApplying(trainer);
+    }
+
     private void startApplying(Object trainer) {
-        if (engine == null && !plan.entries().isEmpty()) {
+        if (engine == null && !entries.isEmpty()) {
             engine = MigrationEngine.open(options.config());
         }
         internal = true;
@@ -351,30 +460,30 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         Map<Integer, List<PlanEntry>> at = new HashMap<>();
-        for (PlanEntry e : plan.entries()) {
+        for (PlanEntry e : entries) {
             if (e.action() == PlanAction.OFFLOAD) {
                 at.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
             }
         }
         offloadsAt = at;
         Map<Integer, List<PlanEntry>> pre = new HashMap<>();
-        for (PlanEntry e : plan.entries()) {
+        for (PlanEntry e : entries) {
             if (e.action() == PlanAction.PREFETCH) {
                 pre.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
             }
         }
         prefetchesAt = pre;
-        executor = engine == null ? null : new PlanExecutor(engine, plan.entries(), planOps);
+        executor = engine == null ? null : new PlanExecutor(engine, entries, planOps);
         if (engine != null) {
             startState();
         }
         applying = true;
         applyWindow = true;
         peakResidentBytes = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
-        long missing = plan.entries().stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
+        long missing = entries.stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
                 .count();
         LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
-                plan.entries().size(), iteration, stateArrays.size(),
+                entries.size(), iteration, stateArrays.size(),
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
 
@@ -386,7 +495,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private void startState() {
         Map<String, PlanEntry> last = new HashMap<>();
-        List<PlanEntry> ordered = new ArrayList<>(plan.entries());
+        List<PlanEntry> ordered = new ArrayList<>(entries);
         ordered.sort(java.util.Comparator.comparingInt(PlanEntry::issueAtOp));
         Map<String, PlanEntry> lastOffload = new HashMap<>();
         for (PlanEntry e : ordered) {
@@ -419,6 +528,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (executor == null) {
             return;
         }
+        waitForWrites(k);
         waitForMemory(k, prefetchBytes(k));
         List<PlanEntry> offloads = offloadsAt.get(k);
         if (offloads != null) {
@@ -428,6 +538,33 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         executor.beforeOp(k, List.of());
         waitForMemory(k, 0);
+    }
+
+    /**
+     * A prefetch issued at op {@code k} reads what an offload wrote: when that write is still
+     * going (a slow disk), the prefetch waits for it, as in the simulator, instead of being
+     * skipped (which would make the array's next use a miss). The time waited is a stall.
+     */
+    private void waitForWrites(int k) {
+        List<PlanEntry> prefetches = prefetchesAt.get(k);
+        if (prefetches == null) {
+            return;
+        }
+        long start = 0;
+        for (PlanEntry e : prefetches) {
+            while (engine.state(e.key()) == TensorState.OFFLOADING) {
+                if (start == 0) {
+                    start = System.nanoTime();
+                }
+                if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
+                    break;
+                }
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        if (start != 0) {
+            waitNanos += System.nanoTime() - start;
+        }
     }
 
     /** Bytes the prefetches issued at op {@code k} will reserve. */
@@ -459,13 +596,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (start == 0) {
                 start = System.nanoTime();
             }
-            if (System.nanoTime() - start > MEMORY_WAIT_LIMIT_NANOS) {
+            if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
                 break;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            LockSupport.parkNanos(20_000);
         }
         if (start != 0) {
-            memoryStallNanos += System.nanoTime() - start;
+            waitNanos += System.nanoTime() - start;
         }
     }
 
@@ -610,21 +747,31 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return "op" + op + ".out" + slot;
     }
 
-    /** The op names of the trace the plan was made from, when the trace at {@code out} is that trace. */
-    private String[] profiledOpNames(Plan p) {
+    /**
+     * Each planned key's first use in the iteration the plan was made for, from the trace at
+     * {@code out} when it is the plan's; null without it.
+     */
+    private Map<String, Integer> profiledFirstUses(Plan p) {
         if (!Files.isRegularFile(options.trace())) {
-            LOG.info("teraio-agent: no trace at {}; divergence is detected by op count only", options.trace());
+            LOG.info("teraio-agent: no trace at {}; the plan's entries apply at the ops it names", options.trace());
             return null;
         }
-        Workload workload = Workload.of(TraceReader.read(options.trace()));
+        Trace trace = TraceReader.read(options.trace());
+        Workload workload = Workload.of(trace);
         if (workload.opCount() != p.opsPerIteration()) {
             LOG.warn("teraio-agent: the trace {} has {} ops per iteration, the plan {}: not the plan's trace;"
-                    + " divergence is detected by op count only", options.trace(), workload.opCount(),
+                    + " the plan's entries apply at the ops it names", options.trace(), workload.opCount(),
                     p.opsPerIteration());
             return null;
         }
-        allocBytes = allocBytes(workload);
-        return opNames(workload);
+        Map<String, Integer> firstUse = new HashMap<>();
+        for (PlanEntry e : p.entries()) {
+            int slot = trace.slotOf(e.tensor());
+            if (slot >= 0 && workload.inIteration(slot) && workload.useOps(slot).length > 0) {
+                firstUse.putIfAbsent(e.key(), workload.useOps(slot)[0]);
+            }
+        }
+        return firstUse;
     }
 
     private static String[] opNames(Workload workload) {
@@ -657,11 +804,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
-            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + memoryStallNanos;
+            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + waitNanos;
             misses = s.misses();
         }
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
-                plan == null ? 0 : plan.entries().size(), offloadedBytes, prefetched, stall, misses, divergences,
+                entries.size(), offloadedBytes, prefetched, stall, misses, divergences,
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
                 predictedUnconstrainedBytes, error);
     }

@@ -13,11 +13,11 @@ import ai.djl.util.NativeResource;
 import ai.djl.util.Pair;
 import io.teraio.core.TeraioException;
 import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.trace.TraceSource;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -200,11 +200,14 @@ final class DjlArrays {
         return out;
     }
 
-    /** Every array in {@code trainer}'s model, parameters and optimizer state, for reports. */
-    static List<Object> persistent(Object trainer) {
-        List<Object> all = new ArrayList<>(parameters(trainer).values());
-        all.addAll(optimizerStates(trainer).values());
-        return all;
+    /** Where a trace recorded from {@code trainer} comes from: the agent, DJL and engine versions, the model. */
+    static TraceSource source(Object trainer, String agentVersion) {
+        Trainer t = (Trainer) trainer;
+        String engine = t.getManager().getEngine().getEngineName() + " " + t.getManager().getEngine().getVersion();
+        Device d = t.getDevices().length == 0 ? Device.cpu() : t.getDevices()[0];
+        String device = d.isGpu() ? "gpu" + d.getDeviceId() : d.getDeviceType();
+        return new TraceSource("teraio-agent " + agentVersion, "djl " + ai.djl.engine.Engine.getDjlVersion() + " / "
+                + engine, t.getModel().getName(), device);
     }
 
     @SuppressWarnings("unchecked")

@@ -9,17 +9,10 @@ import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwarePresets;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
-import io.teraio.core.plan.Plan;
-import io.teraio.core.plan.PlanEntry;
-import io.teraio.core.plan.TraceDigest;
+import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.Trace;
-import io.teraio.planner.PlanValidator;
-import io.teraio.planner.Policy;
-import io.teraio.planner.Workload;
-import io.teraio.planner.policy.Policies;
-import io.teraio.planner.sim.SimulationResult;
-import io.teraio.planner.sim.Simulator;
+import io.teraio.planner.TeraioPlanMaker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Auto mode's planning: the hardware (a file, a preset, or a probe of {@code dirs} through the
- * engine), the {@code teraio} policy over the profiled trace, {@link PlanValidator}, and the
- * simulator's predictions with and without the plan.
+ * engine) and the planner's {@link TeraioPlanMaker} (the {@code teraio} policy over the profiled
+ * trace, validated and simulated, with the simulator's predictions with and without the plan).
  */
 final class InProcessPlanner {
     private static final Logger LOG = LoggerFactory.getLogger(InProcessPlanner.class);
@@ -38,23 +31,18 @@ final class InProcessPlanner {
     static final long CPU_COPY_BYTES_PER_SECOND = 10_000_000_000L;
     private static final long PROBE_MAX_BYTES = 64L << 20;
 
-    /** A plan with what the simulator predicts for it. */
-    record Planned(Plan plan, long predictedPeakBytes, long predictedUnconstrainedBytes) {
-    }
-
     private InProcessPlanner() {
     }
 
     /**
-     * Plans {@code trace}'s last iteration ({@code workload}) for a device of {@code deviceMemory}
+     * Plans {@code trace}'s last iteration for a device of {@code deviceMemory}
      * bytes less {@code outsideBytes} (live arrays the iteration does not touch), with the
      * hardware the options name (or a probe of the engine's SSDs), and writes the plan to
      * {@code planOut}. The predictions include {@code outsideBytes}, as the agent's own count does.
      *
      * @throws io.teraio.core.TeraioException when the policy or the validator rejects the plan
      */
-    static Planned plan(Trace trace, Workload workload, AgentOptions options, MigrationEngine engine,
-                        long outsideBytes) {
+    static PlanMaker.MadePlan plan(Trace trace, AgentOptions options, MigrationEngine engine, long outsideBytes) {
         long capacity = options.config().deviceMemoryBytes() - outsideBytes;
         if (capacity <= 0) {
             throw new TeraioException("deviceMemory " + Units.formatBytes(options.config().deviceMemoryBytes())
@@ -62,21 +50,16 @@ final class InProcessPlanner {
                     + " of arrays the training iteration does not touch; nothing is left to plan for");
         }
         HardwareProfile hardware = hardware(options, engine, capacity);
-        Policy policy = Policies.byName(Policies.DEFAULT);
         long start = System.nanoTime();
-        List<PlanEntry> entries = policy.plan(workload, hardware);
-        Plan plan = new Plan(TraceDigest.sha256(trace), workload.opCount(), hardware, policy.name(), entries, null);
-        SimulationResult result = PlanValidator.validate(workload, plan, "plan made in process");
-        plan = plan.withPrediction(result.prediction());
-        long unconstrained = Simulator.ideal(workload).prediction().peakDeviceBytes();
-        long peak = result.prediction().peakDeviceBytes() + outsideBytes;
-        unconstrained += outsideBytes;
+        PlanMaker.MadePlan made = new TeraioPlanMaker().make(trace, hardware);
+        long peak = made.predictedPeakBytes() + outsideBytes;
+        long unconstrained = made.predictedUnconstrainedBytes() + outsideBytes;
         LOG.info("teraio-agent: planned {} entries over {} ops in {}; predicted peak {} (unconstrained {},"
-                        + " of which {} in arrays the iteration does not touch)", entries.size(), workload.opCount(),
-                Units.formatNanos(System.nanoTime() - start), Units.formatBytes(peak), Units.formatBytes(unconstrained),
-                Units.formatBytes(outsideBytes));
-        plan.write(options.planOut());
-        return new Planned(plan, peak, unconstrained);
+                        + " of which {} in arrays the iteration does not touch)", made.plan().entries().size(),
+                made.plan().opsPerIteration(), Units.formatNanos(System.nanoTime() - start), Units.formatBytes(peak),
+                Units.formatBytes(unconstrained), Units.formatBytes(outsideBytes));
+        made.plan().write(options.planOut());
+        return new PlanMaker.MadePlan(made.plan(), peak, unconstrained);
     }
 
     /**

@@ -30,7 +30,8 @@ import java.util.Random;
  * with the loss's float bits, so runs can be compared bitwise.
  *
  * <p>Arguments: {@code mlp|resnet STEPS LOSSES_FILE [DIVERGE_AT]}; at step {@code DIVERGE_AT} the
- * loop runs one extra op (a max of the predictions, logged), which changes no loss.
+ * loop runs one extra op (a max of the predictions, logged), which changes no loss. Each step's
+ * wall and CPU time go to the same file on {@code #} lines.
  */
 public final class TrainingProgram {
     private TrainingProgram() {
@@ -81,8 +82,10 @@ public final class TrainingProgram {
             try (Trainer trainer = m.newTrainer(config)) {
                 trainer.initialize(input);
                 int step = 0;
+                java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
                 for (Batch b : trainer.iterateDataset(data)) {
                     long start = System.nanoTime();
+                    long cpuStart = cpu.getCurrentThreadCpuTime();
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         NDList predictions = trainer.forward(b.getData());
                         NDArray loss = trainer.getLoss().evaluate(b.getLabels(), predictions);
@@ -95,7 +98,8 @@ public final class TrainingProgram {
                     }
                     trainer.step();
                     b.close();
-                    out.println("# stepNs " + step + " " + (System.nanoTime() - start));
+                    out.println("# stepNs " + step + " " + (System.nanoTime() - start) + " cpuNs "
+                            + (cpu.getCurrentThreadCpuTime() - cpuStart));
                     step++;
                 }
             }

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * made by {@link #open}, the storage backends and run directories.
  */
 public final class MigrationEngine implements AutoCloseable {
+    /** {@link StallEvent}'s SSD for a tensor with no storage place ({@link TensorEvent#ssd}). */
+    private static final int STALL_IN_DEVICE = -3;
     private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -175,14 +177,17 @@ public final class MigrationEngine implements AutoCloseable {
         CompletableFuture<Long> done = new CompletableFuture<>();
         CompletableFuture<Long> write;
         Placement placement;
+        OffloadEvent event = new OffloadEvent();
         synchronized (e) {
             if (e.state != TensorState.RESIDENT || e.freeing) {
                 return skip();
             }
+            event.begin();
             try {
                 placement = io.allocate(e.bytes, target);
             } catch (StorageException ex) {
                 writeFailed(e, target, ex);
+                event.finish(key, e.bytes, target, urgent, false);
                 return CompletableFuture.completedFuture(0L);
             }
             e.state = TensorState.OFFLOADING;
@@ -199,7 +204,7 @@ public final class MigrationEngine implements AutoCloseable {
                 throw ex;
             }
         }
-        write.whenComplete((bytes, error) -> offloadDone(e, target, placement, error, done));
+        write.whenComplete((bytes, error) -> offloadDone(e, target, placement, error, done, event, urgent));
         return done;
     }
 
@@ -226,6 +231,8 @@ public final class MigrationEngine implements AutoCloseable {
             e.pending = done;
             placement = e.placement;
         }
+        PrefetchEvent event = new PrefetchEvent();
+        event.begin();
         // outside the entry's monitor: the memory may hand the buffer out on this thread
         CompletableFuture<DeviceBuffer> reservation;
         try {
@@ -247,7 +254,7 @@ public final class MigrationEngine implements AutoCloseable {
         reservation.thenCompose(b -> {
             buffer.set(b);
             return io.read(key, placement, b, urgent);
-        }).whenComplete((bytes, error) -> fetchDone(e, placement, buffer.get(), error, done, false));
+        }).whenComplete((bytes, error) -> fetchDone(e, placement, buffer.get(), error, done, false, event, urgent));
         return done;
     }
 
@@ -267,11 +274,16 @@ public final class MigrationEngine implements AutoCloseable {
         TensorTable.Entry e = require("acquire", key);
         long start = System.nanoTime();
         boolean waited = false;
+        StallEvent stall = null;
         try {
             while (true) {
                 CompletableFuture<Long> wait;
                 Placement missed = null;
+                TensorState was;
+                int where;
                 synchronized (e) {
+                    was = e.state;
+                    where = e.placement == null ? STALL_IN_DEVICE : e.placement.target();
                     if (e.freeing) {
                         throw new IllegalArgumentException("acquire of tensor '" + key + "': it was freed");
                     }
@@ -296,6 +308,12 @@ public final class MigrationEngine implements AutoCloseable {
                     }
                 }
                 waited = true;
+                if (stall == null) {
+                    stall = new StallEvent();
+                    stall.begin();
+                    stall.waitedFor = was == TensorState.OFFLOADING ? "offload" : missed != null ? "miss" : "prefetch";
+                    stall.ssd = where;
+                }
                 if (missed != null) {
                     misses.increment();
                     fetch(e, missed, wait);
@@ -308,6 +326,14 @@ public final class MigrationEngine implements AutoCloseable {
         } finally {
             if (waited) {
                 stallNs.add(System.nanoTime() - start);
+            }
+            if (stall != null) {
+                stall.end();
+                if (stall.shouldCommit()) {
+                    stall.key = key;
+                    stall.bytes = e.bytes;
+                    stall.commit();
+                }
             }
         }
     }
@@ -446,6 +472,8 @@ public final class MigrationEngine implements AutoCloseable {
 
     /** Reads a tensor back into a buffer allocated now, ahead of waiting prefetches (a miss). */
     private void fetch(TensorTable.Entry e, Placement placement, CompletableFuture<Long> done) {
+        MissEvent event = new MissEvent();
+        event.begin();
         DeviceBuffer buffer = null;
         CompletableFuture<Long> read;
         try {
@@ -459,11 +487,11 @@ public final class MigrationEngine implements AutoCloseable {
             read = CompletableFuture.failedFuture(ex);
         }
         DeviceBuffer target = buffer;
-        read.whenComplete((bytes, error) -> fetchDone(e, placement, target, error, done, true));
+        read.whenComplete((bytes, error) -> fetchDone(e, placement, target, error, done, true, event, true));
     }
 
     private void offloadDone(TensorTable.Entry e, int target, Placement placement, Throwable error,
-                             CompletableFuture<Long> done) {
+                             CompletableFuture<Long> done, OffloadEvent event, boolean urgent) {
         Throwable cause = Futures.unwrap(error);
         DeviceBuffer toFree = null;
         boolean release;
@@ -486,6 +514,7 @@ public final class MigrationEngine implements AutoCloseable {
         if (toFree != null) {
             toFree.close();
         }
+        event.finish(e.key, e.bytes, target, urgent, !release);
         if (error == null) {
             offloads.increment();
             (target == IoEngine.HOST ? bytesToHost : bytesToSsd).add(e.bytes);
@@ -499,8 +528,9 @@ public final class MigrationEngine implements AutoCloseable {
     }
 
     private void fetchDone(TensorTable.Entry e, Placement placement, DeviceBuffer buffer, Throwable error,
-                           CompletableFuture<Long> done, boolean miss) {
+                           CompletableFuture<Long> done, boolean miss, TensorIoEvent event, boolean urgent) {
         Throwable cause = Futures.unwrap(error);
+        event.finish(e.key, e.bytes, placement.target(), urgent, error == null);
         synchronized (e) {
             e.pending = null;
             e.reservation = null;

@@ -189,6 +189,14 @@ final class Replay {
     private SeriesBuilder ssdWriteSeries;
     private SeriesBuilder toDeviceSeries;
     private SeriesBuilder toHostSeries;
+    /** When each op of the last iteration started, from the iteration's start. */
+    private long[] opStartNs;
+    /** The last iteration's changes of place (TensorMoves), growing. */
+    private int moveCount;
+    private int[] moveTensor = new int[64];
+    private long[] moveNs = new long[64];
+    private byte[] moveState = new byte[64];
+    private int[] movePlace = new int[64];
     private Timelines timelines = Timelines.EMPTY;
 
     /**
@@ -402,6 +410,16 @@ final class Replay {
             ssdWriteSeries = new SeriesBuilder(points, expected, false, linkSsdRate[TO_HOST] * 1e9);
             toDeviceSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_DEVICE] * 1e9);
             toHostSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_HOST] * 1e9);
+            opStartNs = new long[n];
+            for (int t = 0; t < state.length; t++) {
+                if (state[t] == OFFLOADING) {
+                    moved(t, TensorMoves.OFFLOADING);
+                } else if (state[t] == OFFLOADED) {
+                    moved(t, TensorMoves.OFFLOADED);
+                } else if (state[t] == PREFETCHING) {
+                    moved(t, TensorMoves.PREFETCHING);
+                }
+            }
         }
     }
 
@@ -537,6 +555,9 @@ final class Replay {
             stalledOps++;
             noteStall(k, stall, opWaitNs[PREFETCH] >= opWaitNs[MEMORY] ? PREFETCH : MEMORY);
         }
+        if (recording) {
+            opStartNs[k] = now - iterStartNs;
+        }
         phase = RUNNING;
         schedule(now + w.durationNs(k), EV_OP_END, 0);
     }
@@ -547,7 +568,9 @@ final class Replay {
             long end = now - iterStartNs;
             iterationNs[iter] = end;
             timelines = new Timelines(deviceSeries.finish(end), ssdReadSeries.finish(end), ssdWriteSeries.finish(end),
-                    toDeviceSeries.finish(end), toHostSeries.finish(end));
+                    toDeviceSeries.finish(end), toHostSeries.finish(end), opStartNs,
+                    new TensorMoves(Arrays.copyOf(moveTensor, moveCount), Arrays.copyOf(moveNs, moveCount),
+                            Arrays.copyOf(moveState, moveCount), Arrays.copyOf(movePlace, moveCount)));
             return;
         }
         for (int t : w.frees(op)) {
@@ -615,6 +638,7 @@ final class Replay {
         state[t] = OFFLOADING;
         outX[t] = x;
         loc[t] = ssd;
+        moved(t, TensorMoves.OFFLOADING);
         long bytes = w.bytes(t);
         if (ssd == HOST) {
             bytesToHost += recording ? bytes : 0;
@@ -664,6 +688,7 @@ final class Replay {
         }
         if (state[t] == OFFLOADED) {
             state[t] = PREFETCHING;
+            moved(t, TensorMoves.PREFETCHING);
             waitForMemory(x);
         } else {
             xState[x] = X_WAIT_OFFLOAD;
@@ -682,6 +707,9 @@ final class Replay {
      */
     private void free(int t) {
         long bytes = w.bytes(t);
+        if (state[t] != RESIDENT && state[t] != ABSENT) {
+            moved(t, TensorMoves.FREED);
+        }
         switch (state[t]) {
             case RESIDENT -> changeUsed(-bytes);
             case OFFLOADED -> {
@@ -1022,9 +1050,11 @@ final class Replay {
             if (!xDropped[x]) {
                 state[t] = OFFLOADED;
                 outX[t] = -1;
+                moved(t, TensorMoves.OFFLOADED);
                 int y = inX[t];
                 if (y >= 0) {
                     state[t] = PREFETCHING;
+                    moved(t, TensorMoves.PREFETCHING);
                     waitForMemory(y);
                 }
             }
@@ -1033,12 +1063,32 @@ final class Replay {
         } else {
             state[t] = RESIDENT;
             inX[t] = -1;
+            moved(t, TensorMoves.RESIDENT);
             if (xSsd[x] == HOST) {
                 changeHost(-bytes);
             }
             finishEntry(x);
         }
         release(x);
+    }
+
+    /** Notes, in the last iteration, that tensor t changed place (TensorMoves). */
+    private void moved(int t, byte to) {
+        if (!recording) {
+            return;
+        }
+        if (moveCount == moveTensor.length) {
+            int grown = moveCount * 2;
+            moveTensor = Arrays.copyOf(moveTensor, grown);
+            moveNs = Arrays.copyOf(moveNs, grown);
+            moveState = Arrays.copyOf(moveState, grown);
+            movePlace = Arrays.copyOf(movePlace, grown);
+        }
+        moveTensor[moveCount] = t;
+        moveNs[moveCount] = now - iterStartNs;
+        moveState[moveCount] = to;
+        movePlace[moveCount] = loc[t];
+        moveCount++;
     }
 
     // ---------------------------------------------------------------- result

@@ -6,6 +6,7 @@ import static io.teraio.planner.TinyTrace.ids;
 import static io.teraio.planner.TinyTrace.offload;
 import static io.teraio.planner.TinyTrace.prefetch;
 import static io.teraio.planner.TinyTrace.ssd;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,6 +20,7 @@ import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
 import io.teraio.planner.TinyTrace;
 import io.teraio.planner.Workload;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -116,6 +118,16 @@ class SimulatorTest {
         assertEquals(4000, integral(t.ssdReadBytesPerSecond(), 9020), 1e-6);
         assertEquals(4000, integral(t.pcieToHostBytesPerSecond(), 9020), 1e-6);
         assertEquals(4000, integral(t.ssdWriteBytesPerSecond(), 9020), 1e-6);
+        // Each op starts when the one before it ends, plus its wait: op 3 at 7010, op 4 at 9010.
+        assertArrayEquals(new long[] {0, 10, 5010, 7010, 9010}, t.opStartNs());
+        // Each tensor's trip: written out from op 1, out when its write ends, read back from op 2.
+        List<String> moves = new ArrayList<>();
+        TensorMoves m = t.moves();
+        for (int i = 0; i < m.size(); i++) {
+            moves.add(w.tensor(m.tensors()[i]).key() + "@" + m.timesNs()[i] + ":" + m.states()[i] + "/" + m.places()[i]);
+        }
+        assertEquals(List.of("a@10:1/0", "b@10:1/1", "a@2010:2/0", "b@4010:2/1", "a@5010:3/0", "b@5010:3/1",
+                "a@7010:4/0", "b@9010:4/1"), moves);
     }
 
     /** Bytes a rate series moved: the sum of mean rate x interval length. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -38,10 +40,11 @@ final class CompressedInput {
      *
      * @throws TeraioException if the file is missing, unreadable, or a tar holds no .json entry
      */
-    static InputStream open(Path file) {
+    static InputStream open(Path file, LongConsumer bytesRead) {
         String name = file.toString();
         try {
-            BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            BufferedInputStream raw = new BufferedInputStream(new MeteredInputStream(Files.newInputStream(file), bytesRead),
+                    1 << 16);
             InputStream content = raw;
             if (Gzip.startsWithMagic(raw)) {
                 content = new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
@@ -74,9 +77,9 @@ final class CompressedInput {
      * @param what what the file should be, for "not a WHAT: the top level is not a JSON object"
      * @throws TeraioException if the file cannot be read or is not a JSON object
      */
-    static void readObject(Path file, String what, FieldReader reader) {
+    static void readObject(Path file, String what, LongConsumer bytesRead, FieldReader reader) {
         String name = file.toString();
-        try (InputStream in = open(file);
+        try (InputStream in = open(file, bytesRead);
              JsonParser p = JSON.createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new TeraioException(name + ": not a " + what + ": the top level is not a JSON object");

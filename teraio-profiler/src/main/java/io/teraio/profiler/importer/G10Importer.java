@@ -1,6 +1,7 @@
 package io.teraio.profiler.importer;
 
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
 
 /**
@@ -98,9 +100,10 @@ public final class G10Importer implements TraceImporter {
             throw new TeraioException(name(intervalFile) + ": an interval config alone cannot be imported; "
                     + "give its kernels.config too");
         }
-        KernelsConfig config = readKernels(kernelsFile);
+        LongConsumer bytesRead = (options == null ? ImportOptions.defaults() : options).bytesRead();
+        KernelsConfig config = readKernels(kernelsFile, bytesRead);
         computeUses(config);
-        IntervalCheck check = intervalFile == null ? null : readIntervals(intervalFile, config);
+        IntervalCheck check = intervalFile == null ? null : readIntervals(intervalFile, config, bytesRead);
         return build(config, check, kernelsFile);
     }
 
@@ -114,7 +117,7 @@ public final class G10Importer implements TraceImporter {
         if (lower.endsWith("interval.config") || lower.endsWith("interval.config.gz")) {
             return false;
         }
-        try (Lines lines = new Lines(input)) {
+        try (Lines lines = new Lines(input, bytes -> { })) {
             String line;
             while ((line = lines.next()) != null) {
                 if (line.isBlank()) {
@@ -164,12 +167,12 @@ public final class G10Importer implements TraceImporter {
 
     private enum Section { KERNEL_HEADER, TIME, SHAPES, INPUTS, OUTPUTS }
 
-    private static KernelsConfig readKernels(Path file) {
+    private static KernelsConfig readKernels(Path file, LongConsumer bytesRead) {
         List<Kernel> kernels = new ArrayList<>();
         Map<Integer, G10Tensor> tensors = new HashMap<>();
         IntList inputs = new IntList();
         IntList outputs = new IntList();
-        try (Lines lines = new Lines(file)) {
+        try (Lines lines = new Lines(file, bytesRead)) {
             Section section = null;
             String kernelName = null;
             long cycles = 0;
@@ -314,14 +317,14 @@ public final class G10Importer implements TraceImporter {
      * idle kernels A..B-1 between two uses and their time in microseconds; A > B for a weight's
      * interval that wraps into the next iteration), a separator.
      */
-    private static IntervalCheck readIntervals(Path file, KernelsConfig config) {
+    private static IntervalCheck readIntervals(Path file, KernelsConfig config, LongConsumer bytesRead) {
         int kernelCount = config.kernels().size();
         Map<Integer, G10Tensor> seen = new HashMap<>();
         List<G10Tensor> onlyHere = new ArrayList<>();
         int records = 0;
         int globalRecords = 0;
         int intervals = 0;
-        try (Lines lines = new Lines(file)) {
+        try (Lines lines = new Lines(file, bytesRead)) {
             String line;
             // 0: expect a tensor line (record start); 1: expect Liveness/Global!; 2: expect separator;
             // 3: expect the tensor line again; 4: expect "Hidding Intervals:"; 5: intervals until separator
@@ -675,11 +678,11 @@ public final class G10Importer implements TraceImporter {
         private final BufferedReader reader;
         private int lineNumber;
 
-        Lines(Path file) {
+        Lines(Path file, LongConsumer bytesRead) {
             this.fileName = name(file);
             try {
-                InputStream in = Gzip.decompressIfGzip(new BufferedInputStream(Files.newInputStream(file), 1 << 16),
-                        1 << 16);
+                InputStream in = Gzip.decompressIfGzip(new BufferedInputStream(
+                        new MeteredInputStream(Files.newInputStream(file), bytesRead), 1 << 16), 1 << 16);
                 reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
             } catch (NoSuchFileException e) {
                 throw new TeraioException(fileName + ": cannot read: no such file");

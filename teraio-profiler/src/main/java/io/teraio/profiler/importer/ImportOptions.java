@@ -1,6 +1,8 @@
 package io.teraio.profiler.importer;
 
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * Options of an import; each importer uses those that apply to it.
@@ -9,8 +11,15 @@ import java.nio.file.Path;
  *                              giving real kernel durations, or {@code null}
  * @param flopsPerSecond        the compute rate used to estimate op durations without Kineto
  * @param memoryBytesPerSecond  the memory bandwidth used to estimate op durations without Kineto
+ * @param bytesRead             told the bytes read from the input files (compressed bytes of a
+ *                              compressed file) as they are read, for progress; may be called
+ *                              often, from the importing thread
  */
-public record ImportOptions(Path kinetoFile, double flopsPerSecond, double memoryBytesPerSecond) {
+public record ImportOptions(Path kinetoFile, double flopsPerSecond, double memoryBytesPerSecond,
+                            LongConsumer bytesRead) {
+    private static final LongConsumer IGNORED = bytes -> {
+    };
+
     /** An NVIDIA H100 SXM: 989 TFLOP/s dense BF16, 3.35 TB/s HBM3. */
     public static final double H100_FLOPS_PER_SECOND = 989e12;
     /** An NVIDIA H100 SXM: 3.35 TB/s of HBM3 bandwidth. */
@@ -21,6 +30,17 @@ public record ImportOptions(Path kinetoFile, double flopsPerSecond, double memor
             throw new IllegalArgumentException("flopsPerSecond and memoryBytesPerSecond must be positive, got "
                     + flopsPerSecond + " and " + memoryBytesPerSecond);
         }
+        Objects.requireNonNull(bytesRead, "bytesRead");
+    }
+
+    /** Options that report no progress. */
+    public ImportOptions(Path kinetoFile, double flopsPerSecond, double memoryBytesPerSecond) {
+        this(kinetoFile, flopsPerSecond, memoryBytesPerSecond, IGNORED);
+    }
+
+    /** These options, telling {@code listener} the bytes read. */
+    public ImportOptions withBytesRead(LongConsumer listener) {
+        return new ImportOptions(kinetoFile, flopsPerSecond, memoryBytesPerSecond, listener);
     }
 
     /** No Kineto file, H100 rates. */

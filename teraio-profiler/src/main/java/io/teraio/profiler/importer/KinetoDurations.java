@@ -3,6 +3,7 @@ package io.teraio.profiler.importer;
 import io.teraio.core.TeraioException;
 import io.teraio.profiler.importer.KinetoImporter.CpuOp;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,9 +82,9 @@ final class KinetoDurations {
      *
      * @throws TeraioException if the file is missing, truncated, not a Chrome trace or has no CPU ops
      */
-    static KinetoDurations read(Path file) {
+    static KinetoDurations read(Path file, LongConsumer bytesRead) {
         String name = file.toString();
-        KinetoImporter.Events events = KinetoImporter.read(file, name);
+        KinetoImporter.Events events = KinetoImporter.read(file, name, bytesRead);
         List<CpuOp> ops = new ArrayList<>(events.cpuOps);
         ops.addAll(events.annotations);
         if (ops.isEmpty()) {

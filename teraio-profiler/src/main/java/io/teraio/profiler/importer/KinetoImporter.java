@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.teraio.core.Gzip;
+import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -116,19 +118,19 @@ public final class KinetoImporter implements TraceImporter {
         }
         Path file = inputs.get(0);
         String name = file.toString();
-        Events events = read(file, name);
+        Events events = read(file, name, (options == null ? ImportOptions.defaults() : options).bytesRead());
         return new Converter(events, name, requireMemoryEvents).convert();
     }
 
     // ---------------------------------------------------------------- reading
 
     /** Reads the events of a Chrome trace that importers use (also {@link KinetoDurations}). */
-    static Events read(Path file, String name) {
+    static Events read(Path file, String name, LongConsumer bytesRead) {
         if (Files.isDirectory(file)) {
             throw new TeraioException(name + ": cannot read: is a directory");
         }
         boolean gzip = false;
-        try (InputStream raw = Files.newInputStream(file);
+        try (InputStream raw = new MeteredInputStream(Files.newInputStream(file), bytesRead);
              BufferedInputStream buffered = new BufferedInputStream(raw, BUFFER_BYTES)) {
             if (Files.size(file) == 0) {
                 throw new TeraioException(name + ": empty file");

@@ -11,6 +11,7 @@ import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.Recorder;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -54,8 +55,9 @@ public final class PytorchEtImporter implements TraceImporter {
         ImportOptions opts = options == null ? ImportOptions.defaults() : options;
         Path file = inputs.get(0);
         String name = file.toString();
-        EtGraph graph = parse(file, name);
-        KinetoDurations kineto = opts.kinetoFile() == null ? null : KinetoDurations.read(opts.kinetoFile());
+        EtGraph graph = parse(file, name, opts.bytesRead());
+        KinetoDurations kineto = opts.kinetoFile() == null ? null
+                : KinetoDurations.read(opts.kinetoFile(), opts.bytesRead());
         return build(graph, name, opts, kineto);
     }
 
@@ -92,10 +94,10 @@ public final class PytorchEtImporter implements TraceImporter {
     private record TensorArg(long storage, long endBytes, long viewBytes, boolean cpu, long[] shape) {
     }
 
-    private static EtGraph parse(Path file, String name) {
+    private static EtGraph parse(Path file, String name, LongConsumer bytesRead) {
         EtGraph graph = new EtGraph();
         boolean[] sawNodes = {false};
-        CompressedInput.readObject(file, "PyTorch execution trace", (field, token, p) -> {
+        CompressedInput.readObject(file, "PyTorch execution trace", bytesRead, (field, token, p) -> {
             if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
                 graph.schema = p.getText();
                 checkSchema(graph.schema, name);

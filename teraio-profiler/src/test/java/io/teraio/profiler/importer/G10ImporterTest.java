@@ -117,6 +117,15 @@ class G10ImporterTest {
         assertTrue(elapsedMs < 2000, "import took " + elapsedMs + " ms");
     }
 
+    @Test
+    void progressIsToldEveryByteOfBothFiles() throws IOException {
+        Path kernels = real("BERT_Base_bs256", "kernels");
+        Path intervals = real("BERT_Base_bs256", "interval");
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        importer.importFiles(List.of(kernels, intervals), ImportOptions.defaults().withBytesRead(read::addAndGet));
+        assertEquals(Files.size(kernels) + Files.size(intervals), read.get());
+    }
+
     private static Set<String> globalTensorNames(Path gz) throws IOException {
         Set<String> names = new HashSet<>();
         try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {

@@ -1,0 +1,137 @@
+package io.teraio.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every error below is made for real with the {@code teraio} command, and its one line must
+ * match a section heading of {@code docs/troubleshooting.md} (a heading's {@code `...`} spans
+ * are the patterns: {@code ...} stands for any text, capitalised placeholders such as
+ * {@code FILE}, {@code X} or {@code 'K'} for one value). A new user-facing error belongs in
+ * this list and on that page.
+ */
+class TroubleshootingTest {
+    private static final Path PAGE = Path.of("..", "docs", "troubleshooting.md");
+    private static final Pattern CODE = Pattern.compile("`([^`]+)`");
+    private static final Pattern PLACEHOLDER = Pattern.compile("'[A-Z]'|\\b[A-Z][A-Z0-9]{0,6}\\b(?![a-z])");
+    private static List<Pattern> headings;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void readPage() throws IOException {
+        headings = new ArrayList<>();
+        for (String line : Files.readAllLines(PAGE, StandardCharsets.UTF_8)) {
+            if (!line.startsWith("#")) {
+                continue;
+            }
+            Matcher m = CODE.matcher(line);
+            while (m.find()) {
+                headings.add(pattern(m.group(1)));
+            }
+        }
+        Files.writeString(dir.resolve("empty.json"), "");
+        Files.writeString(dir.resolve("text.json"), "this is not json\n");
+        Files.writeString(dir.resolve("a-file"), "x");
+        Files.writeString(dir.resolve("one.interval.config"), "x\n");
+        Files.writeString(dir.resolve("plan.json"), "{}");
+        Files.writeString(dir.resolve("object.json"), "{\"foo\": 1}");
+        Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
+        Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
+        io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
+    }
+
+    /** A heading's code span as a regular expression matching the start of a message. */
+    static Pattern pattern(String heading) {
+        StringBuilder regex = new StringBuilder("^");
+        String[] parts = heading.split("\\.\\.\\.", -1);
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                regex.append(".*");
+            }
+            Matcher m = PLACEHOLDER.matcher(parts[i]);
+            int at = 0;
+            while (m.find()) {
+                regex.append(Pattern.quote(parts[i].substring(at, m.start())));
+                regex.append(m.group().startsWith("'") ? "'.*?'" : ".+?");
+                at = m.end();
+            }
+            regex.append(Pattern.quote(parts[i].substring(at)));
+        }
+        return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    }
+
+    static List<String> commands() {
+        String d = "@DIR@";
+        return List.of(
+                "analyze " + d + "/missing.json",
+                "analyze " + d,
+                "analyze " + d + "/empty.json",
+                "analyze " + d + "/text.json",
+                "analyze --bogus x",
+                "plan " + d + "/t.json --policy lru -o " + d + "/p.json",
+                "plan " + d + "/t.json --hardware nosuch -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd 0x1g -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 0 -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 4q -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd-latency 3q -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 1k -o " + d + "/p.json",
+                "import --from foo " + d + "/x -o " + d + "/y.json",
+                "import --from kineto " + d + "/a-file " + d + "/a-file -o " + d + "/y.json",
+                "import --from g10 " + d + "/one.interval.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/a-file -o " + d + "/y.json --kineto " + d + "/a-file",
+                "import --from kineto " + d + "/object.json -o " + d + "/y.json",
+                "import --from kineto " + d + "/events.json -o " + d + "/y.json",
+                "import --from kineto " + d + "/events.json --ops-only -o " + d + "/y.json",
+                "import --from pytorch-et " + d + "/object.json -o " + d + "/y.json",
+                "import --from g10 " + d + "/x.kernels.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/x.kernels.config " + d + "/x.kernels.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/a-file -o " + d + "/y.json",
+                "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
+                "synth --preset foo -o " + d + "/s.json",
+                "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
+                "bench-io --dir " + d + "/io --mode sideways",
+                "bench-io --dir " + d + "/io --size 0",
+                "bench-io --dir " + d + "/io --qd 0",
+                "bench-io --dir " + d + "/a-file --size 4m",
+                "bench-io --dir " + d + "/io --config nonsense",
+                "bench-io --dir " + d + "/io --config no.such.key=1",
+                "probe --dir " + d + "/io --size 1m -o " + d + "/hw.json",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 0",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 1m --iterations 0",
+                "report " + d + "/t.json " + d + "/plan.json --gpu-mem 1g -o " + d + "/r.html",
+                "report " + d + "/missing.json -o " + d + "/r.html",
+                "simulate " + d + "/t.json " + d + "/plan.json",
+                "demo --model gpt --out " + d + "/demo",
+                "demo --steps 3 --out " + d + "/demo",
+                "demo --workload nope --out " + d + "/demo",
+                "demo --layers 4 --out " + d + "/demo",
+                "demo --out " + d + "/a-file/demo",
+                "report " + d + "/t.json -o " + d + "/a-file/r.html");
+    }
+
+    @ParameterizedTest
+    @MethodSource("commands")
+    void everyErrorHasASection(String command) {
+        String[] args = command.replace("@DIR@", dir.toString()).split(" ");
+        CliRunner r = CliRunner.run(args);
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), "teraio " + command + " printed " + r.err() + r.out());
+        String line = r.err().lines().findFirst().orElse("");
+        assertTrue(headings.stream().anyMatch(h -> h.matcher(line).lookingAt()),
+                "no heading of docs/troubleshooting.md matches the message of teraio " + command + ":\n" + line);
+    }
+}
