@@ -81,6 +81,9 @@ public final class MigrationEngine implements AutoCloseable {
         LOG.info(choice.reason());
         List<AutoCloseable> owned = new ArrayList<>();
         try {
+            // first: memory=cuda without a device fails here, with its own reason
+            DeviceMemory memory = BackendSelection.openMemory(config);
+            owned.add(memory);
             List<StorageBackend> ssds = new ArrayList<>();
             for (int i = 0; i < config.dirs().size(); i++) {
                 RunDirectory run = RunDirectory.create(config.dirs().get(i));
@@ -96,8 +99,6 @@ public final class MigrationEngine implements AutoCloseable {
                 host = new HostStorageBackend(config.hostMemoryBytes());
                 owned.add(host);
             }
-            DeviceMemory memory = BackendSelection.openMemory(config);
-            owned.add(memory);
             IoEngine io = new IoEngine(ssds, host, config);
             owned.remove(memory);
             return new MigrationEngine(io, memory, owned);
