@@ -34,7 +34,7 @@ class CudaEngineGpuTest {
     @CsvSource({"auto,false", "auto,true", "posix,false", "gds,false"})
     void tensorsInCudaMemoryRoundTrip(String backend, boolean verify) throws Exception {
         Availability cuda = Cuda.availability(0);
-        assumeTrue(cuda.available(), "no GPU: " + cuda.reason());
+        assumeTrue(cuda.available(), cuda.reason());
         if (backend.equals("gds")) {
             assumeTrue(Gds.isAvailable(), "backend gds: " + Gds.unavailabilityCause());
         }
