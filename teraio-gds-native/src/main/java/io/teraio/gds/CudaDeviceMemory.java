@@ -3,28 +3,25 @@ package io.teraio.gds;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.storage.DeviceBuffer;
-import io.teraio.core.storage.DeviceMemory;
-import io.teraio.core.storage.MemoryBudget;
+import io.teraio.core.storage.BudgetedDeviceMemory;
 import io.teraio.core.storage.OutOfDeviceMemoryException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jcuda.Pointer;
 import jcuda.runtime.JCuda;
 import jcuda.runtime.cudaMemcpyKind;
 
 /**
- * {@link DeviceMemory} in CUDA memory of one device, through JCuda: {@code cudaMalloc}'ed
- * buffers under a capacity the {@link MemoryBudget} enforces, copies to and from host memory
+ * {@link io.teraio.core.storage.DeviceMemory} in CUDA memory of one device, through JCuda:
+ * {@code cudaMalloc}'ed buffers under a capacity the budget enforces, copies to and from host memory
  * as {@code cudaMemcpyAsync} on the calling thread's per-thread stream (so the engine's
  * workers copy concurrently), waited for before they return. Buffers have no host view: the
  * engine moves them through a backend that {@link io.teraio.core.storage.StorageBackend#movesDirectly
  * moves device memory} ({@link GdsStorageBackend}) or through copies. Thread-safe; an
  * idempotent {@link AutoCloseable}.
  */
-public final class CudaDeviceMemory implements DeviceMemory {
+public final class CudaDeviceMemory extends BudgetedDeviceMemory {
     private final int device;
-    private final MemoryBudget budget;
 
     /**
      * @param device        the CUDA device
@@ -32,12 +29,12 @@ public final class CudaDeviceMemory implements DeviceMemory {
      * @throws TeraioException naming the reason when the device cannot be used
      */
     public CudaDeviceMemory(int device, long capacityBytes) {
+        super("cuda", capacityBytes);
         io.teraio.core.storage.Availability a = Cuda.availability(device);
         if (!a.available()) {
             throw new TeraioException("CUDA device memory on device " + device + ": " + a.reason());
         }
         this.device = device;
-        this.budget = new MemoryBudget("cuda", capacityBytes);
         Cuda.use(device);
     }
 
@@ -48,63 +45,6 @@ public final class CudaDeviceMemory implements DeviceMemory {
     @Override
     public String name() {
         return "cuda";
-    }
-
-    @Override
-    public long capacityBytes() {
-        return budget.capacity();
-    }
-
-    @Override
-    public long usedBytes() {
-        return budget.used();
-    }
-
-    @Override
-    public long peakUsedBytes() {
-        return budget.peak();
-    }
-
-    @Override
-    public DeviceBuffer tryAllocate(long bytes) {
-        checkBytes(bytes);
-        return budget.tryTake(bytes) ? newBuffer(bytes) : null;
-    }
-
-    @Override
-    public DeviceBuffer allocate(long bytes, long timeoutNanos) throws InterruptedException {
-        checkBytes(bytes);
-        budget.take(bytes, timeoutNanos);
-        return newBuffer(bytes);
-    }
-
-    @Override
-    public CompletableFuture<DeviceBuffer> reserve(long bytes) {
-        checkBytes(bytes);
-        CompletableFuture<Void> taken = budget.reserve(bytes);
-        CompletableFuture<DeviceBuffer> result = new CompletableFuture<>();
-        taken.whenComplete((v, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-            } else if (result.isDone()) {
-                budget.give(bytes); // cancelled before the bytes were had
-            } else {
-                try {
-                    DeviceBuffer buffer = newBuffer(bytes);
-                    if (!result.complete(buffer)) {
-                        buffer.close();
-                    }
-                } catch (RuntimeException e) {
-                    result.completeExceptionally(e);
-                }
-            }
-        });
-        result.whenComplete((b, failure) -> {
-            if (failure != null) {
-                taken.cancel(false);
-            }
-        });
-        return result;
     }
 
     /** Fails waiting reservations; live buffers stay usable until their owners close them. Idempotent. */
@@ -119,14 +59,9 @@ public final class CudaDeviceMemory implements DeviceMemory {
                 + Units.formatBytes(capacityBytes()) + " used)";
     }
 
-    private static void checkBytes(long bytes) {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("CUDA device memory: bytes must be positive, got " + bytes);
-        }
-    }
-
     /** cudaMalloc for bytes already taken from the budget; gives them back if it fails. */
-    private DeviceBuffer newBuffer(long bytes) {
+    @Override
+    protected DeviceBuffer newBuffer(long bytes) {
         Pointer pointer = new Pointer();
         int code;
         try {

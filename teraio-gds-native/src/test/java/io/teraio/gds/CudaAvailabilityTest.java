@@ -1,6 +1,7 @@
 package io.teraio.gds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -44,8 +45,12 @@ class CudaAvailabilityTest {
 
     @Test
     void aDeviceOutsideTheDriversCountIsNamed() {
-        assumeFalse(Cuda.availability(0).available() && Cuda.devices().size() > 7, "eight GPUs here");
-        Availability a = Cuda.availability(7);
-        assertTrue(!a.available(), a.reason());
+        Availability zero = Cuda.availability(0);
+        int count = Cuda.devices().size();
+        assumeFalse(count > 7, "eight GPUs here");
+        Availability seven = Cuda.availability(7);
+        assertFalse(seven.available());
+        assertEquals(zero.available() ? "no CUDA device 7: the driver reports " + count + " (0 to " + (count - 1) + ")"
+                : zero.reason(), seven.reason());
     }
 }
