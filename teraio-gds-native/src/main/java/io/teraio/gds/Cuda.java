@@ -19,6 +19,7 @@ import jcuda.runtime.cudaError;
  */
 public final class Cuda {
     private static final ThreadLocal<int[]> CURRENT = ThreadLocal.withInitial(() -> new int[] {-1});
+    private static Availability runtimeState;
 
     private Cuda() {
     }
@@ -29,41 +30,59 @@ public final class Cuda {
 
     /** Whether device {@code device} can be used, and why not: no JCuda natives, no driver, no such device. */
     public static Availability availability(int device) {
-        int count;
+        Availability runtime = runtime();
+        if (!runtime.available()) {
+            return runtime;
+        }
+        int count = deviceCount();
+        if (device < 0 || device >= count) {
+            return Availability.no("no CUDA device " + device + ": the driver reports " + count + " (0 to "
+                    + (count - 1) + ")");
+        }
+        return Availability.yes("CUDA device " + device + " of " + count + ", " + runtime.reason());
+    }
+
+    /** Whether JCuda loads and the driver reports a device; the first answer is kept (a failed load stays failed). */
+    private static synchronized Availability runtime() {
+        if (runtimeState == null) {
+            runtimeState = probeRuntime();
+        }
+        return runtimeState;
+    }
+
+    private static Availability probeRuntime() {
         try {
             int[] n = new int[1];
             int code = JCuda.cudaGetDeviceCount(n);
             if (code != cudaError.cudaSuccess) {
                 return Availability.no("no GPU: cudaGetDeviceCount failed with " + describe(code));
             }
-            count = n[0];
+            if (n[0] == 0) {
+                return Availability.no("no GPU: the CUDA driver reports no devices");
+            }
+            int[] version = new int[1];
+            JCuda.cudaDriverGetVersion(version);
+            return Availability.yes("driver API " + version[0] / 1000 + "." + version[0] % 1000 / 10);
         } catch (LinkageError e) {
             return Availability.no("no CUDA runtime: JCuda's natives could not be loaded (" + e.getMessage() + ")");
         } catch (RuntimeException e) {
             return Availability.no("no CUDA runtime: JCuda failed: " + e.getMessage());
         }
-        if (count == 0) {
-            return Availability.no("no GPU: the CUDA driver reports no devices");
-        }
-        if (device < 0 || device >= count) {
-            return Availability.no("no CUDA device " + device + ": the driver reports " + count + " (0 to "
-                    + (count - 1) + ")");
-        }
-        int[] version = new int[1];
-        JCuda.cudaDriverGetVersion(version);
-        return Availability.yes("CUDA device " + device + " of " + count + ", driver API " + version[0] / 1000 + "."
-                + version[0] % 1000 / 10);
+    }
+
+    private static int deviceCount() {
+        int[] n = new int[1];
+        check(JCuda.cudaGetDeviceCount(n), "cudaGetDeviceCount");
+        return n[0];
     }
 
     /** The devices the driver reports; empty when there is none or no driver. */
     public static List<DeviceInfo> devices() {
         List<DeviceInfo> list = new ArrayList<>();
-        if (!availability(0).available()) {
+        if (!runtime().available()) {
             return list;
         }
-        int[] n = new int[1];
-        JCuda.cudaGetDeviceCount(n);
-        for (int i = 0; i < n[0]; i++) {
+        for (int i = 0, n = deviceCount(); i < n; i++) {
             cudaDeviceProp prop = new cudaDeviceProp();
             check(JCuda.cudaGetDeviceProperties(prop, i), "cudaGetDeviceProperties(" + i + ")");
             list.add(new DeviceInfo(i, prop.getName(), prop.totalGlobalMem, prop.major, prop.minor));

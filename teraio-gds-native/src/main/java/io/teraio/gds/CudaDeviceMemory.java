@@ -135,17 +135,23 @@ public final class CudaDeviceMemory extends BudgetedDeviceMemory {
             if (n == 0) {
                 return;
             }
-            Pointer hostPointer = host.isDirect() ? Pointer.to(host.slice())
-                    : Pointer.to(host.array()).withByteOffset(host.arrayOffset() + host.position());
             Pointer devicePointer = pointer.withByteOffset(offset);
+            boolean toHost = kind == cudaMemcpyKind.cudaMemcpyDeviceToHost;
+            String what = "cudaMemcpy" + (host.isDirect() ? "Async" : "") + " of " + n + " bytes "
+                    + (toHost ? "device to host" : "host to device") + " at offset " + offset + " on device " + device;
             Cuda.use(device);
-            String what = kind == cudaMemcpyKind.cudaMemcpyDeviceToHost ? "device to host" : "host to device";
-            Cuda.check(kind == cudaMemcpyKind.cudaMemcpyDeviceToHost
-                    ? JCuda.cudaMemcpyAsync(hostPointer, devicePointer, n, kind, JCuda.cudaStreamPerThread)
-                    : JCuda.cudaMemcpyAsync(devicePointer, hostPointer, n, kind, JCuda.cudaStreamPerThread),
-                    "cudaMemcpyAsync of " + n + " bytes " + what + " at offset " + offset);
-            Cuda.check(JCuda.cudaStreamSynchronize(JCuda.cudaStreamPerThread), "cudaStreamSynchronize after the copy of "
-                    + n + " bytes " + what);
+            if (host.isDirect()) {
+                // native memory: asynchronous on this thread's stream, then waited for
+                Pointer hostPointer = Pointer.to(host.slice());
+                Cuda.check(toHost ? JCuda.cudaMemcpyAsync(hostPointer, devicePointer, n, kind, JCuda.cudaStreamPerThread)
+                        : JCuda.cudaMemcpyAsync(devicePointer, hostPointer, n, kind, JCuda.cudaStreamPerThread), what);
+                Cuda.check(JCuda.cudaStreamSynchronize(JCuda.cudaStreamPerThread), "cudaStreamSynchronize after " + what);
+            } else {
+                // a Java array: JCuda copies it synchronously only
+                Pointer hostPointer = Pointer.to(host.array()).withByteOffset(host.arrayOffset() + host.position());
+                Cuda.check(toHost ? JCuda.cudaMemcpy(hostPointer, devicePointer, n, kind)
+                        : JCuda.cudaMemcpy(devicePointer, hostPointer, n, kind), what);
+            }
             host.position(host.position() + n);
         }
 

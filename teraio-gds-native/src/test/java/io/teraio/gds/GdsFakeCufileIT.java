@@ -13,12 +13,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A libcufile whose driver will not open (a fake built by the test phase, failing
+ * Loading in child JVMs. The shim: from the path system property {@code teraio.gds.nativeLibrary}
+ * names, else from the jar (here: the classes folder), and a path that does not load is the
+ * cause. A libcufile whose driver will not open (a fake built by the test phase, failing
  * {@code cuFileDriverOpen} with the code its environment names), loaded in a child JVM through
  * each of the ways to name it: the cause names the library, the code, its name and meaning.
  */
 class GdsFakeCufileIT {
     private static final Path FAKE = Path.of(System.getProperty("teraio.gds.fakeCufile"));
+    private static final Path SHIM = Path.of(System.getProperty("teraio.gds.builtShim"));
+    private String shimLine;
 
     @Test
     void aDriverThatWillNotOpenIsTheCauseWithItsCode() throws Exception {
@@ -46,7 +50,20 @@ class GdsFakeCufileIT {
                 + " cuFileWrite, ...): not a libcufile", out);
     }
 
-    private static String child(List<String> jvmArgs, Map<String, String> env) throws IOException,
+    @Test
+    void theShimLoadsFromThePathTheSystemPropertyNamesElseFromTheJar() throws Exception {
+        child(List.of("-Dteraio.gds.nativeLibrary=" + SHIM), Map.of());
+        assertEquals("shim loaded: teraio GDS shim from " + SHIM + " (teraio.gds.nativeLibrary)", shimLine);
+        child(List.of(), Map.of());
+        assertTrue(shimLine.startsWith("shim loaded: teraio GDS shim from "), shimLine);
+        Path missing = SHIM.resolveSibling("libmissing.so");
+        String gds = child(List.of("-Dteraio.gds.nativeLibrary=" + missing), Map.of());
+        assertTrue(shimLine.startsWith("shim unavailable: the teraio GDS shim (libteraio_gds.so) could not be loaded: ")
+                && shimLine.contains(missing.toString()), shimLine);
+        assertEquals("unavailable: " + shimLine.substring("shim unavailable: ".length()), gds);
+    }
+
+    private String child(List<String> jvmArgs, Map<String, String> env) throws IOException,
             InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -61,6 +78,9 @@ class GdsFakeCufileIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertEquals(0, p.waitFor(), out);
         assertTrue(Files.exists(FAKE), FAKE + " was not built");
-        return out;
+        String[] lines = out.split("\n");
+        assertEquals(2, lines.length, out);
+        shimLine = lines[0];
+        return lines[1];
     }
 }
