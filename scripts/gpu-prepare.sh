@@ -28,5 +28,6 @@ junit=$(sed -n 's:.*<junit.version>5\.\([0-9.]*\)</junit.version>.*:1.\1:p' pom.
 mvn -B -q $offline dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" \
   -DoutputDirectory="$carry"
 mv "$carry/junit-platform-console-standalone-$junit.jar" "$carry/junit-console.jar"
-du -sh "$carry" "$carry"/* | sed 's/^/gpu-prepare: /'
+du -sh "$carry"/* | sed 's/^/gpu-prepare: /'
+du -sh "$carry" | sed 's/^/gpu-prepare: in all /'
 echo "gpu-prepare: done; on the GPU machine run scripts/gpu-check.sh from the repository root (docs/gpu.md)"
