@@ -2,9 +2,13 @@ package io.teraio.agent;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.hardware.HardwarePresets;
+import io.teraio.core.hardware.HardwareProfile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -90,8 +94,8 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
                     + " does not read it");
         }
         String hardware = agent.get("hardware");
-        if (hardware != null && hardware.isBlank()) {
-            throw new TeraioException("hardware: empty; give a hardware.json file or a preset name");
+        if (hardware != null) {
+            checkHardware(hardware);
         }
         Path stats = path(agent, "stats");
         Path planOut = agent.containsKey("planOut") ? path(agent, "planOut") : defaultPlanOut(out);
@@ -128,6 +132,20 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             }
         }
         return trace.resolveSibling(name + ".plan.json");
+    }
+
+    /** A hardware file that reads, or a preset that exists: checked at launch, not after profiling. */
+    private static void checkHardware(String hardware) {
+        if (hardware.isBlank()) {
+            throw new TeraioException("hardware: empty; give a hardware.json file or a preset name");
+        }
+        Path file = Path.of(hardware);
+        if (Files.isRegularFile(file)) {
+            HardwareProfile.read(file);
+        } else if (!HardwarePresets.names().contains(hardware.toLowerCase(Locale.ROOT))) {
+            throw new TeraioException("hardware: '" + hardware + "' is neither a file nor a preset; presets: "
+                    + String.join(", ", HardwarePresets.names()));
+        }
     }
 
     private static String text(Map<String, String> args, String name) {

@@ -22,6 +22,7 @@ class AgentOptionsTest {
         assertEquals(Path.of("teraio-agent-stats.json"), o.stats());
         assertNull(o.plan());
         assertNull(o.hardware());
+        assertEquals("h100", AgentOptions.parse("mode=auto,hardware=h100").hardware());
         assertEquals(List.of(Path.of("/nvme0"), Path.of("/nvme1")), o.config().dirs());
         assertEquals(8L << 30, o.config().deviceMemoryBytes());
         assertEquals(1L << 20, o.config().taskSizeBytes());
@@ -56,6 +57,8 @@ class AgentOptionsTest {
         assertTrue(message("mode=profile,deviceMemory=lots").startsWith("deviceMemory"), message("mode=profile,deviceMemory=lots"));
         assertEquals("teraio-agent argument 'verbose' is not key=value", message("mode=profile,verbose"));
         assertEquals("mode: given twice", message("mode=profile,mode=auto"));
+        assertEquals("hardware: 'dgx9' is neither a file nor a preset; presets: g10, h100, teraio-paper",
+                message("mode=auto,hardware=dgx9"));
     }
 
     private static String message(String args) {

@@ -24,6 +24,14 @@ final class EngineOptions {
 
     /** The configuration arguments: {@code -c} pairs, then {@code dirs} and {@code extra} over them. */
     Map<String, String> args(Map<String, String> extra) {
+        Map<String, String> args = pairs(config);
+        args.put("dirs", String.join(":", dirs.stream().map(Path::toString).toList()));
+        args.putAll(extra);
+        return args;
+    }
+
+    /** {@code -c KEY=VALUE} pairs as a map, in order. */
+    static Map<String, String> pairs(List<String> config) {
         Map<String, String> args = new LinkedHashMap<>();
         for (String pair : config) {
             int eq = pair.indexOf('=');
@@ -32,8 +40,6 @@ final class EngineOptions {
             }
             args.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }
-        args.put("dirs", String.join(":", dirs.stream().map(Path::toString).toList()));
-        args.putAll(extra);
         return args;
     }
 }

@@ -134,6 +134,9 @@ final class IoBench implements AutoCloseable {
 
     private static boolean stamp(DeviceBuffer buffer, int block, long bytes, boolean write) {
         ByteBuffer view = buffer.hostView(0, (int) bytes);
+        if (view == null) {
+            return stampFirst(buffer, block, bytes, write);
+        }
         for (int at = 0; at + Long.BYTES <= bytes; at += PAGE) {
             long value = ((long) block << 32) ^ at ^ 0x7E4A10L;
             if (write) {
@@ -143,6 +146,22 @@ final class IoBench implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** Memory with no host view (CUDA): one stamp at the block's start, one small copy each way. */
+    private static boolean stampFirst(DeviceBuffer buffer, int block, long bytes, boolean write) {
+        if (bytes < Long.BYTES) {
+            return true;
+        }
+        long value = ((long) block << 32) ^ 0x7E4A10L;
+        ByteBuffer one = ByteBuffer.allocateDirect(Long.BYTES);
+        if (write) {
+            one.putLong(0, value);
+            buffer.copyFromHost(0, one);
+            return true;
+        }
+        buffer.copyToHost(0, one);
+        return one.getLong(0) == value;
     }
 
     @Override

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         description = "Trains models larger than GPU memory by moving idle tensors to NVMe SSDs and back, on time.",
         subcommands = {AnalyzeCommand.class, ImportCommand.class, SynthCommand.class, PlanCommand.class, SimulateCommand.class,
                 CompareCommand.class, ReportCommand.class, BenchIoCommand.class, ProbeCommand.class, ReplayCommand.class,
-                DemoCommand.class,
+                DemoCommand.class, DoctorCommand.class, BenchGdsCommand.class,
                 HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 2 bad input or usage, 1 internal error.",
                 "Docs: docs/cli.md, docs/trace-format.md, docs/troubleshooting.md"})

@@ -29,10 +29,14 @@ import java.util.Objects;
  * @param preallocateBytes   space preallocated per SSD file at start and at each growth ({@code io.preallocate})
  * @param readRetries        times a failed read is retried before it fails ({@code io.readRetries})
  * @param verify             check CRC32C on every prefetch ({@code verify})
+ * @param memory             the device memory tensors live in: {@code host} or {@code cuda} ({@code memory})
+ * @param device             the CUDA device this engine serves ({@code device})
+ * @param cufileLibrary      the {@code libcufile.so.0} to load, or empty for the system loader's
+ *                           ({@code gds.cufileLibrary})
  */
 public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMemoryBytes, String backend,
                            long taskSizeBytes, int queueDepth, int threads, long preallocateBytes, int readRetries,
-                           boolean verify) {
+                           boolean verify, String memory, int device, String cufileLibrary) {
 
     /** One configuration key: its argument spelling, default and meaning. */
     public record Key(String name, String defaultValue, String description) {
@@ -68,11 +72,16 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
             new Key("io.threads", "8", "worker threads per SSD"),
             new Key("io.preallocate", "1g", "space preallocated per SSD file at start and at each growth"),
             new Key("io.readRetries", "2", "times a failed read is retried before it fails"),
-            new Key("verify", "false", "check CRC32C on every prefetch"));
+            new Key("verify", "false", "check CRC32C on every prefetch"),
+            new Key("memory", "host", "the device memory tensors live in: host (off-heap) or cuda (JCuda)"),
+            new Key("device", "0", "the CUDA device this engine serves (one engine per device)"),
+            new Key("gds.cufileLibrary", "", "the libcufile.so.0 to load, else the system loader's"));
 
     public TeraioConfig {
         dirs = List.copyOf(Objects.requireNonNull(dirs, "dirs"));
         Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(cufileLibrary, "cufileLibrary");
     }
 
     /** The defaults, with no SSD directories. */
@@ -115,6 +124,11 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
             throw new TeraioException(v.origin("backend") + ": '" + v.text("backend")
                     + "' is not a backend; use auto, posix or gds");
         }
+        String memory = v.text("memory").trim().toLowerCase(Locale.ROOT);
+        if (!List.of("host", "cuda").contains(memory)) {
+            throw new TeraioException(v.origin("memory") + ": '" + v.text("memory")
+                    + "' is not a device memory; use host or cuda");
+        }
         long taskSize = v.bytes("io.taskSize", 4096);
         if (taskSize % 4096 != 0) {
             throw new TeraioException(v.origin("io.taskSize") + ": " + taskSize
@@ -122,7 +136,8 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         }
         return new TeraioConfig(dirs, v.bytes("deviceMemory", 1), v.bytes("hostMemory", 0), backend, taskSize,
                 v.integer("io.queueDepth", 1), v.integer("io.threads", 1), v.bytes("io.preallocate", 0),
-                v.integer("io.readRetries", 0), v.bool("verify"));
+                v.integer("io.readRetries", 0), v.bool("verify"), memory, v.integer("device", 0),
+                v.text("gds.cufileLibrary").trim());
     }
 
     /** The effective configuration, a {@code key=value} per key, for the line printed at start. */
@@ -138,19 +153,28 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         map.put("io.preallocate", Units.formatBytes(preallocateBytes));
         map.put("io.readRetries", Integer.toString(readRetries));
         map.put("verify", Boolean.toString(verify));
+        map.put("memory", memory);
+        map.put("device", Integer.toString(device));
+        map.put("gds.cufileLibrary", cufileLibrary.isEmpty() ? "(system loader)" : cufileLibrary);
         return Collections.unmodifiableMap(map);
     }
 
     /** A copy with other SSD directories. */
     public TeraioConfig withDirs(List<Path> newDirs) {
         return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
-                threads, preallocateBytes, readRetries, verify);
+                threads, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
     }
 
     /** A copy with another device-memory capacity. */
     public TeraioConfig withDeviceMemory(long bytes) {
         return new TeraioConfig(dirs, bytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth, threads,
-                preallocateBytes, readRetries, verify);
+                preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
+    }
+
+    /** A copy for another CUDA device with its own SSD directories (one engine per device). */
+    public TeraioConfig withDevice(int newDevice, List<Path> newDirs) {
+        return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
+                threads, preallocateBytes, readRetries, verify, memory, newDevice, cufileLibrary);
     }
 
     private record Values(Map<String, String> args, Map<String, String> properties, Map<String, String> env) {

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * in the order they came), {@code threads} daemon workers ({@code teraio-io-ssd0-0}) and at
  * most {@code queueDepth} tasks in flight. A request is split into tasks of
  * {@code taskSize} bytes; a task goes straight from or into the device buffer when its
- * {@link DeviceBuffer#hostView host view} is aligned for the backend, else through an aligned
- * bounce buffer from the lane's {@link BufferPool} (zero-padded on write). With
+ * {@link DeviceBuffer#hostView host view} is aligned for the backend, straight from device
+ * memory when the backend {@link StorageBackend#movesDirectly moves it itself} (cuFile; not
+ * with verify), else through an aligned bounce buffer from the lane's {@link BufferPool}
+ * (zero-padded on write). With
  * {@code verify}, the CRC32C of each task's bytes is recorded in the {@link Placement} on
  * write and checked on read.
  *
@@ -428,6 +430,20 @@ public final class IoEngine implements AutoCloseable {
         private void writeTask(Request r, int index) throws InterruptedException {
             TaskSpan span = new TaskSpan(r, index);
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
+            if (view == null && !verify && backend.movesDirectly(r.buffer)) {
+                long written;
+                try {
+                    written = backend.writeDevice(span.segment.extent(), span.offsetInExtent, r.buffer,
+                            span.tensorOffset, span.bytes);
+                } catch (StorageException e) {
+                    throw span.failure("failed", e);
+                }
+                if (written != span.bytes) {
+                    throw span.failure("failed", span.shortTransfer(span.bytes, written));
+                }
+                (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
+                return;
+            }
             NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
                 ByteBuffer out = block == null ? view : block.view(0, span.paddedBytes);
@@ -485,6 +501,14 @@ public final class IoEngine implements AutoCloseable {
 
         private void readOnce(Request r, TaskSpan span) throws InterruptedException {
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
+            if (view == null && !verify && backend.movesDirectly(r.buffer)) {
+                long read = backend.readDevice(span.segment.extent(), span.offsetInExtent, r.buffer,
+                        span.tensorOffset, span.bytes);
+                if (read != span.bytes) {
+                    throw span.shortTransfer(span.bytes, read);
+                }
+                return;
+            }
             NativeBlock block = direct(view, span.bytes) ? null : bounce();
             try {
                 ByteBuffer in = block == null ? view : block.view(0, span.paddedBytes);

@@ -5,7 +5,6 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.DeviceMemory;
-import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import io.teraio.core.storage.PosixStorageBackend;
 import io.teraio.core.storage.RunDirectory;
@@ -64,11 +63,14 @@ public final class MigrationEngine implements AutoCloseable {
      * Opens the engine a configuration describes: for each of {@code dirs} (SSD {@code i} is
      * the {@code i}-th) a {@link RunDirectory} (stale ones from crashed runs removed) with a
      * {@link PosixStorageBackend}; a {@link HostStorageBackend} of {@code hostMemory} (none when
-     * it is 0); a {@link HostDeviceMemory} of {@code deviceMemory}. Logs the effective
-     * configuration and the chosen backend with the reason, once.
+     * it is 0); the device memory {@code memory} names, of {@code deviceMemory} bytes. The SSD
+     * backend is chosen by {@link BackendSelection} (cuFile through a {@code ServiceLoader}
+     * provider, else O_DIRECT files). Logs the effective configuration and the chosen backend
+     * with the reason, once.
      *
-     * @throws TeraioException  for {@code backend=gds} (not available in this build) or a
-     *                          directory that cannot hold a run directory
+     * @throws TeraioException  for {@code backend=gds} or {@code memory=cuda} when they cannot
+     *                          be had (with the reason), or a directory that cannot hold a run
+     *                          directory
      * @throws StorageException when an SSD file cannot be opened with O_DIRECT or preallocated
      */
     public static MigrationEngine open(TeraioConfig config) {
@@ -77,22 +79,20 @@ public final class MigrationEngine implements AutoCloseable {
         config.describe().forEach((k, v) -> effective.append(effective.length() == 0 ? "" : " ").append(k)
                 .append('=').append(v));
         LOG.info("teraio configuration: {}", effective);
-        String reason = switch (config.backend()) {
-            case "auto" -> "backend auto: posix (O_DIRECT files), because GDS is not available in this build";
-            case "posix" -> "backend posix: O_DIRECT files, as configured";
-            case "gds" -> throw new TeraioException("backend gds: GDS is not available in this build (no cuFile"
-                    + " bridge is loaded); use backend=auto or backend=posix");
-            default -> throw new TeraioException("backend '" + config.backend() + "' is not a backend; use auto,"
-                    + " posix or gds");
-        };
-        LOG.info(reason);
+        BackendSelection.Choice choice = BackendSelection.choose(config);
+        LOG.info(choice.reason());
         List<AutoCloseable> owned = new ArrayList<>();
         try {
+            // first: memory=cuda without a device fails here, with its own reason
+            DeviceMemory memory = BackendSelection.openMemory(config);
+            owned.add(memory);
             List<StorageBackend> ssds = new ArrayList<>();
             for (int i = 0; i < config.dirs().size(); i++) {
                 RunDirectory run = RunDirectory.create(config.dirs().get(i));
                 owned.add(run);
-                PosixStorageBackend ssd = new PosixStorageBackend(run, i, config.preallocateBytes());
+                StorageBackend ssd = choice.provider() == null
+                        ? new PosixStorageBackend(run, i, config.preallocateBytes())
+                        : choice.provider().open(run, i, config);
                 owned.add(ssd);
                 ssds.add(ssd);
             }
@@ -101,8 +101,6 @@ public final class MigrationEngine implements AutoCloseable {
                 host = new HostStorageBackend(config.hostMemoryBytes());
                 owned.add(host);
             }
-            DeviceMemory memory = new HostDeviceMemory(config.deviceMemoryBytes());
-            owned.add(memory);
             IoEngine io = new IoEngine(ssds, host, config);
             owned.remove(memory);
             return new MigrationEngine(io, memory, owned);

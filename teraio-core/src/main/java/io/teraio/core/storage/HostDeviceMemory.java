@@ -3,7 +3,6 @@ package io.teraio.core.storage;
 import io.teraio.core.Units;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,13 +16,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * waited for. Thread-safe; {@link #close()} is idempotent, fails waiting reservations and
  * leaves live buffers to their owners (they stay usable and give their bytes back on close).
  */
-public final class HostDeviceMemory implements DeviceMemory {
+public final class HostDeviceMemory extends BudgetedDeviceMemory {
     /** The arena holds this much more than the capacity, for fragmentation. */
     private static final double ARENA_SLACK = 1.25;
     /** No arena larger than the machine's memory (the buffers get blocks of their own). */
     private static final long ARENA_MAX_BYTES = physicalMemoryBytes();
 
-    private final MemoryBudget budget;
     /** The arena, or null when it could not be had; freed when closed and its last buffer is. */
     private final NativeBlock arena;
     private final ExtentAllocator arenaSpace;
@@ -32,7 +30,7 @@ public final class HostDeviceMemory implements DeviceMemory {
 
     /** @param capacityBytes the most bytes live buffers may hold (positive) */
     public HostDeviceMemory(long capacityBytes) {
-        this.budget = new MemoryBudget("host", capacityBytes);
+        super("host", capacityBytes);
         this.arenaSpace = new ExtentAllocator(NativeBlock.ALIGNMENT);
         this.arena = reserveArena(arenaSpace.roundUp((long) Math.min(ARENA_SLACK * capacityBytes, 0x1p62)));
     }
@@ -60,69 +58,9 @@ public final class HostDeviceMemory implements DeviceMemory {
         return "host";
     }
 
-    @Override
-    public long capacityBytes() {
-        return budget.capacity();
-    }
-
-    @Override
-    public long usedBytes() {
-        return budget.used();
-    }
-
-    @Override
-    public long peakUsedBytes() {
-        return budget.peak();
-    }
-
-    @Override
-    public DeviceBuffer tryAllocate(long bytes) {
-        checkBytes(bytes);
-        return budget.tryTake(bytes) ? newBuffer(bytes) : null;
-    }
-
-    @Override
-    public DeviceBuffer allocate(long bytes, long timeoutNanos) throws InterruptedException {
-        checkBytes(bytes);
-        budget.take(bytes, timeoutNanos);
-        return newBuffer(bytes);
-    }
-
-    @Override
-    public CompletableFuture<DeviceBuffer> reserve(long bytes) {
-        checkBytes(bytes);
-        CompletableFuture<Void> taken = budget.reserve(bytes);
-        CompletableFuture<DeviceBuffer> result = new CompletableFuture<>();
-        taken.whenComplete((v, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-                return;
-            }
-            if (result.isDone()) {
-                budget.give(bytes); // cancelled between the bytes being taken and now
-                return;
-            }
-            DeviceBuffer buffer;
-            try {
-                buffer = newBuffer(bytes);
-            } catch (RuntimeException | Error e) {
-                result.completeExceptionally(e);
-                return;
-            }
-            if (!result.complete(buffer)) {
-                buffer.close(); // cancelled while the buffer was made
-            }
-        });
-        result.whenComplete((buffer, failure) -> {
-            if (failure != null) {
-                taken.cancel(false); // withdraws a waiting reservation; no-op once served
-            }
-        });
-        return result;
-    }
-
     /** Makes the buffer for bytes already taken; gives them back if that fails. */
-    private DeviceBuffer newBuffer(long bytes) {
+    @Override
+    protected DeviceBuffer newBuffer(long bytes) {
         if (arena != null) {
             synchronized (arenaSpace) {
                 if (arenaUsers > 0) {
@@ -143,12 +81,6 @@ public final class HostDeviceMemory implements DeviceMemory {
             throw e;
         }
         return new BlockBuffer(block);
-    }
-
-    private static void checkBytes(long bytes) {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("device memory (host): bytes " + bytes + " must be positive");
-        }
     }
 
     /** Fails waiting reservations; live buffers stay with their owners. Idempotent. */

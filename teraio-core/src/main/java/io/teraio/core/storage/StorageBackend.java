@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * {@link AutoCloseable}s; any call after {@link #close()} throws {@link IllegalStateException}.
  */
 public interface StorageBackend extends AutoCloseable {
-    /** The backend's name as in configuration and reports: {@code posix}, {@code host}. */
+    /** The backend's name as in configuration and reports: {@code posix}, {@code host}, {@code gds}. */
     String name();
 
     /** Where the bytes go, for messages: a file path, or {@code host memory}. */
@@ -54,6 +54,40 @@ public interface StorageBackend extends AutoCloseable {
      * @throws StorageException naming the file, the offset and the errno
      */
     long read(Extent extent, long offset, ByteBuffer dst);
+
+    /**
+     * Whether this backend moves {@code buffer}'s bytes itself, straight from and into device
+     * memory (cuFile), for buffers that have no {@link DeviceBuffer#hostView host view}. The
+     * engine then calls {@link #writeDevice} and {@link #readDevice} instead of staging the
+     * bytes in a host bounce buffer. Only when it does not verify CRCs, which need the bytes
+     * on the host.
+     */
+    default boolean movesDirectly(DeviceBuffer buffer) {
+        return false;
+    }
+
+    /**
+     * Writes {@code length} bytes from {@code bufferOffset} of {@code src} at {@code offset}
+     * bytes into {@code extent}, padding with zeros to {@link #alignment()} where the backend
+     * needs it; only for buffers {@link #movesDirectly} accepts.
+     *
+     * @return {@code length}
+     * @throws StorageException naming the file, the offset and the error code
+     */
+    default long writeDevice(Extent extent, long offset, DeviceBuffer src, long bufferOffset, int length) {
+        throw new UnsupportedOperationException(name() + " storage does not move device buffers");
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code offset} bytes into {@code extent} into {@code dst}
+     * at {@code bufferOffset}; only for buffers {@link #movesDirectly} accepts.
+     *
+     * @return {@code length}
+     * @throws StorageException naming the file, the offset and the error code
+     */
+    default long readDevice(Extent extent, long offset, DeviceBuffer dst, long bufferOffset, int length) {
+        throw new UnsupportedOperationException(name() + " storage does not move device buffers");
+    }
 
     /** Bytes in allocated extents (after rounding). */
     long allocatedBytes();

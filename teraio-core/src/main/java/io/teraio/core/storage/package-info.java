@@ -15,7 +15,14 @@
  *   <li>{@link io.teraio.core.storage.HostDeviceMemory}: device memory in off-heap host memory,
  *       its capacity kept by a {@link io.teraio.core.storage.MemoryBudget} (blocking takes for
  *       the op that runs now, FIFO reservations for prefetches);</li>
- *   <li>{@link io.teraio.core.storage.NativeBlock}: aligned off-heap memory freed on close.</li>
+ *   <li>{@link io.teraio.core.storage.NativeBlock}: aligned off-heap memory freed on close;</li>
+ *   <li>{@link io.teraio.core.storage.BudgetedDeviceMemory}: the capacity, allocations and
+ *       reservations every device memory shares.</li>
  * </ul>
+ *
+ * <p>What core does not build itself plugs in through {@link java.util.ServiceLoader}:
+ * {@link io.teraio.core.storage.BackendProvider} (cuFile, from {@code teraio-gds-native}) and
+ * {@link io.teraio.core.storage.DeviceMemoryProvider} (CUDA memory), each saying whether it can
+ * be used here with an {@link io.teraio.core.storage.Availability} and its reason.
  */
 package io.teraio.core.storage;

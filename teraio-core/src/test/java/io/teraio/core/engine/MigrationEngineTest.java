@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.teraio.core.TeraioException;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
@@ -189,14 +188,6 @@ class MigrationEngineTest {
         }
         assertEquals(List.of(), runDirectories(nvme0));
         assertEquals(List.of(), runDirectories(nvme1));
-    }
-
-    @Test
-    void gdsFailsFastInThisBuild() {
-        TeraioException e = assertThrows(TeraioException.class,
-                () -> MigrationEngine.open(config("dirs", tmp.toString(), "backend", "gds")));
-        assertTrue(e.getMessage().contains("GDS is not available in this build"), e.getMessage());
-        assertTrue(e.getMessage().contains("backend=auto"), e.getMessage());
     }
 
     private static List<Path> runDirectories(Path dir) throws IOException {

@@ -1,0 +1,90 @@
+package io.teraio.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.teraio.core.TeraioException;
+import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.hardware.Device;
+import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.RunDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One engine per device, each writing only to its own SSDs, as hardware.json maps them. */
+class DeviceEnginesTest {
+    private static final long G = 1L << 30;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void mappedSsdsGoToTheirDeviceAndSharedOnesAreDealtOut() {
+        HardwareProfile hw = profile(2, ssd(0, "a", 1), ssd(1, "b", 0), ssd(2, "c", -1), ssd(3, "d", -1));
+        List<TeraioConfig> configs = DeviceEngines.configs(TeraioConfig.defaults(), hw);
+        assertEquals(2, configs.size());
+        assertEquals(0, configs.get(0).device());
+        assertEquals(List.of(tmp.resolve("b"), tmp.resolve("c")), configs.get(0).dirs());
+        assertEquals(1, configs.get(1).device());
+        assertEquals(List.of(tmp.resolve("a"), tmp.resolve("d")), configs.get(1).dirs());
+    }
+
+    @Test
+    void aDeviceWithoutAnSsdOrAnSsdWithoutADirectoryIsAnError() {
+        TeraioException e = assertThrows(TeraioException.class,
+                () -> DeviceEngines.configs(TeraioConfig.defaults(), profile(2, ssd(0, "a", 0))));
+        assertEquals("hardware profile: device 1 has no SSD; map one to it (ssds[].device = 1) or add one mapped to"
+                + " any device (-1)", e.getMessage());
+        HardwareProfile noDir = new HardwareProfile(List.of(new Device(0, G, G)),
+                List.of(new Ssd(0, null, G, G, 0, -1)), 0);
+        e = assertThrows(TeraioException.class, () -> DeviceEngines.configs(TeraioConfig.defaults(), noDir));
+        assertEquals("hardware profile: ssd 0 has no directory; the engine of each device needs its SSDs' directories"
+                + " (ssds[].directory)", e.getMessage());
+    }
+
+    @Test
+    void eachEngineOffloadsIntoItsOwnDirectories() throws Exception {
+        HardwareProfile hw = profile(2, ssd(0, "nvme0", 0), ssd(1, "nvme1", 1));
+        TeraioConfig base = TeraioConfig.resolve(Map.of("deviceMemory", "8m", "hostMemory", "0",
+                "io.preallocate", "0"), Map.of(), Map.of());
+        try (DeviceEngines engines = DeviceEngines.open(base, hw)) {
+            assertEquals(2, engines.size());
+            for (int d = 0; d < 2; d++) {
+                MigrationEngine engine = engines.engine(d);
+                DeviceBuffer buffer = engine.memory().allocate(1 << 20, 0);
+                TensorBytes.fill(buffer, d);
+                engine.register("w", buffer);
+                assertEquals(1 << 20, engine.offload("w", 0, false).join());
+                assertEquals(1, runDirectories(tmp.resolve("nvme" + d)).size());
+                TensorBytes.check(engine.acquire("w"), d, "device " + d);
+            }
+        }
+        assertEquals(List.of(), runDirectories(tmp.resolve("nvme0")));
+        assertEquals(List.of(), runDirectories(tmp.resolve("nvme1")));
+    }
+
+    private HardwareProfile profile(int devices, Ssd... ssds) {
+        return new HardwareProfile(Stream.iterate(0, i -> i + 1).limit(devices).map(i -> new Device(i, G, G)).toList(),
+                List.of(ssds), 0);
+    }
+
+    private Ssd ssd(int id, String dir, int device) {
+        return new Ssd(id, tmp.resolve(dir).toString(), G, G, 0, device);
+    }
+
+    private static List<Path> runDirectories(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> p.getFileName().toString().startsWith(RunDirectory.PREFIX)).toList();
+        }
+    }
+}
