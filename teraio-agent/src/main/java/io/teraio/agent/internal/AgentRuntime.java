@@ -30,6 +30,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -547,23 +548,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private void waitForWrites(int k) {
         List<PlanEntry> prefetches = prefetchesAt.get(k);
-        if (prefetches == null) {
-            return;
-        }
-        long start = 0;
-        for (PlanEntry e : prefetches) {
-            while (engine.state(e.key()) == TensorState.OFFLOADING) {
-                if (start == 0) {
-                    start = System.nanoTime();
-                }
-                if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
-                    break;
-                }
-                LockSupport.parkNanos(20_000);
+        if (prefetches != null) {
+            for (PlanEntry e : prefetches) {
+                waitWhile(() -> engine.state(e.key()) == TensorState.OFFLOADING);
             }
-        }
-        if (start != 0) {
-            waitNanos += System.nanoTime() - start;
         }
     }
 
@@ -591,19 +579,19 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private void waitForMemory(int k, long extra) {
         long need = (allocBytes == null ? 0 : allocBytes[k]) + extra;
         long budget = options.config().deviceMemoryBytes();
-        long start = 0;
-        while (residentBytes + engine.memory().usedBytes() + need > budget && offloadsInFlight()) {
-            if (start == 0) {
-                start = System.nanoTime();
-            }
-            if (System.nanoTime() - start > WAIT_LIMIT_NANOS) {
-                break;
-            }
+        waitWhile(() -> residentBytes + engine.memory().usedBytes() + need > budget && offloadsInFlight());
+    }
+
+    /** Polls {@code busy} until it is false, for at most {@link #WAIT_LIMIT_NANOS}; the time is a stall. */
+    private void waitWhile(BooleanSupplier busy) {
+        if (!busy.getAsBoolean()) {
+            return;
+        }
+        long start = System.nanoTime();
+        while (busy.getAsBoolean() && System.nanoTime() - start < WAIT_LIMIT_NANOS) {
             LockSupport.parkNanos(20_000);
         }
-        if (start != 0) {
-            waitNanos += System.nanoTime() - start;
-        }
+        waitNanos += System.nanoTime() - start;
     }
 
     /** Whether staging buffers are held for writes (in flight, or done and about to be freed). */

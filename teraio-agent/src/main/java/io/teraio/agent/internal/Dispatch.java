@@ -1,5 +1,7 @@
 package io.teraio.agent.internal;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * The one place the advice woven into DJL calls: static methods that hand each event to the
  * installed {@link Listener}, or drop it when none is. Public because the advice runs inside
@@ -32,6 +34,7 @@ public final class Dispatch {
     }
 
     private static volatile Listener listener;
+    private static final AtomicLong PARAMETERS = new AtomicLong();
 
     private Dispatch() {
     }
@@ -79,6 +82,14 @@ public final class Dispatch {
         if (l != null && token >= 0) {
             l.opExit(token);
         }
+    }
+
+    /**
+     * The id of the next DJL {@code Parameter} created in this JVM: {@code teraio-parameter-N}
+     * in creation order (unique, like DJL's random ids, and the same in every run of a job).
+     */
+    public static String parameterId() {
+        return "teraio-parameter-" + PARAMETERS.incrementAndGet();
     }
 
     public static void stepDone(Object trainer) {

@@ -46,10 +46,6 @@ final class DjlArrays {
     private DjlArrays() {
     }
 
-    static boolean isArray(Object o) {
-        return o instanceof PtNDArray;
-    }
-
     /** The array's bytes (elements times element size); 0 for string arrays and released ones. */
     static long bytes(Object array) {
         PtNDArray a = (PtNDArray) array;

@@ -32,7 +32,11 @@ import net.bytebuddy.utility.JavaModule;
  *     through ({@link Access}), and {@code NativeResource#isReleased} ({@link Released});</li>
  * <li>ops: the public static methods of {@code JniUtils} that take or return arrays, less
  *     the metadata reads ({@link Op});</li>
- * <li>iteration boundaries: {@code Trainer#step} ({@link Step}).</li>
+ * <li>iteration boundaries: {@code Trainer#step} ({@link Step});</li>
+ * <li>parameter identity: every {@code Parameter} constructor ({@link ParameterId}) replaces
+ *     the parameter's random id with one in creation order, so that DJL's
+ *     {@code ParameterStore}, a hash map keyed by these ids, updates the parameters in the
+ *     same order in every run of the job, and a plan made in one run fits the next.</li>
  * </ul>
  * The {@link Advice} objects are built here, once, before any class is transformed; the
  * advice names DJL types only by string. Classes loaded before {@link #install} (an agent
@@ -44,6 +48,7 @@ public final class Hooks {
     static final String JNI_UTILS = "ai.djl.pytorch.jni.JniUtils";
     static final String TRAINER = "ai.djl.training.Trainer";
     static final String NDLIST = "ai.djl.ndarray.NDList";
+    static final String PARAMETER = "ai.djl.nn.Parameter";
 
     /** JniUtils methods that read an array's metadata or manage the engine: not ops. */
     static final List<String> NOT_OPS = List.of("getShape", "getDType", "getDataType", "getDevice", "getLayout", "requiresGrad",
@@ -73,6 +78,7 @@ public final class Hooks {
         AsmVisitorWrapper released = Advice.to(Released.class).on(named("isReleased").and(takesArguments(0)));
         AsmVisitorWrapper op = Advice.to(Op.class).on(opMethods());
         AsmVisitorWrapper step = Advice.to(Step.class).on(named("step").and(takesArguments(0)));
+        AsmVisitorWrapper parameterId = Advice.to(ParameterId.class).on(isConstructor());
         return new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
@@ -83,6 +89,7 @@ public final class Hooks {
                         .visit(released))
                 .type(named(JNI_UTILS)).transform((b, type, loader, module, domain) -> b.visit(op))
                 .type(named(TRAINER)).transform((b, type, loader, module, domain) -> b.visit(step))
+                .type(named(PARAMETER)).transform((b, type, loader, module, domain) -> b.visit(parameterId))
                 .installOn(inst);
     }
 
@@ -143,6 +150,14 @@ public final class Hooks {
         @Advice.OnMethodExit(onThrowable = Throwable.class)
         static void exit(@Advice.Enter int token) {
             Dispatch.opExit(token);
+        }
+    }
+
+    /** {@code Parameter.<init>} exit: an id in creation order instead of a random one. */
+    static final class ParameterId {
+        @Advice.OnMethodExit
+        static void exit(@Advice.FieldValue(value = "id", readOnly = false) String id) {
+            id = Dispatch.parameterId();
         }
     }
 

@@ -193,7 +193,7 @@ class HooksTest {
     }
 
     @Test
-    void stepHookMarksTheIterationBoundary() {
+    void stepHookMarksTheIterationBoundaryAndParametersGetIdsInCreationOrder() {
         try (Model model = Model.newInstance("mlp", "PyTorch")) {
             model.setBlock(new Mlp(8, 2, new int[] {4}));
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
@@ -210,6 +210,10 @@ class HooksTest {
                 }
                 assertEquals(2, events.steps.size());
                 assertSame(trainer, events.steps.get(0));
+                List<String> ids = new ArrayList<>();
+                trainer.getModel().getBlock().getParameters().forEach(p -> ids.add(p.getValue().getId()));
+                assertTrue(ids.stream().allMatch(id -> id.startsWith("teraio-parameter-")), ids.toString());
+                assertEquals(ids.size(), ids.stream().distinct().count(), "ids stay unique: " + ids);
                 Map<String, Object> states = DjlArrays.optimizerStates(trainer);
                 assertEquals(8, states.size(), "Adam: means and variances of two weights and two biases: " + states);
                 assertNotNull(states.get("02Linear_weight.means"), states.keySet().toString());

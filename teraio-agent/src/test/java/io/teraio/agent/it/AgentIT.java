@@ -61,6 +61,11 @@ class AgentIT {
         assertTrue(trace.ops().stream().anyMatch(o -> o.name().equals("adamUpdate")));
         assertTrue(trace.ops().stream().anyMatch(o -> o.name().equals("linear")));
 
+        ChildJvm.Run again = ChildJvm.train(dir, "mlp", 5, "mode=profile,out=again.json.gz,stats=again.json");
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals(opsWithKeys(trace), opsWithKeys(TraceReader.read(dir.resolve("again.json.gz"))),
+                "every run of the job has the same ops in the same order (parameters get ids in creation order)");
+
         JsonNode stats = JsonFiles.read(dir.resolve("teraio-agent-stats.json"));
         assertEquals("profile", stats.get("mode").asText());
         assertEquals(5, stats.get("iterations").asLong());
@@ -154,10 +159,15 @@ class AgentIT {
         JsonNode applied = JsonFiles.read(dir.resolve("offload.json"));
         assertEquals("offload", applied.get("mode").asText());
         assertTrue(applied.get("bytesOffloaded").asLong() > 0, applied.toString());
-        // DJL updates parameters in another order in this run: the entries follow their arrays' uses
         assertEquals(0, applied.get("misses").asLong(), applied.toString());
         assertEquals(0, applied.get("divergences").asLong(), applied.toString());
         assertTrue(applied.get("peakResidentBytes").asLong() <= budget, applied.toString());
+    }
+
+    /** Each op's name with the keys of the persistent tensors it uses. */
+    private static List<String> opsWithKeys(Trace trace) {
+        return trace.ops().stream().map(o -> o.name() + java.util.Arrays.stream(o.uses())
+                .mapToObj(trace::tensor).filter(Tensor::persistent).map(Tensor::key).toList()).toList();
     }
 
     private static long stateBytes(Trace trace) {
