@@ -1,5 +1,9 @@
 /**
  * teraio agent: the {@code -javaagent} for DJL training jobs.
- * Empty until the agent lands; see {@code ARCHITECTURE.md}.
+ *
+ * <p>{@code java -javaagent:teraio-agent.jar=mode=auto,dirs=/nvme0:/nvme1,deviceMemory=8g -jar train.jar}.
+ * {@link io.teraio.agent.TeraioAgent} is the entry point, {@link io.teraio.agent.AgentOptions}
+ * its arguments, {@link io.teraio.agent.AgentStats} what it reports at exit. The hooks and the
+ * runtime are in {@code io.teraio.agent.internal}, which is not API. See {@code docs/agent.md}.
  */
 package io.teraio.agent;

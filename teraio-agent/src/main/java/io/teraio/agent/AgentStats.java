@@ -1,0 +1,73 @@
+package io.teraio.agent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.Units;
+import io.teraio.core.json.JsonFiles;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * What the agent reports at exit: the stats JSON ({@code stats=}) and the one-line summary on
+ * stderr. Written on every exit, a failed one included, with whatever was known by then.
+ *
+ * @param mode                        the agent's mode
+ * @param iterations                  training iterations seen ({@code Trainer#step} calls)
+ * @param profiledIterations          iterations recorded into the trace
+ * @param planEntries                 entries of the plan applied (0 when none)
+ * @param bytesOffloaded              bytes written to storage by offloads
+ * @param bytesPrefetched             bytes read back (prefetches and misses)
+ * @param stallNanos                  time the training thread waited for tensors
+ * @param misses                      tensors needed but not prefetched (fetched at once)
+ * @param divergences                 iterations whose op sequence left the profile's (plan stopped for them)
+ * @param peakResidentBytes           most bytes of tracked arrays resident at once: over the iterations
+ *                                    after the plan started applying; in profile mode over the profiled ones
+ * @param unconstrainedPeakBytes      peak of tracked array bytes in the profiled iterations
+ * @param budgetBytes                 the device budget ({@code deviceMemory})
+ * @param predictedPeakBytes          the simulator's peak resident bytes with the plan (0 without a plan)
+ * @param predictedUnconstrainedBytes the simulator's peak without offloading (0 without a plan)
+ * @param error                       why the agent stopped working, or null
+ */
+public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
+                         long bytesPrefetched, long stallNanos, long misses, long divergences, long peakResidentBytes,
+                         long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
+                         long predictedUnconstrainedBytes, String error) {
+
+    public ObjectNode toJson() {
+        ObjectNode root = JsonFiles.mapper().createObjectNode();
+        root.put("mode", mode);
+        root.put("iterations", iterations);
+        root.put("profiledIterations", profiledIterations);
+        root.put("planEntries", planEntries);
+        root.put("bytesOffloaded", bytesOffloaded);
+        root.put("bytesPrefetched", bytesPrefetched);
+        root.put("stallNanos", stallNanos);
+        root.put("misses", misses);
+        root.put("divergences", divergences);
+        root.put("peakResidentBytes", peakResidentBytes);
+        root.put("unconstrainedPeakBytes", unconstrainedPeakBytes);
+        root.put("budgetBytes", budgetBytes);
+        root.put("predictedPeakBytes", predictedPeakBytes);
+        root.put("predictedUnconstrainedBytes", predictedUnconstrainedBytes);
+        if (error != null) {
+            root.put("error", error);
+        }
+        return root;
+    }
+
+    /** Writes {@link #toJson()} to {@code file} (atomically). */
+    public void write(Path file) {
+        JsonFiles.write(toJson(), file);
+    }
+
+    /** The one-line summary printed to stderr at exit. */
+    public String summary() {
+        return String.format(Locale.ROOT, "teraio-agent %s: %d iterations (%d profiled), plan %d entries, offloaded %s,"
+                        + " prefetched %s, stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
+                        + " (unconstrained %s, predicted %s)%s",
+                mode, iterations, profiledIterations, planEntries, Units.formatBytes(bytesOffloaded),
+                Units.formatBytes(bytesPrefetched), Units.formatNanos(stallNanos), misses, divergences,
+                Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
+                Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
+                error == null ? "" : "; stopped: " + error);
+    }
+}

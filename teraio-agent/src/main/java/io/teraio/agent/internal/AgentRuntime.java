@@ -1,0 +1,850 @@
+package io.teraio.agent.internal;
+
+import io.teraio.agent.AgentMode;
+import io.teraio.agent.AgentOptions;
+import io.teraio.agent.AgentStats;
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.engine.EngineStats;
+import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MigrationEngine;
+import io.teraio.core.engine.PlanExecutor;
+import io.teraio.core.engine.TensorState;
+import io.teraio.core.plan.Plan;
+import io.teraio.core.plan.PlanAction;
+import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.PlanMaker;
+import io.teraio.core.plan.PlanTarget;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.trace.Recorder;
+import io.teraio.core.trace.TensorKind;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceReader;
+import io.teraio.core.trace.TraceWriter;
+import io.teraio.planner.Workload;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent at work inside the training job: it tracks every array (bytes, resident or not),
+ * counts ops within the iteration, records the profiled iterations through a {@link Recorder},
+ * plans in process (auto mode) and applies the plan through a {@link MigrationEngine} and a
+ * {@link PlanExecutor}. An array planned out is offloaded in place: its bytes go to a staging
+ * buffer of the engine's device memory, its native tensor is released and the engine writes
+ * the bytes out; the prefetch reads them back and the array's next {@code getHandle} puts a new
+ * native tensor with the same bytes into the same Java object.
+ *
+ * <p>Every hook runs under this object's monitor (DJL trains on one thread; the lock is
+ * uncontended). Nothing here throws into training except a read of offloaded bytes that fails
+ * after the engine's retries: then the array cannot be restored, and training must stop.
+ */
+public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
+    private static final long WAIT_LIMIT_NANOS = 10_000_000_000L;
+    private static final int OP_IGNORED = -1;
+    private static final int OP_NESTED = 0;
+    private static final int OP_OUTER = 1;
+
+    /** What the agent knows of one live array. */
+    private static final class Tracked {
+        final long bytes;
+        int traceId = -1;
+        boolean persistent;
+        boolean resident = true;
+
+        Tracked(long bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    private final AgentOptions options;
+    private final String version;
+    private final IdentityHashMap<Object, Tracked> arrays = new IdentityHashMap<>();
+    private final IdentityHashMap<Object, String> offloaded = new IdentityHashMap<>();
+
+    private long residentBytes;
+    private long peakResidentBytes;
+    private long unconstrainedPeakBytes;
+    private boolean profileWindow;
+    private boolean applyWindow;
+
+    private long iteration;
+    private int opInIteration;
+    private int depth;
+    private boolean internal;
+    private boolean idle;
+    private final List<Object> opAllocs = new ArrayList<>();
+    private int recorderOp = -1;
+    private int currentOp = -1;
+    private String currentOpName;
+
+    private Recorder recorder;
+    private int profiledIterations;
+
+    private Plan plan;
+    private int planOps;
+    private String[] opNames;
+    /** Bytes each op of the planned iteration allocates, from the trace; null without it. */
+    private long[] allocBytes;
+    /** Time waited for writes and memory before ops (the engine and executor count their own waits). */
+    private long waitNanos;
+    private MigrationEngine engine;
+    private PlanExecutor executor;
+    private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
+    private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
+    private Map<String, Object> stateArrays = Map.of();
+    /** The plan's entries as this run applies them (offload mode: moved to this run's op order). */
+    private List<PlanEntry> entries = List.of();
+    /** Offload mode: each planned key's first use in the profiled iteration; null without the trace. */
+    private Map<String, Integer> profiledFirstUse;
+    /** Offload mode: the iteration after warm-up is watched to learn this run's op order. */
+    private boolean observing;
+    private IdentityHashMap<Object, String> observedKeys;
+    private Map<String, Integer> liveFirstUse;
+    private List<String> liveNames;
+    private List<Long> liveAllocBytes;
+    private boolean applying;
+    private boolean diverged;
+    private long divergences;
+    private long predictedPeakBytes;
+    private long predictedUnconstrainedBytes;
+    private String error;
+    private boolean closed;
+    private AgentStats finalStats;
+
+    /** @param version the agent's version, for the trace's {@code source.tool} */
+    public AgentRuntime(AgentOptions options, String version) {
+        this.options = options;
+        this.version = version;
+        if (options.mode() == AgentMode.OFFLOAD) {
+            plan = Plan.read(options.plan());
+            planOps = plan.opsPerIteration();
+            profiledFirstUse = profiledFirstUses(plan);
+        }
+    }
+
+    // ---- hooks -------------------------------------------------------------------------
+
+    @Override
+    public synchronized void arrayCreated(Object array) {
+        if (internal || idle) {
+            return;
+        }
+        try {
+            Tracked t = track(array);
+            if (depth > 0) {
+                opAllocs.add(array);
+                return;
+            }
+            // created outside any JniUtils op: a "create" op of its own
+            int k = opInIteration++;
+            checkOp(k, "create");
+            if (observing) {
+                liveNames.add("create");
+                liveAllocBytes.add(t.bytes);
+            }
+            if (recorder != null) {
+                int[] allocs = null;
+                if (t.bytes > 0) {
+                    t.traceId = recorder.registerTensor(siteKey(k, 0), t.bytes, TensorKind.OTHER, false, false);
+                    allocs = new int[] {t.traceId};
+                }
+                recorder.recordOp("create", 0, null, allocs, null);
+            }
+            updatePeak();
+        } catch (RuntimeException e) {
+            stopApplying("tracking a new array", e);
+        }
+    }
+
+    @Override
+    public synchronized void arrayClosing(Object array) {
+        if (internal) {
+            return;
+        }
+        Tracked t = arrays.remove(array);
+        if (t == null) {
+            return;
+        }
+        if (t.resident) {
+            residentBytes -= t.bytes;
+        }
+        try {
+            String key = offloaded.remove(array);
+            if (key != null && engine != null && engine.state(key) != null) {
+                engine.free(key);
+            }
+            if (recorder != null && t.traceId >= 0 && !t.persistent && recorder.opCount() > 0) {
+                recorder.free(t.traceId);
+            }
+        } catch (RuntimeException e) {
+            stopApplying("freeing a closed array", e);
+        }
+    }
+
+    @Override
+    public synchronized void handleMissing(Object resource) {
+        String key = offloaded.get(resource);
+        if (key != null) {
+            restore(resource, key);
+        }
+    }
+
+    @Override
+    public synchronized boolean isOffloaded(Object resource) {
+        return offloaded.containsKey(resource);
+    }
+
+    @Override
+    public synchronized int opEnter(String name, Object[] args) {
+        if (internal || idle) {
+            return OP_IGNORED;
+        }
+        if (depth++ > 0) {
+            return OP_NESTED;
+        }
+        int k = opInIteration++;
+        currentOp = k;
+        currentOpName = name;
+        opAllocs.clear();
+        if (observing) {
+            observe(name, args, k);
+        }
+        try {
+            checkOp(k, name);
+            if (applying && !diverged) {
+                applyBefore(k);
+            }
+        } catch (RuntimeException e) {
+            stopApplying("applying the plan before op " + k + " (" + name + ")", e);
+        }
+        if (recorder != null) {
+            try {
+                recorderOp = recorder.beginOp(name, uses(args, k));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + k + " (" + name + ")", e);
+            }
+        }
+        return OP_OUTER;
+    }
+
+    @Override
+    public synchronized void opExit(int token) {
+        depth--;
+        if (token != OP_OUTER) {
+            return;
+        }
+        if (recorder != null && recorderOp >= 0) {
+            try {
+                int[] ids = new int[opAllocs.size()];
+                int n = 0;
+                for (int j = 0; j < opAllocs.size(); j++) {
+                    Tracked t = arrays.get(opAllocs.get(j));
+                    if (t != null && t.bytes > 0 && t.traceId < 0) {
+                        t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
+                                false);
+                        ids[n++] = t.traceId;
+                    }
+                }
+                recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + currentOp + " (" + currentOpName + ")", e);
+            }
+            recorderOp = -1;
+        }
+        if (observing) {
+            long bytes = 0;
+            for (Object a : opAllocs) {
+                Tracked t = arrays.get(a);
+                bytes += t == null ? 0 : t.bytes;
+            }
+            liveAllocBytes.add(bytes);
+        }
+        opAllocs.clear();
+        updatePeak();
+    }
+
+    @Override
+    public synchronized void stepDone(Object trainer) {
+        if (internal) {
+            return;
+        }
+        if (applying && !diverged && opInIteration != planOps) {
+            divergences++;
+        }
+        iteration++;
+        opInIteration = 0;
+        diverged = false;
+        try {
+            if (recorder != null) {
+                recorder.endIteration();
+                profiledIterations++;
+                if (profiledIterations == options.profileIterations()) {
+                    finishProfile(trainer);
+                }
+            } else if (observing) {
+                finishObserving(trainer);
+            } else if (iteration == options.warmupIterations()) {
+                if (options.mode() == AgentMode.OFFLOAD) {
+                    startObserving(trainer);
+                } else if (!idle) {
+                    startProfile(trainer);
+                }
+            }
+        } catch (RuntimeException e) {
+            stopApplying("after iteration " + (iteration - 1), e);
+        }
+    }
+
+    // ---- profile -----------------------------------------------------------------------
+
+    private void startProfile(Object trainer) {
+        internal = true;
+        try {
+            recorder = new Recorder(DjlArrays.source(trainer, version));
+            register(DjlArrays.parameters(trainer), TensorKind.PARAMETER, false);
+            register(DjlArrays.optimizerStates(trainer), TensorKind.OPTIMIZER_STATE, true);
+        } finally {
+            internal = false;
+        }
+        profileWindow = true;
+        unconstrainedPeakBytes = residentBytes;
+        if (options.mode() == AgentMode.PROFILE) {
+            peakResidentBytes = residentBytes;
+        }
+        LOG.info("teraio-agent: profiling iterations {} to {}", iteration,
+                iteration + options.profileIterations() - 1);
+    }
+
+    private void register(Map<String, Object> named, TensorKind kind, boolean offloadable) {
+        for (Map.Entry<String, Object> e : named.entrySet()) {
+            Tracked t = arrays.get(e.getValue());
+            if (t == null) {
+                t = track(e.getValue());
+            }
+            if (t.bytes > 0 && t.traceId < 0) {
+                t.traceId = recorder.registerTensor(e.getKey(), t.bytes, kind, true, offloadable);
+                t.persistent = true;
+            }
+        }
+    }
+
+    private void finishProfile(Object trainer) {
+        Trace trace = recorder.toTrace();
+        recorder = null;
+        profileWindow = false;
+        TraceWriter.write(trace, options.trace());
+        LOG.info("teraio-agent: wrote {} ({} iterations, {} ops, {} tensors)", options.trace(),
+                trace.iterations().size(), trace.ops().size(), trace.tensors().size());
+        if (options.mode() == AgentMode.PROFILE) {
+            idle = true;
+            arrays.clear();
+            return;
+        }
+        Workload workload = Workload.of(trace);
+        planOps = workload.opCount();
+        opNames = opNames(workload);
+        allocBytes = allocBytes(workload);
+        long outside = bytesOutsideIteration(trace, workload);
+        engine = MigrationEngine.open(options.config());
+        PlanMaker.MadePlan planned;
+        try {
+            planned = InProcessPlanner.plan(trace, options, engine, outside);
+        } catch (TeraioException e) {
+            // no plan fits: training goes on unchanged, and the stats say why
+            error = "planning: " + e.getMessage();
+            LOG.warn("teraio-agent: no plan: {}; training goes on without offloading", e.getMessage());
+            applyWindow = true;
+            peakResidentBytes = residentBytes;
+            return;
+        }
+        plan = planned.plan();
+        entries = plan.entries();
+        predictedPeakBytes = planned.predictedPeakBytes();
+        predictedUnconstrainedBytes = planned.predictedUnconstrainedBytes();
+        startApplying(trainer);
+    }
+
+    /**
+     * Bytes of live arrays the planned iteration does not touch (created before profiling and
+     * never used since, or used only in an earlier profiled iteration): they hold their share of
+     * the device memory all along, so the plan gets the rest.
+     */
+    private long bytesOutsideIteration(Trace trace, Workload workload) {
+        long bytes = 0;
+        for (Tracked t : arrays.values()) {
+            if (t.traceId < 0 || !workload.inIteration(trace.slotOf(t.traceId))) {
+                bytes += t.bytes;
+            }
+        }
+        return bytes;
+    }
+
+    // ---- offload -----------------------------------------------------------------------
+
+    /** Offload mode: watch the next iteration for this run's op order, names and allocations. */
+    private void startObserving(Object trainer) {
+        internal = true;
+        try {
+            stateArrays = DjlArrays.optimizerStates(trainer);
+        } finally {
+            internal = false;
+        }
+        observedKeys = new IdentityHashMap<>();
+        stateArrays.forEach((key, array) -> observedKeys.put(array, key));
+        liveFirstUse = new HashMap<>();
+        liveNames = new ArrayList<>();
+        liveAllocBytes = new ArrayList<>();
+        observing = true;
+    }
+
+    private void observe(String name, Object[] args, int k) {
+        liveNames.add(name);
+        List<Object> used = new ArrayList<>(4);
+        for (Object arg : args) {
+            DjlArrays.collect(arg, used);
+        }
+        for (Object a : used) {
+            String key = observedKeys.get(a);
+            if (key != null) {
+                liveFirstUse.putIfAbsent(key, k);
+            }
+        }
+    }
+
+    /**
+     * The watched iteration ended: its op names become the sequence later iterations are
+     * checked against, and each entry moves with its tensor's first use from the profiled
+     * iteration to this run's (DJL's ParameterStore updates parameters in an order that
+     * changes from run to run, so the optimizer's ops for one parameter sit elsewhere).
+     */
+    private void finishObserving(Object trainer) {
+        observing = false;
+        int n = liveNames.size();
+        if (n != planOps) {
+            LOG.warn("teraio-agent: the iteration after warm-up has {} ops, the plan's {}; the plan applies as"
+                    + " made and the divergences will show whether it is this job's", n, planOps);
+            entries = plan.entries();
+        } else {
+            opNames = liveNames.toArray(new String[0]);
+            allocBytes = liveAllocBytes.stream().mapToLong(Long::longValue).toArray();
+            entries = PlanShift.follow(plan.entries(), profiledFirstUse, liveFirstUse, n);
+            long moved = entries.stream().filter(e -> !plan.entries().contains(e)).count();
+            if (moved > 0) {
+                LOG.info("teraio-agent: {} of {} plan entries moved to this run's op order", moved, entries.size());
+            }
+        }
+        observedKeys = null;
+        liveFirstUse = null;
+        liveNames = null;
+        liveAllocBytes = null;
+        startApplying(trainer);
+    }
+
+    private void startApplying(Object trainer) {
+        if (engine == null && !entries.isEmpty()) {
+            engine = MigrationEngine.open(options.config());
+        }
+        internal = true;
+        try {
+            stateArrays = DjlArrays.optimizerStates(trainer);
+        } finally {
+            internal = false;
+        }
+        Map<Integer, List<PlanEntry>> at = new HashMap<>();
+        for (PlanEntry e : entries) {
+            if (e.action() == PlanAction.OFFLOAD) {
+                at.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        offloadsAt = at;
+        Map<Integer, List<PlanEntry>> pre = new HashMap<>();
+        for (PlanEntry e : entries) {
+            if (e.action() == PlanAction.PREFETCH) {
+                pre.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        prefetchesAt = pre;
+        executor = engine == null ? null : new PlanExecutor(engine, entries, planOps);
+        if (engine != null) {
+            startState();
+        }
+        applying = true;
+        applyWindow = true;
+        peakResidentBytes = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
+        long missing = entries.stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
+                .count();
+        LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
+                entries.size(), iteration, stateArrays.size(),
+                missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
+    }
+
+    /**
+     * The simulator's starting state (docs/simulator.md): an array the plan keeps offloaded
+     * across the iteration boundary (its last entry is an offload, or a prefetch that wraps into
+     * the next iteration) is written out before the first iteration, and its wrapping prefetch
+     * issued.
+     */
+    private void startState() {
+        Map<String, PlanEntry> last = new HashMap<>();
+        List<PlanEntry> ordered = new ArrayList<>(entries);
+        ordered.sort(java.util.Comparator.comparingInt(PlanEntry::issueAtOp));
+        Map<String, PlanEntry> lastOffload = new HashMap<>();
+        for (PlanEntry e : ordered) {
+            last.put(e.key(), e);
+            if (e.action() == PlanAction.OFFLOAD) {
+                lastOffload.put(e.key(), e);
+            }
+        }
+        for (Map.Entry<String, PlanEntry> e : last.entrySet()) {
+            PlanEntry entry = e.getValue();
+            boolean wraps = entry.action() == PlanAction.PREFETCH && entry.issueAtOp() > entry.deadlineOp();
+            PlanEntry offload = lastOffload.get(e.getKey());
+            if (offload == null || entry.action() != PlanAction.OFFLOAD && !wraps) {
+                continue;
+            }
+            stage(e.getKey());
+            if (engine.state(e.getKey()) == null) {
+                continue;
+            }
+            engine.offload(e.getKey(), offload.target() == PlanTarget.HOST ? IoEngine.HOST : offload.ssd(), false)
+                    .join();
+            if (wraps) {
+                engine.prefetch(e.getKey(), false);
+            }
+        }
+    }
+
+    /** Before op {@code k}: stage this op's offloads (copy out, release), then let the executor issue and wait. */
+    private void applyBefore(int k) {
+        if (executor == null) {
+            return;
+        }
+        waitForWrites(k);
+        waitForMemory(k, prefetchBytes(k));
+        List<PlanEntry> offloads = offloadsAt.get(k);
+        if (offloads != null) {
+            for (PlanEntry e : offloads) {
+                stage(e.key());
+            }
+        }
+        executor.beforeOp(k, List.of());
+        waitForMemory(k, 0);
+    }
+
+    /**
+     * A prefetch issued at op {@code k} reads what an offload wrote: when that write is still
+     * going (a slow disk), the prefetch waits for it, as in the simulator, instead of being
+     * skipped (which would make the array's next use a miss). The time waited is a stall.
+     */
+    private void waitForWrites(int k) {
+        List<PlanEntry> prefetches = prefetchesAt.get(k);
+        if (prefetches != null) {
+            for (PlanEntry e : prefetches) {
+                waitWhile(() -> engine.state(e.key()) == TensorState.OFFLOADING);
+            }
+        }
+    }
+
+    /** Bytes the prefetches issued at op {@code k} will reserve. */
+    private long prefetchBytes(int k) {
+        List<PlanEntry> prefetches = prefetchesAt.get(k);
+        if (prefetches == null) {
+            return 0;
+        }
+        long bytes = 0;
+        for (PlanEntry e : prefetches) {
+            if (engine.state(e.key()) == TensorState.OFFLOADED) {
+                bytes += engine.tensors().bytes(e.key());
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * As the simulator does, op {@code k} waits until the bytes it allocates (and {@code extra},
+     * the prefetches about to be issued) fit under the budget: while they do not and offloads
+     * are still writing (their bytes held in staging buffers), it waits for the writes. The
+     * time waited is a stall.
+     */
+    private void waitForMemory(int k, long extra) {
+        long need = (allocBytes == null ? 0 : allocBytes[k]) + extra;
+        long budget = options.config().deviceMemoryBytes();
+        waitWhile(() -> residentBytes + engine.memory().usedBytes() + need > budget && offloadsInFlight());
+    }
+
+    /** Polls {@code busy} until it is false, for at most {@link #WAIT_LIMIT_NANOS}; the time is a stall. */
+    private void waitWhile(BooleanSupplier busy) {
+        if (!busy.getAsBoolean()) {
+            return;
+        }
+        long start = System.nanoTime();
+        while (busy.getAsBoolean() && System.nanoTime() - start < WAIT_LIMIT_NANOS) {
+            LockSupport.parkNanos(20_000);
+        }
+        waitNanos += System.nanoTime() - start;
+    }
+
+    /** Whether staging buffers are held for writes (in flight, or done and about to be freed). */
+    private boolean offloadsInFlight() {
+        long kept = 0;
+        for (String key : offloaded.values()) {
+            TensorState state = engine.state(key);
+            if (state == TensorState.RESIDENT || state == TensorState.PREFETCHING) {
+                kept += engine.tensors().bytes(key);
+            }
+        }
+        return engine.memory().usedBytes() > kept;
+    }
+
+    /** Copies a resident state array into a staging buffer, releases its native tensor, registers it with the engine. */
+    private void stage(String key) {
+        Object array = stateArrays.get(key);
+        Tracked t = array == null ? null : arrays.get(array);
+        if (t == null || !t.resident || offloaded.containsKey(array) || engine.state(key) != null || t.bytes == 0) {
+            return;
+        }
+        DeviceBuffer buffer = engine.memory().tryAllocate(t.bytes);
+        if (buffer == null) {
+            return; // no staging memory free now: it stays resident, the executor skips its entries
+        }
+        internal = true;
+        try {
+            DjlArrays.copyOutAndRelease(array, buffer);
+        } catch (RuntimeException e) {
+            buffer.close();
+            throw e;
+        } finally {
+            internal = false;
+        }
+        engine.register(key, buffer);
+        offloaded.put(array, key);
+        t.resident = false;
+        residentBytes -= t.bytes;
+    }
+
+    /** Puts the bytes back into the array: waits for its prefetch or fetches it now (a miss). */
+    private void restore(Object array, String key) {
+        Tracked t = arrays.get(array);
+        internal = true;
+        try {
+            DeviceBuffer buffer = engine.acquire(key);
+            DjlArrays.restore(array, buffer, t == null ? buffer.bytes() : t.bytes);
+            engine.free(key);
+        } catch (RuntimeException e) {
+            throw new TeraioException("teraio-agent: cannot restore offloaded array '" + key + "': " + e.getMessage(),
+                    e);
+        } finally {
+            internal = false;
+        }
+        offloaded.remove(array);
+        if (t != null) {
+            t.resident = true;
+            residentBytes += t.bytes;
+            updatePeak();
+        }
+    }
+
+    private void checkOp(int k, String name) {
+        if (applying && !diverged && (k >= planOps || opNames != null && !opNames[k].equals(name))) {
+            diverged = true;
+            divergences++;
+            LOG.debug("teraio-agent: iteration {} diverged at op {} ({}, profiled {})", iteration, k, name,
+                    k < planOps && opNames != null ? opNames[k] : "none");
+        }
+    }
+
+    private void stopApplying(String where, RuntimeException e) {
+        if (error == null) {
+            error = where + ": " + e.getMessage();
+            LOG.warn("teraio-agent: stopped {}; training goes on without it", error, e);
+        }
+        applying = false;
+        recorder = null;
+        profileWindow = false;
+        idle = offloaded.isEmpty();
+    }
+
+    // ---- tracking ----------------------------------------------------------------------
+
+    private Tracked track(Object array) {
+        long bytes;
+        internal = true;
+        try {
+            bytes = DjlArrays.bytes(array);
+        } catch (RuntimeException e) {
+            bytes = 0;
+        } finally {
+            internal = false;
+        }
+        Tracked t = new Tracked(bytes);
+        arrays.put(array, t);
+        residentBytes += bytes;
+        return t;
+    }
+
+    private int[] uses(Object[] args, int k) {
+        List<Object> used = new ArrayList<>(4);
+        for (Object arg : args) {
+            DjlArrays.collect(arg, used);
+        }
+        int[] ids = new int[used.size()];
+        int n = 0;
+        for (int j = 0; j < used.size(); j++) {
+            Object a = used.get(j);
+            Tracked t = arrays.get(a);
+            if (t == null) {
+                t = track(a);
+            }
+            if (t.bytes == 0) {
+                continue;
+            }
+            if (t.traceId < 0) {
+                // alive before profiling began and not a parameter or optimizer state
+                t.traceId = recorder.registerTensor("pre.op" + k + ".in" + j, t.bytes, TensorKind.OTHER, false, false);
+            }
+            ids[n++] = t.traceId;
+        }
+        return Arrays.copyOf(ids, n);
+    }
+
+    private TensorKind allocKind() {
+        return "getGradient".equals(currentOpName) ? TensorKind.GRADIENT : TensorKind.ACTIVATION;
+    }
+
+    private void updatePeak() {
+        long now = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
+        if (profileWindow && now > unconstrainedPeakBytes) {
+            unconstrainedPeakBytes = now;
+        }
+        if ((applyWindow || profileWindow && options.mode() == AgentMode.PROFILE) && now > peakResidentBytes) {
+            peakResidentBytes = now;
+        }
+    }
+
+    private static String siteKey(int op, int slot) {
+        return "op" + op + ".out" + slot;
+    }
+
+    /**
+     * Each planned key's first use in the iteration the plan was made for, from the trace at
+     * {@code out} when it is the plan's; null without it.
+     */
+    private Map<String, Integer> profiledFirstUses(Plan p) {
+        if (!Files.isRegularFile(options.trace())) {
+            LOG.info("teraio-agent: no trace at {}; the plan's entries apply at the ops it names", options.trace());
+            return null;
+        }
+        Trace trace = TraceReader.read(options.trace());
+        Workload workload = Workload.of(trace);
+        if (workload.opCount() != p.opsPerIteration()) {
+            LOG.warn("teraio-agent: the trace {} has {} ops per iteration, the plan {}: not the plan's trace;"
+                    + " the plan's entries apply at the ops it names", options.trace(), workload.opCount(),
+                    p.opsPerIteration());
+            return null;
+        }
+        Map<String, Integer> firstUse = new HashMap<>();
+        for (PlanEntry e : p.entries()) {
+            int slot = trace.slotOf(e.tensor());
+            if (slot >= 0 && workload.inIteration(slot) && workload.useOps(slot).length > 0) {
+                firstUse.putIfAbsent(e.key(), workload.useOps(slot)[0]);
+            }
+        }
+        return firstUse;
+    }
+
+    private static String[] opNames(Workload workload) {
+        String[] names = new String[workload.opCount()];
+        for (int k = 0; k < names.length; k++) {
+            names[k] = workload.opName(k);
+        }
+        return names;
+    }
+
+    private static long[] allocBytes(Workload workload) {
+        long[] bytes = new long[workload.opCount()];
+        for (int k = 0; k < bytes.length; k++) {
+            for (int t : workload.allocs(k)) {
+                bytes[k] += workload.bytes(t);
+            }
+        }
+        return bytes;
+    }
+
+    // ---- exit --------------------------------------------------------------------------
+
+    /** The stats as of now. */
+    public synchronized AgentStats stats() {
+        long offloadedBytes = 0;
+        long prefetched = 0;
+        long stall = 0;
+        long misses = 0;
+        if (engine != null && !engine.isClosed()) {
+            EngineStats s = engine.stats();
+            offloadedBytes = s.bytesToSsd() + s.bytesToHost();
+            prefetched = s.bytesFromSsd() + s.bytesFromHost();
+            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + waitNanos;
+            misses = s.misses();
+        }
+        return new AgentStats(options.mode().argName(), iteration, profiledIterations,
+                entries.size(), offloadedBytes, prefetched, stall, misses, divergences,
+                peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
+                predictedUnconstrainedBytes, error);
+    }
+
+    /** Records a failure that stopped the agent (for the stats). */
+    public synchronized void failed(String what) {
+        if (error == null) {
+            error = what;
+        }
+    }
+
+    /**
+     * At exit: writes what the profile has if it did not finish, and the stats; closes the
+     * engine. Returns the final stats. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (recorder != null && recorder.iterationCount() > 0) {
+            LOG.warn("teraio-agent: training ended after {} of {} profiled iterations; writing what was recorded",
+                    recorder.iterationCount(), options.profileIterations());
+            try {
+                TraceWriter.write(recorder.toTrace(), options.trace());
+            } catch (RuntimeException e) {
+                failed("writing the partial trace: " + e.getMessage());
+            }
+        } else if (recorder == null && options.mode() != AgentMode.OFFLOAD && profiledIterations == 0) {
+            LOG.warn("teraio-agent: training ended after {} iterations, before profiling began (warmup={})",
+                    iteration, options.warmupIterations());
+        }
+        Dispatch.install(null);
+        finalStats = stats();
+        if (engine != null) {
+            try {
+                engine.close();
+            } catch (RuntimeException e) {
+                LOG.warn("teraio-agent: closing the engine: {}", e.getMessage());
+            }
+        }
+        LOG.debug("teraio-agent: {} arrays tracked at exit, {} resident", arrays.size(),
+                Units.formatBytes(residentBytes));
+    }
+
+    /** The stats taken by {@link #close()}, or the current ones before it. */
+    public synchronized AgentStats finalStats() {
+        return finalStats != null ? finalStats : stats();
+    }
+}

@@ -1,0 +1,243 @@
+package io.teraio.agent.internal;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.Trainer;
+import ai.djl.util.NativeResource;
+import ai.djl.util.Pair;
+import io.teraio.core.TeraioException;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.trace.TraceSource;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Everything the agent does to DJL objects, and the only class that names DJL types (it is
+ * loaded only once a hook has fired, so by DJL's own class loader's classes): array sizes,
+ * the stable names of parameters and optimizer state, and releasing an array's native tensor
+ * and restoring it in place.
+ */
+final class DjlArrays {
+    private static final Field HANDLE;
+    private static final long STRING_HANDLE = -1L;
+
+    static {
+        try {
+            HANDLE = NativeResource.class.getDeclaredField("handle");
+            HANDLE.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError("teraio-agent: NativeResource.handle is not accessible: " + e);
+        }
+    }
+
+    private DjlArrays() {
+    }
+
+    /** The array's bytes (elements times element size); 0 for string arrays and released ones. */
+    static long bytes(Object array) {
+        PtNDArray a = (PtNDArray) array;
+        Object h = handle(a).get();
+        if (h == null || ((Long) h) == STRING_HANDLE) {
+            return 0;
+        }
+        return a.getShape().size() * a.getDataType().getNumOfBytes();
+    }
+
+    /** Adds the arrays {@code arg} holds (an array, an array of them, an NDList) to {@code out}. */
+    static void collect(Object arg, List<Object> out) {
+        if (arg instanceof PtNDArray) {
+            out.add(arg);
+        } else if (arg instanceof PtNDArray[]) {
+            for (PtNDArray a : (PtNDArray[]) arg) {
+                if (a != null) {
+                    out.add(a);
+                }
+            }
+        } else if (arg instanceof NDList) {
+            for (NDArray a : (NDList) arg) {
+                if (a instanceof PtNDArray) {
+                    out.add(a);
+                }
+            }
+        }
+    }
+
+    /** The model's parameter arrays by their names ({@code 01Linear_weight}), initialized ones only. */
+    static Map<String, Object> parameters(Object trainer) {
+        Model model = ((Trainer) trainer).getModel();
+        Map<String, Object> arrays = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            Parameter parameter = p.getValue();
+            if (parameter.isInitialized() && parameter.getArray() instanceof PtNDArray) {
+                arrays.put(p.getKey(), parameter.getArray());
+            }
+        }
+        return arrays;
+    }
+
+    /**
+     * The optimizer's state arrays by stable key: {@code <parameter name>.<state field>}
+     * ({@code 01Linear_weight.means} for Adam's first moment), with {@code @<device>} added
+     * when a parameter has state on several devices. Found by reflection over the optimizer's
+     * {@code Map<String, Map<Device, NDArray>>} fields (Adam, AdamW, Sgd with momentum, ...).
+     */
+    static Map<String, Object> optimizerStates(Object trainer) {
+        Object optimizer = optimizer((Trainer) trainer);
+        Map<String, Object> states = new LinkedHashMap<>();
+        if (optimizer == null) {
+            return states;
+        }
+        Map<String, String> names = new HashMap<>();
+        for (Pair<String, Parameter> p : ((Trainer) trainer).getModel().getBlock().getParameters()) {
+            names.put(p.getValue().getId(), p.getKey());
+        }
+        for (Class<?> c = optimizer.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) || !Map.class.isAssignableFrom(f.getType())) {
+                    continue;
+                }
+                Object value = read(f, optimizer);
+                if (!(value instanceof Map<?, ?> byParameter)) {
+                    continue;
+                }
+                for (Map.Entry<?, ?> e : byParameter.entrySet()) {
+                    if (!(e.getKey() instanceof String id) || !(e.getValue() instanceof Map<?, ?> byDevice)) {
+                        continue;
+                    }
+                    String name = names.getOrDefault(id, id);
+                    for (Map.Entry<?, ?> d : byDevice.entrySet()) {
+                        if (d.getKey() instanceof Device device && d.getValue() instanceof PtNDArray array) {
+                            String key = name + "." + f.getName() + (byDevice.size() > 1 ? "@" + device : "");
+                            states.put(key, array);
+                        }
+                    }
+                }
+            }
+        }
+        return states;
+    }
+
+    /**
+     * Copies a resident array's bytes into {@code buffer} (its size at least {@link #bytes}), then
+     * releases the native tensor: the Java object stays, its handle is null until
+     * {@link #restore}. Shape, type and device are read first so they stay cached.
+     */
+    static void copyOutAndRelease(Object array, DeviceBuffer buffer) {
+        PtNDArray a = (PtNDArray) array;
+        a.getShape();
+        a.getDataType();
+        a.getDevice();
+        a.getSparseFormat();
+        ByteBuffer bytes = a.toByteBuffer(true);
+        ByteBuffer view = buffer.hostView(0, bytes.remaining());
+        if (view != null) {
+            view.put(bytes);
+        } else {
+            buffer.copyFromHost(0, bytes);
+        }
+        Object h = handle(a).getAndSet(null);
+        if (h != null) {
+            JniUtils.deleteNDArray((Long) h);
+        }
+    }
+
+    /**
+     * Creates a new native tensor with {@code buffer}'s bytes and puts its handle into the
+     * released array: the same Java object, the same bytes.
+     */
+    static void restore(Object array, DeviceBuffer buffer, long bytes) {
+        PtNDArray a = (PtNDArray) array;
+        ByteBuffer view = buffer.hostView(0, (int) bytes);
+        if (view == null) {
+            view = ByteBuffer.allocateDirect((int) bytes);
+            buffer.copyToHost(0, view);
+            view.flip();
+        }
+        view.order(ByteOrder.nativeOrder());
+        PtNDArray blob = JniUtils.createNdFromByteBuffer(a.getManager(), view, a.getShape(), a.getDataType(),
+                SparseFormat.DENSE, a.getDevice());
+        PtNDArray copy;
+        try {
+            copy = JniUtils.clone(blob);
+        } finally {
+            blob.close();
+        }
+        Object h = handle(copy).getAndSet(null);
+        copy.getManager().detachInternal(copy.getUid());
+        if (!handle(a).compareAndSet(null, h)) {
+            JniUtils.deleteNDArray((Long) h);
+            throw new TeraioException("restore of array " + a.getUid() + ": it already has a native tensor");
+        }
+    }
+
+    /** Whether the array's native tensor is present. */
+    static boolean hasHandle(Object array) {
+        return handle((PtNDArray) array).get() != null;
+    }
+
+    /** The bytes of a resident array, for tests. */
+    static byte[] contents(Object array) {
+        ByteBuffer b = ((PtNDArray) array).toByteBuffer(false);
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** Where a trace recorded from {@code trainer} comes from: the agent, DJL and engine versions, the model. */
+    static TraceSource source(Object trainer, String agentVersion) {
+        Trainer t = (Trainer) trainer;
+        String engine = t.getManager().getEngine().getEngineName() + " " + t.getManager().getEngine().getVersion();
+        Device d = t.getDevices().length == 0 ? Device.cpu() : t.getDevices()[0];
+        String device = d.isGpu() ? "gpu" + d.getDeviceId() : d.getDeviceType();
+        return new TraceSource("teraio-agent " + agentVersion, "djl " + ai.djl.engine.Engine.getDjlVersion() + " / "
+                + engine, t.getModel().getName(), device);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AtomicReference<Object> handle(PtNDArray a) {
+        try {
+            return (AtomicReference<Object>) HANDLE.get(a);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("NativeResource.handle", e);
+        }
+    }
+
+    private static Object optimizer(Trainer trainer) {
+        Object store = readNamed(trainer, Trainer.class, "parameterStore");
+        Object server = store == null ? null : readNamed(store, store.getClass(), "parameterServer");
+        return server == null ? null : readNamed(server, server.getClass(), "optimizer");
+    }
+
+    private static Object readNamed(Object target, Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            try {
+                return read(c.getDeclaredField(name), target);
+            } catch (NoSuchFieldException e) {
+                // try the superclass
+            }
+        }
+        return null;
+    }
+
+    private static Object read(Field f, Object target) {
+        try {
+            f.setAccessible(true);
+            return f.get(target);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+}

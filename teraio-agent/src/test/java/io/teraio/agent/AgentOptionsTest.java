@@ -1,0 +1,67 @@
+package io.teraio.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.TeraioException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AgentOptionsTest {
+    @Test
+    void defaultsAndSharedKeys() {
+        AgentOptions o = AgentOptions.parse("mode=auto,dirs=/nvme0:/nvme1,deviceMemory=8g,io.taskSize=1m");
+        assertEquals(AgentMode.AUTO, o.mode());
+        assertEquals(1, o.warmupIterations());
+        assertEquals(2, o.profileIterations());
+        assertEquals(Path.of("teraio-trace.json.gz"), o.trace());
+        assertEquals(Path.of("teraio-trace.plan.json"), o.planOut());
+        assertEquals(Path.of("teraio-agent-stats.json"), o.stats());
+        assertNull(o.plan());
+        assertNull(o.hardware());
+        assertEquals("h100", AgentOptions.parse("mode=auto,hardware=h100").hardware());
+        assertEquals(List.of(Path.of("/nvme0"), Path.of("/nvme1")), o.config().dirs());
+        assertEquals(8L << 30, o.config().deviceMemoryBytes());
+        assertEquals(1L << 20, o.config().taskSizeBytes());
+        assertEquals("auto", o.describe().get("mode"));
+        assertEquals("/nvme0:/nvme1", o.describe().get("dirs"));
+    }
+
+    @Test
+    void planOutDefaultsNextToTheTrace() {
+        AgentOptions o = AgentOptions.parse("mode=auto,out=/runs/a/step.json");
+        assertEquals(Path.of("/runs/a/step.plan.json"), o.planOut());
+        assertEquals(Path.of("/runs/a/p.json"), AgentOptions.parse("mode=auto,planOut=/runs/a/p.json").planOut());
+    }
+
+    @Test
+    void offloadModeNeedsAPlan() {
+        assertEquals(Path.of("p.json"), AgentOptions.parse("mode=offload,plan=p.json").plan());
+        assertEquals("plan: required with mode=offload (the plan file to apply)",
+                assertThrows(TeraioException.class, () -> AgentOptions.parse("mode=offload")).getMessage());
+        assertTrue(assertThrows(TeraioException.class, () -> AgentOptions.parse("mode=auto,plan=p.json")).getMessage()
+                .startsWith("plan: only mode=offload applies a plan file"));
+    }
+
+    @Test
+    void badArgumentsNameTheKey() {
+        assertEquals("mode: required; use mode=profile, mode=offload or mode=auto",
+                message(""));
+        assertEquals("mode: 'fly' is not a mode; use profile, offload or auto", message("mode=fly"));
+        assertEquals("warmup: '0' is not a whole number of at least 1", message("mode=profile,warmup=0"));
+        assertEquals("iterations: 'two' is not a whole number of at least 1", message("mode=profile,iterations=two"));
+        assertTrue(message("mode=profile,speed=11").startsWith("unknown teraio-agent key 'speed'; the keys are mode,"));
+        assertTrue(message("mode=profile,deviceMemory=lots").startsWith("deviceMemory"), message("mode=profile,deviceMemory=lots"));
+        assertEquals("teraio-agent argument 'verbose' is not key=value", message("mode=profile,verbose"));
+        assertEquals("mode: given twice", message("mode=profile,mode=auto"));
+        assertEquals("hardware: 'dgx9' is neither a file nor a preset; presets: g10, h100, teraio-paper",
+                message("mode=auto,hardware=dgx9"));
+    }
+
+    private static String message(String args) {
+        return assertThrows(TeraioException.class, () -> AgentOptions.parse(args)).getMessage();
+    }
+}

@@ -1,0 +1,42 @@
+package io.teraio.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.teraio.core.json.JsonFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentStatsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theStatsFileHasTheAgreedFieldsAndTheSummaryIsOneLine() {
+        AgentStats stats = new AgentStats("auto", 12, 2, 8, 20 << 20, 19 << 20, 31_000_000, 0, 1, 4_577_832,
+                5_626_408, 4_710_400, 4_577_832, 5_626_408, null);
+        stats.write(dir.resolve("s.json"));
+        JsonNode json = JsonFiles.read(dir.resolve("s.json"));
+        List<String> names = new ArrayList<>();
+        json.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("mode", "iterations", "profiledIterations", "planEntries", "bytesOffloaded",
+                "bytesPrefetched", "stallNanos", "misses", "divergences", "peakResidentBytes",
+                "unconstrainedPeakBytes", "budgetBytes", "predictedPeakBytes", "predictedUnconstrainedBytes"), names);
+        assertEquals(4_710_400, json.get("budgetBytes").asLong());
+        assertEquals("teraio-agent auto: 12 iterations (2 profiled), plan 8 entries, offloaded 20.00 MiB, prefetched"
+                + " 19.00 MiB, stalls 31.00 ms, misses 0, divergences 1, peak resident 4.37 MiB of budget 4.49 MiB"
+                + " (unconstrained 5.37 MiB, predicted 4.37 MiB)", stats.summary());
+        assertFalse(stats.summary().contains("\n"));
+    }
+
+    @Test
+    void anErrorIsReportedInBoth() {
+        AgentStats stats = new AgentStats("auto", 3, 2, 0, 0, 0, 0, 0, 0, 0, 10, 5, 0, 0, "planning: no fit");
+        assertEquals("planning: no fit", stats.toJson().get("error").asText());
+        assertEquals(true, stats.summary().endsWith("; stopped: planning: no fit"));
+    }
+}

@@ -1,0 +1,224 @@
+package io.teraio.agent.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.basicmodelzoo.basic.Mlp;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.HostDeviceMemory;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per hook, on real DJL / PyTorch objects in this JVM: the agent's transformer is
+ * attached to it (classes DJL already loaded are retransformed) and a recording listener takes
+ * the events. The access hook's test offloads an array for real (bytes to a buffer, native
+ * tensor deleted) and checks it comes back in place with identical bytes.
+ */
+class HooksTest {
+    private static Instrumentation inst;
+    private static ClassFileTransformer transformer;
+    private static final List<String> HOOK_ERRORS = new ArrayList<>();
+
+    private final Recording events = new Recording();
+    private NDManager manager;
+
+    /** Records every event; restores arrays it was told are offloaded. */
+    private static final class Recording implements Dispatch.Listener {
+        final List<Object> created = new ArrayList<>();
+        final List<Object> closing = new ArrayList<>();
+        final List<String> ops = new ArrayList<>();
+        final List<Object[]> opArgs = new ArrayList<>();
+        final List<Object> steps = new ArrayList<>();
+        final Map<Object, DeviceBuffer> offloaded = new IdentityHashMap<>();
+        int exits;
+        int missing;
+
+        @Override
+        public void arrayCreated(Object array) {
+            created.add(array);
+        }
+
+        @Override
+        public void arrayClosing(Object array) {
+            closing.add(array);
+        }
+
+        @Override
+        public void handleMissing(Object resource) {
+            DeviceBuffer buffer = offloaded.remove(resource);
+            if (buffer != null) {
+                missing++;
+                DjlArrays.restore(resource, buffer, buffer.bytes());
+            }
+        }
+
+        @Override
+        public boolean isOffloaded(Object resource) {
+            return offloaded.containsKey(resource);
+        }
+
+        @Override
+        public int opEnter(String name, Object[] args) {
+            ops.add(name);
+            opArgs.add(args);
+            return 1;
+        }
+
+        @Override
+        public void opExit(int token) {
+            exits++;
+        }
+
+        @Override
+        public void stepDone(Object trainer) {
+            steps.add(trainer);
+        }
+    }
+
+    @BeforeAll
+    static void attach() {
+        inst = ByteBuddyAgent.install();
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            m.create(1f).add(1f); // loads DJL's classes first: the hooks must retransform them
+        }
+        transformer = Hooks.install(inst, HOOK_ERRORS::add);
+    }
+
+    @AfterAll
+    static void detach() {
+        Dispatch.install(null);
+        inst.removeTransformer(transformer);
+    }
+
+    @BeforeEach
+    void listen() {
+        assertEquals(List.of(), HOOK_ERRORS);
+        manager = NDManager.newBaseManager("PyTorch");
+        Dispatch.install(events);
+    }
+
+    @AfterEach
+    void stop() {
+        Dispatch.install(null);
+        manager.close();
+    }
+
+    @Test
+    void creationHookSeesEveryNewArray() {
+        NDArray a = manager.create(new float[] {1, 2, 3});
+        NDArray b = a.mul(2);
+        assertTrue(events.created.stream().anyMatch(o -> o == a), "manager.create");
+        assertTrue(events.created.stream().anyMatch(o -> o == b), "an op's output");
+    }
+
+    @Test
+    void releaseHookSeesClose() {
+        NDArray a = manager.create(new float[] {1, 2, 3});
+        a.close();
+        assertEquals(1, events.closing.stream().filter(o -> o == a).count());
+    }
+
+    @Test
+    void opHookNamesTheOpAndItsArraysButNotMetadataReads() {
+        NDArray a = manager.create(new float[] {1, 2, 3});
+        NDArray b = manager.create(new float[] {4, 5, 6});
+        events.ops.clear();
+        events.opArgs.clear();
+        events.exits = 0;
+        a.getShape();
+        NDArray c = a.add(b);
+        assertEquals(List.of("add"), events.ops);
+        List<Object> used = new ArrayList<>();
+        for (Object arg : events.opArgs.get(0)) {
+            DjlArrays.collect(arg, used);
+        }
+        assertEquals(2, used.size());
+        assertSame(a, used.get(0));
+        assertSame(b, used.get(1));
+        assertEquals(1, events.exits);
+        assertArrayEquals(new float[] {5, 7, 9}, c.toFloatArray());
+    }
+
+    @Test
+    void accessHookRestoresAnOffloadedArrayInPlaceWithIdenticalBytes() {
+        NDArray a = manager.randomNormal(new Shape(64, 33));
+        byte[] before = DjlArrays.contents(a);
+        long bytes = DjlArrays.bytes(a);
+        assertEquals(64 * 33 * 4, bytes);
+        try (HostDeviceMemory memory = new HostDeviceMemory(1 << 20)) {
+            DeviceBuffer buffer = memory.tryAllocate(bytes);
+            DjlArrays.copyOutAndRelease(a, buffer);
+            assertFalse(DjlArrays.hasHandle(a), "the native tensor is released");
+            events.offloaded.put(a, buffer);
+            assertFalse(a.isReleased(), "an offloaded array is not released");
+
+            NDArray sum = a.add(1f); // getHandle restores it
+            assertEquals(1, events.missing);
+            assertTrue(DjlArrays.hasHandle(a));
+            assertArrayEquals(before, DjlArrays.contents(a), "bytes come back identical");
+            assertEquals(a.getShape(), sum.getShape());
+            buffer.close();
+        }
+        a.close();
+        assertTrue(a.isReleased());
+        assertThrows(IllegalStateException.class, () -> ((ai.djl.pytorch.engine.PtNDArray) a).getHandle(),
+                "a closed array stays closed");
+    }
+
+    @Test
+    void stepHookMarksTheIterationBoundaryAndParametersGetIdsInCreationOrder() {
+        try (Model model = Model.newInstance("mlp", "PyTorch")) {
+            model.setBlock(new Mlp(8, 2, new int[] {4}));
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(2, 8));
+                NDManager m = trainer.getManager();
+                for (int i = 0; i < 2; i++) {
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList out = trainer.forward(new NDList(m.ones(new Shape(2, 8))));
+                        gc.backward(trainer.getLoss().evaluate(new NDList(m.zeros(new Shape(2))), out));
+                    }
+                    trainer.step();
+                }
+                assertEquals(2, events.steps.size());
+                assertSame(trainer, events.steps.get(0));
+                List<String> ids = new ArrayList<>();
+                trainer.getModel().getBlock().getParameters().forEach(p -> ids.add(p.getValue().getId()));
+                assertTrue(ids.stream().allMatch(id -> id.startsWith("teraio-parameter-")), ids.toString());
+                assertEquals(ids.size(), ids.stream().distinct().count(), "ids stay unique: " + ids);
+                Map<String, Object> states = DjlArrays.optimizerStates(trainer);
+                assertEquals(8, states.size(), "Adam: means and variances of two weights and two biases: " + states);
+                assertNotNull(states.get("02Linear_weight.means"), states.keySet().toString());
+                assertEquals(4, DjlArrays.parameters(trainer).size());
+            }
+        }
+    }
+}

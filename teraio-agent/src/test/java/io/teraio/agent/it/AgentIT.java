@@ -1,0 +1,181 @@
+package io.teraio.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.teraio.core.json.JsonFiles;
+import io.teraio.core.plan.Plan;
+import io.teraio.core.trace.Tensor;
+import io.teraio.core.trace.TensorKind;
+import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent on real DJL training programs (DJL's {@code Mlp}, a {@code ResNetV1} from
+ * {@code ai.djl.basicmodelzoo}) in child JVMs: profile mode writes a valid trace and changes no
+ * loss; auto mode offloads the optimizer state to an O_DIRECT file, keeps every loss bit for
+ * bit, stays under the budget and saves what the plan predicted; offload mode applies a plan
+ * file; a bad argument fails the launch with one line.
+ */
+class AgentIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mlpProfileWritesAValidTraceAndChangesNoLoss() throws Exception {
+        ChildJvm.Run plain = ChildJvm.train(dir, "mlp", 5, null);
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        ChildJvm.Run profiled = ChildJvm.train(dir, "mlp", 5, "mode=profile,warmup=1,iterations=2,out=trace.json.gz");
+        assertEquals(0, profiled.exitCode(), profiled.stderr());
+        assertEquals(plain.losses(), profiled.losses(), "profiling must not change a single loss bit");
+        assertTrue(profiled.stderr().contains("teraio-agent 0.1.0-SNAPSHOT: mode=profile warmup=1 iterations=2"),
+                profiled.stderr());
+        assertTrue(profiled.stderr().contains("teraio-agent profile: 5 iterations (2 profiled)"), profiled.stderr());
+
+        Trace trace = TraceReader.read(dir.resolve("trace.json.gz"));
+        assertEquals(2, trace.iterations().size());
+        assertEquals(trace.iterations().get(0).opCount(), trace.iterations().get(1).opCount(),
+                "a plain training loop repeats the same ops every iteration");
+        List<Tensor> states = trace.tensors().stream().filter(t -> t.kind() == TensorKind.OPTIMIZER_STATE).toList();
+        List<Tensor> parameters = trace.tensors().stream().filter(t -> t.kind() == TensorKind.PARAMETER).toList();
+        assertEquals(6, parameters.size(), "Mlp 256-512-256-10 has three weights and three biases");
+        assertEquals(12, states.size(), "Adam keeps two moments per parameter");
+        for (Tensor t : states) {
+            assertTrue(t.persistent() && t.offloadable(), t.toString());
+            assertTrue(t.key().endsWith(".means") || t.key().endsWith(".variances"), t.key());
+        }
+        for (Tensor t : trace.tensors()) {
+            if (t.kind() != TensorKind.OPTIMIZER_STATE) {
+                assertFalse(t.offloadable(), "only what is really freed is offloadable: " + t);
+            }
+        }
+        assertTrue(parameters.stream().anyMatch(t -> t.key().endsWith("Linear_weight") && t.bytes() == 256 * 512 * 4),
+                parameters.toString());
+        assertTrue(trace.ops().stream().anyMatch(o -> o.name().equals("adamUpdate")));
+        assertTrue(trace.ops().stream().anyMatch(o -> o.name().equals("linear")));
+
+        ChildJvm.Run again = ChildJvm.train(dir, "mlp", 5, "mode=profile,out=again.json.gz,stats=again.json");
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals(opsWithKeys(trace), opsWithKeys(TraceReader.read(dir.resolve("again.json.gz"))),
+                "every run of the job has the same ops in the same order (parameters get ids in creation order)");
+
+        JsonNode stats = JsonFiles.read(dir.resolve("teraio-agent-stats.json"));
+        assertEquals("profile", stats.get("mode").asText());
+        assertEquals(5, stats.get("iterations").asLong());
+        assertEquals(2, stats.get("profiledIterations").asLong());
+        assertTrue(stats.get("unconstrainedPeakBytes").asLong() >= stateBytes(trace) + paramBytes(trace));
+        assertEquals(stats.get("unconstrainedPeakBytes").asLong(), stats.get("peakResidentBytes").asLong());
+    }
+
+    @Test
+    void mlpAutoOffloadsAdamStateWithIdenticalLossesUnderTheBudget() throws Exception {
+        autoRun("mlp", 12);
+    }
+
+    @Test
+    void resnetAutoOffloadsAdamStateWithIdenticalLossesUnderTheBudget() throws Exception {
+        autoRun("resnet", 8);
+    }
+
+    @Test
+    void anIterationWhoseOpsDivergeIsCountedAndTrainsCorrectly() throws Exception {
+        ChildJvm.Run plain = ChildJvm.train(dir, "mlp", 10, null, "6");
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        Path ssd = Files.createDirectories(dir.resolve("ssd"));
+        ChildJvm.Run auto = ChildJvm.train(dir, "mlp", 10, "mode=auto,stats=auto.json,dirs=" + ssd
+                + ",hostMemory=0,io.preallocate=16m,deviceMemory=4700k", "6");
+        assertEquals(0, auto.exitCode(), auto.stderr());
+        assertEquals(plain.losses(), auto.losses(), "a divergent iteration must still train correctly");
+        JsonNode stats = JsonFiles.read(dir.resolve("auto.json"));
+        assertTrue(stats.get("planEntries").asLong() > 0, stats.toString());
+        assertEquals(1, stats.get("divergences").asLong(), stats.toString());
+        assertTrue(auto.stderr().contains("divergences 1"), auto.stderr());
+    }
+
+    @Test
+    void aBadArgumentFailsTheLaunchWithOneLineNamingTheKey() throws Exception {
+        ChildJvm.Run run = ChildJvm.train(dir, "mlp", 1, "mode=profile,deviceMemory=lots");
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertEquals(1, run.stderr().strip().lines().count(), run.stderr());
+        assertTrue(run.stderr().startsWith("teraio-agent: deviceMemory"), run.stderr());
+        ChildJvm.Run noMode = ChildJvm.train(dir, "mlp", 1, "dirs=/tmp");
+        assertEquals(2, noMode.exitCode(), noMode.stderr());
+        assertEquals("teraio-agent: mode: required; use mode=profile, mode=offload or mode=auto",
+                noMode.stderr().strip());
+    }
+
+    /**
+     * Profiles to learn the unconstrained peak, then trains in auto mode with a budget that the
+     * optimizer state's two fifths do not fit in, and finally applies the plan auto mode wrote in
+     * offload mode.
+     */
+    private void autoRun(String model, int steps) throws Exception {
+        ChildJvm.Run plain = ChildJvm.train(dir, model, steps, null);
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        ChildJvm.Run profiled = ChildJvm.train(dir, model, 4, "mode=profile,out=profile.json.gz,stats=profile.json");
+        assertEquals(0, profiled.exitCode(), profiled.stderr());
+        long unconstrained = JsonFiles.read(dir.resolve("profile.json")).get("unconstrainedPeakBytes").asLong();
+        long stateBytes = stateBytes(TraceReader.read(dir.resolve("profile.json.gz")));
+        long budget = unconstrained - stateBytes * 2 / 5;
+
+        Path ssd = Files.createDirectories(dir.resolve("ssd"));
+        String storage = ",dirs=" + ssd + ",hostMemory=0,io.preallocate=16m,deviceMemory=" + budget;
+        ChildJvm.Run auto = ChildJvm.train(dir, model, steps, "mode=auto,out=auto.json.gz,stats=auto.json" + storage);
+        assertEquals(0, auto.exitCode(), auto.stderr());
+        assertEquals(plain.losses(), auto.losses(), "offloading must not change a single loss bit");
+        assertEquals(steps, auto.losses().size());
+        JsonNode stats = JsonFiles.read(dir.resolve("auto.json"));
+        assertEquals(steps, stats.get("iterations").asLong());
+        assertTrue(stats.get("planEntries").asLong() > 0, stats.toString());
+        assertTrue(stats.get("bytesOffloaded").asLong() > 0, stats.toString());
+        assertTrue(stats.get("bytesPrefetched").asLong() > 0, stats.toString());
+        assertEquals(0, stats.get("divergences").asLong(), stats.toString());
+        long peak = stats.get("peakResidentBytes").asLong();
+        assertTrue(peak <= budget, "peak resident " + peak + " over the budget " + budget + ": " + stats);
+        long saved = stats.get("unconstrainedPeakBytes").asLong() - peak;
+        long predictedSaved = stats.get("predictedUnconstrainedBytes").asLong() - stats.get("predictedPeakBytes").asLong();
+        assertTrue(predictedSaved > 0, stats.toString());
+        assertTrue(Math.abs(saved - predictedSaved) <= predictedSaved / 10,
+                "saved " + saved + " vs predicted " + predictedSaved + ": " + stats);
+        Plan plan = Plan.read(dir.resolve("auto.plan.json"));
+        assertEquals(stats.get("planEntries").asLong(), plan.entries().size());
+        assertTrue(plan.entries().stream().allMatch(e -> e.key().endsWith(".means") || e.key().endsWith(".variances")),
+                plan.entries().toString());
+        try (var files = Files.list(ssd)) {
+            assertEquals(0, files.count(), "the run directory is deleted at exit");
+        }
+
+        ChildJvm.Run offload = ChildJvm.train(dir, model, steps,
+                "mode=offload,plan=auto.plan.json,out=auto.json.gz,stats=offload.json" + storage);
+        assertEquals(0, offload.exitCode(), offload.stderr());
+        assertEquals(plain.losses(), offload.losses(), "offloading must not change a single loss bit");
+        JsonNode applied = JsonFiles.read(dir.resolve("offload.json"));
+        assertEquals("offload", applied.get("mode").asText());
+        assertTrue(applied.get("bytesOffloaded").asLong() > 0, applied.toString());
+        assertEquals(0, applied.get("misses").asLong(), applied.toString());
+        assertEquals(0, applied.get("divergences").asLong(), applied.toString());
+        assertTrue(applied.get("peakResidentBytes").asLong() <= budget, applied.toString());
+    }
+
+    /** Each op's name with the keys of the persistent tensors it uses. */
+    private static List<String> opsWithKeys(Trace trace) {
+        return trace.ops().stream().map(o -> o.name() + java.util.Arrays.stream(o.uses())
+                .mapToObj(trace::tensor).filter(Tensor::persistent).map(Tensor::key).toList()).toList();
+    }
+
+    private static long stateBytes(Trace trace) {
+        return trace.tensors().stream().filter(t -> t.kind() == TensorKind.OPTIMIZER_STATE).mapToLong(Tensor::bytes)
+                .sum();
+    }
+
+    private static long paramBytes(Trace trace) {
+        return trace.tensors().stream().filter(t -> t.kind() == TensorKind.PARAMETER).mapToLong(Tensor::bytes).sum();
+    }
+}
