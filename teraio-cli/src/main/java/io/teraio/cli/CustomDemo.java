@@ -4,7 +4,6 @@ import io.teraio.cli.DemoComparison.DemoRun;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
-import io.teraio.core.json.JsonFiles;
 import io.teraio.core.session.SessionOptions;
 import io.teraio.core.session.SessionStats;
 import io.teraio.examples.custom.MlpSpec;
@@ -13,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code teraio demo --workload custom}: trains the custom-trainer example (an MLP on the CPU
@@ -32,23 +30,17 @@ final class CustomDemo {
     }
 
     /**
-     * The demo as {@code teraio demo --workload custom} runs it: both trainings, the table,
-     * {@code custom-demo.json} in {@code outDir}.
+     * The demo as {@code teraio demo --workload custom} runs it: both trainings, compared;
+     * {@code teraio demo} prints the table and writes {@code custom-demo.json}.
      *
      * @param layers the MLP's layers, or null for the demo model's
      * @param steps  training steps, or null for 8
-     * @return the exit code: 0 when the losses are bitwise identical and the budget held, else 1
+     * @param config the configuration both runs start from (its {@code dirs}: the offload
+     *               directory, else {@code outDir})
      */
-    static int run(PrintWriter out, Integer layers, Integer steps, Path outDir) {
+    static DemoComparison run(PrintWriter out, Integer layers, Integer steps, TeraioConfig config, Path outDir) {
         out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
-        DemoComparison result = compare(spec(layers), steps == null ? 8 : steps, TeraioConfig.resolve(Map.of()),
-                outDir, out);
-        out.println();
-        result.printTable(out);
-        Path json = outDir.resolve("custom-demo.json");
-        JsonFiles.write(result.toJson(), json);
-        out.printf(Locale.ROOT, "%nWrote %s%n", json);
-        return result.lossesIdentical() && result.withinBudget() ? 0 : 1;
+        return compare(spec(layers), steps == null ? 8 : steps, config, outDir, out);
     }
 
     /**

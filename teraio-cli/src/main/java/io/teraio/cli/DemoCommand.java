@@ -1,18 +1,15 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
-import io.teraio.core.Units;
-import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
-import io.teraio.core.trace.TraceWriter;
-import io.teraio.profiler.LifetimeAnalyzer;
-import io.teraio.profiler.LifetimeSummary;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,29 +17,47 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code teraio demo}: the main job of this release. It records a synthetic GPT-2-like
- * training job with the profiler's recorder, writes the trace, reads it back and analyzes
- * tensor lifetimes. Training a real DJL model under the agent comes with the agent.
+ * {@code teraio demo}: the main job. A real training program runs twice, once without
+ * offloading and once with teraio under a device memory budget that only offloading can
+ * meet; the two are compared step by step ({@link DemoComparison}). Exit code 1 when the
+ * losses differ or the budget is exceeded. The workloads: {@code djl} ({@link DjlDemo}, the
+ * default) and {@code custom} ({@link CustomDemo}).
  */
 @Command(name = "demo",
-        description = {"Record a synthetic GPT-2-like training job with the recorder, write its trace,",
-                "read it back and analyze tensor lifetimes. (The DJL training demo comes with the agent.)"})
+        description = {"Train a model twice, without teraio and with it under a memory budget only offloading",
+                "can meet, and compare: per-step losses (bitwise), peak resident bytes against the budget, bytes",
+                "moved, step times, and the memory saved against the plan's prediction.",
+                "Exit code 1 when the losses differ or the budget is exceeded."})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
-            description = "Where the trace goes (default: ${DEFAULT-VALUE}).")
-    Path outDir;
+    @Option(names = "--workload", paramLabel = "NAME", defaultValue = "djl",
+            description = {"djl (default): a DJL program (examples/djl-trainer) under the teraio agent;",
+                    "custom: the embedding API's example trainer (examples/custom-trainer), in this process."})
+    String workload;
 
-    @Option(names = "--layers", paramLabel = "N", description = "Transformer layers (default: the workload's own).")
+    @Option(names = "--model", paramLabel = "NAME", defaultValue = "mlp",
+            description = "djl: mlp or resnet (default: ${DEFAULT-VALUE}); custom: mlp.")
+    String model;
+
+    @Option(names = {"--steps", "--iterations"}, paramLabel = "N",
+            description = "Training steps of each run (default: djl 16, custom 8).")
+    Integer steps;
+
+    @Option(names = "--layers", paramLabel = "N", description = "custom: the MLP's layers (default 8).")
     Integer layers;
 
-    @Option(names = "--iterations", paramLabel = "N", description = "Training iterations to record (default: the workload's own).")
-    Integer iterations;
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
+            description = "Work folder: results, logs, the trace, the plan, the agent's stats (default: ${DEFAULT-VALUE}).")
+    Path outDir;
 
-    @Option(names = "--workload", paramLabel = "W", defaultValue = "synthetic",
-            description = {"synthetic (default): record and analyze a synthetic trace;",
-                    "custom: train the custom-trainer example MLP without and with teraio (auto, half the memory)",
-                    "and compare them; --iterations is its steps (default 8), --layers its layers (default 8)."})
-    String workload;
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Offload directory, on the SSD to use (default: djl DIR/offload under --out, custom --out).")
+    Path offloadDir;
+
+    @Option(names = "--json", description = "Print the comparison as one JSON object (progress goes to stderr).")
+    boolean json;
+
+    /** Steps of each run of the DJL workload when --steps is not given. */
+    static final int DJL_STEPS = 16;
 
     @Spec
     CommandSpec spec;
@@ -50,50 +65,56 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if ("custom".equals(workload)) {
-            return CustomDemo.run(out, layers, iterations, outDir);
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        Path work = outDir.toAbsolutePath().normalize();
+        Path dir = offloadDir == null ? null : offloadDir.toAbsolutePath().normalize();
+        DemoComparison comparison;
+        Path file;
+        switch (workload) {
+            case "djl" -> {
+                if (!model.equals("mlp") && !model.equals("resnet")) {
+                    throw new TeraioException("demo: --model must be mlp or resnet, got '" + model + "'");
+                }
+                if (layers != null) {
+                    throw new TeraioException("demo: --layers is for --workload custom; --workload djl has --model");
+                }
+                int n = steps == null ? DJL_STEPS : steps;
+                if (n < DjlDemo.minimumSteps()) {
+                    throw new TeraioException("demo: --steps must be at least " + DjlDemo.minimumSteps()
+                            + " (warm-up, profiling, the first plan, then steps to time), got " + n);
+                }
+                dir = dir == null ? work.resolve("offload") : dir;
+                createDirectory(work);
+                createDirectory(dir);
+                comparison = DjlDemo.run(model, n, work, dir, progress);
+                file = work.resolve("demo.json");
+            }
+            case "custom" -> {
+                if (!model.equals("mlp")) {
+                    throw new TeraioException("demo: --workload custom trains an mlp, got --model '" + model + "'");
+                }
+                TeraioConfig config = TeraioConfig.resolve(Map.of());
+                comparison = CustomDemo.run(progress, layers, steps,
+                        dir == null ? config : config.withDirs(List.of(dir)), work);
+                file = work.resolve("custom-demo.json");
+            }
+            default -> throw new TeraioException("demo: --workload must be djl or custom, got '" + workload + "'");
         }
-        if (!"synthetic".equals(workload)) {
-            throw new TeraioException("demo: --workload must be synthetic or custom, got '" + workload + "'");
+        JsonFiles.write(comparison.toJson(), file);
+        if (json) {
+            out.println(comparison.toJson().toPrettyString());
+        } else {
+            out.println();
+            comparison.printTable(out);
+            out.printf(Locale.ROOT, "%nThe same as JSON: %s (or --json)%n", file);
         }
-        SyntheticWorkload workload = workload();
-        out.printf(Locale.ROOT, "teraio demo: a synthetic %s training job, %d layers, %d iterations%n",
-                workload.model(), workload.layers(), workload.iterations());
-
-        long start = System.nanoTime();
-        Trace recorded = workload.trace();
-        long recordNs = System.nanoTime() - start;
-        out.printf(Locale.ROOT, "[1/3] recorded %,d ops on %,d tensors in %s%n",
-                recorded.ops().size(), recorded.tensors().size(), Units.formatNanos(recordNs));
-
-        Path file = outDir.resolve("trace.json.gz");
-        createDirectory(outDir);
-        start = System.nanoTime();
-        TraceWriter.write(recorded, file);
-        Trace readBack = TraceReader.read(file);
-        long ioNs = System.nanoTime() - start;
-        if (!readBack.equals(recorded)) {
-            throw new IllegalStateException("the trace read back from " + file + " differs from the one recorded");
+        boolean passed = comparison.lossesIdentical() && comparison.withinBudget();
+        if (!passed) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "teraio demo: FAILED: %s%n",
+                    !comparison.lossesIdentical() ? "the losses with teraio differ from those without it"
+                            : "the run with teraio exceeded its memory budget");
         }
-        out.printf(Locale.ROOT, "[2/3] wrote %s (%s) and read it back identical in %s%n",
-                file, Units.formatBytes(size(file)), Units.formatNanos(ioNs));
-
-        start = System.nanoTime();
-        LifetimeSummary summary = LifetimeAnalyzer.analyze(readBack).summary();
-        out.printf(Locale.ROOT, "[3/3] analyzed lifetimes in %s:%n", Units.formatNanos(System.nanoTime() - start));
-        AnalyzeCommand.printTable(out, file.toString(), readBack, summary);
-        out.printf(Locale.ROOT, "%nNext: scripts/teraio analyze %s --json%n", file);
-        return 0;
-    }
-
-    private SyntheticWorkload workload() {
-        SyntheticWorkload w = SyntheticWorkload.gpt2Like();
-        int l = layers == null ? w.layers() : layers;
-        int i = iterations == null ? w.iterations() : iterations;
-        if (l < 1 || i < 1) {
-            throw new TeraioException("demo: --layers and --iterations must be at least 1, got " + l + " and " + i);
-        }
-        return new SyntheticWorkload(w.model(), l, i, w.paramBytesPerLayer(), w.activationBytesPerLayer(), w.forwardNsPerLayer());
+        return passed ? 0 : Main.EXIT_INTERNAL;
     }
 
     static void createDirectory(Path dir) {
@@ -101,14 +122,6 @@ final class DemoCommand implements Callable<Integer> {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new TeraioException(dir + ": cannot create the output directory: " + e.getMessage(), e);
-        }
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new TeraioException(file + ": cannot read its size: " + e.getMessage(), e);
         }
     }
 }

@@ -45,6 +45,6 @@ class CustomDemoIT {
     void anUnknownWorkloadIsAUsageError() {
         CliRunner r = CliRunner.run("demo", "--workload", "nope", "--out", dir.toString());
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("--workload must be synthetic or custom"), r.err());
+        assertTrue(r.err().contains("--workload must be djl or custom"), r.err());
     }
 }

@@ -1,45 +1,114 @@
 package io.teraio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.teraio.core.trace.Trace;
-import io.teraio.core.trace.TraceReader;
+import io.teraio.cli.DjlTrainerProcess.TrainerResult;
+import io.teraio.core.TeraioException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The demo's options, its errors, and the files it reads; DemoIT runs it end to end. */
 class DemoCommandTest {
     @TempDir
     Path dir;
 
-    @Test
-    void demoWritesATraceAndAnalyzesIt() {
-        CliRunner r = CliRunner.run("demo", "--out", dir.toString(), "--layers", "2", "--iterations", "2");
-        assertEquals(0, r.exitCode(), r.err());
-        Path file = dir.resolve("trace.json.gz");
-        assertTrue(Files.isRegularFile(file));
-        Trace trace = TraceReader.read(file);
-        assertEquals(2, trace.iterations().size());
-        assertTrue(r.out().contains("[1/3] recorded " + trace.ops().size() + " ops"), r.out());
-        assertTrue(r.out().contains("read it back identical"), r.out());
-        assertTrue(r.out().contains("active fraction"), r.out());
+    @AfterEach
+    void forgetHome() {
+        System.clearProperty("teraio.home");
     }
 
     @Test
-    void badSizesAreUsageErrors() {
-        CliRunner r = CliRunner.run("demo", "--out", dir.toString(), "--layers", "0");
-        assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("--layers and --iterations must be at least 1"), r.err());
+    void badModelAndTooFewStepsAreUsageErrors() {
+        CliRunner model = CliRunner.run("demo", "--out", dir.toString(), "--model", "gpt");
+        assertEquals(Main.EXIT_USAGE, model.exitCode());
+        assertTrue(model.err().contains("--model must be mlp or resnet, got 'gpt'"), model.err());
+
+        CliRunner steps = CliRunner.run("demo", "--out", dir.toString(), "--steps", "3");
+        assertEquals(Main.EXIT_USAGE, steps.exitCode());
+        assertTrue(steps.err().contains("--steps must be at least 5"), steps.err());
     }
 
     @Test
-    void unwritableOutputDirectoryIsAUsageError() throws Exception {
-        Path file = dir.resolve("a-file");
-        Files.writeString(file, "x");
-        CliRunner r = CliRunner.run("demo", "--out", file.resolve("sub").toString());
-        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.out() + r.err());
-        assertTrue(r.err().contains("cannot create the output directory"), r.err());
+    void aMissingTrainerOrAgentNamesTheFileAndTheBuildCommand() throws Exception {
+        Path home = dir.resolve("checkout");
+        System.setProperty("teraio.home", home.toString());
+        CliRunner trainer = CliRunner.run("demo", "--out", dir.resolve("out").toString());
+        assertEquals(Main.EXIT_USAGE, trainer.exitCode(), trainer.out() + trainer.err());
+        assertTrue(trainer.err().contains("the DJL trainer is not built: "
+                + home.resolve("examples/djl-trainer/target/djl-trainer.jar") + " is missing"), trainer.err());
+        assertTrue(trainer.err().contains(DjlTrainerProcess.BUILD_COMMAND), trainer.err());
+
+        Files.createDirectories(home.resolve("examples/djl-trainer/target/lib"));
+        Files.writeString(home.resolve("examples/djl-trainer/target/djl-trainer.jar"), "");
+        CliRunner agent = CliRunner.run("demo", "--out", dir.resolve("out").toString());
+        assertEquals(Main.EXIT_USAGE, agent.exitCode());
+        assertTrue(agent.err().contains("the teraio agent is not built: "
+                + home.resolve("teraio-agent/target/teraio-agent.jar") + " is missing"), agent.err());
+    }
+
+    @Test
+    void optionsOfTheOtherWorkloadAreUsageErrors() {
+        CliRunner layers = CliRunner.run("demo", "--out", dir.toString(), "--layers", "4");
+        assertEquals(Main.EXIT_USAGE, layers.exitCode());
+        assertTrue(layers.err().contains("--layers is for --workload custom"), layers.err());
+
+        CliRunner model = CliRunner.run("demo", "--out", dir.toString(), "--workload", "custom", "--model", "resnet");
+        assertEquals(Main.EXIT_USAGE, model.exitCode());
+        assertTrue(model.err().contains("--workload custom trains an mlp, got --model 'resnet'"), model.err());
+    }
+
+    @Test
+    void trainerLossesAreReadBackAsTheExactFloats() throws Exception {
+        // Shortest decimals of floats next to each other: a double-then-float reading must not blur them.
+        float a = Math.nextUp(2.3121524f);
+        float b = Math.nextUp(a);
+        Path file = dir.resolve("run.json");
+        Files.writeString(file, "{\"losses\": [" + a + ", " + b + ", null], \"stepNanos\": [5, 7, 9],"
+                + " \"stepCpuNanos\": [4, 6, 8],"
+                + " \"parameterBytes\": 100, \"gradientBytes\": 100, \"optimizerStateBytes\": 200}");
+        TrainerResult r = TrainerResult.read(file);
+        assertEquals(Float.floatToRawIntBits(a), Float.floatToRawIntBits(r.losses().get(0)));
+        assertEquals(Float.floatToRawIntBits(b), Float.floatToRawIntBits(r.losses().get(1)));
+        assertTrue(Float.isNaN(r.losses().get(2)), "a NaN loss is written as null");
+        assertEquals(400, r.trainingStateBytes());
+        assertEquals(6, r.medianStepCpuNanos(0, 3));
+
+        Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5], \"parameterBytes\": 1}");
+        TeraioException e = assertThrows(TeraioException.class, () -> TrainerResult.read(file));
+        assertEquals(file + ": 'gradientBytes' is missing or not a byte count", e.getMessage());
+    }
+
+    @Test
+    void stepTimeIsTheMedianOfTheStepsAfterProfiling() {
+        TrainerResult odd = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 30L, 10L, 20L), List.of(), 0, 0, 0);
+        assertEquals(20, odd.medianStepNanos(4, 7));
+        assertEquals(20, odd.medianStepNanos(4, 6));
+        TrainerResult even = new TrainerResult(List.of(), List.of(900L, 500L, 400L, 300L, 10L, 20L), List.of(), 0, 0, 0);
+        assertEquals(15, even.medianStepNanos(4, 6));
+        assertThrows(TeraioException.class, () -> even.medianStepNanos(4, 9));
+        assertThrows(TeraioException.class, () -> even.medianStepNanos(6, 6));
+    }
+
+    @Test
+    void agentStatsWithAnErrorOrAMissingKey() throws Exception {
+        Path file = dir.resolve("stats.json");
+        Files.writeString(file, "{\"mode\": \"auto\", \"iterations\": 8, \"profiledIterations\": 2,"
+                + " \"planEntries\": 4, \"bytesOffloaded\": 10, \"bytesPrefetched\": 10, \"stallNanos\": 0,"
+                + " \"misses\": 0, \"divergences\": 0, \"peakResidentBytes\": 5, \"unconstrainedPeakBytes\": 9,"
+                + " \"budgetBytes\": 6, \"predictedPeakBytes\": 5, \"predictedUnconstrainedBytes\": 9,"
+                + " \"error\": \"disk full\"}");
+        AgentStats stats = AgentStats.read(file);
+        assertEquals(9, stats.unconstrainedPeakBytes());
+        assertEquals("disk full", stats.error());
+
+        Files.writeString(file, "{\"mode\": \"auto\"}");
+        TeraioException e = assertThrows(TeraioException.class, () -> AgentStats.read(file));
+        assertEquals(file + ": the agent's stats have no number 'iterations'", e.getMessage());
     }
 }

@@ -116,6 +116,11 @@ class TroubleshootingTest {
                 "report " + d + "/t.json " + d + "/plan.json --gpu-mem 1g -o " + d + "/r.html",
                 "report " + d + "/missing.json -o " + d + "/r.html",
                 "simulate " + d + "/t.json " + d + "/plan.json",
+                "demo --model gpt --out " + d + "/demo",
+                "demo --steps 3 --out " + d + "/demo",
+                "demo --workload nope --out " + d + "/demo",
+                "demo --layers 4 --out " + d + "/demo",
+                "demo --out " + d + "/a-file/demo",
                 "report " + d + "/t.json -o " + d + "/a-file/r.html");
     }
 

@@ -1,0 +1,361 @@
+package io.teraio.examples.djl;
+
+import ai.djl.Model;
+import ai.djl.basicmodelzoo.basic.Mlp;
+import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.StringJoiner;
+
+/**
+ * A DJL training program with a plain loop (forward, backward, {@code trainer.step()}): an
+ * MLP ({@link Mlp}) or a small ResNet ({@link ResNetV1}) trained with AdamW on synthetic data
+ * on the PyTorch CPU engine. Two runs with the same arguments give bitwise identical losses:
+ * the engine's random seed is fixed, the data come from a seeded {@link Random}, and PyTorch
+ * runs on one thread.
+ *
+ * <pre>
+ * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+ *      -cp djl-trainer.jar:lib/* io.teraio.examples.djl.DjlTrainer --model mlp --steps 20 --out run.json
+ * </pre>
+ *
+ * <p>The output file is one JSON object: {@code losses} (the loss after every step),
+ * {@code stepNanos} (the wall time of every step: forward, backward, optimizer step and
+ * reading the loss), {@code stepCpuNanos} (the training thread's CPU time in each), and the
+ * bytes of the {@code parameterBytes}, their {@code gradientBytes} and AdamW's {@code optimizerStateBytes} (its two moments, measured
+ * after the first step). The three JVM properties above are set by {@link #main} when they
+ * are not given (and DJL's logging is turned down to warnings): without them DJL tries to
+ * download and PyTorch's thread pools make steps 30 to 50 times slower on two cores.
+ *
+ * <p>The data: every sample's features are drawn from a standard normal distribution and its
+ * label is the class a fixed random linear "teacher" scores highest, so the loss falls.
+ */
+public final class DjlTrainer {
+
+    /** The properties the trainer needs, with the values it sets when they are absent. */
+    static final Map<String, String> JVM_PROPERTIES = Map.of(
+            "ai.djl.offline", "true",
+            "ai.djl.pytorch.num_threads", "1",
+            "ai.djl.pytorch.num_interop_threads", "1",
+            "org.slf4j.simpleLogger.defaultLogLevel", "warn",
+            "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+
+    private DjlTrainer() {
+    }
+
+    /**
+     * Trains and writes the result file. Exit code 2 with one line on stderr for a bad
+     * argument or a failed run.
+     *
+     * @param args {@code --model mlp|resnet --steps N --batch N --seed N --out FILE}
+     */
+    public static void main(String[] args) {
+        JVM_PROPERTIES.forEach((key, value) -> {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        });
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("djl-trainer: " + e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        try {
+            Result result = train(options);
+            write(result, options.out());
+            System.err.printf(Locale.ROOT, "djl-trainer: %s, %d steps, last loss %s, wrote %s%n",
+                    options.model(), options.steps(), result.losses().get(result.losses().size() - 1), options.out());
+        } catch (RuntimeException e) {
+            System.err.println("djl-trainer: " + options.model() + " training failed: " + e);
+            System.exit(2);
+        }
+    }
+
+    /**
+     * What a run measured.
+     *
+     * @param losses              the loss after every step
+     * @param stepNanos           the wall time of every step
+     * @param stepCpuNanos        the CPU time of the training thread in every step (PyTorch runs
+     *                            its ops on that thread: with one intra-op thread this is the
+     *                            step's compute, less sensitive than wall time to other load)
+     * @param parameterBytes      bytes of all parameters
+     * @param gradientBytes       bytes of the gradients of the trainable parameters
+     * @param optimizerStateBytes bytes of AdamW's moments
+     */
+    public record Result(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos, long parameterBytes,
+                         long gradientBytes, long optimizerStateBytes) {
+        public Result {
+            losses = List.copyOf(losses);
+            stepNanos = List.copyOf(stepNanos);
+            stepCpuNanos = List.copyOf(stepCpuNanos);
+        }
+    }
+
+    /**
+     * The command line.
+     *
+     * @param model {@code mlp} or {@code resnet}
+     * @param steps training steps
+     * @param batch samples per step
+     * @param seed  the seed of the engine and the data
+     * @param out   where the result goes
+     */
+    public record Options(String model, int steps, int batch, int seed, Path out) {
+        static final String USAGE =
+                "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N] --out FILE";
+
+        public Options {
+            if (!model.equals("mlp") && !model.equals("resnet")) {
+                throw new IllegalArgumentException("--model must be mlp or resnet, got '" + model + "'");
+            }
+            if (steps < 1 || batch < 1) {
+                throw new IllegalArgumentException("--steps and --batch must be at least 1, got " + steps
+                        + " and " + batch);
+            }
+            if (out == null) {
+                throw new IllegalArgumentException("--out FILE is required");
+            }
+        }
+
+        static Options parse(String[] args) {
+            String model = "mlp";
+            int steps = 20;
+            int batch = 0;
+            int seed = 42;
+            Path out = null;
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                String value = args[++i];
+                switch (name) {
+                    case "--model" -> model = value;
+                    case "--steps" -> steps = integer(name, value);
+                    case "--batch" -> batch = integer(name, value);
+                    case "--seed" -> seed = integer(name, value);
+                    case "--out" -> out = Path.of(value);
+                    default -> throw new IllegalArgumentException("unknown option '" + name + "'");
+                }
+            }
+            return new Options(model, steps, batch == 0 ? Workload.of(model).defaultBatch() : batch, seed, out);
+        }
+
+        private static int integer(String name, String value) {
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be an integer, got '" + value + "'", e);
+            }
+        }
+    }
+
+    /**
+     * A model and the shape of its synthetic samples. The ResNet is the CIFAR-style ResNetV1
+     * (16, 32 and 64 filters; images of 28 pixels or less) with 56 layers: many small
+     * parameters, none over 5% of the model, and one 16x16 image per batch, so that its
+     * activations, which stay resident, leave room under the demo's budget.
+     */
+    private record Workload(String model, Shape sampleShape, int classes, int defaultBatch) {
+        static Workload of(String model) {
+            return model.equals("resnet")
+                    ? new Workload(model, new Shape(3, 16, 16), 10, 1)
+                    : new Workload(model, new Shape(MLP_INPUT), 16, 32);
+        }
+
+        Block block() {
+            if (model.equals("resnet")) {
+                return ResNetV1.builder().setImageShape(sampleShape).setNumLayers(56).setOutSize(classes).build();
+            }
+            return new Mlp(Math.toIntExact(sampleShape.get(0)), classes, MLP_HIDDEN);
+        }
+    }
+
+    private static final float LEARNING_RATE = 1e-4f;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final int MLP_INPUT = 1024;
+    /**
+     * Twelve equal hidden layers: AdamW updates one parameter at a time, and that parameter's
+     * weight, gradient and moments must be resident together, so no single parameter may hold
+     * much of the model if offloading the others' moments is to meet the demo's budget.
+     */
+    private static final int[] MLP_HIDDEN = {1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024};
+
+    /**
+     * Trains {@code options.steps()} steps and returns what was measured.
+     *
+     * @param options the model, steps, batch and seed ({@code out} is not used)
+     * @return the losses, step times and tensor sizes
+     */
+    public static Result train(Options options) {
+        Workload workload = Workload.of(options.model());
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed(options.seed());
+        Random data = new Random(options.seed());
+        int sampleSize = Math.toIntExact(workload.sampleShape().size());
+        float[][] teacher = new float[workload.classes()][sampleSize];
+        for (float[] row : teacher) {
+            for (int i = 0; i < sampleSize; i++) {
+                row[i] = (float) data.nextGaussian();
+            }
+        }
+        Shape batchShape = new Shape(options.batch()).addAll(workload.sampleShape());
+
+        Optimizer adamW = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(LEARNING_RATE)).build();
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(adamW);
+        List<Float> losses = new ArrayList<>(options.steps());
+        List<Long> stepNanos = new ArrayList<>(options.steps());
+        List<Long> stepCpuNanos = new ArrayList<>(options.steps());
+        long parameterBytes;
+        long gradientBytes;
+        long stateBytes = 0;
+        try (Model model = Model.newInstance(options.model(), engine.defaultDevice(), engine.getEngineName())) {
+            model.setBlock(workload.block());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(batchShape);
+                parameterBytes = 0;
+                gradientBytes = 0;
+                for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+                    NDArray array = p.getValue().getArray();
+                    parameterBytes += array.getDataType().getNumOfBytes() * array.size();
+                    if (p.getValue().requiresGradient()) {
+                        NDArray gradient = array.getGradient();
+                        gradientBytes += gradient.getDataType().getNumOfBytes() * gradient.size();
+                        gradient.close();
+                    }
+                }
+                for (int step = 0; step < options.steps(); step++) {
+                    float[] x = new float[options.batch() * sampleSize];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) data.nextGaussian();
+                    }
+                    float[] y = new float[options.batch()];
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] = argmax(teacher, x, i * sampleSize);
+                    }
+                    long start = System.nanoTime();
+                    long startCpu = THREADS.getCurrentThreadCpuTime();
+                    // The batch, its activations and the loss are freed before the optimizer step.
+                    try (NDManager batch = trainer.getManager().newSubManager()) {
+                        NDList input = new NDList(batch.create(x, batchShape));
+                        NDList labels = new NDList(batch.create(y, new Shape(options.batch())));
+                        try (GradientCollector collector = trainer.newGradientCollector()) {
+                            NDList prediction = trainer.forward(input, labels);
+                            NDArray value = trainer.getLoss().evaluate(labels, prediction);
+                            collector.backward(value);
+                            losses.add(value.getFloat());
+                        }
+                    }
+                    trainer.step();
+                    stepNanos.add(System.nanoTime() - start);
+                    stepCpuNanos.add(THREADS.getCurrentThreadCpuTime() - startCpu);
+                    if (step == 0) {
+                        stateBytes = optimizerStateBytes(adamW);
+                    }
+                }
+            }
+        }
+        return new Result(losses, stepNanos, stepCpuNanos, parameterBytes, gradientBytes, stateBytes);
+    }
+
+    /** The class whose teacher row scores the sample at {@code offset} of {@code x} highest. */
+    private static int argmax(float[][] teacher, float[] x, int offset) {
+        int best = 0;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < teacher.length; c++) {
+            double score = 0;
+            for (int i = 0; i < teacher[c].length; i++) {
+                score += teacher[c][i] * x[offset + i];
+            }
+            if (score > bestScore) {
+                best = c;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /** Bytes of AdamW's first and second moments, read from its (private) maps. */
+    @SuppressWarnings("unchecked")
+    private static long optimizerStateBytes(Optimizer adamW) {
+        long bytes = 0;
+        for (String name : new String[] {"means", "variances"}) {
+            Object moments;
+            try {
+                Field field = adamW.getClass().getDeclaredField(name);
+                field.setAccessible(true);
+                moments = field.get(adamW);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("cannot read AdamW's '" + name + "' to measure its state (DJL "
+                        + Engine.getDjlVersion() + "; made for 0.35.1): " + e, e);
+            }
+            for (Map<?, ?> perDevice : ((Map<?, Map<?, ?>>) moments).values()) {
+                for (Object array : perDevice.values()) {
+                    NDArray a = (NDArray) array;
+                    bytes += a.getDataType().getNumOfBytes() * a.size();
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private static String array(List<Long> values) {
+        StringJoiner array = new StringJoiner(", ", "[", "]");
+        values.forEach(n -> array.add(n.toString()));
+        return array.toString();
+    }
+
+    /**
+     * Writes the result as one JSON object. Losses are written with {@link Float#toString},
+     * which reads back as the same float.
+     *
+     * @param result what to write
+     * @param file   where
+     */
+    public static void write(Result result, Path file) {
+        StringJoiner losses = new StringJoiner(", ", "[", "]");
+        result.losses().forEach(l -> losses.add(Float.isFinite(l) ? l.toString() : "null"));
+        String json = String.format(Locale.ROOT, "{%n  \"losses\": %s,%n  \"stepNanos\": %s,%n  \"stepCpuNanos\": %s,%n"
+                        + "  \"parameterBytes\": %d,%n  \"gradientBytes\": %d,%n  \"optimizerStateBytes\": %d%n}%n",
+                losses, array(result.stepNanos()), array(result.stepCpuNanos()), result.parameterBytes(),
+                result.gradientBytes(), result.optimizerStateBytes());
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Files.writeString(file, json, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the result to " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.teraio.examples.djl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code teraio demo} end to end, as a user runs it: the CLI jar, which runs this trainer in
+ * two child JVMs, without and with the agent jar; the table, the verdicts and the JSON.
+ */
+class DemoIT {
+    private static final int STEPS = 6;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDjlDemoTrainsTheSameLossesUnderABudgetOnlyOffloadingMeets() throws Exception {
+        Path home = Path.of(System.getProperty("teraio.home")).toAbsolutePath().normalize();
+        Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dteraio.home=" + home, "-jar", home.resolve("teraio-cli/target/teraio.jar").toString(), "demo",
+                "--steps", Integer.toString(STEPS), "--out", dir.toString()))
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "the demo did not end in 600 s");
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("[3/3] with teraio (auto)"), output);
+        assertTrue(output.contains("identical (bitwise)"), output);
+        assertTrue(output.contains(", respected"), output);
+
+        JsonNode demo = new ObjectMapper().readTree(dir.resolve("demo.json").toFile());
+        assertEquals("djl mlp", demo.get("workload").asText());
+        assertTrue(demo.get("lossesIdentical").asBoolean(), output);
+        assertTrue(demo.get("withinBudget").asBoolean(), output);
+        assertEquals(STEPS, demo.get("offload").get("losses").size());
+        long budget = demo.get("budgetBytes").asLong();
+        long unconstrained = demo.get("baseline").get("peakResidentBytes").asLong();
+        assertTrue(unconstrained >= 1.5 * budget, "the budget must need offloading: " + unconstrained + " vs " + budget);
+        assertTrue(demo.get("offload").get("bytesOffloaded").asLong() > 0, output);
+        assertTrue(demo.get("offload").get("peakResidentBytes").asLong() <= budget, output);
+        JsonNode plan = new ObjectMapper().readTree(dir.resolve("plan.json").toFile());
+        assertTrue(plan.get("entries").size() > 0, "auto mode writes the plan it applied");
+        plan.get("entries").forEach(e -> assertEquals("ssd", e.get("target").asText(),
+                "the demo offloads to its directory, not to host memory: " + e));
+    }
+}

@@ -1,0 +1,257 @@
+package io.teraio.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.teraio.core.TeraioException;
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code examples/djl-trainer} (the plain DJL training program) in a child JVM, with or
+ * without the teraio agent, and reads what it wrote. The demo and the agent benchmark both
+ * run it this way: built jars only, no Maven.
+ *
+ * @param home     the teraio checkout (its {@code examples/djl-trainer/target} and
+ *                 {@code teraio-agent/target} hold what is run)
+ * @param trainerJar the trainer's jar
+ * @param trainerLib the folder of the trainer's runtime dependencies
+ * @param agentJar the shaded agent jar
+ */
+public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Path agentJar) {
+    /** The trainer's main class. */
+    public static final String MAIN_CLASS = "io.teraio.examples.djl.DjlTrainer";
+    /** What builds the trainer and the agent, for error messages. */
+    public static final String BUILD_COMMAND =
+            "mvn -B -q -DskipTests -pl teraio-cli,teraio-agent,examples/djl-trainer -am package";
+    /**
+     * DJL's settings for this machine: no downloads (the PyTorch natives come from the class
+     * path) and one PyTorch thread (its thread pools make steps 30 to 50 times slower on two
+     * cores), which also makes the losses reproducible bit for bit.
+     */
+    public static final List<String> JVM_FLAGS = List.of("-Dai.djl.offline=true",
+            "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1");
+
+    /**
+     * The trainer and the agent of the teraio checkout this class was loaded from (or the
+     * one the {@code teraio.home} system property names).
+     */
+    public static DjlTrainerProcess ofCheckout() {
+        Path home = checkout();
+        return new DjlTrainerProcess(home, home.resolve("examples/djl-trainer/target/djl-trainer.jar"),
+                home.resolve("examples/djl-trainer/target/lib"), home.resolve("teraio-agent/target/teraio-agent.jar"));
+    }
+
+    /** The teraio checkout: {@code teraio.home}, else three levels up from this class's jar or classes folder. */
+    static Path checkout() {
+        String property = System.getProperty("teraio.home");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property).toAbsolutePath().normalize();
+        }
+        try {
+            // teraio-cli/target/teraio.jar or teraio-cli/target/classes
+            Path code = Path.of(DjlTrainerProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.toAbsolutePath().getParent().getParent().getParent();
+        } catch (URISyntaxException | RuntimeException e) {
+            throw new TeraioException("cannot find the teraio checkout from the teraio jar's location (" + e
+                    + "); set -Dteraio.home=DIR", e);
+        }
+    }
+
+    /**
+     * Checks that the trainer was built.
+     *
+     * @throws TeraioException naming the missing file and the command that builds it
+     */
+    public void requireTrainer() {
+        if (!Files.isRegularFile(trainerJar) || !Files.isDirectory(trainerLib)) {
+            Path missing = Files.isRegularFile(trainerJar) ? trainerLib : trainerJar;
+            throw new TeraioException("the DJL trainer is not built: " + missing + " is missing; build it with '"
+                    + BUILD_COMMAND + "' in " + home + " (scripts/teraio demo does this)");
+        }
+    }
+
+    /**
+     * Checks that the agent jar was built.
+     *
+     * @throws TeraioException naming the missing file and the command that builds it
+     */
+    public void requireAgent() {
+        if (!Files.isRegularFile(agentJar)) {
+            throw new TeraioException("the teraio agent is not built: " + agentJar + " is missing; build it with '"
+                    + BUILD_COMMAND + "' in " + home + " (scripts/teraio demo does this)");
+        }
+    }
+
+    /**
+     * Trains once and reads the result.
+     *
+     * @param model     {@code mlp} or {@code resnet}
+     * @param steps     training steps
+     * @param seed      the seed of the weights and the data
+     * @param agentArgs the agent's arguments ({@code mode=auto,dirs=...}), or null to run without it
+     * @param out       the trainer's result file
+     * @param log       where the child's stdout and stderr go
+     * @return what the trainer wrote
+     * @throws TeraioException if the child fails (with the end of its log) or writes a bad file
+     */
+    public TrainerResult train(String model, int steps, int seed, String agentArgs, Path out, Path log) {
+        requireTrainer();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (agentArgs != null) {
+            requireAgent();
+            command.add("-javaagent:" + agentJar + "=" + agentArgs);
+        }
+        command.addAll(JVM_FLAGS);
+        command.add("-cp");
+        command.add(trainerJar + File.pathSeparator + trainerLib + File.separator + "*");
+        command.add(MAIN_CLASS);
+        command.addAll(List.of("--model", model, "--steps", Integer.toString(steps), "--seed", Integer.toString(seed),
+                "--out", out.toString()));
+        int code;
+        try {
+            Files.deleteIfExists(out);
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                if (!child.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                    throw new TeraioException("the DJL trainer (" + model + ", " + steps + " steps) ran past "
+                            + TIMEOUT_MINUTES + " minutes; its output is in " + log);
+                }
+            } finally {
+                child.destroyForcibly();
+            }
+            code = child.exitValue();
+        } catch (IOException e) {
+            throw new TeraioException("cannot start the DJL trainer (" + String.join(" ", command) + "): "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TeraioException("interrupted while the DJL trainer ran", e);
+        }
+        if (code != 0) {
+            throw new TeraioException("the DJL trainer (" + model + ", " + steps + " steps"
+                    + (agentArgs == null ? "" : ", agent " + agentArgs) + ") exited with code " + code + ": "
+                    + lastLine(log) + " (its output is in " + log + ")");
+        }
+        return TrainerResult.read(out);
+    }
+
+    private static final long TIMEOUT_MINUTES = 30;
+
+    /** The last non-blank line of a log, or a note that it is empty. */
+    static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return lines.get(i).strip();
+                }
+            }
+            return "(no output)";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * What the trainer wrote.
+     *
+     * @param losses              the loss after every step
+     * @param stepNanos           the wall time of every step
+     * @param stepCpuNanos        the training thread's CPU time in every step
+     * @param parameterBytes      bytes of the parameters
+     * @param gradientBytes       bytes of their gradients
+     * @param optimizerStateBytes bytes of AdamW's moments
+     */
+    public record TrainerResult(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos,
+                                long parameterBytes, long gradientBytes, long optimizerStateBytes) {
+        public TrainerResult {
+            losses = List.copyOf(losses);
+            stepNanos = List.copyOf(stepNanos);
+            stepCpuNanos = List.copyOf(stepCpuNanos);
+        }
+
+        /**
+         * The median wall time of steps {@code from} (inclusive) to {@code to} (exclusive), 0-based.
+         *
+         * @throws TeraioException if the range holds no step
+         */
+        public long medianStepNanos(int from, int to) {
+            return median(stepNanos, from, to);
+        }
+
+        /**
+         * The median CPU time of the training thread in steps {@code from} (inclusive) to
+         * {@code to} (exclusive), 0-based.
+         *
+         * @throws TeraioException if the range holds no step
+         */
+        public long medianStepCpuNanos(int from, int to) {
+            return median(stepCpuNanos, from, to);
+        }
+
+        private static long median(List<Long> values, int from, int to) {
+            if (from < 0 || to > values.size() || from >= to) {
+                throw new TeraioException("no steps to time from step " + (from + 1) + " to " + to + " of a run of "
+                        + values.size() + " steps");
+            }
+            List<Long> timed = new ArrayList<>(values.subList(from, to));
+            Collections.sort(timed);
+            int n = timed.size();
+            return n % 2 == 1 ? timed.get(n / 2) : (timed.get(n / 2 - 1) + timed.get(n / 2)) / 2;
+        }
+
+        /** Parameters, gradients and optimizer state together. */
+        public long trainingStateBytes() {
+            return parameterBytes + gradientBytes + optimizerStateBytes;
+        }
+
+        /** Floats read exactly: through BigDecimal, so each loss is the float the trainer printed. */
+        private static final ObjectMapper EXACT =
+                new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+        /**
+         * Reads a trainer's result file.
+         *
+         * @throws TeraioException naming the file and what is wrong
+         */
+        public static TrainerResult read(Path file) {
+            JsonNode root;
+            try {
+                root = EXACT.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new TeraioException(file + ": cannot read the trainer's result: " + e.getMessage(), e);
+            }
+            if (root == null || !root.path("losses").isArray() || !root.path("stepNanos").isArray()
+                    || !root.path("stepCpuNanos").isArray()) {
+                throw new TeraioException(file + ": not a trainer result (no 'losses', 'stepNanos' and 'stepCpuNanos'"
+                        + " arrays)");
+            }
+            List<Float> losses = new ArrayList<>();
+            root.get("losses").forEach(n -> losses.add(n.isNull() ? Float.NaN : n.decimalValue().floatValue()));
+            List<Long> steps = new ArrayList<>();
+            root.get("stepNanos").forEach(n -> steps.add(n.asLong()));
+            List<Long> cpu = new ArrayList<>();
+            root.get("stepCpuNanos").forEach(n -> cpu.add(n.asLong()));
+            return new TrainerResult(losses, steps, cpu, field(root, "parameterBytes", file),
+                    field(root, "gradientBytes", file), field(root, "optimizerStateBytes", file));
+        }
+
+        private static long field(JsonNode root, String name, Path file) {
+            JsonNode n = root.get(name);
+            if (n == null || !n.canConvertToLong() || n.asLong() < 0) {
+                throw new TeraioException(file + ": '" + name + "' is missing or not a byte count");
+            }
+            return n.asLong();
+        }
+    }
+}
