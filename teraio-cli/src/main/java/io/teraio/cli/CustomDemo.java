@@ -37,10 +37,12 @@ final class CustomDemo {
      * @param steps  training steps, or null for 8
      * @param config the configuration both runs start from (its {@code dirs}: the offload
      *               directory, else {@code outDir})
+     * @param bar    the progress bar over the steps, drawn on a terminal (then the per-step lines are left out)
      */
-    static DemoComparison run(PrintWriter out, Integer layers, Integer steps, TeraioConfig config, Path outDir) {
+    static DemoComparison run(PrintWriter out, Progress bar, Integer layers, Integer steps, TeraioConfig config,
+                              Path outDir) {
         out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
-        return compare(spec(layers), steps == null ? 8 : steps, config, outDir, out);
+        return compare(spec(layers), steps == null ? 8 : steps, config, outDir, out, bar);
     }
 
     /**
@@ -49,9 +51,11 @@ final class CustomDemo {
      * @param config the configuration (arguments, properties, environment) both runs start from;
      *               when its {@code dirs} is empty, the offload files go in {@code outDir}
      * @param log    progress lines go here
+     * @param bar    the progress bar over the steps
      * @throws TeraioException when {@code steps} leaves no step after profiling, or a run fails
      */
-    static DemoComparison compare(MlpSpec spec, int steps, TeraioConfig config, Path outDir, PrintWriter log) {
+    static DemoComparison compare(MlpSpec spec, int steps, TeraioConfig config, Path outDir, PrintWriter log,
+                                  Progress bar) {
         if (steps < WARMUP + PROFILED + 1) {
             throw new TeraioException("demo --workload custom: --iterations must be at least " + (WARMUP + PROFILED + 1)
                     + " (" + WARMUP + " warm-up, " + PROFILED + " profiled, then at least one with the plan), got " + steps);
@@ -70,14 +74,20 @@ final class CustomDemo {
                 log.printf(Locale.ROOT, "[2/3] training %d steps, alternating: without teraio, then with teraio"
                         + " (auto: %d warm-up, %d profiled, then the plan; offload files in %s)%n", steps, WARMUP,
                         PROFILED, String.join(":", base.dirs().stream().map(Path::toString).toList()));
-                for (int i = 0; i < steps; i++) {
-                    if (i > 0) {
-                        baseline.step();
+                try (Progress.Task task = bar.task("training, alternating", steps, false)) {
+                    for (int i = 0; i < steps; i++) {
+                        if (i > 0) {
+                            baseline.step();
+                        }
+                        offload.step();
+                        task.advance(1);
+                        if (!bar.enabled()) {
+                            log.printf(Locale.ROOT, "  step %d: %s / %s%n", i + 1,
+                                    Units.formatNanos(baseline.stepNanos().get(i)),
+                                    Units.formatNanos(offload.stepNanos().get(i)));
+                            log.flush();
+                        }
                     }
-                    offload.step();
-                    log.printf(Locale.ROOT, "  step %d: %s / %s%n", i + 1, Units.formatNanos(baseline.stepNanos().get(i)),
-                            Units.formatNanos(offload.stepNanos().get(i)));
-                    log.flush();
                 }
                 SessionStats with = offload.stats();
                 DemoComparison result = new DemoComparison("custom mlp", budget,

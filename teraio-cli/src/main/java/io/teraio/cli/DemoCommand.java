@@ -5,6 +5,7 @@ import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,7 +66,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        // one line per stage (to stderr with --json, nowhere with --quiet), and a bar per run on a terminal
+        PrintWriter progress = Progress.quiet(spec) ? new PrintWriter(Writer.nullWriter())
+                : json ? spec.commandLine().getErr() : out;
+        Progress bar = Progress.of(spec);
         Path work = outDir.toAbsolutePath().normalize();
         Path dir = offloadDir == null ? null : offloadDir.toAbsolutePath().normalize();
         DemoComparison comparison;
@@ -86,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
                 dir = dir == null ? work.resolve("offload") : dir;
                 createDirectory(work);
                 createDirectory(dir);
-                comparison = DjlDemo.run(model, n, work, dir, progress);
+                comparison = DjlDemo.run(model, n, work, dir, progress, bar);
                 file = work.resolve("demo.json");
             }
             case "custom" -> {
@@ -94,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
                     throw new TeraioException("demo: --workload custom trains an mlp, got --model '" + model + "'");
                 }
                 TeraioConfig config = TeraioConfig.resolve(Map.of());
-                comparison = CustomDemo.run(progress, layers, steps,
+                comparison = CustomDemo.run(progress, bar, layers, steps,
                         dir == null ? config : config.withDirs(List.of(dir)), work);
                 file = work.resolve("custom-demo.json");
             }

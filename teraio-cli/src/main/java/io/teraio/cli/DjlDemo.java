@@ -42,8 +42,9 @@ final class DjlDemo {
      * @param work     the folder for result files, logs and the agent's files
      * @param dir      the offload directory
      * @param progress where the one-line progress of each stage goes
+     * @param bar      the progress bar of each training run (drawn on a terminal only)
      */
-    static DemoComparison run(String model, int steps, Path work, Path dir, PrintWriter progress) {
+    static DemoComparison run(String model, int steps, Path work, Path dir, PrintWriter progress, Progress bar) {
         DjlTrainerProcess trainer = DjlTrainerProcess.ofCheckout();
         trainer.requireTrainer();
         trainer.requireAgent();
@@ -51,8 +52,11 @@ final class DjlDemo {
                 + " %d steps; work folder %s%n", model, SEED, steps, work);
 
         long start = System.nanoTime();
-        TrainerResult baseline = trainer.train(model, steps, SEED, null, work.resolve("baseline.json"),
-                work.resolve("baseline.log"));
+        TrainerResult baseline;
+        try (Progress.Task task = bar.task("training without teraio", steps, false)) {
+            baseline = trainer.train(model, steps, SEED, null, work.resolve("baseline.json"),
+                    work.resolve("baseline.log"), task::set);
+        }
         long state = baseline.trainingStateBytes();
         long budget = (long) Math.floor(state / BUDGET_DIVISOR);
         progress.printf(Locale.ROOT, "[1/3] without teraio: %d steps in %s; parameters %s + gradients %s + AdamW"
@@ -69,8 +73,11 @@ final class DjlDemo {
                 "warmup=" + WARMUP, "iterations=" + PROFILED, "stats=" + statsFile,
                 "out=" + work.resolve("trace.json.gz"), "planOut=" + planFile);
         start = System.nanoTime();
-        TrainerResult offload = trainer.train(model, steps, SEED, agentArgs, work.resolve("auto.json"),
-                work.resolve("auto.log"));
+        TrainerResult offload;
+        try (Progress.Task task = bar.task("training with teraio", steps, false)) {
+            offload = trainer.train(model, steps, SEED, agentArgs, work.resolve("auto.json"), work.resolve("auto.log"),
+                    task::set);
+        }
         if (!Files.isRegularFile(statsFile)) {
             throw new TeraioException("demo: the teraio agent wrote no stats to " + statsFile + " in the run with"
                     + " teraio; its output is in " + work.resolve("auto.log"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.teraio.core.TeraioException;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
 
 /**
  * Runs {@code examples/djl-trainer} (the plain DJL training program) in a child JVM, with or
@@ -104,6 +107,15 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
      * @throws TeraioException if the child fails (with the end of its log) or writes a bad file
      */
     public TrainerResult train(String model, int steps, int seed, String agentArgs, Path out, Path log) {
+        return train(model, steps, seed, agentArgs, out, log, done -> { });
+    }
+
+    /**
+     * As {@link #train(String, int, int, String, Path, Path)}, telling {@code stepsDone} how many
+     * steps the trainer has finished (it prints a {@code step N of M} line after each) while it runs.
+     */
+    public TrainerResult train(String model, int steps, int seed, String agentArgs, Path out, Path log,
+                               LongConsumer stepsDone) {
         requireTrainer();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -122,10 +134,15 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
             Files.deleteIfExists(out);
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                if (!child.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                    throw new TeraioException("the DJL trainer (" + model + ", " + steps + " steps) ran past "
-                            + TIMEOUT_MINUTES + " minutes; its output is in " + log);
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(TIMEOUT_MINUTES);
+                while (!child.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new TeraioException("the DJL trainer (" + model + ", " + steps + " steps) ran past "
+                                + TIMEOUT_MINUTES + " minutes; its output is in " + log);
+                    }
+                    stepsDone.accept(stepsLogged(log));
                 }
+                stepsDone.accept(stepsLogged(log));
             } finally {
                 child.destroyForcibly();
             }
@@ -146,6 +163,16 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
     }
 
     private static final long TIMEOUT_MINUTES = 30;
+    private static final long POLL_MILLIS = 250;
+
+    /** The {@code step N of M} lines the trainer has written to its log so far (0 if it cannot be read). */
+    static long stepsLogged(Path log) {
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> line.startsWith("step ")).count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
 
     /** The last non-blank line of a log, or a note that it is empty. */
     static String lastLine(Path log) {

@@ -280,6 +280,10 @@ public final class DjlTrainer {
                     trainer.step();
                     stepNanos.add(System.nanoTime() - start);
                     stepCpuNanos.add(THREADS.getCurrentThreadCpuTime() - startCpu);
+                    // one line per step, outside the timed part: teraio demo counts them for its progress bar
+                    System.out.printf(Locale.ROOT, "step %d of %d: loss %s%n", step + 1, options.steps(),
+                            losses.get(losses.size() - 1));
+                    System.out.flush();
                     if (step == 0) {
                         stateBytes = optimizerStateBytes(adamW);
                     }
