@@ -87,6 +87,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private boolean internal;
     private boolean idle;
     private final List<Object> opAllocs = new ArrayList<>();
+    /** The arrays an op's arguments hold; reused from op to op (ops are counted at depth 0 only). */
+    private final List<Object> opUses = new ArrayList<>();
+    /** Allocation-site keys by op and slot, built once. */
+    private String[][] siteKeys = new String[0][];
     private int recorderOp = -1;
     private int currentOp = -1;
     private String currentOpName;
@@ -421,7 +425,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private void observe(String name, Object[] args, int k) {
         liveNames.add(name);
-        List<Object> used = new ArrayList<>(4);
+        List<Object> used = opUses;
+        used.clear();
         for (Object arg : args) {
             DjlArrays.collect(arg, used);
         }
@@ -540,7 +545,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
     }
 
-    /** Before op {@code k}: stage and issue its offloads, issue the prefetches that fit, wait for its allocations to fit. */
+    /**
+     * Before op {@code k}: stage and issue its offloads, issue the prefetches that fit, wait for
+     * its allocations to fit.
+     */
     private void applyBefore(int k) {
         if (executor == null) {
             return;
@@ -713,7 +721,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     }
 
     private int[] uses(Object[] args, int k) {
-        List<Object> used = new ArrayList<>(4);
+        List<Object> used = opUses;
+        used.clear();
         for (Object arg : args) {
             DjlArrays.collect(arg, used);
         }
@@ -734,6 +743,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             ids[n++] = t.traceId;
         }
+        used.clear(); // holds no array past its op
         return Arrays.copyOf(ids, n);
     }
 
@@ -751,8 +761,26 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
     }
 
-    private static String siteKey(int op, int slot) {
-        return "op" + op + ".out" + slot;
+    /**
+     * The allocation-site key of an op's {@code slot}-th new array; built once per site, as every
+     * profiled iteration repeats them.
+     */
+    private String siteKey(int op, int slot) {
+        if (op >= siteKeys.length) {
+            siteKeys = Arrays.copyOf(siteKeys, Math.max(op + 1, siteKeys.length * 2));
+        }
+        String[] slots = siteKeys[op];
+        if (slots == null || slot >= slots.length) {
+            slots = slots == null ? new String[Math.max(2, slot + 1)] : Arrays.copyOf(slots, Math.max(slot + 1,
+                    slots.length * 2));
+            siteKeys[op] = slots;
+        }
+        String key = slots[slot];
+        if (key == null) {
+            key = "op" + op + ".out" + slot;
+            slots[slot] = key;
+        }
+        return key;
     }
 
     /**
