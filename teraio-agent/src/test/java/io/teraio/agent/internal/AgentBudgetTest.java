@@ -22,20 +22,18 @@ import ai.djl.training.tracker.Tracker;
 import io.teraio.agent.AgentOptions;
 import io.teraio.agent.AgentStats;
 import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.engine.FaultyBackend;
 import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.storage.Extent;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import io.teraio.core.storage.StorageBackend;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.locks.LockSupport;
 import net.bytebuddy.agent.ByteBuddyAgent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,63 +52,6 @@ class AgentBudgetTest {
     private static Instrumentation inst;
     private static ClassFileTransformer transformer;
     private static final List<String> HOOK_ERRORS = new ArrayList<>();
-
-    /** Fault injection: every write sleeps first, as a slow or busy disk makes it. */
-    private static final class SlowWrites implements StorageBackend {
-        private final StorageBackend inner;
-        private final long delayNanos;
-
-        SlowWrites(StorageBackend inner, long delayNanos) {
-            this.inner = inner;
-            this.delayNanos = delayNanos;
-        }
-
-        @Override
-        public String name() {
-            return "slow " + inner.name();
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public int alignment() {
-            return inner.alignment();
-        }
-
-        @Override
-        public Extent allocate(long length) {
-            return inner.allocate(length);
-        }
-
-        @Override
-        public void release(Extent extent) {
-            inner.release(extent);
-        }
-
-        @Override
-        public long write(Extent extent, long offset, ByteBuffer src) {
-            LockSupport.parkNanos(delayNanos);
-            return inner.write(extent, offset, src);
-        }
-
-        @Override
-        public long read(Extent extent, long offset, ByteBuffer dst) {
-            return inner.read(extent, offset, dst);
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return inner.allocatedBytes();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
-        }
-    }
 
     @BeforeAll
     static void attach() {
@@ -160,7 +101,8 @@ class AgentBudgetTest {
 
     /** An engine whose SSD writes take 40 ms each: far slower than the g10 preset the plan assumed. */
     private static MigrationEngine slowEngine(TeraioConfig config, List<StorageBackend> backends) {
-        StorageBackend ssd = new SlowWrites(new HostStorageBackend(1L << 30), 40_000_000L);
+        FaultyBackend ssd = new FaultyBackend(new HostStorageBackend(1L << 30));
+        ssd.writeDelayMillis.set(40);
         backends.add(ssd);
         return new MigrationEngine(new IoEngine(List.of(ssd), null, config),
                 new HostDeviceMemory(config.deviceMemoryBytes()));
