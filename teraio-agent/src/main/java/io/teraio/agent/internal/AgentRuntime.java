@@ -5,6 +5,7 @@ import io.teraio.agent.AgentOptions;
 import io.teraio.agent.AgentStats;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
@@ -23,6 +24,7 @@ import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import java.nio.file.Files;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private final AgentOptions options;
     private final String version;
+    private final Function<TeraioConfig, MigrationEngine> engines;
     private final IdentityHashMap<Object, Tracked> arrays = new IdentityHashMap<>();
     private final IdentityHashMap<Object, String> offloaded = new IdentityHashMap<>();
 
@@ -83,6 +87,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private boolean internal;
     private boolean idle;
     private final List<Object> opAllocs = new ArrayList<>();
+    /** The arrays an op's arguments hold; reused from op to op (ops are counted at depth 0 only). */
+    private final List<Object> opUses = new ArrayList<>();
+    /** Allocation-site keys by op and slot, built once. */
+    private String[][] siteKeys = new String[0][];
     private int recorderOp = -1;
     private int currentOp = -1;
     private String currentOpName;
@@ -101,6 +109,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private PlanExecutor executor;
     private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
     private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
+    /** Prefetches due to be issued that have not fitted under the budget yet, in plan order. */
+    private final ArrayDeque<PlanEntry> queuedPrefetches = new ArrayDeque<>();
     private Map<String, Object> stateArrays = Map.of();
     /** The plan's entries as this run applies them (offload mode: moved to this run's op order). */
     private List<PlanEntry> entries = List.of();
@@ -123,8 +133,14 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** @param version the agent's version, for the trace's {@code source.tool} */
     public AgentRuntime(AgentOptions options, String version) {
+        this(options, version, MigrationEngine::open);
+    }
+
+    /** For tests: {@code engines} opens the engine for the configuration (to inject slow storage, say). */
+    AgentRuntime(AgentOptions options, String version, Function<TeraioConfig, MigrationEngine> engines) {
         this.options = options;
         this.version = version;
+        this.engines = engines;
         if (options.mode() == AgentMode.OFFLOAD) {
             plan = Plan.read(options.plan());
             planOps = plan.opsPerIteration();
@@ -355,7 +371,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         opNames = opNames(workload);
         allocBytes = allocBytes(workload);
         long outside = bytesOutsideIteration(trace, workload);
-        engine = MigrationEngine.open(options.config());
+        engine = engines.apply(options.config());
         PlanMaker.MadePlan planned;
         try {
             planned = InProcessPlanner.plan(trace, options, engine, outside);
@@ -409,7 +425,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private void observe(String name, Object[] args, int k) {
         liveNames.add(name);
-        List<Object> used = new ArrayList<>(4);
+        List<Object> used = opUses;
+        used.clear();
         for (Object arg : args) {
             DjlArrays.collect(arg, used);
         }
@@ -452,7 +469,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private void startApplying(Object trainer) {
         if (engine == null && !entries.isEmpty()) {
-            engine = MigrationEngine.open(options.config());
+            engine = engines.apply(options.config());
         }
         internal = true;
         try {
@@ -474,7 +491,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
         }
         prefetchesAt = pre;
-        executor = engine == null ? null : new PlanExecutor(engine, entries, planOps);
+        queuedPrefetches.clear();
+        // the executor issues the offloads; the prefetches go through admit(), which holds the budget
+        executor = engine == null ? null
+                : new PlanExecutor(engine, entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).toList(),
+                        planOps);
         if (engine != null) {
             startState();
         }
@@ -519,18 +540,19 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             engine.offload(e.getKey(), offload.target() == PlanTarget.HOST ? IoEngine.HOST : offload.ssd(), false)
                     .join();
             if (wraps) {
-                engine.prefetch(e.getKey(), false);
+                queuedPrefetches.add(entry); // issued before the first op, when it fits
             }
         }
     }
 
-    /** Before op {@code k}: stage this op's offloads (copy out, release), then let the executor issue and wait. */
+    /**
+     * Before op {@code k}: stage and issue its offloads, issue the prefetches that fit, wait for
+     * its allocations to fit.
+     */
     private void applyBefore(int k) {
         if (executor == null) {
             return;
         }
-        waitForWrites(k);
-        waitForMemory(k, prefetchBytes(k));
         List<PlanEntry> offloads = offloadsAt.get(k);
         if (offloads != null) {
             for (PlanEntry e : offloads) {
@@ -538,48 +560,50 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
         }
         executor.beforeOp(k, List.of());
-        waitForMemory(k, 0);
-    }
-
-    /**
-     * A prefetch issued at op {@code k} reads what an offload wrote: when that write is still
-     * going (a slow disk), the prefetch waits for it, as in the simulator, instead of being
-     * skipped (which would make the array's next use a miss). The time waited is a stall.
-     */
-    private void waitForWrites(int k) {
         List<PlanEntry> prefetches = prefetchesAt.get(k);
         if (prefetches != null) {
-            for (PlanEntry e : prefetches) {
-                waitWhile(() -> engine.state(e.key()) == TensorState.OFFLOADING);
-            }
+            queuedPrefetches.addAll(prefetches);
         }
-    }
-
-    /** Bytes the prefetches issued at op {@code k} will reserve. */
-    private long prefetchBytes(int k) {
-        List<PlanEntry> prefetches = prefetchesAt.get(k);
-        if (prefetches == null) {
-            return 0;
-        }
-        long bytes = 0;
-        for (PlanEntry e : prefetches) {
-            if (engine.state(e.key()) == TensorState.OFFLOADED) {
-                bytes += engine.tensors().bytes(e.key());
-            }
-        }
-        return bytes;
+        issuePrefetches(k);
+        // as the simulator does, the op waits for its allocations to fit while writes can make room
+        admit(allocBytes == null ? 0 : allocBytes[k]);
     }
 
     /**
-     * As the simulator does, op {@code k} waits until the bytes it allocates (and {@code extra},
-     * the prefetches about to be issued) fit under the budget: while they do not and offloads
-     * are still writing (their bytes held in staging buffers), it waits for the writes. The
-     * time waited is a stall.
+     * Issues the queued prefetches in plan order, each only when its bytes fit under the budget
+     * beside the resident arrays, the staging buffers and the bytes op {@code k} allocates: a
+     * prefetch that does not fit waits (a stall) for offloads in flight to release their
+     * staging buffers, as the engine's {@code DeviceMemory.reserve} does; if nothing is in
+     * flight it stays queued for a later op (or the array's use fetches it, under the same
+     * rule). A prefetch whose offload is still writing waits for the write, as in the simulator.
      */
-    private void waitForMemory(int k, long extra) {
-        long need = (allocBytes == null ? 0 : allocBytes[k]) + extra;
+    private void issuePrefetches(int k) {
+        long alloc = allocBytes == null ? 0 : allocBytes[k];
+        while (!queuedPrefetches.isEmpty()) {
+            PlanEntry e = queuedPrefetches.peekFirst();
+            waitWhile(() -> engine.state(e.key()) == TensorState.OFFLOADING);
+            if (engine.state(e.key()) != TensorState.OFFLOADED) {
+                queuedPrefetches.removeFirst(); // restored already, or never offloaded: nothing to read
+                continue;
+            }
+            long bytes = engine.tensors().bytes(e.key()) + alloc;
+            if (!admit(bytes)) {
+                return;
+            }
+            queuedPrefetches.removeFirst();
+            engine.prefetch(e.key(), e.urgent());
+        }
+    }
+
+    /**
+     * Whether {@code bytes} more fit under the budget beside the resident arrays and the engine's
+     * buffers, after waiting (a stall) while they do not and offloads in flight still hold
+     * staging buffers that their confirmed writes will release.
+     */
+    private boolean admit(long bytes) {
         long budget = options.config().deviceMemoryBytes();
-        waitWhile(() -> residentBytes + engine.memory().usedBytes() + need > budget && offloadsInFlight());
+        waitWhile(() -> residentBytes + engine.memory().usedBytes() + bytes > budget && offloadsInFlight());
+        return residentBytes + engine.memory().usedBytes() + bytes <= budget;
     }
 
     /** Polls {@code busy} until it is false, for at most {@link #WAIT_LIMIT_NANOS}; the time is a stall. */
@@ -635,6 +659,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     /** Puts the bytes back into the array: waits for its prefetch or fetches it now (a miss). */
     private void restore(Object array, String key) {
         Tracked t = arrays.get(array);
+        if (engine.state(key) == TensorState.OFFLOADED) {
+            admit(engine.tensors().bytes(key)); // a miss: its bytes come back into memory not yet reserved
+        }
         internal = true;
         try {
             DeviceBuffer buffer = engine.acquire(key);
@@ -647,6 +674,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         offloaded.remove(array);
+        queuedPrefetches.removeIf(e -> e.key().equals(key)); // read now: a later offload gets its own
         if (t != null) {
             t.resident = true;
             residentBytes += t.bytes;
@@ -693,7 +721,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     }
 
     private int[] uses(Object[] args, int k) {
-        List<Object> used = new ArrayList<>(4);
+        List<Object> used = opUses;
+        used.clear();
         for (Object arg : args) {
             DjlArrays.collect(arg, used);
         }
@@ -714,6 +743,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             ids[n++] = t.traceId;
         }
+        used.clear(); // holds no array past its op
         return Arrays.copyOf(ids, n);
     }
 
@@ -731,8 +761,26 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
     }
 
-    private static String siteKey(int op, int slot) {
-        return "op" + op + ".out" + slot;
+    /**
+     * The allocation-site key of an op's {@code slot}-th new array; built once per site, as every
+     * profiled iteration repeats them.
+     */
+    private String siteKey(int op, int slot) {
+        if (op >= siteKeys.length) {
+            siteKeys = Arrays.copyOf(siteKeys, Math.max(op + 1, siteKeys.length * 2));
+        }
+        String[] slots = siteKeys[op];
+        if (slots == null || slot >= slots.length) {
+            slots = slots == null ? new String[Math.max(2, slot + 1)] : Arrays.copyOf(slots, Math.max(slot + 1,
+                    slots.length * 2));
+            siteKeys[op] = slots;
+        }
+        String key = slots[slot];
+        if (key == null) {
+            key = "op" + op + ".out" + slot;
+            slots[slot] = key;
+        }
+        return key;
     }
 
     /**

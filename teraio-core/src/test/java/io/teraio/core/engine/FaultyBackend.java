@@ -11,22 +11,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link StorageBackend} decorator that injects faults: EIO on writes, EIO on reads, short
  * reads, a flipped bit in what a read returns, and a delay before each read or write. Each fault is a
  * count of calls still to hit ({@link #PERSISTENT} for every call); calls that hit are counted.
+ * Public for other modules' tests (through teraio-core's test jar).
  */
-final class FaultyBackend implements StorageBackend {
-    static final int PERSISTENT = Integer.MAX_VALUE;
+public final class FaultyBackend implements StorageBackend {
+    public static final int PERSISTENT = Integer.MAX_VALUE;
 
-    final AtomicInteger writeErrors = new AtomicInteger();
-    final AtomicInteger readErrors = new AtomicInteger();
-    final AtomicInteger shortReads = new AtomicInteger();
-    final AtomicInteger bitFlips = new AtomicInteger();
-    final AtomicInteger readDelayMillis = new AtomicInteger();
-    final AtomicInteger writeDelayMillis = new AtomicInteger();
-    final AtomicInteger writes = new AtomicInteger();
-    final AtomicInteger reads = new AtomicInteger();
-    final AtomicInteger inFlight = new AtomicInteger();
+    public final AtomicInteger writeErrors = new AtomicInteger();
+    public final AtomicInteger readErrors = new AtomicInteger();
+    public final AtomicInteger shortReads = new AtomicInteger();
+    public final AtomicInteger bitFlips = new AtomicInteger();
+    public final AtomicInteger readDelayMillis = new AtomicInteger();
+    public final AtomicInteger writeDelayMillis = new AtomicInteger();
+    public final AtomicInteger writes = new AtomicInteger();
+    public final AtomicInteger reads = new AtomicInteger();
+    public final AtomicInteger inFlight = new AtomicInteger();
     private final StorageBackend inner;
 
-    FaultyBackend(StorageBackend inner) {
+    public FaultyBackend(StorageBackend inner) {
         this.inner = inner;
     }
 
