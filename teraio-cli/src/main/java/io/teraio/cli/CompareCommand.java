@@ -8,7 +8,6 @@ import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.json.JsonFiles;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
-import io.teraio.core.trace.TraceReader;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
@@ -59,7 +58,7 @@ final class CompareCommand implements Callable<Integer> {
             chosen.add(Policies.byName(name));
         }
         HardwareProfile hw = hardware.resolve();
-        Workload workload = Workload.of(TraceReader.read(trace));
+        Workload workload = Workload.of(Progress.of(spec).readTrace(trace));
         List<Row> rows = new ArrayList<>();
         for (Policy policy : chosen) {
             rows.add(run(policy, workload, hw));

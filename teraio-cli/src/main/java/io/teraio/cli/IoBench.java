@@ -45,18 +45,23 @@ final class IoBench implements AutoCloseable {
         this.target = target;
         int ssds = target == IoEngine.ANY_SSD ? io.ssdCount() : 1;
         long blocks = (sizeBytes + blockBytes - 1) / blockBytes;
-        for (long b = 0; b < blocks; b++) {
-            long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
-            int where = target == IoEngine.ANY_SSD ? (int) (b % ssds) : target;
-            placements.add(io.allocate(bytes, where));
-        }
-        buffers = new DeviceBuffer[Math.min(inFlight, placements.size())];
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = memory.tryAllocate(blockBytes);
-            if (buffers[i] == null) {
-                throw new TeraioException("bench-io: no memory for " + buffers.length + " buffers of "
-                        + Units.formatBytes(blockBytes));
+        buffers = new DeviceBuffer[(int) Math.min(inFlight, blocks)];
+        try {
+            for (long b = 0; b < blocks; b++) {
+                long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
+                int where = target == IoEngine.ANY_SSD ? (int) (b % ssds) : target;
+                placements.add(io.allocate(bytes, where));
             }
+            for (int i = 0; i < buffers.length; i++) {
+                buffers[i] = memory.tryAllocate(blockBytes);
+                if (buffers[i] == null) {
+                    throw new TeraioException("bench-io: no memory for " + buffers.length + " buffers of "
+                            + Units.formatBytes(blockBytes));
+                }
+            }
+        } catch (RuntimeException e) {
+            close(); // what was taken before the failure; the caller never gets this object to close
+            throw e;
         }
     }
 
@@ -76,10 +81,6 @@ final class IoBench implements AutoCloseable {
         long start = System.nanoTime();
         run(false);
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    long sizeBytes() {
-        return sizeBytes;
     }
 
     /**

@@ -83,7 +83,9 @@ public final class CuFileHandle implements AutoCloseable {
     }
 
     private void checkArgs(String op, long size, long fileOffset, long bufferOffset) {
-        if (CuFileNative.checkIo0(size, fileOffset, bufferOffset) != 0) {
+        // the shim's teraio_gds_check_io, in Java: no extra JNI call per transfer
+        if (size <= 0 || size > Integer.MAX_VALUE || fileOffset < 0 || bufferOffset < 0
+                || fileOffset > Long.MAX_VALUE - size || bufferOffset > Long.MAX_VALUE - size) {
             throw new IllegalArgumentException("cuFile " + op + " of " + size + " bytes at offset " + fileOffset
                     + " of " + location + " (buffer offset " + bufferOffset + "): the size must be in [1, 2^31 - 1]"
                     + " and the offsets not negative");

@@ -7,7 +7,6 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
-import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.PlanExecutor;
 import io.teraio.core.engine.TensorState;
@@ -15,7 +14,6 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
-import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
@@ -478,18 +476,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         Map<Integer, List<PlanEntry>> at = new HashMap<>();
-        for (PlanEntry e : entries) {
-            if (e.action() == PlanAction.OFFLOAD) {
-                at.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
-            }
-        }
-        offloadsAt = at;
         Map<Integer, List<PlanEntry>> pre = new HashMap<>();
         for (PlanEntry e : entries) {
-            if (e.action() == PlanAction.PREFETCH) {
-                pre.computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
-            }
+            (e.action() == PlanAction.OFFLOAD ? at : pre).computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
         }
+        offloadsAt = at;
         prefetchesAt = pre;
         queuedPrefetches.clear();
         // the executor issues the offloads; the prefetches go through admit(), which holds the budget
@@ -537,7 +528,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (engine.state(e.getKey()) == null) {
                 continue;
             }
-            engine.offload(e.getKey(), offload.target() == PlanTarget.HOST ? IoEngine.HOST : offload.ssd(), false)
+            engine.offload(e.getKey(), PlanExecutor.target(offload), false)
                     .join();
             if (wraps) {
                 queuedPrefetches.add(entry); // issued before the first op, when it fits
@@ -840,7 +831,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
-            stall = s.stallNs() + (executor == null ? 0 : executor.stats().stallNs()) + waitNanos;
+            // the executor only issues offloads (no prefetch or need to wait for): its stall time is 0
+            stall = s.stallNs() + waitNanos;
             misses = s.misses();
         }
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,

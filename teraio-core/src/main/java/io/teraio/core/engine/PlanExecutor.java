@@ -124,6 +124,11 @@ public final class PlanExecutor {
                 engine.stats().misses() - missesBefore);
     }
 
+    /** Where an offload entry writes, as {@link MigrationEngine#offload} takes it: its SSD, or {@link IoEngine#HOST}. */
+    public static int target(PlanEntry e) {
+        return e.target() == PlanTarget.SSD ? e.ssd() : IoEngine.HOST;
+    }
+
     private void issue(int index) {
         PlanEntry e = entries.get(index);
         TensorState state = engine.state(e.key());
@@ -134,7 +139,7 @@ public final class PlanExecutor {
         }
         issued.increment();
         if (offload) {
-            engine.offload(e.key(), e.target() == PlanTarget.SSD ? e.ssd() : IoEngine.HOST, e.urgent());
+            engine.offload(e.key(), target(e), e.urgent());
         } else {
             lastPrefetch.set(index, engine.prefetch(e.key(), e.urgent()));
         }

@@ -38,9 +38,4 @@ public class StorageException extends TeraioException {
     public int errno() {
         return errno;
     }
-
-    /** The errno's name ({@code ENOSPC}), or {@code errno N}, or {@code unknown errno}. */
-    public String errnoName() {
-        return Errno.name(errno);
-    }
 }
