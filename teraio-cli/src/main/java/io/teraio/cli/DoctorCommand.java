@@ -148,12 +148,10 @@ final class DoctorCommand implements Callable<Integer> {
                 Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(bytes + (8 << 20)),
                 "deviceMemory", Long.toString(resolved.taskSizeBytes() * resolved.queueDepth()), "hostMemory", "0",
                 "verify", "false"));
-        try (MigrationEngine engine = MigrationEngine.open(c);
-             IoBench bench = new IoBench(engine.io(), engine.memory(), bytes, c.taskSizeBytes(), c.queueDepth(), 0, Progress.of(spec))) {
-            double write = bench.write();
-            double read = bench.read();
-            return String.format(Locale.ROOT, "write %s/s, read %s/s (%s)", Units.formatBytes(Math.round(bytes / write)),
-                    Units.formatBytes(Math.round(bytes / read)), Units.formatBytes(bytes));
+        try (MigrationEngine engine = MigrationEngine.open(c)) {
+            IoBench.Bandwidth bw = IoBench.sequential(engine, c, bytes, Progress.of(spec));
+            return String.format(Locale.ROOT, "write %s/s, read %s/s (%s)", Units.formatBytes(bw.writeBytesPerSecond()),
+                    Units.formatBytes(bw.readBytesPerSecond()), Units.formatBytes(bytes));
         } catch (RuntimeException e) {
             return "bandwidth not measured: " + e.getMessage();
         }

@@ -2,7 +2,9 @@ package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.Placement;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.DeviceMemory;
@@ -62,6 +64,23 @@ final class IoBench implements AutoCloseable {
         } catch (RuntimeException e) {
             close(); // what was taken before the failure; the caller never gets this object to close
             throw e;
+        }
+    }
+
+    /** Sequential bandwidths in bytes per second. */
+    record Bandwidth(long writeBytesPerSecond, long readBytesPerSecond) {
+    }
+
+    /**
+     * What {@code probe} and {@code doctor --probe} measure: {@code sizeBytes} written then read
+     * back through {@code engine}'s first SSD in {@code config}'s task-size blocks at its queue depth.
+     */
+    static Bandwidth sequential(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+        try (IoBench bench = new IoBench(engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
+                config.queueDepth(), 0, progress)) {
+            double write = bench.write();
+            double read = bench.read();
+            return new Bandwidth(Math.round(sizeBytes / write), Math.round(sizeBytes / read));
         }
     }
 

@@ -69,16 +69,10 @@ final class ProbeCommand implements Callable<Integer> {
                     Units.formatBytes(sizeBytes), Units.formatBytes(config.taskSizeBytes()), config.queueDepth());
             out.flush();
             try (MigrationEngine opened = MigrationEngine.open(config)) {
-                double write;
-                double read;
-                try (IoBench bench = new IoBench(opened.io(), opened.memory(), sizeBytes, config.taskSizeBytes(),
-                        config.queueDepth(), 0, Progress.of(spec))) {
-                    write = bench.write();
-                    read = bench.read();
-                }
+                IoBench.Bandwidth bw = IoBench.sequential(opened, config, sizeBytes, Progress.of(spec));
                 long latency = latencyNs(opened);
-                long readBw = Math.round(sizeBytes / read);
-                long writeBw = Math.round(sizeBytes / write);
+                long readBw = bw.readBytesPerSecond();
+                long writeBw = bw.writeBytesPerSecond();
                 out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s%n", i, Units.formatBytes(readBw),
                         Units.formatBytes(writeBw), Units.formatNanos(latency));
                 measured.add(new Ssd(i, dir.toAbsolutePath().toString(), readBw, writeBw, latency, -1));
