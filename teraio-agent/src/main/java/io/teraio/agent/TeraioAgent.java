@@ -4,6 +4,7 @@ import io.teraio.agent.internal.AgentRuntime;
 import io.teraio.agent.internal.Dispatch;
 import io.teraio.agent.internal.Hooks;
 import io.teraio.core.TeraioException;
+import io.teraio.core.session.AgentStats;
 import java.lang.instrument.Instrumentation;
 import java.util.StringJoiner;
 

@@ -6,6 +6,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.Prediction;
+import io.teraio.core.session.AgentStats;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

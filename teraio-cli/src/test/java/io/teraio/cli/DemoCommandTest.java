@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
+import io.teraio.core.session.AgentStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.teraio.agent.internal;
 
 import io.teraio.agent.AgentMode;
 import io.teraio.agent.AgentOptions;
-import io.teraio.agent.AgentStats;
+import io.teraio.core.session.AgentStats;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;

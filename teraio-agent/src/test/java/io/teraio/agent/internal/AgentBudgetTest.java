@@ -20,7 +20,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.teraio.agent.AgentOptions;
-import io.teraio.agent.AgentStats;
+import io.teraio.core.session.AgentStats;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.FaultyBackend;
 import io.teraio.core.engine.IoEngine;

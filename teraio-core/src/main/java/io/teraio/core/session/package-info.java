@@ -9,5 +9,7 @@
  * types: the session, its options and {@link io.teraio.core.session.SessionMode mode}, the
  * {@link io.teraio.core.session.TensorHandle} and the
  * {@link io.teraio.core.session.SessionStats}. Guide: docs/embedding.md.
+ * {@link io.teraio.core.session.AgentStats} is the stats file the DJL agent writes at exit and
+ * {@code teraio demo} reads.
  */
 package io.teraio.core.session;

@@ -1,14 +1,18 @@
-package io.teraio.agent;
+package io.teraio.core.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.json.JsonFiles;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * What the agent reports at exit: the stats JSON ({@code stats=}) and the one-line summary on
- * stderr. Written on every exit, a failed one included, with whatever was known by then.
+ * What the DJL agent reports at exit: the stats JSON ({@code stats=}) and the one-line summary
+ * on stderr. Written on every exit, a failed one included, with whatever was known by then; read
+ * back by {@code teraio demo}. In core so that the agent, which writes it, and the CLI, which
+ * reads it, share one definition of the file.
  *
  * @param mode                        the agent's mode
  * @param iterations                  training iterations seen ({@code Trainer#step} calls)
@@ -69,5 +73,30 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
                 Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
                 Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
                 error == null ? "" : "; stopped: " + error);
+    }
+
+    /**
+     * Reads the agent's stats file.
+     *
+     * @throws TeraioException naming the file and the missing key
+     */
+    public static AgentStats read(Path file) {
+        JsonNode root = JsonFiles.read(file);
+        return new AgentStats(root.path("mode").asText(""), number(root, "iterations", file),
+                number(root, "profiledIterations", file), number(root, "planEntries", file),
+                number(root, "bytesOffloaded", file), number(root, "bytesPrefetched", file),
+                number(root, "stallNanos", file), number(root, "misses", file), number(root, "divergences", file),
+                number(root, "peakResidentBytes", file), number(root, "unconstrainedPeakBytes", file),
+                number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),
+                number(root, "predictedUnconstrainedBytes", file),
+                root.hasNonNull("error") ? root.get("error").asText() : null);
+    }
+
+    private static long number(JsonNode root, String key, Path file) {
+        JsonNode n = root.get(key);
+        if (n == null || !n.canConvertToLong()) {
+            throw new TeraioException(file + ": the agent's stats have no number '" + key + "'");
+        }
+        return n.asLong();
     }
 }
