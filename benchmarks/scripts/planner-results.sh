@@ -40,13 +40,13 @@ done
 python3 - "$out" <<'PY'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
-print("| workload | policy | iteration | % of ideal | stall | peak device | to SSD | to host | plan ms |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| workload | policy | iteration | % of ideal | bound % | stall | peak device | to SSD | to host | plan ms |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 gib = lambda b: "-" if b is None else f"{b / 2**30:.1f} GiB"
 sec = lambda ns: "-" if ns is None else f"{ns / 1e9:.3f} s"
 for f in sorted(out.glob("*.json")):
     for r in json.loads(f.read_text()):
         pct = "does not run" if r["percentOfIdeal"] is None else f'{r["percentOfIdeal"]:.1f}'
-        print(f'| {f.stem} | {r["policy"]} | {sec(r["iterationNs"])} | {pct} | {sec(r["stallNs"])} | '
+        print(f'| {f.stem} | {r["policy"]} | {sec(r["iterationNs"])} | {pct} | {r["boundPercentOfIdeal"]:.1f} | {sec(r["stallNs"])} | '
               f'{gib(r["peakDeviceBytes"])} | {gib(r["bytesToSsd"])} | {gib(r.get("bytesToHost"))} | {r["planMillis"]} |')
 PY

@@ -9,6 +9,7 @@ import io.teraio.core.json.JsonFiles;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
 import io.teraio.planner.Policy;
+import io.teraio.planner.TransferBound;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
@@ -63,11 +64,12 @@ final class CompareCommand implements Callable<Integer> {
         for (Policy policy : chosen) {
             rows.add(run(policy, workload, hw));
         }
+        TransferBound bound = TransferBound.of(workload, hw);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            printJson(out, rows, workload);
+            printJson(out, rows, workload, bound);
         } else {
-            printTable(out, rows, workload, hw);
+            printTable(out, rows, workload, hw, bound);
         }
         out.flush();
         return 0;
@@ -108,10 +110,11 @@ final class CompareCommand implements Callable<Integer> {
                 Units.formatBytes(p.bytesFromHost()), String.format(Locale.ROOT, "%,d", r.planMillis()));
     }
 
-    private void printTable(PrintWriter out, List<Row> rows, Workload w, HardwareProfile hw) {
+    private void printTable(PrintWriter out, List<Row> rows, Workload w, HardwareProfile hw, TransferBound bound) {
         out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
                 Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
         out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
+        out.printf(Locale.ROOT, "bound: %s%n", describe(bound));
         String format = "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
         out.printf(Locale.ROOT, format, COLUMNS.toArray());
         for (Row r : rows) {
@@ -123,7 +126,21 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    private static void printJson(PrintWriter out, List<Row> rows, Workload w) {
+    /** The transfer bound in words: the most any plan can reach, and what limits it. */
+    static String describe(TransferBound b) {
+        if (!b.feasible()) {
+            return "no plan can run this trace on this hardware (op " + b.atOp() + " needs more than can be moved off"
+                    + " the device)";
+        }
+        if (b.atOp() < 0) {
+            return "100.0% of ideal (the trace fits the device)";
+        }
+        return String.format(Locale.ROOT, "at most %.1f%% of ideal for any plan (%s-bound: at op %d, %s must come"
+                + " back to the device and %s leave it each iteration)", b.percentOfIdeal(), b.limit(), b.atOp(),
+                Units.formatBytes(b.bytesIn()), Units.formatBytes(b.bytesOut()));
+    }
+
+    private static void printJson(PrintWriter out, List<Row> rows, Workload w, TransferBound bound) {
         ArrayNode array = JsonFiles.mapper().createArrayNode();
         for (Row r : rows) {
             ObjectNode o = array.addObject();
@@ -149,6 +166,7 @@ final class CompareCommand implements Callable<Integer> {
                 o.put("bytesFromHost", p.bytesFromHost());
             }
             o.put("planMillis", r.planMillis());
+            o.put("boundPercentOfIdeal", Math.round(bound.percentOfIdeal() * 100) / 100.0);
             if (r.failure() != null) {
                 o.put("failure", r.failure());
             }

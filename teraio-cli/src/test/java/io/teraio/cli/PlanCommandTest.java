@@ -82,8 +82,13 @@ class PlanCommandTest {
         JsonNode paper = null;
         for (JsonNode row : rows) {
             for (String key : new String[] {"policy", "iterationNs", "idealNs", "percentOfIdeal", "stallNs",
-                    "peakDeviceBytes", "bytesToSsd", "bytesFromSsd", "planMillis"}) {
+                    "peakDeviceBytes", "bytesToSsd", "bytesFromSsd", "planMillis", "boundPercentOfIdeal"}) {
                 assertTrue(row.has(key), key + " in " + row);
+            }
+            if (!row.get("percentOfIdeal").isNull()) {
+                // no plan beats the transfer bound
+                assertTrue(row.get("percentOfIdeal").asDouble() <= row.get("boundPercentOfIdeal").asDouble() + 0.01,
+                        row.toString());
             }
             if (row.get("policy").asText().equals("teraio")) {
                 teraio = row;
@@ -98,5 +103,6 @@ class PlanCommandTest {
         CliRunner table = CliRunner.run("compare", traceFile.toString(), "--gpu-mem", halfPeak);
         assertEquals(0, table.exitCode(), table.err());
         assertTrue(table.out().contains("teraio-paper"), table.out());
+        assertTrue(table.out().contains("\nbound: "), table.out());
     }
 }

@@ -1,0 +1,109 @@
+package io.teraio.planner;
+
+import static io.teraio.planner.TinyTrace.BYTE_PER_NS;
+import static io.teraio.planner.TinyTrace.hardware;
+import static io.teraio.planner.TinyTrace.ids;
+import static io.teraio.planner.TinyTrace.ssd;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.teraio.core.hardware.HardwareProfile;
+import org.junit.jupiter.api.Test;
+
+/** {@link TransferBound} on hand-computed cases (PCIe and SSDs at 1 byte/ns keep them in whole ns). */
+class TransferBoundTest {
+    /**
+     * Op 0 makes a 500-byte activation (1) that op 2 uses again; op 1 makes and frees a
+     * 600-byte one (2) while 1 is idle. 1,100 live bytes at op 1.
+     */
+    private static Workload activationIdleAcrossAPeak() {
+        return new TinyTrace()
+                .activation(1, "a", 500).activation(2, "b", 600)
+                .op("make", 100, ids(), ids(1), ids())
+                .op("peak", 100, ids(), ids(2), ids(2))
+                .op("use", 100, ids(1), ids(), ids(1))
+                .workload();
+    }
+
+    @Test
+    void aWorkloadThatFitsIsBoundByItsCompute() {
+        TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hardware(1_100, BYTE_PER_NS, 0, ssd(0, BYTE_PER_NS, 0)));
+        assertEquals(300, b.boundNs());
+        assertEquals(-1, b.atOp());
+        assertEquals("compute", b.limit());
+        assertEquals(100.0, b.percentOfIdeal(), 1e-9);
+    }
+
+    @Test
+    void bytesOverCapacityThatComeBackCrossPcieBothWays() {
+        // 500 bytes over at op 1: activation 1 must be written out and read back, 500 ns each
+        // way at 1 byte/ns, with the host holding it; the iteration's 300 ns of compute cannot hide that.
+        TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, BYTE_PER_NS, 500,
+                ssd(0, BYTE_PER_NS, 0)));
+        assertEquals(1, b.atOp());
+        assertEquals(500, b.bytesIn());
+        assertEquals(500, b.bytesOut());
+        assertEquals(500, b.boundNs());
+        assertEquals("pcie", b.limit());
+        assertEquals(60.0, b.percentOfIdeal(), 1e-9);
+    }
+
+    @Test
+    void whatHostMemoryCannotHoldGoesThroughTheSsds() {
+        // PCIe at 4 bytes/ns (125 ns), host 200 bytes: 300 bytes each way through one SSD at
+        // half a byte/ns, 600 ns.
+        TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, 4 * BYTE_PER_NS, 200,
+                ssd(0, BYTE_PER_NS / 2, 0)));
+        assertEquals(600, b.boundNs());
+        assertEquals("ssd-read", b.limit());
+        // two SSDs: 300 ns of SSD reads, no more than the 300 ns of compute
+        b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, 4 * BYTE_PER_NS, 200,
+                ssd(0, BYTE_PER_NS / 2, 0), ssd(1, BYTE_PER_NS / 2, 0)));
+        assertEquals(300, b.boundNs());
+        assertEquals("compute", b.limit());
+    }
+
+    @Test
+    void aTensorNeverUsedAgainCostsNothing() {
+        // activation 1 is freed by op 2 without being used there: no plan has to bring it back
+        Workload w = new TinyTrace()
+                .activation(1, "a", 500).activation(2, "b", 600)
+                .op("make", 100, ids(), ids(1), ids())
+                .op("peak", 100, ids(), ids(2), ids(2))
+                .op("drop", 100, ids(), ids(), ids(1))
+                .workload();
+        TransferBound b = TransferBound.of(w, hardware(600, BYTE_PER_NS, 0, ssd(0, BYTE_PER_NS, 0)));
+        assertEquals(0, b.bytesIn());
+        assertEquals(0, b.bytesOut());
+        assertEquals(300, b.boundNs());
+    }
+
+    @Test
+    void aWeightThatOutlivesTheIterationComesBackButNeedNotBeWritten() {
+        // weight 1 (persistent, used by op 0 only) is off the device at op 1: it must be read
+        // again before the next iteration's op 0, but a trace does not say it was modified.
+        Workload w = new TinyTrace()
+                .persistent(1, "w", 500).activation(2, "b", 600)
+                .op("use", 100, ids(1), ids(), ids())
+                .op("peak", 100, ids(), ids(2), ids(2))
+                .workload();
+        TransferBound b = TransferBound.of(w, hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
+        assertEquals(500, b.bytesIn());
+        assertEquals(0, b.bytesOut());
+        assertEquals(500, b.boundNs());
+    }
+
+    @Test
+    void tooLittleToMoveIsInfeasible() {
+        // 600 bytes over, but only activation 1 (500 bytes) can leave the device at op 1
+        HardwareProfile hw = hardware(500, BYTE_PER_NS, 10_000, ssd(0, BYTE_PER_NS, 0));
+        TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hw);
+        assertFalse(b.feasible());
+        assertEquals(0.0, b.percentOfIdeal(), 1e-9);
+        // and with no SSD, what the host cannot hold has nowhere to go
+        b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, BYTE_PER_NS, 499));
+        assertFalse(b.feasible());
+        assertTrue(TransferBound.of(activationIdleAcrossAPeak(), hardware(600, BYTE_PER_NS, 500)).feasible());
+    }
+}
