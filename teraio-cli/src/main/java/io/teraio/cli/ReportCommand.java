@@ -14,6 +14,7 @@ import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.planner.PlanValidator;
+import io.teraio.planner.TransferBound;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
@@ -111,6 +112,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         if (hw != null) {
             facts.add(new Fact("hardware", HardwareOptions.describe(hw)));
+            facts.add(new Fact("bound", CompareCommand.describe(TransferBound.of(workload, hw))));
         }
         if (result != null) {
             Prediction p = result.prediction();

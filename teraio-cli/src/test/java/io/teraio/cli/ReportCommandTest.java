@@ -66,6 +66,7 @@ class ReportCommandTest {
         assertTrue(moved > 0, "no tensor of the 32 largest moves");
         assertTrue(data.get("stalls").isArray());
         assertEquals(facts(data, "plan").startsWith("made here with policy teraio"), true, facts(data, "plan"));
+        assertTrue(facts(data, "bound").contains("of ideal"), facts(data, "bound"));
     }
 
     @Test
