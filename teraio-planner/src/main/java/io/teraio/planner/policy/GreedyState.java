@@ -35,7 +35,15 @@ final class GreedyState {
         /** Every SSD and host memory; the best score wins. */
         ALL,
         /** SSDs; host memory only when no SSD has the bandwidth for the period (the paper's rule). */
-        SSD_FIRST
+        SSD_FIRST,
+        /**
+         * Every SSD, and host memory only for tensors idle more than once an iteration (two
+         * periods or more), the best score winning: host memory, small beside the SSDs, then
+         * goes to the tensors that cross most often (weights used by every micro-batch) rather
+         * than to state used once a step, which took it first under {@link #ALL} by scoring
+         * highest (the longest idle periods).
+         */
+        REUSED_ON_HOST
     }
 
     private final CostModel model;
@@ -60,6 +68,9 @@ final class GreedyState {
     private final long[] backlogOffNs;
     private final long[] backlogPreNs;
 
+    /** The tensors that may go to host memory ({@link Options#REUSED_ON_HOST}); null: all. */
+    private boolean[] hostOnlyFor;
+
     GreedyState(CostModel model, Periods periods, boolean fastPressure) {
         this.model = model;
         this.workload = model.workload();
@@ -82,6 +93,18 @@ final class GreedyState {
         this.backlogPreNs = new long[model.hostOption() + 1];
         for (int p = 0; p < periods.size(); p++) {
             cheapest[p] = cheapestRoundTripNs(p);
+        }
+    }
+
+    /** Applies {@link Options#REUSED_ON_HOST}: host memory only for tensors with two periods or more. */
+    void hostOnlyForReused() {
+        int[] count = new int[workload.tensorCount()];
+        for (int p = 0; p < periods.size(); p++) {
+            count[periods.tensor(p)]++;
+        }
+        hostOnlyFor = new boolean[count.length];
+        for (int t = 0; t < count.length; t++) {
+            hostOnlyFor[t] = count[t] >= 2;
         }
     }
 
@@ -158,7 +181,7 @@ final class GreedyState {
      */
     Move onTime(int period, Options rule) {
         Move best = null;
-        boolean hostFirst = hostUse != null && rule == Options.ALL;
+        boolean hostFirst = hostUse != null && rule != Options.SSD_FIRST;
         if (hostFirst) {
             best = onTime(period, model.hostOption(), null);
         }
@@ -324,6 +347,9 @@ final class GreedyState {
     private boolean hostFits(int period, int option) {
         if (!model.isHost(option)) {
             return true;
+        }
+        if (hostOnlyFor != null && !hostOnlyFor[periods.tensor(period)]) {
+            return false;
         }
         // Host memory is held until the prefetch completes, which may be after the next
         // use's op is reached (a late prefetch): count that op too, as the simulator does.

@@ -32,7 +32,8 @@ import java.util.stream.IntStream;
  * <li>Bandwidth buckets are indexed ({@link BandwidthBuckets}): a fill query is O(log n).
  * <li>Every period may go to any SSD or to host memory (under the cap), whichever scores
  *     best; when that plan needs stalls and put something in host memory, the paper's
- *     SSD-first rule is planned as well and the better plan in the planning model is kept.
+ *     SSD-first rule is planned as well, and (in {@link #plan}) so is host memory for
+ *     reused tensors only ({@link GreedyState.Options#REUSED_ON_HOST}).
  * <li>When no period fits on time and memory is still over capacity, it does not give up:
  *     it moves (or widens the absent range of) the periods that relieve the most
  *     over-capacity time per nanosecond of predicted stall (forced moves, see
@@ -93,7 +94,7 @@ public final class TeraioPolicy implements Policy {
      * pessimistic (its bandwidth buckets are claimed as if every transfer ran where the greedy
      * placed it, while at run time prefetches wait for memory and channels serve in issue
      * order), so the candidates (the model's plan, the same without its forced moves, and
-     * both again under the SSD-first rule when host memory was used) are replayed in the
+     * these again under the SSD-first and the reused-on-host rules when host memory was used) are replayed in the
      * {@link Simulator} and the one with the shortest iteration that runs is returned.
      */
     @Override
@@ -107,6 +108,7 @@ public final class TeraioPolicy implements Policy {
         List<List<PlanEntry>> candidates = new ArrayList<>(all.candidates());
         if (model.ssdCount() > 0 && all.state().usedHost()) {
             candidates.addAll(variant(model, periods, GreedyState.Options.SSD_FIRST).candidates());
+            candidates.addAll(variant(model, periods, GreedyState.Options.REUSED_ON_HOST).candidates());
         }
         // The replays are independent (the workload is immutable): run them in parallel, then
         // pick in candidate order, so the choice does not depend on scheduling.
@@ -160,6 +162,9 @@ public final class TeraioPolicy implements Policy {
 
     private Variant variant(CostModel model, Periods periods, GreedyState.Options rule) {
         GreedyState state = new GreedyState(model, periods, true);
+        if (rule == GreedyState.Options.REUSED_ON_HOST) {
+            state.hostOnlyForReused();
+        }
         ScoreHeap heap = new ScoreHeap();
         for (int p = 0; p < periods.size(); p++) {
             double bound = state.upperBound(p);
