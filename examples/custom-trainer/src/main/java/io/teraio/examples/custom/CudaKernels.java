@@ -6,6 +6,7 @@ import io.teraio.gds.Cuda;
 import io.teraio.gds.CudaDeviceMemory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,14 +109,14 @@ final class CudaKernels extends LaunchedKernels {
     static byte[] ptx() {
         try (InputStream in = CudaKernels.class.getResourceAsStream(PTX_RESOURCE)) {
             if (in == null) {
-                throw new TeraioException("compute cuda: the resource " + PTX_RESOURCE + " is missing from the class path");
+                throw new TeraioException("compute cuda: the resource " + PTX_RESOURCE
+                        + " is missing from the class path");
             }
             byte[] text = in.readAllBytes();
-            byte[] z = new byte[text.length + 1];
-            System.arraycopy(text, 0, z, 0, text.length);
-            return z;
+            return Arrays.copyOf(text, text.length + 1);
         } catch (IOException e) {
-            throw new TeraioException("compute cuda: cannot read the resource " + PTX_RESOURCE + ": " + e.getMessage(), e);
+            throw new TeraioException("compute cuda: cannot read the resource " + PTX_RESOURCE + ": " + e.getMessage(),
+                    e);
         }
     }
 

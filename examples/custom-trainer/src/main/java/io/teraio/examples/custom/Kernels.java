@@ -10,13 +10,19 @@ import io.teraio.core.storage.DeviceBuffer;
  * memory, our own kernels through the JCuda driver API). Driven by the training thread only.
  */
 interface Kernels extends AutoCloseable {
-    /** {@code c (m x n) = a (m x k) . w (k x n) + bias (n)}, with the bias at float {@code k * n} of {@code w}; then {@code max(c, 0)} when {@code relu}. */
+    /**
+     * {@code c (m x n) = a (m x k) . w (k x n) + bias (n)}, with the bias at float {@code k * n}
+     * of {@code w}; then {@code max(c, 0)} when {@code relu}.
+     */
     void linear(DeviceBuffer a, DeviceBuffer w, DeviceBuffer c, int m, int k, int n, boolean relu);
 
     /** {@code dz *= (out > 0)} over {@code count} floats: the gradient through a ReLU whose output was {@code out}. */
     void reluBackward(DeviceBuffer dz, DeviceBuffer out, int count);
 
-    /** The weight and bias gradients of {@link #linear}: {@code g (k x n) = a^T . dz}, then {@code g[k * n + j] = sum_i dz[i][j]}. */
+    /**
+     * The weight and bias gradients of {@link #linear}: {@code g (k x n) = a^T . dz}, then
+     * {@code g[k * n + j] = sum_i dz[i][j]}.
+     */
     void linearGrad(DeviceBuffer a, DeviceBuffer dz, DeviceBuffer g, int m, int k, int n);
 
     /** The input gradient of {@link #linear}: {@code da (m x k) = dz (m x n) . w^T}. */
