@@ -3,7 +3,7 @@
 # GPU machine that has no JDK and no network (docs/gpu.md):
 #   gpu-carry/jre/                a jlink'ed Java runtime (the modules teraio needs)
 #   gpu-carry/teraio.jar          the teraio command with the GDS bridge, JCuda and its natives
-#   gpu-carry/test-classes/       core's and the GDS bridge's compiled tests
+#   gpu-carry/test-classes/       core's, the GDS bridge's and the custom trainer's compiled tests
 #   gpu-carry/junit-console.jar   the JUnit console launcher that runs them there
 # gpu-carry/ is ignored by git; name it in the device tool's carry list.
 set -euo pipefail
@@ -23,6 +23,7 @@ jlink --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --
 cp teraio-cli/target/teraio.jar "$carry/teraio.jar"
 cp -r teraio-core/target/test-classes "$carry/test-classes/core"
 cp -r teraio-gds-native/target/test-classes "$carry/test-classes/gds"
+cp -r examples/custom-trainer/target/test-classes "$carry/test-classes/custom"
 # the console launcher of the JUnit platform that matches junit.version (5.X.Y -> 1.X.Y)
 junit=$(sed -n 's:.*<junit.version>5\.\([0-9.]*\)</junit.version>.*:1.\1:p' pom.xml)
 mvn -B -q $offline dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" \

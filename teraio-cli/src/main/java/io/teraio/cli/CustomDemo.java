@@ -6,6 +6,7 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.session.SessionOptions;
 import io.teraio.core.session.SessionStats;
+import io.teraio.examples.custom.ComputeBackend;
 import io.teraio.examples.custom.MlpSpec;
 import io.teraio.examples.custom.MlpTrainer;
 import java.io.PrintWriter;
@@ -14,8 +15,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code teraio demo --workload custom}: trains the custom-trainer example (an MLP on the CPU
- * whose activations go through the embedding API) twice in this process, step by step in
+ * {@code teraio demo --workload custom}: trains the custom-trainer example (an MLP whose
+ * activations go through the embedding API, computing on the CPU or a GPU) twice in this process, step by step in
  * alternation so that both runs see the same machine: once without offloading (mode off, device
  * memory for everything), once with teraio in auto mode under a device-memory budget of half
  * the first run's peak, with offload files in the output directory. The result is the shared
@@ -34,19 +35,21 @@ final class CustomDemo {
      * {@code teraio demo} prints the table and writes {@code custom-demo.json}.
      *
      * @param layers the MLP's layers, or null for the demo model's
-     * @param steps  training steps, or null for 8
-     * @param config the configuration both runs start from (its {@code dirs}: the offload
-     *               directory, else {@code outDir})
+     * @param steps   training steps, or null for 8
+     * @param compute the compute backend both runs use, and why (printed)
+     * @param config  the configuration both runs start from (its {@code dirs}: the offload
+     *                directory, else {@code outDir}; {@code memory=cuda} for compute cuda)
      * @param bar    the progress bar over the steps, drawn on a terminal (then the per-step lines are left out)
      */
-    static DemoComparison run(PrintWriter out, Progress bar, Integer layers, Integer steps, TeraioConfig config,
-                              Path outDir) {
+    static DemoComparison run(PrintWriter out, Progress bar, Integer layers, Integer steps,
+                              ComputeBackend.Selection compute, TeraioConfig config, Path outDir) {
         out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
-        return compare(spec(layers), steps == null ? 8 : steps, config, outDir, out, bar);
+        out.println(compute.reason());
+        return compare(spec(layers), steps == null ? 8 : steps, compute.backend(), config, outDir, out, bar);
     }
 
     /**
-     * Runs both trainings for {@code steps} steps of {@code spec}.
+     * Runs both trainings for {@code steps} steps of {@code spec}, computing with {@code compute}.
      *
      * @param config the configuration (arguments, properties, environment) both runs start from;
      *               when its {@code dirs} is empty, the offload files go in {@code outDir}
@@ -54,8 +57,8 @@ final class CustomDemo {
      * @param bar    the progress bar over the steps
      * @throws TeraioException when {@code steps} leaves no step after profiling, or a run fails
      */
-    static DemoComparison compare(MlpSpec spec, int steps, TeraioConfig config, Path outDir, PrintWriter log,
-                                  Progress bar) {
+    static DemoComparison compare(MlpSpec spec, int steps, ComputeBackend compute, TeraioConfig config, Path outDir,
+                                  PrintWriter log, Progress bar) {
         if (steps < WARMUP + PROFILED + 1) {
             throw new TeraioException("demo --workload custom: --iterations must be at least " + (WARMUP + PROFILED + 1)
                     + " (" + WARMUP + " warm-up, " + PROFILED + " profiled, then at least one with the plan), got " + steps);
@@ -63,14 +66,14 @@ final class CustomDemo {
         DemoCommand.createDirectory(outDir);
         TeraioConfig base = config.dirs().isEmpty() ? config.withDirs(List.of(outDir)) : config;
         try (MlpTrainer baseline = MlpTrainer.open(spec, base.withDeviceMemory(2 * spec.totalBytes()),
-                SessionOptions.off())) {
+                SessionOptions.off(), compute)) {
             baseline.step();
             long peak = baseline.stats().peakResidentBytes();
             long budget = peak / 2 / 4096 * 4096;
             log.printf(Locale.ROOT, "[1/3] without teraio, step 1: loss %s, %s resident at peak; the budget is half:"
                     + " %s%n", baseline.losses().get(0), Units.formatBytes(peak), Units.formatBytes(budget));
             try (MlpTrainer offload = MlpTrainer.open(spec, base.withDeviceMemory(budget),
-                    SessionOptions.auto(WARMUP, PROFILED))) {
+                    SessionOptions.auto(WARMUP, PROFILED), compute)) {
                 log.printf(Locale.ROOT, "[2/3] training %d steps, alternating: without teraio, then with teraio"
                         + " (auto: %d warm-up, %d profiled, then the plan; offload files in %s)%n", steps, WARMUP,
                         PROFILED, String.join(":", base.dirs().stream().map(Path::toString).toList()));
@@ -90,7 +93,7 @@ final class CustomDemo {
                     }
                 }
                 SessionStats with = offload.stats();
-                DemoComparison result = new DemoComparison("custom mlp", budget,
+                DemoComparison result = new DemoComparison("custom mlp on " + compute.id(), budget,
                         demoRun("without teraio", baseline), demoRun("with teraio (auto)", offload),
                         with.predictedPeakBytes(), with.predictedUnconstrainedBytes());
                 log.printf(Locale.ROOT, "[3/3] compared %d steps; step times are means over steps %d to %d%n", steps,

@@ -3,6 +3,7 @@ package io.teraio.cli;
 import io.teraio.core.TeraioException;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.json.JsonFiles;
+import io.teraio.examples.custom.ComputeBackend;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -46,6 +47,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "N", description = "custom: the MLP's layers (default 8).")
     Integer layers;
 
+    @Option(names = "--compute", paramLabel = "BACKEND",
+            description = {"custom: where the MLP computes: cpu, cuda (our own CUDA kernels on CUDA device memory;",
+                    "fails without a GPU) or auto (cuda when a GPU is usable, else cpu; the default)."})
+    String compute;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
             description = "Work folder: results, logs, the trace, the plan, the agent's stats (default: ${DEFAULT-VALUE}).")
     Path outDir;
@@ -82,6 +88,10 @@ final class DemoCommand implements Callable<Integer> {
                 if (layers != null) {
                     throw new TeraioException("demo: --layers is for --workload custom; --workload djl has --model");
                 }
+                if (compute != null) {
+                    throw new TeraioException("demo: --compute is for --workload custom; --workload djl computes"
+                            + " where PyTorch does (the CPU)");
+                }
                 int n = steps == null ? DJL_STEPS : steps;
                 if (n < DjlDemo.minimumSteps()) {
                     throw new TeraioException("demo: --steps must be at least " + DjlDemo.minimumSteps()
@@ -97,8 +107,12 @@ final class DemoCommand implements Callable<Integer> {
                 if (!model.equals("mlp")) {
                     throw new TeraioException("demo: --workload custom trains an mlp, got --model '" + model + "'");
                 }
-                TeraioConfig config = TeraioConfig.resolve(Map.of());
-                comparison = CustomDemo.run(progress, bar, layers, steps,
+                ComputeBackend.Selection selection = ComputeBackend.select(compute == null ? "auto" : compute,
+                        TeraioConfig.resolve(Map.of()).device());
+                // compute cuda computes on CUDA device memory
+                TeraioConfig config = TeraioConfig.resolve(selection.backend() == ComputeBackend.CUDA
+                        ? Map.of("memory", "cuda") : Map.of());
+                comparison = CustomDemo.run(progress, bar, layers, steps, selection,
                         dir == null ? config : config.withDirs(List.of(dir)), work);
                 file = work.resolve("custom-demo.json");
             }

@@ -77,7 +77,7 @@ class TroubleshootingTest {
 
     static List<String> commands() {
         String d = "@DIR@";
-        return List.of(
+        List<String> commands = new ArrayList<>(List.of(
                 "analyze " + d + "/missing.json",
                 "analyze " + d,
                 "analyze " + d + "/empty.json",
@@ -121,7 +121,14 @@ class TroubleshootingTest {
                 "demo --workload nope --out " + d + "/demo",
                 "demo --layers 4 --out " + d + "/demo",
                 "demo --out " + d + "/a-file/demo",
-                "report " + d + "/t.json -o " + d + "/a-file/r.html");
+                "report " + d + "/t.json -o " + d + "/a-file/r.html",
+                "demo --workload custom --compute gpu --out " + d + "/demo",
+                "demo --compute cpu --out " + d + "/demo"));
+        if (!io.teraio.examples.custom.ComputeBackend.CUDA.availability(0).available()) {
+            // without a GPU; with one, this trains
+            commands.add("demo --workload custom --compute cuda --out " + d + "/demo");
+        }
+        return commands;
     }
 
     @ParameterizedTest

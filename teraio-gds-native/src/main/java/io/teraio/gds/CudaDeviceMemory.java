@@ -42,6 +42,20 @@ public final class CudaDeviceMemory extends BudgetedDeviceMemory {
         return device;
     }
 
+    /**
+     * The device address of {@code buffer}'s first byte, for kernels of one's own that take
+     * device pointers (the JCuda driver API's {@code cuLaunchKernel}).
+     *
+     * @throws IllegalArgumentException when {@code buffer} is not a buffer of a {@code CudaDeviceMemory}
+     * @throws IllegalStateException    when it is closed
+     */
+    public static long deviceAddress(DeviceBuffer buffer) {
+        if (!(buffer instanceof CudaBuffer b)) {
+            throw new IllegalArgumentException(buffer + " is not in CUDA device memory (memory=cuda)");
+        }
+        return b.address();
+    }
+
     @Override
     public String name() {
         return "cuda";

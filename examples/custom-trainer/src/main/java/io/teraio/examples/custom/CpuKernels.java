@@ -10,10 +10,79 @@ import java.util.Arrays;
  * deterministic (no reduction is reordered, so the same inputs give the same bits), and the
  * copies between device buffers and those arrays. A kernel reads its operands from device
  * buffers into reused scratch arrays and writes its results back, the way a GPU kernel reads
- * device memory into registers.
+ * device memory into registers. The static methods are the math; {@code mlp_kernels.cu} is the
+ * same math for CUDA, summing in the same order.
  */
-final class CpuKernels {
-    private CpuKernels() {
+final class CpuKernels implements Kernels {
+    // scratch the kernels compute in, grown to the largest operand seen
+    private final float[][] scratch = new float[5][];
+
+    private float[] scratch(int slot, int floats) {
+        if (scratch[slot] == null || scratch[slot].length < floats) {
+            scratch[slot] = new float[floats];
+        }
+        return scratch[slot];
+    }
+
+    /** Reads {@code floats} floats of {@code buffer} into scratch {@code slot}. */
+    private float[] load(int slot, DeviceBuffer buffer, int floats) {
+        float[] dst = scratch(slot, floats);
+        read(buffer, dst, floats);
+        return dst;
+    }
+
+    @Override
+    public void linear(DeviceBuffer a, DeviceBuffer w, DeviceBuffer c, int m, int k, int n, boolean relu) {
+        float[] out = scratch(2, m * n);
+        linear(load(0, a, m * k), load(1, w, k * n + n), out, m, k, n);
+        if (relu) {
+            relu(out, m * n);
+        }
+        write(c, out, m * n);
+    }
+
+    @Override
+    public void reluBackward(DeviceBuffer dz, DeviceBuffer out, int count) {
+        float[] d = load(0, dz, count);
+        reluBackward(d, load(1, out, count), count);
+        write(dz, d, count);
+    }
+
+    @Override
+    public void linearGrad(DeviceBuffer a, DeviceBuffer dz, DeviceBuffer g, int m, int k, int n) {
+        float[] grad = scratch(2, k * n + n);
+        linearGrad(load(0, a, m * k), load(1, dz, m * n), grad, m, k, n);
+        write(g, grad, k * n + n);
+    }
+
+    @Override
+    public void inputGrad(DeviceBuffer dz, DeviceBuffer w, DeviceBuffer da, int m, int k, int n) {
+        float[] out = scratch(2, m * k);
+        inputGrad(load(0, dz, m * n), load(1, w, k * n), scratch(3, k * n), out, m, k, n);
+        write(da, out, m * k);
+    }
+
+    @Override
+    public void sgd(DeviceBuffer w, DeviceBuffer g, float lr, int count) {
+        float[] weights = load(0, w, count);
+        sgd(weights, load(1, g, count), lr, count);
+        write(w, weights, count);
+    }
+
+    @Override
+    public void mse(DeviceBuffer prediction, DeviceBuffer target, DeviceBuffer dOut, DeviceBuffer rowSums, int rows,
+                    int cols) {
+        int count = rows * cols;
+        float[] d = scratch(2, count);
+        float[] sums = scratch(4, rows);
+        mse(load(0, prediction, count), load(1, target, count), d, sums, Kernels.mseScale(count), rows, cols);
+        write(dOut, d, count);
+        write(rowSums, sums, rows);
+    }
+
+    /** Nothing to release: the scratch is heap memory. */
+    @Override
+    public void close() {
     }
 
     /** Copies the first {@code n} floats of {@code buffer} into {@code dst}. */
@@ -115,6 +184,24 @@ final class CpuKernels {
                     da[ai + p] += dv * wt[wj + p];
                 }
             }
+        }
+    }
+
+    /**
+     * {@code dOut = scale * (prediction - target)} and {@code rowSums[r]}, the sum of row
+     * {@code r}'s squared differences in double, rounded once (see {@link Kernels#mse}).
+     */
+    static void mse(float[] prediction, float[] target, float[] dOut, float[] rowSums, float scale, int rows,
+                    int cols) {
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                int i = r * cols + j;
+                float diff = prediction[i] - target[i];
+                sum += (double) diff * diff;
+                dOut[i] = scale * diff;
+            }
+            rowSums[r] = (float) sum;
         }
     }
 

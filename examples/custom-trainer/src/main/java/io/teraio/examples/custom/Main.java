@@ -12,8 +12,10 @@ import java.util.Map;
 /**
  * Trains the example MLP from the command line:
  * {@code java -cp ... io.teraio.examples.custom.Main [model=demo|small] [steps=N] [mode=off|auto]
- * [warmup=N] [profile=N] [KEY=VALUE of the configuration, e.g. deviceMemory=16m dirs=/nvme0]}.
- * Prints each step's loss and time, then the session's stats. {@code teraio demo --workload
+ * [warmup=N] [profile=N] [compute=cpu|cuda|auto] [KEY=VALUE of the configuration, e.g. deviceMemory=16m
+ * dirs=/nvme0]}. Prints the compute backend and why, each step's loss and time, then the
+ * session's stats. With compute cuda (asked for, or auto on a GPU) the session's {@code memory}
+ * is {@code cuda} unless set. {@code teraio demo --workload
  * custom} is the fuller comparison.
  */
 public final class Main {
@@ -36,6 +38,7 @@ public final class Main {
         String mode = "auto";
         int warmup = 1;
         int profiled = 2;
+        String compute = "auto";
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (eq < 1) {
@@ -53,6 +56,7 @@ public final class Main {
                 case "mode" -> mode = value;
                 case "warmup" -> warmup = Integer.parseInt(value);
                 case "profile" -> profiled = Integer.parseInt(value);
+                case "compute" -> compute = value;
                 default -> config.put(key, value);
             }
         }
@@ -61,7 +65,13 @@ public final class Main {
             case "auto" -> SessionOptions.auto(warmup, profiled);
             default -> throw new IllegalArgumentException("mode '" + mode + "': use off or auto");
         };
-        try (MlpTrainer trainer = MlpTrainer.open(spec, TeraioConfig.resolve(config), options)) {
+        ComputeBackend.Selection selection = ComputeBackend.select(compute, TeraioConfig.resolve(config).device());
+        System.out.println(selection.reason());
+        if (selection.backend() == ComputeBackend.CUDA) {
+            config.putIfAbsent("memory", "cuda");
+        }
+        try (MlpTrainer trainer = MlpTrainer.open(spec, TeraioConfig.resolve(config), options,
+                selection.backend())) {
             for (int i = 0; i < steps; i++) {
                 float loss = trainer.step();
                 System.out.printf(Locale.ROOT, "step %d: loss %s, %s%n", i + 1, loss,

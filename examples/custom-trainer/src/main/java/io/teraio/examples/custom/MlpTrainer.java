@@ -1,11 +1,11 @@
 package io.teraio.examples.custom;
 
+import io.teraio.core.TeraioException;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.session.SessionOptions;
 import io.teraio.core.session.SessionStats;
 import io.teraio.core.session.TensorHandle;
 import io.teraio.core.session.TeraioSession;
-import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.TensorKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,39 +21,35 @@ import java.util.Random;
  * <p>A step is the ops {@code data}, {@code fwd0..fwd<L-1>}, {@code loss}, then from the
  * last layer down {@code bwd<l>.relu} (the gradient through the ReLU, in place; not for the
  * last layer) and {@code bwd<l>} (weight, bias and input gradients, and the SGD update of the
- * layer), then the end of the iteration. Compute runs on the CPU ({@link CpuKernels}) against buffers of the session's
- * device memory, acquired in the op that uses them. Not thread-safe; closing closes the session.
+ * layer), then the end of the iteration. Compute runs on a {@link ComputeBackend}: the CPU
+ * ({@link CpuKernels}) or a GPU ({@link CudaKernels}), against buffers of the session's device
+ * memory acquired in the op that uses them. Not thread-safe; closing closes the session.
  */
 public final class MlpTrainer implements AutoCloseable {
     private final MlpSpec spec;
     private final TeraioSession session;
+    private final Kernels kernels;
+    private final String compute;
     private final TensorHandle[] params;
     private final float[] teacher;
     private final List<Float> losses = new ArrayList<>();
     private final List<Long> stepNanos = new ArrayList<>();
 
-    // scratch the CPU kernels compute in (sized for the largest operand)
+    // host arrays the batches, the initial weights and the loss's row sums pass through
     private final float[] in;
     private final float[] out;
-    private final float[] grad;
-    private final float[] weights;
-    private final float[] weightsT;
-    private final float[] gradW;
 
-    private MlpTrainer(MlpSpec spec, TeraioSession session) {
+    private MlpTrainer(MlpSpec spec, TeraioSession session, Kernels kernels, String compute) {
         this.spec = spec;
         this.session = session;
-        int widest = Math.max(spec.inputs(), Math.max(spec.hidden(), spec.outputs()));
+        this.kernels = kernels;
+        this.compute = compute;
         int widestParams = 0;
         for (int l = 0; l < spec.layers(); l++) {
             widestParams = Math.max(widestParams, spec.paramFloats(l));
         }
-        in = new float[spec.batch() * widest];
-        out = new float[spec.batch() * widest];
-        grad = new float[spec.batch() * widest];
-        weights = new float[widestParams];
-        weightsT = new float[widestParams];
-        gradW = new float[widestParams];
+        in = new float[Math.max(spec.batch() * spec.inputs(), widestParams)];
+        out = new float[spec.batch() * spec.outputs()];
         Random random = new Random(spec.seed());
         teacher = new float[spec.inputs() * spec.outputs()];
         for (int i = 0; i < teacher.length; i++) {
@@ -68,24 +64,54 @@ public final class MlpTrainer implements AutoCloseable {
             int n = spec.paramFloats(l);
             int biasAt = fanIn * spec.outDim(l);
             for (int i = 0; i < n; i++) {
-                weights[i] = i < biasAt ? (float) (std * random.nextGaussian()) : 0f;
+                in[i] = i < biasAt ? (float) (std * random.nextGaussian()) : 0f;
             }
-            CpuKernels.write(session.acquire(params[l]), weights, n);
+            CpuKernels.write(session.acquire(params[l]), in, n);
         }
     }
 
     /**
-     * A trainer of a new model, with its session opened on {@code config} and {@code options}.
+     * A trainer of a new model computing on the CPU, with its session opened on {@code config}
+     * and {@code options}.
      *
      * @throws io.teraio.core.TeraioException when the session cannot be opened or the
      *         parameters do not fit the device memory
      */
     public static MlpTrainer open(MlpSpec spec, TeraioConfig config, SessionOptions options) {
-        TeraioSession session = TeraioSession.open(config, options);
+        return open(spec, config, options, ComputeBackend.CPU);
+    }
+
+    /**
+     * A trainer of a new model computing with {@code compute} on the configuration's
+     * {@code device}, with its session opened on {@code config} and {@code options}.
+     *
+     * @throws io.teraio.core.TeraioException when the backend cannot compute ({@code cuda}
+     *         without a GPU, naming why), {@code cuda} with a {@code memory} other than
+     *         {@code cuda}, the session cannot be opened, or the parameters do not fit the device memory
+     */
+    public static MlpTrainer open(MlpSpec spec, TeraioConfig config, SessionOptions options, ComputeBackend compute) {
+        if (compute == ComputeBackend.CUDA && !config.memory().equals(compute.memory())) {
+            throw new TeraioException("compute cuda computes on CUDA device memory: set memory=cuda, got memory="
+                    + config.memory());
+        }
+        return open(spec, config, options, compute.open(config.device()), compute.id());
+    }
+
+    /** A trainer computing with {@code kernels} (closed with it, or here when opening fails). */
+    static MlpTrainer open(MlpSpec spec, TeraioConfig config, SessionOptions options, Kernels kernels,
+                           String compute) {
+        TeraioSession session;
         try {
-            return new MlpTrainer(spec, session);
+            session = TeraioSession.open(config, options);
+        } catch (RuntimeException e) {
+            kernels.close();
+            throw e;
+        }
+        try {
+            return new MlpTrainer(spec, session, kernels, compute);
         } catch (RuntimeException e) {
             session.close();
+            kernels.close();
             throw e;
         }
     }
@@ -106,19 +132,19 @@ public final class MlpTrainer implements AutoCloseable {
         for (int l = 0; l < layers; l++) {
             session.beginOp("fwd" + l, params[l], acts[l]);
             acts[l + 1] = session.allocate(bytes(b * spec.outDim(l)), TensorKind.ACTIVATION);
-            CpuKernels.read(session.acquire(acts[l]), in, b * spec.inDim(l));
-            CpuKernels.read(session.acquire(params[l]), weights, spec.paramFloats(l));
-            CpuKernels.linear(in, weights, out, b, spec.inDim(l), spec.outDim(l));
-            if (l < layers - 1) {
-                CpuKernels.relu(out, b * spec.outDim(l));
-            }
-            CpuKernels.write(session.acquire(acts[l + 1]), out, b * spec.outDim(l));
+            kernels.linear(session.acquire(acts[l]), session.acquire(params[l]), session.acquire(acts[l + 1]), b,
+                    spec.inDim(l), spec.outDim(l), l < layers - 1);
             session.endOp();
         }
 
         session.beginOp("loss", acts[layers], target);
         TensorHandle dOut = session.allocate(bytes(b * spec.outputs()), TensorKind.GRADIENT);
-        float loss = mseLoss(session.acquire(acts[layers]), session.acquire(target), session.acquire(dOut));
+        TensorHandle rowSums = session.allocate(bytes(b), TensorKind.OTHER);
+        kernels.mse(session.acquire(acts[layers]), session.acquire(target), session.acquire(dOut),
+                session.acquire(rowSums), b, spec.outputs());
+        CpuKernels.read(session.acquire(rowSums), out, b);
+        float loss = Kernels.loss(out, b, b * spec.outputs());
+        session.free(rowSums);
         session.free(target);
         session.free(acts[layers]);
         session.endOp();
@@ -130,30 +156,24 @@ public final class MlpTrainer implements AutoCloseable {
             if (l < layers - 1) {
                 // through the ReLU, in place: the gradient of this layer's pre-activation
                 session.beginOp("bwd" + l + ".relu", dNext, acts[l + 1]);
-                CpuKernels.read(session.acquire(dNext), grad, b * n);
-                CpuKernels.read(session.acquire(acts[l + 1]), out, b * n);
-                CpuKernels.reluBackward(grad, out, b * n);
-                CpuKernels.write(session.acquire(dNext), grad, b * n);
+                kernels.reluBackward(session.acquire(dNext), session.acquire(acts[l + 1]), b * n);
                 session.free(acts[l + 1]);
                 session.endOp();
             }
             session.beginOp("bwd" + l, params[l], acts[l], dNext);
-            CpuKernels.read(session.acquire(dNext), grad, b * n);
-            CpuKernels.read(session.acquire(acts[l]), in, b * k);
-            CpuKernels.read(session.acquire(params[l]), weights, spec.paramFloats(l));
             TensorHandle dParams = session.allocate(bytes(spec.paramFloats(l)), TensorKind.GRADIENT);
-            CpuKernels.linearGrad(in, grad, gradW, b, k, n);
-            CpuKernels.write(session.acquire(dParams), gradW, spec.paramFloats(l));
-            session.free(dNext);
+            kernels.linearGrad(session.acquire(acts[l]), session.acquire(dNext), session.acquire(dParams), b, k, n);
             if (l > 0) {
-                dNext = session.allocate(bytes(b * k), TensorKind.GRADIENT);
-                CpuKernels.inputGrad(grad, weights, weightsT, in, b, k, n);
-                CpuKernels.write(session.acquire(dNext), in, b * k);
+                TensorHandle dIn = session.allocate(bytes(b * k), TensorKind.GRADIENT);
+                kernels.inputGrad(session.acquire(dNext), session.acquire(params[l]), session.acquire(dIn), b, k, n);
+                session.free(dNext);
+                dNext = dIn;
             } else {
+                session.free(dNext);
                 session.free(acts[0]); // the others go in bwd<l-1>.relu, which needs them for the mask
             }
-            CpuKernels.sgd(weights, gradW, spec.learningRate(), spec.paramFloats(l));
-            CpuKernels.write(session.acquire(params[l]), weights, spec.paramFloats(l));
+            kernels.sgd(session.acquire(params[l]), session.acquire(dParams), spec.learningRate(),
+                    spec.paramFloats(l));
             session.free(dParams);
             session.endOp();
         }
@@ -185,22 +205,6 @@ public final class MlpTrainer implements AutoCloseable {
         CpuKernels.write(session.acquire(y), out, b * outs);
     }
 
-    /** Mean squared error of {@code prediction} against {@code target}; writes its gradient to {@code dOut}. */
-    private float mseLoss(DeviceBuffer prediction, DeviceBuffer target, DeviceBuffer dOut) {
-        int n = spec.batch() * spec.outputs();
-        CpuKernels.read(prediction, out, n);
-        CpuKernels.read(target, in, n);
-        double sum = 0;
-        float scale = 2f / n;
-        for (int i = 0; i < n; i++) {
-            float diff = out[i] - in[i];
-            sum += (double) diff * diff;
-            grad[i] = scale * diff;
-        }
-        CpuKernels.write(dOut, grad, n);
-        return (float) (sum / n);
-    }
-
     private static long bytes(int floats) {
         return (long) floats * Float.BYTES;
     }
@@ -223,13 +227,22 @@ public final class MlpTrainer implements AutoCloseable {
         return List.copyOf(stepNanos);
     }
 
+    /** The compute backend: {@code cpu} or {@code cuda}. */
+    public String compute() {
+        return compute;
+    }
+
     public SessionStats stats() {
         return session.stats();
     }
 
-    /** Closes the session: frees every tensor and deletes the offload files. Idempotent. */
+    /** Closes the session (frees every tensor and deletes the offload files), then the kernels. Idempotent. */
     @Override
     public void close() {
-        session.close();
+        try {
+            session.close();
+        } finally {
+            kernels.close();
+        }
     }
 }
