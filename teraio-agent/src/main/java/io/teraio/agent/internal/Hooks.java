@@ -140,11 +140,14 @@ public final class Hooks {
         }
     }
 
-    /** A {@code JniUtils} op. */
+    /**
+     * A {@code JniUtils} op. The arguments array is built (and primitives boxed) where the
+     * inlined advice reads {@code args}, so only while the listener wants them.
+     */
     static final class Op {
         @Advice.OnMethodEnter
         static int enter(@Advice.Origin("#m") String name, @Advice.AllArguments Object[] args) {
-            return Dispatch.opEnter(name, args);
+            return Dispatch.opArguments() ? Dispatch.opEnter(name, args) : Dispatch.opEnter(name, null);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)

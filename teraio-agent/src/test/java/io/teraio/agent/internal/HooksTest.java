@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import ai.djl.basicmodelzoo.basic.Mlp;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -20,10 +22,13 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.teraio.agent.AgentOptions;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.HostDeviceMemory;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -34,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One test per hook, on real DJL / PyTorch objects in this JVM: the agent's transformer is
@@ -57,8 +63,14 @@ class HooksTest {
         final List<Object[]> opArgs = new ArrayList<>();
         final List<Object> steps = new ArrayList<>();
         final Map<Object, DeviceBuffer> offloaded = new IdentityHashMap<>();
+        Dispatch.Events wanted = Dispatch.Events.OPS_WITH_ARGUMENTS;
         int exits;
         int missing;
+
+        @Override
+        public Dispatch.Events events() {
+            return wanted;
+        }
 
         @Override
         public void arrayCreated(Object array) {
@@ -167,6 +179,53 @@ class HooksTest {
     }
 
     @Test
+    void aListenerGetsOnlyTheEventsItWants() {
+        NDArray a = manager.create(new float[] {1, 2, 3});
+        NDArray b = manager.create(new float[] {4, 5, 6});
+        events.wanted = Dispatch.Events.OPS;
+        Dispatch.eventsChanged();
+        events.ops.clear();
+        events.opArgs.clear();
+        events.created.clear();
+        NDArray c = a.add(b);
+        assertEquals(List.of("add"), events.ops);
+        assertNull(events.opArgs.get(0), "no arguments built for a listener that does not want them");
+        assertTrue(events.created.stream().anyMatch(o -> o == c));
+
+        events.wanted = Dispatch.Events.STEPS;
+        Dispatch.eventsChanged();
+        events.ops.clear();
+        events.created.clear();
+        events.closing.clear();
+        events.exits = 0;
+        NDArray d = a.add(b);
+        d.close();
+        assertEquals(List.of(), events.ops, "an idle listener sees no op");
+        assertEquals(List.of(), events.created);
+        assertEquals(List.of(), events.closing);
+        assertEquals(0, events.exits);
+        assertArrayEquals(new float[] {5, 7, 9}, c.toFloatArray());
+    }
+
+    @Test
+    void arrayBytesAreElementsTimesElementSizeForEveryType() {
+        assertEquals(64 * 33 * 4, DjlArrays.bytes(manager.randomNormal(new Shape(64, 33))));
+        assertEquals(8, DjlArrays.bytes(manager.create(7L)), "a scalar");
+        assertEquals(5 * 8, DjlArrays.bytes(manager.zeros(new Shape(5), DataType.FLOAT64)));
+        assertEquals(3 * 2 * 2, DjlArrays.bytes(manager.zeros(new Shape(3, 2), DataType.FLOAT16)));
+        assertEquals(7, DjlArrays.bytes(manager.create(new boolean[] {true, false, true, true, false, true, true})));
+        assertEquals(4 * 4, DjlArrays.bytes(manager.create(new int[] {1, 2, 3, 4})));
+        assertEquals(0, DjlArrays.bytes(manager.zeros(new Shape(0, 5))), "no elements");
+        NDArray closed = manager.ones(new Shape(2));
+        closed.close();
+        assertEquals(0, DjlArrays.bytes(closed), "a released array holds nothing");
+        for (NDArray a : List.of(manager.randomNormal(new Shape(3, 1, 7)), manager.arange(10).reshape(2, 5))) {
+            assertEquals(a.getShape().size() * a.getDataType().getNumOfBytes(), DjlArrays.bytes(a),
+                    "as DJL counts it: " + a.getShape() + " " + a.getDataType());
+        }
+    }
+
+    @Test
     void accessHookRestoresAnOffloadedArrayInPlaceWithIdenticalBytes() {
         NDArray a = manager.randomNormal(new Shape(64, 33));
         byte[] before = DjlArrays.contents(a);
@@ -190,6 +249,88 @@ class HooksTest {
         assertTrue(a.isReleased());
         assertThrows(IllegalStateException.class, () -> ((ai.djl.pytorch.engine.PtNDArray) a).getHandle(),
                 "a closed array stays closed");
+    }
+
+    @Test
+    void profileModeGoesIdleOnceItsIterationsAreRecorded(@TempDir Path dir) {
+        AgentRuntime runtime = new AgentRuntime(AgentOptions.parse("mode=profile,warmup=1,iterations=2,dirs=" + dir
+                + ",out=" + dir.resolve("trace.json.gz") + ",stats=" + dir.resolve("stats.json")), "test");
+        List<Integer> opsPerStep = new ArrayList<>();
+        int[] ops = new int[1];
+        Dispatch.install(new Dispatch.Listener() { // counts what reaches the runtime, step by step
+            @Override
+            public void arrayCreated(Object array) {
+                ops[0]++;
+                runtime.arrayCreated(array);
+            }
+
+            @Override
+            public void arrayClosing(Object array) {
+                ops[0]++;
+                runtime.arrayClosing(array);
+            }
+
+            @Override
+            public void handleMissing(Object resource) {
+                runtime.handleMissing(resource);
+            }
+
+            @Override
+            public boolean isOffloaded(Object resource) {
+                return runtime.isOffloaded(resource);
+            }
+
+            @Override
+            public int opEnter(String name, Object[] args) {
+                ops[0]++;
+                return runtime.opEnter(name, args);
+            }
+
+            @Override
+            public void opExit(int token) {
+                runtime.opExit(token);
+            }
+
+            @Override
+            public void stepDone(Object trainer) {
+                opsPerStep.add(ops[0]);
+                ops[0] = 0;
+                runtime.stepDone(trainer);
+            }
+
+            @Override
+            public Dispatch.Events events() {
+                return runtime.events();
+            }
+        });
+        trainMlp(6);
+        runtime.close();
+        assertEquals(6, opsPerStep.size());
+        assertTrue(opsPerStep.subList(0, 3).stream().allMatch(n -> n > 0), "warm-up and profiled steps: " + opsPerStep);
+        assertEquals(List.of(0, 0, 0), opsPerStep.subList(3, 6), "after the profile, no array or op event: " + opsPerStep);
+        assertEquals(6, runtime.finalStats().iterations(), "iterations are still counted");
+        assertEquals(2, runtime.finalStats().profiledIterations());
+        assertTrue(Files.isRegularFile(dir.resolve("trace.json.gz")));
+    }
+
+    /** Trains a small Mlp with Adam for {@code steps} steps. */
+    private static void trainMlp(int steps) {
+        try (Model model = Model.newInstance("mlp", "PyTorch")) {
+            model.setBlock(new Mlp(8, 2, new int[] {4}));
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(2, 8));
+                NDManager m = trainer.getManager();
+                for (int i = 0; i < steps; i++) {
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList out = trainer.forward(new NDList(m.ones(new Shape(2, 8))));
+                        gc.backward(trainer.getLoss().evaluate(new NDList(m.zeros(new Shape(2))), out));
+                    }
+                    trainer.step();
+                }
+            }
+        }
     }
 
     @Test
