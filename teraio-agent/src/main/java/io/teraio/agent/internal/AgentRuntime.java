@@ -218,7 +218,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             residentBytes -= t.bytes;
         }
         try {
-            String key = offloaded.remove(array);
+            String key = offloaded.isEmpty() ? null : offloaded.remove(array);
             if (key != null && engine != null && engine.state(key) != null) {
                 engine.free(key);
             }
@@ -296,7 +296,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                         ids[n++] = t.traceId;
                     }
                 }
-                recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
+                recorder.endOp(recorderOp, n == ids.length ? ids : Arrays.copyOf(ids, n));
             } catch (RuntimeException e) {
                 stopApplying("recording op " + currentOp + " (" + currentOpName + ")", e);
             }
@@ -768,7 +768,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             ids[n++] = t.traceId;
         }
-        return Arrays.copyOf(ids, n);
+        return n == ids.length ? ids : Arrays.copyOf(ids, n);
     }
 
     private TensorKind allocKind() {
