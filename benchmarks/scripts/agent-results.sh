@@ -7,7 +7,7 @@
 #  2. `teraio demo` for the MLP and the ResNet: resident bytes saved against the plan's prediction.
 # Usage: benchmarks/scripts/agent-results.sh [DIR]   (DIR: the offload directory, default under OUT).
 # Env: WORKLOADS (space-separated MODEL:BATCH:STEPS:WARMUP:ROUNDS, batch 0 = the trainer's default;
-#      default "resnet:1:200:100:15 resnet:32:160:100:5 mlp:32:160:100:5"), DEMO_STEPS (16),
+#      default "resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5"), DEMO_STEPS (16),
 #      OUT (target/agent-results). Set DEMO_STEPS=0 to skip the demos.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +17,7 @@ mkdir -p "$out" "$dir"
 
 mvn -B -q -DskipTests -pl benchmarks,teraio-cli,teraio-agent,examples/djl-trainer -am package
 
-for workload in ${WORKLOADS:-resnet:1:200:100:15 resnet:32:160:100:5 mlp:32:160:100:5}; do
+for workload in ${WORKLOADS:-resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5}; do
   IFS=: read -r model batch steps warmup rounds <<< "$workload"
   name="$model-b$batch"
   echo "## $name"
