@@ -42,7 +42,7 @@ import java.util.function.Function;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.teraio.benchmarks.AgentOverhead [--model resnet] [--batch 0] \
- *      [--steps 200] [--warmup 100] [--rounds 15] [--out target/agent-overhead] [--dir DIR]
+ *      [--steps 400] [--warmup 200] [--rounds 15] [--out target/agent-overhead] [--dir DIR]
  * </pre>
  *
  * {@code --batch 0} is the trainer's default for the model (MLP 32, ResNet 1). Prints a Markdown
@@ -84,9 +84,9 @@ public final class AgentOverhead {
     public static void main(String[] args) throws IOException {
         String model = "resnet";
         int batch = 0;
-        int steps = 200;
+        int steps = 400;
         int rounds = 15;
-        int warmup = 100;
+        int warmup = 200;
         Path out = Path.of("target/agent-overhead");
         Path dir = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
