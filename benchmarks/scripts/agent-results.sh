@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Produces the numbers of docs/agent-results.md:
-#  1. the agent's overhead per DJL training step (io.teraio.benchmarks.AgentOverhead): the DJL
-#     trainer without the agent, with it in profile mode, and in offload mode with an empty
-#     plan, ROUNDS rounds alternating the order; paired ratios, median with min and max;
+#  1. the agent's overhead per DJL training step (io.teraio.benchmarks.AgentOverhead) for each
+#     workload of WORKLOADS: the DJL trainer without the agent, with it in profile mode, and in
+#     offload mode with an empty plan, ROUNDS rounds rotating the order; paired ratios of each
+#     run's 10th percentile and median step, median over the rounds with min and max;
 #  2. `teraio demo` for the MLP and the ResNet: resident bytes saved against the plan's prediction.
-# Usage: benchmarks/scripts/agent-results.sh [DIR]   (DIR: the offload directory, default
-#        under OUT). Env: MODEL (mlp), STEPS (30), ROUNDS (7), DEMO_STEPS (16), OUT (target/agent-results).
+# Usage: benchmarks/scripts/agent-results.sh [DIR]   (DIR: the offload directory, default under OUT).
+# Env: WORKLOADS (space-separated MODEL:BATCH:STEPS:WARMUP:ROUNDS, batch 0 = the trainer's default;
+#      default "resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5"), DEMO_STEPS (16),
+#      OUT (target/agent-results). Set DEMO_STEPS=0 to skip the demos.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-target/agent-results}
@@ -13,13 +16,20 @@ dir=${1:-$out/offload}
 mkdir -p "$out" "$dir"
 
 mvn -B -q -DskipTests -pl benchmarks,teraio-cli,teraio-agent,examples/djl-trainer -am package
-uptime
 
-java -Dteraio.home="$PWD" -cp benchmarks/target/benchmarks.jar io.teraio.benchmarks.AgentOverhead \
-  --model "${MODEL:-mlp}" --steps "${STEPS:-30}" --rounds "${ROUNDS:-7}" --out "$out/overhead" --dir "$dir" \
-  | tee "$out/overhead.md"
+for workload in ${WORKLOADS:-resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5}; do
+  IFS=: read -r model batch steps warmup rounds <<< "$workload"
+  name="$model-b$batch"
+  echo "## $name"
+  uptime
+  java -Dteraio.home="$PWD" -cp benchmarks/target/benchmarks.jar io.teraio.benchmarks.AgentOverhead \
+    --model "$model" --batch "$batch" --steps "$steps" --warmup "$warmup" --rounds "$rounds" \
+    --out "$out/overhead-$name" --dir "$dir" | tee "$out/overhead-$name.md"
+  uptime
+  echo
+done
 
-echo
+[ "${DEMO_STEPS:-16}" -gt 0 ] || exit 0
 echo "| demo | budget | peak without | peak with | saved | predicted saved | off by | losses identical | step ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for model in mlp resnet; do

@@ -95,7 +95,29 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
     }
 
     /**
-     * Trains once and reads the result.
+     * What the trainer trains in one run.
+     *
+     * @param model {@code mlp} or {@code resnet}
+     * @param batch samples per step; 0 for the trainer's default for the model
+     * @param steps training steps
+     * @param seed  the seed of the weights and the data
+     */
+    public record Job(String model, int batch, int steps, int seed) {
+        public Job {
+            if (batch < 0 || steps < 1) {
+                throw new IllegalArgumentException("a trainer job needs a batch of 0 (the default) or more and at"
+                        + " least one step, got batch " + batch + " and " + steps + " steps");
+            }
+        }
+
+        /** {@code model}, or {@code model, batch N} when the batch is not the default. */
+        public String describe() {
+            return batch == 0 ? model : model + ", batch " + batch;
+        }
+    }
+
+    /**
+     * Trains once, with the trainer's default batch, and reads the result.
      *
      * @param model     {@code mlp} or {@code resnet}
      * @param steps     training steps
@@ -107,7 +129,7 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
      * @throws TeraioException if the child fails (with the end of its log) or writes a bad file
      */
     public TrainerResult train(String model, int steps, int seed, String agentArgs, Path out, Path log) {
-        return train(model, steps, seed, agentArgs, out, log, done -> { });
+        return train(new Job(model, 0, steps, seed), agentArgs, out, log, done -> { });
     }
 
     /**
@@ -116,6 +138,22 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
      */
     public TrainerResult train(String model, int steps, int seed, String agentArgs, Path out, Path log,
                                LongConsumer stepsDone) {
+        return train(new Job(model, 0, steps, seed), agentArgs, out, log, stepsDone);
+    }
+
+    /**
+     * Trains {@code job} once and reads the result.
+     *
+     * @param agentArgs the agent's arguments ({@code mode=auto,dirs=...}), or null to run without it
+     * @param out       the trainer's result file
+     * @param log       where the child's stdout and stderr go
+     * @param stepsDone told how many steps the trainer has finished while it runs
+     * @return what the trainer wrote
+     * @throws TeraioException if the child fails (with the end of its log) or writes a bad file
+     */
+    public TrainerResult train(Job job, String agentArgs, Path out, Path log, LongConsumer stepsDone) {
+        String model = job.model();
+        int steps = job.steps();
         requireTrainer();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -127,8 +165,11 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
         command.add("-cp");
         command.add(trainerJar + File.pathSeparator + trainerLib + File.separator + "*");
         command.add(MAIN_CLASS);
-        command.addAll(List.of("--model", model, "--steps", Integer.toString(steps), "--seed", Integer.toString(seed),
-                "--out", out.toString()));
+        command.addAll(List.of("--model", model, "--steps", Integer.toString(steps), "--seed",
+                Integer.toString(job.seed()), "--out", out.toString()));
+        if (job.batch() > 0) {
+            command.addAll(List.of("--batch", Integer.toString(job.batch())));
+        }
         int code;
         try {
             Files.deleteIfExists(out);
@@ -155,7 +196,7 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
             throw new TeraioException("interrupted while the DJL trainer ran", e);
         }
         if (code != 0) {
-            throw new TeraioException("the DJL trainer (" + model + ", " + steps + " steps"
+            throw new TeraioException("the DJL trainer (" + job.describe() + ", " + steps + " steps"
                     + (agentArgs == null ? "" : ", agent " + agentArgs) + ") exited with code " + code + ": "
                     + lastLine(log) + " (its output is in " + log + ")");
         }

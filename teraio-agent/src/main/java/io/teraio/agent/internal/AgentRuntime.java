@@ -84,6 +84,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private int depth;
     private boolean internal;
     private boolean idle;
+    /** The hooks' events this runtime needs now (read by {@link Dispatch} on every hook). */
+    private volatile Dispatch.Events events = Dispatch.Events.OPS;
     private final List<Object> opAllocs = new ArrayList<>();
     /** The arrays an op's arguments hold; reused from op to op (ops are counted at depth 0 only). */
     private final List<Object> opUses = new ArrayList<>();
@@ -149,6 +151,29 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     // ---- hooks -------------------------------------------------------------------------
 
     @Override
+    public Dispatch.Events events() {
+        return events;
+    }
+
+    /**
+     * Asks the hooks for {@code wanted} from now on: op arguments only while profiling or
+     * watching an iteration, nothing but iteration ends once idle.
+     */
+    private void want(Dispatch.Events wanted) {
+        if (events != wanted) {
+            events = wanted;
+            Dispatch.eventsChanged();
+        }
+    }
+
+    /** Stops watching arrays and ops for good: the hooks then cost next to nothing. */
+    private void goIdle() {
+        idle = true;
+        arrays.clear();
+        want(Dispatch.Events.STEPS);
+    }
+
+    @Override
     public synchronized void arrayCreated(Object array) {
         if (internal || idle) {
             return;
@@ -193,7 +218,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             residentBytes -= t.bytes;
         }
         try {
-            String key = offloaded.remove(array);
+            String key = offloaded.isEmpty() ? null : offloaded.remove(array);
             if (key != null && engine != null && engine.state(key) != null) {
                 engine.free(key);
             }
@@ -230,8 +255,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         currentOp = k;
         currentOpName = name;
         opAllocs.clear();
+        List<Object> used = observing || recorder != null ? arraysOf(args) : List.of();
         if (observing) {
-            observe(name, args, k);
+            observe(name, used, k);
         }
         try {
             checkOp(k, name);
@@ -243,11 +269,12 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if (recorder != null) {
             try {
-                recorderOp = recorder.beginOp(name, uses(args, k));
+                recorderOp = recorder.beginOp(name, uses(used, k));
             } catch (RuntimeException e) {
                 stopApplying("recording op " + k + " (" + name + ")", e);
             }
         }
+        opUses.clear(); // holds no array past its op
         return OP_OUTER;
     }
 
@@ -269,7 +296,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                         ids[n++] = t.traceId;
                     }
                 }
-                recorder.endOp(recorderOp, Arrays.copyOf(ids, n));
+                recorder.endOp(recorderOp, n == ids.length ? ids : Arrays.copyOf(ids, n));
             } catch (RuntimeException e) {
                 stopApplying("recording op " + currentOp + " (" + currentOpName + ")", e);
             }
@@ -331,6 +358,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         profileWindow = true;
+        want(Dispatch.Events.OPS_WITH_ARGUMENTS);
         unconstrainedPeakBytes = residentBytes;
         if (options.mode() == AgentMode.PROFILE) {
             peakResidentBytes = residentBytes;
@@ -360,10 +388,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         LOG.info("teraio-agent: wrote {} ({} iterations, {} ops, {} tensors)", options.trace(),
                 trace.iterations().size(), trace.ops().size(), trace.tensors().size());
         if (options.mode() == AgentMode.PROFILE) {
-            idle = true;
-            arrays.clear();
+            goIdle();
             return;
         }
+        want(Dispatch.Events.OPS);
         Workload workload = Workload.of(trace);
         planOps = workload.opCount();
         opNames = opNames(workload);
@@ -419,15 +447,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         liveNames = new ArrayList<>();
         liveAllocBytes = new ArrayList<>();
         observing = true;
+        want(Dispatch.Events.OPS_WITH_ARGUMENTS);
     }
 
-    private void observe(String name, Object[] args, int k) {
+    private void observe(String name, List<Object> used, int k) {
         liveNames.add(name);
-        List<Object> used = opUses;
-        used.clear();
-        for (Object arg : args) {
-            DjlArrays.collect(arg, used);
-        }
         for (Object a : used) {
             String key = observedKeys.get(a);
             if (key != null) {
@@ -444,6 +468,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private void finishObserving(Object trainer) {
         observing = false;
+        want(Dispatch.Events.OPS);
         int n = liveNames.size();
         if (n != planOps) {
             LOG.warn("teraio-agent: the iteration after warm-up has {} ops, the plan's {}; the plan applies as"
@@ -690,7 +715,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         applying = false;
         recorder = null;
         profileWindow = false;
-        idle = offloaded.isEmpty();
+        if (offloaded.isEmpty()) {
+            goIdle();
+        }
     }
 
     // ---- tracking ----------------------------------------------------------------------
@@ -711,12 +738,19 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return t;
     }
 
-    private int[] uses(Object[] args, int k) {
+    /** The arrays an op's arguments hold, in {@link #opUses} (null arguments: none). */
+    private List<Object> arraysOf(Object[] args) {
         List<Object> used = opUses;
         used.clear();
-        for (Object arg : args) {
-            DjlArrays.collect(arg, used);
+        if (args != null) {
+            for (Object arg : args) {
+                DjlArrays.collect(arg, used);
+            }
         }
+        return used;
+    }
+
+    private int[] uses(List<Object> used, int k) {
         int[] ids = new int[used.size()];
         int n = 0;
         for (int j = 0; j < used.size(); j++) {
@@ -734,8 +768,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             ids[n++] = t.traceId;
         }
-        used.clear(); // holds no array past its op
-        return Arrays.copyOf(ids, n);
+        return n == ids.length ? ids : Arrays.copyOf(ids, n);
     }
 
     private TensorKind allocKind() {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -14,6 +15,9 @@ import ai.djl.util.Pair;
 import io.teraio.core.TeraioException;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.TraceSource;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
@@ -33,6 +37,15 @@ import java.util.concurrent.atomic.AtomicReference;
 final class DjlArrays {
     private static final Field HANDLE;
     private static final long STRING_HANDLE = -1L;
+    /**
+     * The engine's own reads of a tensor's sizes and type, {@code PyTorchLibrary.LIB.torchSizes}
+     * and {@code torchDType} bound to the library ({@code long handle -> long[]}, {@code -> int}),
+     * or null where this DJL has none (then {@link #bytes} goes through {@code getShape}).
+     */
+    private static final MethodHandle SIZES;
+    private static final MethodHandle DTYPE;
+    /** Bytes per element by the engine's type number (DJL's {@code DataType} ordinal, as {@code JniUtils.getDataType} maps it). */
+    private static final int[] ELEMENT_BYTES;
 
     static {
         try {
@@ -41,19 +54,63 @@ final class DjlArrays {
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError("teraio-agent: NativeResource.handle is not accessible: " + e);
         }
+        MethodHandle sizes = null;
+        MethodHandle dtype = null;
+        try {
+            Class<?> library = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary", true, JniUtils.class.getClassLoader());
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(library, MethodHandles.lookup());
+            Object lib = lookup.findStaticGetter(library, "LIB", library).invoke();
+            sizes = lookup.findVirtual(library, "torchSizes", MethodType.methodType(long[].class, long.class))
+                    .bindTo(lib);
+            dtype = lookup.findVirtual(library, "torchDType", MethodType.methodType(int.class, long.class)).bindTo(lib);
+        } catch (Throwable e) {
+            sizes = null;
+            dtype = null;
+        }
+        SIZES = sizes;
+        DTYPE = dtype;
+        DataType[] types = DataType.values();
+        ELEMENT_BYTES = new int[types.length];
+        for (int i = 0; i < types.length; i++) {
+            ELEMENT_BYTES[i] = types[i].getNumOfBytes();
+        }
     }
 
     private DjlArrays() {
     }
 
-    /** The array's bytes (elements times element size); 0 for string arrays and released ones. */
+    /**
+     * The array's bytes (elements times element size); 0 for string arrays and released ones.
+     * Read from the engine in two native calls, without building DJL's {@code Shape} and
+     * {@code DataType} (which {@code getShape} would cache in the array for a later read that,
+     * for most arrays a training step makes, never comes).
+     */
     static long bytes(Object array) {
         PtNDArray a = (PtNDArray) array;
         Object h = handle(a).get();
         if (h == null || ((Long) h) == STRING_HANDLE) {
             return 0;
         }
-        return a.getShape().size() * a.getDataType().getNumOfBytes();
+        if (SIZES == null) {
+            return a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+        long handle = (Long) h;
+        long[] sizes;
+        int type;
+        try {
+            sizes = (long[]) SIZES.invokeExact(handle);
+            type = (int) DTYPE.invokeExact(handle);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("reading the size of array " + a.getUid(), e);
+        }
+        long elements = 1;
+        for (long n : sizes) {
+            elements *= n;
+        }
+        return type >= 0 && type < ELEMENT_BYTES.length ? elements * ELEMENT_BYTES[type]
+                : elements * a.getDataType().getNumOfBytes();
     }
 
     /** Adds the arrays {@code arg} holds (an array, an array of them, an NDList) to {@code out}. */

@@ -82,6 +82,10 @@ public final class Hooks {
         return new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                // describe types from their class files: reflecting on a loaded class (Trainer, when the
+                // hooks are attached after DJL started) would load the classes its methods name
+                // (Parameter) in the middle of the transformation, where they are not transformed
+                .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
                 .with(errors(errors))
                 .ignore(not(ElementMatchers.nameStartsWith("ai.djl.")))
                 .type(named(PT_NDARRAY)).transform((b, type, loader, module, domain) -> b.visit(created).visit(closing))
@@ -140,11 +144,14 @@ public final class Hooks {
         }
     }
 
-    /** A {@code JniUtils} op. */
+    /**
+     * A {@code JniUtils} op. The arguments array is built (and primitives boxed) where the
+     * inlined advice reads {@code args}, so only while the listener wants them.
+     */
     static final class Op {
         @Advice.OnMethodEnter
         static int enter(@Advice.Origin("#m") String name, @Advice.AllArguments Object[] args) {
-            return Dispatch.opEnter(name, args);
+            return Dispatch.opArguments() ? Dispatch.opEnter(name, args) : Dispatch.opEnter(name, null);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class)
