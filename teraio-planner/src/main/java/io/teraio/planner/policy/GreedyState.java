@@ -98,14 +98,37 @@ final class GreedyState {
 
     /** Applies {@link Options#REUSED_ON_HOST}: host memory only for tensors with two periods or more. */
     void hostOnlyForReused() {
+        hostOnlyFor = reused();
+    }
+
+    /** Per tensor, whether it has two periods or more. */
+    private boolean[] reused() {
         int[] count = new int[workload.tensorCount()];
         for (int p = 0; p < periods.size(); p++) {
             count[periods.tensor(p)]++;
         }
-        hostOnlyFor = new boolean[count.length];
+        boolean[] reused = new boolean[count.length];
         for (int t = 0; t < count.length; t++) {
-            hostOnlyFor[t] = count[t] >= 2;
+            reused[t] = count[t] >= 2;
         }
+        return reused;
+    }
+
+    /**
+     * Whether {@link Options#REUSED_ON_HOST} could change this plan: it put a tensor with one
+     * period in host memory while a tensor with more went to an SSD.
+     */
+    boolean hostHeldOnceUsedWhileReusedWentToSsd() {
+        boolean[] reused = reused();
+        boolean onceOnHost = false;
+        boolean reusedOnSsd = false;
+        for (int p : committed) {
+            boolean host = model.isHost(moveOf[p].option());
+            boolean again = reused[periods.tensor(p)];
+            onceOnHost |= host && !again;
+            reusedOnSsd |= !host && again;
+        }
+        return onceOnHost && reusedOnSsd;
     }
 
     CostModel model() {

@@ -107,8 +107,13 @@ public final class TeraioPolicy implements Policy {
         }
         List<List<PlanEntry>> candidates = new ArrayList<>(all.candidates());
         if (model.ssdCount() > 0 && all.state().usedHost()) {
-            candidates.addAll(variant(model, periods, GreedyState.Options.SSD_FIRST).candidates());
-            candidates.addAll(variant(model, periods, GreedyState.Options.REUSED_ON_HOST).candidates());
+            List<GreedyState.Options> rules = new ArrayList<>(List.of(GreedyState.Options.SSD_FIRST));
+            if (all.state().hostHeldOnceUsedWhileReusedWentToSsd()) {
+                rules.add(GreedyState.Options.REUSED_ON_HOST);
+            }
+            // independent greedy runs over the same immutable model: in parallel, kept in this order
+            rules.parallelStream().map(rule -> variant(model, periods, rule)).toList()
+                    .forEach(v -> candidates.addAll(v.candidates()));
         }
         // The replays are independent (the workload is immutable): run them in parallel, then
         // pick in candidate order, so the choice does not depend on scheduling.
