@@ -76,12 +76,16 @@ class AgentIT {
 
     @Test
     void mlpAutoOffloadsAdamStateWithIdenticalLossesUnderTheBudget() throws Exception {
-        autoRun("mlp", 12);
+        autoRun("mlp", 12, 10);
     }
 
     @Test
     void resnetAutoOffloadsAdamStateWithIdenticalLossesUnderTheBudget() throws Exception {
-        autoRun("resnet", 8);
+        // The ResNet's AdamW state is hundreds of small arrays: when an SSD write confirms later
+        // than the plan's 1 GB/s, the agent holds a prefetch back to keep the budget (docs/agent.md,
+        // "Memory waits"), and the peak falls below the prediction: up to ~10% more saved in about
+        // one run in six here. Saving less than predicted stays an error either way.
+        autoRun("resnet", 8, 25);
     }
 
     @Test
@@ -116,7 +120,11 @@ class AgentIT {
      * optimizer state's two fifths do not fit in, and finally applies the plan auto mode wrote in
      * offload mode.
      */
-    private void autoRun(String model, int steps) throws Exception {
+    /**
+     * Trains {@code model} without the agent and in auto mode; the bytes saved must be at least
+     * 90% of the prediction and at most {@code overPercent}% above it.
+     */
+    private void autoRun(String model, int steps, int overPercent) throws Exception {
         ChildJvm.Run plain = ChildJvm.train(dir, model, steps, null);
         assertEquals(0, plain.exitCode(), plain.stderr());
         ChildJvm.Run profiled = ChildJvm.train(dir, model, 4, "mode=profile,out=profile.json.gz,stats=profile.json");
@@ -142,8 +150,8 @@ class AgentIT {
         long saved = stats.get("unconstrainedPeakBytes").asLong() - peak;
         long predictedSaved = stats.get("predictedUnconstrainedBytes").asLong() - stats.get("predictedPeakBytes").asLong();
         assertTrue(predictedSaved > 0, stats.toString());
-        assertTrue(Math.abs(saved - predictedSaved) <= predictedSaved / 10,
-                "saved " + saved + " vs predicted " + predictedSaved + ": " + stats);
+        assertTrue(saved >= predictedSaved - predictedSaved / 10 && saved <= predictedSaved
+                + predictedSaved * overPercent / 100, "saved " + saved + " vs predicted " + predictedSaved + ": " + stats);
         Plan plan = Plan.read(dir.resolve("auto.plan.json"));
         assertEquals(stats.get("planEntries").asLong(), plan.entries().size());
         assertTrue(plan.entries().stream().allMatch(e -> e.key().endsWith(".means") || e.key().endsWith(".variances")),
