@@ -6,6 +6,7 @@ import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
+import io.teraio.planner.TransferBound;
 import io.teraio.planner.Workload;
 import java.io.PrintWriter;
 import java.util.List;
@@ -34,6 +35,7 @@ final class PlanSummary {
         AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "iteration %s, ideal %s: %.1f%% of ideal; stall %s",
                 Units.formatNanos(p.iterationNs()), Units.formatNanos(p.idealNs()), p.percentOfIdeal(),
                 Units.formatNanos(p.stallNs())));
+        AnalyzeCommand.row(out, "bound", CompareCommand.describe(TransferBound.of(w, hw)));
         AnalyzeCommand.row(out, "peak device", String.format(Locale.ROOT, "%s of %s",
                 Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(capacity)));
     }

@@ -41,6 +41,7 @@ class PlanCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith("plan teraio: "), r.out());
         assertTrue(r.out().contains("% of ideal"), r.out());
+        assertTrue(r.out().contains("  bound  "), r.out());
         Plan plan = Plan.read(planFile);
         assertFalse(plan.entries().isEmpty());
         assertTrue(plan.predicted().peakDeviceBytes() <= Long.parseLong(halfPeak));
