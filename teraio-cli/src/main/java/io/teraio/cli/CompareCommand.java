@@ -114,7 +114,7 @@ final class CompareCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
                 Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
         out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
-        out.printf(Locale.ROOT, "bound: %s%n", describe(bound));
+        out.printf(Locale.ROOT, "bound: %s%n", PlanSummary.bound(bound));
         String format = "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
         out.printf(Locale.ROOT, format, COLUMNS.toArray());
         for (Row r : rows) {
@@ -124,20 +124,6 @@ final class CompareCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, format, cells(r).toArray());
         }
-    }
-
-    /** The transfer bound in words: the most any plan can reach, and what limits it. */
-    static String describe(TransferBound b) {
-        if (!b.feasible()) {
-            return "no plan can run this trace on this hardware (op " + b.atOp() + " needs more than can be moved off"
-                    + " the device)";
-        }
-        if (b.atOp() < 0) {
-            return "100.0% of ideal (the trace fits the device)";
-        }
-        return String.format(Locale.ROOT, "at most %.1f%% of ideal for any plan (%s-bound: at op %d, %s must come"
-                + " back to the device and %s leave it each iteration)", b.percentOfIdeal(), b.limit(), b.atOp(),
-                Units.formatBytes(b.bytesIn()), Units.formatBytes(b.bytesOut()));
     }
 
     private static void printJson(PrintWriter out, List<Row> rows, Workload w, TransferBound bound) {

@@ -35,8 +35,22 @@ final class PlanSummary {
         AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "iteration %s, ideal %s: %.1f%% of ideal; stall %s",
                 Units.formatNanos(p.iterationNs()), Units.formatNanos(p.idealNs()), p.percentOfIdeal(),
                 Units.formatNanos(p.stallNs())));
-        AnalyzeCommand.row(out, "bound", CompareCommand.describe(TransferBound.of(w, hw)));
+        AnalyzeCommand.row(out, "bound", bound(TransferBound.of(w, hw)));
         AnalyzeCommand.row(out, "peak device", String.format(Locale.ROOT, "%s of %s",
                 Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(capacity)));
+    }
+
+    /** The transfer bound in words: the most any plan can reach, and what limits it. */
+    static String bound(TransferBound b) {
+        if (!b.feasible()) {
+            return "no plan can run this trace on this hardware (op " + b.atOp() + " needs more than can be moved off"
+                    + " the device)";
+        }
+        if (b.atOp() < 0) {
+            return "100.0% of ideal (the trace fits the device)";
+        }
+        return String.format(Locale.ROOT, "at most %.1f%% of ideal for any plan (%s-bound: at op %d, %s must come"
+                + " back to the device and %s leave it each iteration)", b.percentOfIdeal(), b.limit(), b.atOp(),
+                Units.formatBytes(b.bytesIn()), Units.formatBytes(b.bytesOut()));
     }
 }

@@ -112,7 +112,7 @@ final class ReportCommand implements Callable<Integer> {
         }
         if (hw != null) {
             facts.add(new Fact("hardware", HardwareOptions.describe(hw)));
-            facts.add(new Fact("bound", CompareCommand.describe(TransferBound.of(workload, hw))));
+            facts.add(new Fact("bound", PlanSummary.bound(TransferBound.of(workload, hw))));
         }
         if (result != null) {
             Prediction p = result.prediction();

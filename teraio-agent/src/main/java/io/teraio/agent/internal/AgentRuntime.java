@@ -83,7 +83,6 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private int opInIteration;
     private int depth;
     private boolean internal;
-    private boolean idle;
     /** The hooks' events this runtime needs now (read by {@link Dispatch} on every hook). */
     private volatile Dispatch.Events events = Dispatch.Events.OPS;
     private final List<Object> opAllocs = new ArrayList<>();
@@ -168,14 +167,18 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** Stops watching arrays and ops for good: the hooks then cost next to nothing. */
     private void goIdle() {
-        idle = true;
         arrays.clear();
         want(Dispatch.Events.STEPS);
     }
 
+    /** Whether {@link #goIdle} ran: only iteration ends (and offloaded arrays' accesses) matter now. */
+    private boolean idle() {
+        return events == Dispatch.Events.STEPS;
+    }
+
     @Override
     public synchronized void arrayCreated(Object array) {
-        if (internal || idle) {
+        if (internal || idle()) {
             return;
         }
         try {
@@ -245,7 +248,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     @Override
     public synchronized int opEnter(String name, Object[] args) {
-        if (internal || idle) {
+        if (internal || idle()) {
             return OP_IGNORED;
         }
         if (depth++ > 0) {
@@ -337,7 +340,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             } else if (iteration == options.warmupIterations()) {
                 if (options.mode() == AgentMode.OFFLOAD) {
                     startObserving(trainer);
-                } else if (!idle) {
+                } else if (!idle()) {
                     startProfile(trainer);
                 }
             }
