@@ -109,9 +109,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 ComputeBackend.Selection selection = ComputeBackend.select(compute == null ? "auto" : compute,
                         TeraioConfig.resolve(Map.of()).device());
-                // compute cuda computes on CUDA device memory
-                TeraioConfig config = TeraioConfig.resolve(selection.backend() == ComputeBackend.CUDA
-                        ? Map.of("memory", "cuda") : Map.of());
+                TeraioConfig config = selection.config(Map.of());
                 comparison = CustomDemo.run(progress, bar, layers, steps, selection,
                         dir == null ? config : config.withDirs(List.of(dir)), work);
                 file = work.resolve("custom-demo.json");

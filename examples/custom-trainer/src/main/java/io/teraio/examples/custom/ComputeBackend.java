@@ -1,8 +1,11 @@
 package io.teraio.examples.custom;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.storage.Availability;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where the example trainer computes: {@code cpu} (plain Java over host device memory,
@@ -16,6 +19,18 @@ public enum ComputeBackend {
 
     /** What ran and why, for the one line a run prints. */
     public record Selection(ComputeBackend backend, String reason) {
+        /**
+         * The configuration of {@code args} (then properties, environment) for this backend:
+         * with {@code memory=cuda} for cuda unless {@code args} set {@code memory}.
+         */
+        public TeraioConfig config(Map<String, String> args) {
+            if (backend != CUDA || args.containsKey("memory")) {
+                return TeraioConfig.resolve(args);
+            }
+            Map<String, String> withMemory = new HashMap<>(args);
+            withMemory.put("memory", backend.memory());
+            return TeraioConfig.resolve(withMemory);
+        }
     }
 
     /** {@code cpu} or {@code cuda}: the option's word, the demo's and the JSON's. */

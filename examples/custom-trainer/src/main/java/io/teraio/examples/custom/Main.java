@@ -67,11 +67,7 @@ public final class Main {
         };
         ComputeBackend.Selection selection = ComputeBackend.select(compute, TeraioConfig.resolve(config).device());
         System.out.println(selection.reason());
-        if (selection.backend() == ComputeBackend.CUDA) {
-            config.putIfAbsent("memory", "cuda");
-        }
-        try (MlpTrainer trainer = MlpTrainer.open(spec, TeraioConfig.resolve(config), options,
-                selection.backend())) {
+        try (MlpTrainer trainer = MlpTrainer.open(spec, selection.config(config), options, selection.backend())) {
             for (int i = 0; i < steps; i++) {
                 float loss = trainer.step();
                 System.out.printf(Locale.ROOT, "step %d: loss %s, %s%n", i + 1, loss,
