@@ -1,9 +1,11 @@
 package io.teraio.agent;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.hardware.HardwarePresets;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.storage.NativeHeap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,10 +29,14 @@ import java.util.Objects;
  * @param hardware           a hardware profile file or preset for auto mode ({@code hardware}); null for a probe
  * @param stats              the stats JSON written at exit ({@code stats})
  * @param planOut            where auto mode writes the plan it made ({@code planOut})
+ * @param mmapThresholdBytes glibc's mmap threshold set at start in offload and auto mode, so that the memory
+ *                           of freed tensors goes back to the system; 0 leaves the allocator as it is
+ *                           ({@code mmapThreshold})
  * @param config             the runtime configuration
  */
 public record AgentOptions(AgentMode mode, int warmupIterations, int profileIterations, Path trace, Path plan,
-                           String hardware, Path stats, Path planOut, TeraioConfig config) {
+                           String hardware, Path stats, Path planOut, long mmapThresholdBytes,
+                           TeraioConfig config) {
 
     /** The agent's own keys with their defaults ({@code null}: none), in the order docs/agent.md lists them. */
     public static final List<TeraioConfig.Key> KEYS = List.of(
@@ -41,7 +47,9 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             new TeraioConfig.Key("plan", null, "the plan applied in offload mode (required there)"),
             new TeraioConfig.Key("hardware", null, "auto mode: hardware profile file or preset; default a probe of dirs"),
             new TeraioConfig.Key("stats", "teraio-agent-stats.json", "the stats JSON written at exit"),
-            new TeraioConfig.Key("planOut", null, "auto mode: where the plan made in process goes; default next to out"));
+            new TeraioConfig.Key("planOut", null, "auto mode: where the plan made in process goes; default next to out"),
+            new TeraioConfig.Key("mmapThreshold", "1m", "offload and auto mode: glibc's mmap threshold, so freed tensors"
+                    + " leave the process; 0 leaves it alone"));
 
     public AgentOptions {
         Objects.requireNonNull(mode, "mode");
@@ -99,8 +107,13 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
         }
         Path stats = path(agent, "stats");
         Path planOut = agent.containsKey("planOut") ? path(agent, "planOut") : defaultPlanOut(out);
+        long mmapThreshold = Units.parseBytes("mmapThreshold", text(agent, "mmapThreshold"));
+        if (mmapThreshold < 0 || mmapThreshold > NativeHeap.MAX_MMAP_THRESHOLD_BYTES) {
+            throw new TeraioException("mmapThreshold: " + mmapThreshold + " bytes is not between 0 and "
+                    + Units.formatBytes(NativeHeap.MAX_MMAP_THRESHOLD_BYTES) + " (glibc's largest)");
+        }
         TeraioConfig config = TeraioConfig.resolve(runtime);
-        return new AgentOptions(mode, warmup, iterations, out, plan, hardware, stats, planOut, config);
+        return new AgentOptions(mode, warmup, iterations, out, plan, hardware, stats, planOut, mmapThreshold, config);
     }
 
     /** {@code key=value} for every key in effect, agent keys first, for the line logged at start. */
@@ -118,6 +131,9 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             map.put("planOut", planOut.toString());
         }
         map.put("stats", stats.toString());
+        if (mode != AgentMode.PROFILE) {
+            map.put("mmapThreshold", mmapThresholdBytes == 0 ? "0 (glibc's own)" : Units.formatBytes(mmapThresholdBytes));
+        }
         map.putAll(config.describe());
         return map;
     }

@@ -77,6 +77,7 @@ final class BenchGdsCommand implements Callable<Integer> {
                 "io.taskSize", Long.toString(blockBytes),
                 "io.queueDepth", Integer.toString(queueDepth),
                 "io.threads", Integer.toString(queueDepth),
+                "io.stagingBuffers", Integer.toString(queueDepth), // posix stages CUDA memory: one buffer per task
                 "io.preallocate", Long.toString(sizeBytes + blockBytes),
                 "deviceMemory", Long.toString(blockBytes * queueDepth),
                 "verify", "false")));

@@ -15,6 +15,8 @@ import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.HostDeviceMemory;
+import io.teraio.core.storage.NativeHeap;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
@@ -29,6 +31,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -74,6 +77,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final IdentityHashMap<Object, String> offloaded = new IdentityHashMap<>();
 
     private long residentBytes;
+    /**
+     * Bytes of native tensors taken out of their arrays for offloads not yet confirmed: still in
+     * memory until the engine closes their {@link TensorBuffer}s (on an I/O thread).
+     */
+    private final AtomicLong detachedBytes = new AtomicLong();
     private long peakResidentBytes;
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
@@ -132,7 +140,17 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** @param version the agent's version, for the trace's {@code source.tool} */
     public AgentRuntime(AgentOptions options, String version) {
-        this(options, version, MigrationEngine::open);
+        this(options, version, AgentRuntime::openEngine);
+    }
+
+    /**
+     * The engine for the agent: its device memory holds prefetched bytes only until their arrays
+     * take them back, so it has no arena (which would keep every page it ever touched).
+     */
+    private static MigrationEngine openEngine(TeraioConfig config) {
+        return config.memory().equals("host")
+                ? MigrationEngine.open(config, HostDeviceMemory.withoutArena(config.deviceMemoryBytes()))
+                : MigrationEngine.open(config);
     }
 
     /** For tests: {@code engines} opens the engine for the configuration (to inject slow storage, say). */
@@ -140,6 +158,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         this.options = options;
         this.version = version;
         this.engines = engines;
+        if (options.mode() != AgentMode.PROFILE && options.mmapThresholdBytes() > 0) {
+            String refused = NativeHeap.setMmapThreshold(options.mmapThresholdBytes());
+            if (refused == null) {
+                LOG.info("teraio-agent: glibc's mmap threshold is {}: the memory of freed tensors leaves the process",
+                        Units.formatBytes(options.mmapThresholdBytes()));
+            } else {
+                LOG.warn("teraio-agent: could not set the mmap threshold ({}); freed tensors may stay in the"
+                        + " process's heap", refused);
+            }
+        }
         if (options.mode() == AgentMode.OFFLOAD) {
             plan = Plan.read(options.plan());
             planOps = plan.opsPerIteration();
@@ -520,7 +548,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         applying = true;
         applyWindow = true;
-        peakResidentBytes = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
+        peakResidentBytes = heldBytes();
         long missing = entries.stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
                 .count();
         LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
@@ -621,8 +649,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private boolean admit(long bytes) {
         long budget = options.config().deviceMemoryBytes();
-        waitWhile(() -> residentBytes + engine.memory().usedBytes() + bytes > budget && offloadsInFlight());
-        return residentBytes + engine.memory().usedBytes() + bytes <= budget;
+        waitWhile(() -> heldBytes() + bytes > budget && offloadsInFlight());
+        return heldBytes() + bytes <= budget;
     }
 
     /** Polls {@code busy} until it is false, for at most {@link #WAIT_LIMIT_NANOS}; the time is a stall. */
@@ -637,42 +665,54 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         waitNanos += System.nanoTime() - start;
     }
 
-    /** Whether staging buffers are held for writes (in flight, or done and about to be freed). */
+    /** Whether an offload is still writing: its tensor's memory goes when the write is confirmed. */
     private boolean offloadsInFlight() {
-        long kept = 0;
         for (String key : offloaded.values()) {
-            TensorState state = engine.state(key);
-            if (state == TensorState.RESIDENT || state == TensorState.PREFETCHING) {
-                kept += engine.tensors().bytes(key);
+            if (engine.state(key) == TensorState.OFFLOADING) {
+                return true;
             }
         }
-        return engine.memory().usedBytes() > kept;
+        return false;
     }
 
-    /** Copies a resident state array into a staging buffer, releases its native tensor, registers it with the engine. */
+    /** The bytes in memory by the plan's accounting: resident arrays, tensors being written out, prefetched bytes. */
+    private long heldBytes() {
+        return residentBytes + detachedBytes.get() + (engine == null ? 0 : engine.memory().usedBytes());
+    }
+
+    /**
+     * Takes a resident state array's native tensor out of it and registers it with the engine,
+     * which writes the tensor's own bytes out through its few staging buffers and deletes it
+     * once the write is confirmed (its bytes count as {@link #detachedBytes} until then).
+     */
     private void stage(String key) {
         Object array = stateArrays.get(key);
         Tracked t = array == null ? null : arrays.get(array);
         if (t == null || !t.resident || offloaded.containsKey(array) || engine.state(key) != null || t.bytes == 0) {
             return;
         }
-        DeviceBuffer buffer = engine.memory().tryAllocate(t.bytes);
-        if (buffer == null) {
-            return; // no staging memory free now: it stays resident, the executor skips its entries
-        }
+        long bytes = t.bytes;
+        TensorBuffer buffer;
         internal = true;
         try {
-            DjlArrays.copyOutAndRelease(array, buffer);
-        } catch (RuntimeException e) {
-            buffer.close();
-            throw e;
+            buffer = DjlArrays.detach(array, () -> detachedBytes.addAndGet(-bytes));
         } finally {
             internal = false;
         }
-        engine.register(key, buffer);
+        if (buffer == null) {
+            return; // no direct view of its bytes: it stays resident, the executor skips its entries
+        }
+        detachedBytes.addAndGet(bytes);
+        try {
+            engine.register(key, buffer);
+        } catch (RuntimeException e) {
+            DjlArrays.reattach(array, buffer.takeHandle());
+            buffer.close();
+            throw e;
+        }
         offloaded.put(array, key);
         t.resident = false;
-        residentBytes -= t.bytes;
+        residentBytes -= bytes;
     }
 
     /** Puts the bytes back into the array: waits for its prefetch or fetches it now (a miss). */
@@ -684,7 +724,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         internal = true;
         try {
             DeviceBuffer buffer = engine.acquire(key);
-            DjlArrays.restore(array, buffer, t == null ? buffer.bytes() : t.bytes);
+            if (buffer instanceof TensorBuffer own) {
+                DjlArrays.reattach(array, own.takeHandle()); // used again before its offload ended
+            } else {
+                DjlArrays.restore(array, buffer, t == null ? buffer.bytes() : t.bytes);
+            }
             engine.free(key);
         } catch (RuntimeException e) {
             throw new TeraioException("teraio-agent: cannot restore offloaded array '" + key + "': " + e.getMessage(),
@@ -779,7 +823,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     }
 
     private void updatePeak() {
-        long now = residentBytes + (engine == null ? 0 : engine.memory().usedBytes());
+        long now = heldBytes();
         if (profileWindow && now > unconstrainedPeakBytes) {
             unconstrainedPeakBytes = now;
         }

@@ -36,6 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class DjlArrays {
     private static final Field HANDLE;
+    /**
+     * Test only ({@code -Dteraio.agent.test.keepOffloadedTensors=true}): offloaded tensors are
+     * never deleted, as if the agent leaked them, to show that the memory tests notice.
+     */
+    private static final boolean KEEP_OFFLOADED_TENSORS = Boolean.getBoolean("teraio.agent.test.keepOffloadedTensors");
     private static final long STRING_HANDLE = -1L;
     /**
      * The engine's own reads of a tensor's sizes and type, {@code PyTorchLibrary.LIB.torchSizes}
@@ -188,26 +193,34 @@ final class DjlArrays {
     }
 
     /**
-     * Copies a resident array's bytes into {@code buffer} (its size at least {@link #bytes}), then
-     * releases the native tensor: the Java object stays, its handle is null until
-     * {@link #restore}. Shape, type and device are read first so they stay cached.
+     * Takes the native tensor out of a resident array, as a {@link TensorBuffer} over its own
+     * bytes (no copy): the Java object stays, its handle null until {@link #reattach} or
+     * {@link #restore}. Shape, type and device are read first so they stay cached. Returns
+     * null, leaving the array as it is, when the engine gives no direct view of all its bytes.
+     *
+     * @param closed run when the buffer is closed (its tensor deleted or given back)
      */
-    static void copyOutAndRelease(Object array, DeviceBuffer buffer) {
+    static TensorBuffer detach(Object array, Runnable closed) {
         PtNDArray a = (PtNDArray) array;
         a.getShape();
         a.getDataType();
         a.getDevice();
         a.getSparseFormat();
-        ByteBuffer bytes = a.toByteBuffer(true);
-        ByteBuffer view = buffer.hostView(0, bytes.remaining());
-        if (view != null) {
-            view.put(bytes);
-        } else {
-            buffer.copyFromHost(0, bytes);
+        ByteBuffer view = a.toByteBuffer(true);
+        if (!view.isDirect() || view.capacity() != bytes(array)) {
+            return null;
         }
         Object h = handle(a).getAndSet(null);
-        if (h != null) {
-            JniUtils.deleteNDArray((Long) h);
+        return new TensorBuffer((Long) h, view, KEEP_OFFLOADED_TENSORS ? handle -> { } : JniUtils::deleteNDArray,
+                closed);
+    }
+
+    /** Puts a native tensor {@link #detach} took out back into its array. */
+    static void reattach(Object array, long nativeHandle) {
+        PtNDArray a = (PtNDArray) array;
+        if (!handle(a).compareAndSet(null, nativeHandle)) {
+            JniUtils.deleteNDArray(nativeHandle);
+            throw new TeraioException("reattach to array " + a.getUid() + ": it already has a native tensor");
         }
     }
 

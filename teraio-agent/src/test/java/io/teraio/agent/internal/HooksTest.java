@@ -239,8 +239,14 @@ class HooksTest {
         assertEquals(64 * 33 * 4, bytes);
         try (HostDeviceMemory memory = new HostDeviceMemory(1 << 20)) {
             DeviceBuffer buffer = memory.tryAllocate(bytes);
-            DjlArrays.copyOutAndRelease(a, buffer);
-            assertFalse(DjlArrays.hasHandle(a), "the native tensor is released");
+            int[] closed = new int[1];
+            TensorBuffer detached = DjlArrays.detach(a, () -> closed[0]++);
+            assertFalse(DjlArrays.hasHandle(a), "the native tensor is taken out");
+            assertEquals(bytes, detached.bytes(), "the buffer is the tensor's own bytes");
+            buffer.copyFromHost(0, detached.hostView(0, (int) bytes)); // what the offload's write and read do
+            detached.close(); // the write is confirmed: the tensor is deleted
+            assertEquals(1, closed[0]);
+            assertThrows(IllegalStateException.class, () -> detached.hostView(0, 8), "deleted: its bytes are gone");
             events.offloaded.put(a, buffer);
             assertFalse(a.isReleased(), "an offloaded array is not released");
 

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param taskSizeBytes      requests are split into tasks of this size ({@code io.taskSize})
  * @param queueDepth         tasks in flight per SSD at most ({@code io.queueDepth})
  * @param threads            worker threads per SSD ({@code io.threads})
+ * @param stagingBuffers     aligned task-size buffers per SSD (and for the host tier) that tasks whose memory
+ *                           the backend cannot use directly pass through ({@code io.stagingBuffers})
  * @param preallocateBytes   space preallocated per SSD file at start and at each growth ({@code io.preallocate})
  * @param readRetries        times a failed read is retried before it fails ({@code io.readRetries})
  * @param verify             check CRC32C on every prefetch ({@code verify})
@@ -35,7 +37,8 @@ import java.util.Objects;
  *                           ({@code gds.cufileLibrary})
  */
 public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMemoryBytes, String backend,
-                           long taskSizeBytes, int queueDepth, int threads, long preallocateBytes, int readRetries,
+                           long taskSizeBytes, int queueDepth, int threads, int stagingBuffers, long preallocateBytes,
+                           int readRetries,
                            boolean verify, String memory, int device, String cufileLibrary) {
 
     /** One configuration key: its argument spelling, default and meaning. */
@@ -70,6 +73,8 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
             new Key("io.taskSize", "4m", "requests are split into tasks of this size"),
             new Key("io.queueDepth", "8", "tasks in flight per SSD at most"),
             new Key("io.threads", "8", "worker threads per SSD"),
+            new Key("io.stagingBuffers", "4", "aligned task-size buffers per SSD that unaligned or non-host memory is"
+                    + " staged through"),
             new Key("io.preallocate", "1g", "space preallocated per SSD file at start and at each growth"),
             new Key("io.readRetries", "2", "times a failed read is retried before it fails"),
             new Key("verify", "false", "check CRC32C on every prefetch"),
@@ -135,9 +140,9 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
                     + " is not a multiple of 4 KiB (O_DIRECT needs 4 KiB-aligned tasks)");
         }
         return new TeraioConfig(dirs, v.bytes("deviceMemory", 1), v.bytes("hostMemory", 0), backend, taskSize,
-                v.integer("io.queueDepth", 1), v.integer("io.threads", 1), v.bytes("io.preallocate", 0),
-                v.integer("io.readRetries", 0), v.bool("verify"), memory, v.integer("device", 0),
-                v.text("gds.cufileLibrary").trim());
+                v.integer("io.queueDepth", 1), v.integer("io.threads", 1), v.integer("io.stagingBuffers", 1),
+                v.bytes("io.preallocate", 0), v.integer("io.readRetries", 0), v.bool("verify"), memory,
+                v.integer("device", 0), v.text("gds.cufileLibrary").trim());
     }
 
     /** The effective configuration, a {@code key=value} per key, for the line printed at start. */
@@ -150,6 +155,7 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         map.put("io.taskSize", Units.formatBytes(taskSizeBytes));
         map.put("io.queueDepth", Integer.toString(queueDepth));
         map.put("io.threads", Integer.toString(threads));
+        map.put("io.stagingBuffers", Integer.toString(stagingBuffers));
         map.put("io.preallocate", Units.formatBytes(preallocateBytes));
         map.put("io.readRetries", Integer.toString(readRetries));
         map.put("verify", Boolean.toString(verify));
@@ -162,19 +168,19 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
     /** A copy with other SSD directories. */
     public TeraioConfig withDirs(List<Path> newDirs) {
         return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
-                threads, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
+                threads, stagingBuffers, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
     }
 
     /** A copy with another device-memory capacity. */
     public TeraioConfig withDeviceMemory(long bytes) {
         return new TeraioConfig(dirs, bytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth, threads,
-                preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
+                stagingBuffers, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
     }
 
     /** A copy for another CUDA device with its own SSD directories (one engine per device). */
     public TeraioConfig withDevice(int newDevice, List<Path> newDirs) {
         return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
-                threads, preallocateBytes, readRetries, verify, memory, newDevice, cufileLibrary);
+                threads, stagingBuffers, preallocateBytes, readRetries, verify, memory, newDevice, cufileLibrary);
     }
 
     private record Values(Map<String, String> args, Map<String, String> properties, Map<String, String> env) {

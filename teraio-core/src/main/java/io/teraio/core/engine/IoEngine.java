@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@code taskSize} bytes; a task goes straight from or into the device buffer when its
  * {@link DeviceBuffer#hostView host view} is aligned for the backend, straight from device
  * memory when the backend {@link StorageBackend#movesDirectly moves it itself} (cuFile; not
- * with verify), else through an aligned bounce buffer from the lane's {@link BufferPool}
- * (zero-padded on write). With
+ * with verify), else through an aligned staging buffer from the lane's {@link BufferPool}
+ * of {@code stagingBuffers} task-size buffers (zero-padded on write): a tensor in memory that
+ * is not aligned (a framework's own tensor, say) streams through those few buffers, never a
+ * copy of its own size. With
  * {@code verify}, the CRC32C of each task's bytes is recorded in the {@link Placement} on
  * write and checked on read.
  *
@@ -65,6 +67,7 @@ public final class IoEngine implements AutoCloseable {
     private final long taskSizeBytes;
     private final int queueDepth;
     private final int threads;
+    private final int stagingBuffers;
     private final int readRetries;
     private final boolean verify;
     private final Object submitLock = new Object();
@@ -89,7 +92,7 @@ public final class IoEngine implements AutoCloseable {
      *
      * @param ssds   SSD {@code i} is {@code ssds.get(i)}
      * @param host   the host tier, or {@code null} for none
-     * @param config taskSizeBytes, queueDepth, threads, readRetries and verify are used
+     * @param config taskSizeBytes, queueDepth, threads, stagingBuffers, readRetries and verify are used
      * @throws IllegalArgumentException when the task size is not a multiple of a backend's
      *                                  alignment or over 1 GiB
      */
@@ -99,13 +102,14 @@ public final class IoEngine implements AutoCloseable {
         this.taskSizeBytes = config.taskSizeBytes();
         this.queueDepth = config.queueDepth();
         this.threads = config.threads();
+        this.stagingBuffers = config.stagingBuffers();
         this.readRetries = config.readRetries();
         this.verify = config.verify();
         if (taskSizeBytes <= 0 || taskSizeBytes > MAX_TASK_BYTES || queueDepth < 1 || threads < 1
-                || readRetries < 0) {
+                || stagingBuffers < 1 || readRetries < 0) {
             throw new IllegalArgumentException("I/O engine: taskSize " + taskSizeBytes + " must be in (0, 1 GiB],"
-                    + " queueDepth " + queueDepth + " and threads " + threads + " at least 1, readRetries "
-                    + readRetries + " not negative");
+                    + " queueDepth " + queueDepth + ", threads " + threads + " and stagingBuffers " + stagingBuffers
+                    + " at least 1, readRetries " + readRetries + " not negative");
         }
         this.ssdCount = ssds.size();
         List<StorageBackend> all = new ArrayList<>(ssds);
@@ -350,7 +354,7 @@ public final class IoEngine implements AutoCloseable {
         final boolean ssd;
         final PriorityBlockingQueue<Task> queue = new PriorityBlockingQueue<>(64, ORDER);
         final Semaphore inFlight = new Semaphore(queueDepth);
-        final BufferPool bounce = new BufferPool(taskSizeBytes, queueDepth);
+        final BufferPool bounce = new BufferPool(taskSizeBytes, stagingBuffers);
         final List<Thread> workers = new ArrayList<>();
 
         Lane(int index, String name, StorageBackend backend, boolean ssd) {

@@ -15,19 +15,28 @@ public final class NativeBlock implements AutoCloseable {
     public static final int ALIGNMENT = 4096;
     private static final MemoryIO IO = MemoryIO.getInstance();
 
+    /** Blocks of at least this many bytes are mappings of their own, not malloc'd. */
+    static final long MAP_MIN_BYTES = 64 << 10;
+
     private final long raw;
     private final long address;
     private final long bytes;
+    /** The length of its mapping, or 0 for a malloc'd block. */
+    private final long mappedBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private NativeBlock(long raw, long address, long bytes) {
+    private NativeBlock(long raw, long address, long bytes, long mappedBytes) {
         this.raw = raw;
         this.address = address;
         this.bytes = bytes;
+        this.mappedBytes = mappedBytes;
     }
 
     /**
-     * Allocates {@code bytes} (positive) of native memory aligned to {@link #ALIGNMENT}.
+     * Allocates {@code bytes} (positive) of native memory aligned to {@link #ALIGNMENT}. A block
+     * of {@link #MAP_MIN_BYTES} or more is an anonymous mapping of its own (on Linux), so that
+     * closing it gives its memory back to the system at once, whichever thread allocated it; a
+     * malloc'd block's pages would stay in the heap of the thread that allocated it.
      *
      * @throws OutOfMemoryError when the system has no such memory
      */
@@ -35,12 +44,19 @@ public final class NativeBlock implements AutoCloseable {
         if (bytes <= 0) {
             throw new IllegalArgumentException("NativeBlock: bytes must be positive, got " + bytes);
         }
+        if (bytes >= MAP_MIN_BYTES) {
+            long mapped = (bytes + ALIGNMENT - 1) & -ALIGNMENT;
+            long address = NativeHeap.map(mapped);
+            if (address != 0) {
+                return new NativeBlock(address, address, bytes, mapped);
+            }
+        }
         long raw = IO.allocateMemory(bytes + ALIGNMENT - 1, false);
         if (raw == 0) {
             throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native memory");
         }
         long aligned = (raw + ALIGNMENT - 1) & -ALIGNMENT;
-        return new NativeBlock(raw, aligned, bytes);
+        return new NativeBlock(raw, aligned, bytes, 0);
     }
 
     public long bytes() {
@@ -83,7 +99,11 @@ public final class NativeBlock implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            IO.freeMemory(raw);
+            if (mappedBytes > 0) {
+                NativeHeap.unmap(raw, mappedBytes);
+            } else {
+                IO.freeMemory(raw);
+            }
         }
     }
 
