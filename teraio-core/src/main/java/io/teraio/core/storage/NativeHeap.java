@@ -1,19 +1,13 @@
 package io.teraio.core.storage;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Pointer;
-import jnr.ffi.types.off_t;
-import jnr.ffi.types.size_t;
-
 /**
  * The C library's allocator (glibc's malloc), told to give freed memory back to the system,
  * and anonymous mappings for the engine's own blocks ({@link NativeBlock}), which no malloc
- * heap keeps.
- * glibc serves allocations under its mmap threshold from heaps it keeps: a freed tensor's
+ * heap keeps. glibc serves allocations under its mmap threshold from heaps it keeps: a freed tensor's
  * pages stay in the process (RSS does not fall) until something else reuses them. The
  * threshold starts at 128 KiB but rises, up to 32 MiB, each time a large block is freed, so a
  * training job that frees tensors of a few MiB soon keeps them all. Setting it once pins it:
- * every block at or over it is its own mapping, unmapped when freed. Through jnr-ffi; where the
+ * every block at or over it is its own mapping, unmapped when freed. Through {@link Posix}; where the
  * C library has no such call (not glibc), the methods say so and change nothing.
  */
 public final class NativeHeap {
@@ -21,39 +15,6 @@ public final class NativeHeap {
     private static final int M_MMAP_THRESHOLD = -3;
     /** The largest threshold glibc takes on 64-bit ({@code HEAP_MAX_SIZE / 2}). */
     public static final long MAX_MMAP_THRESHOLD_BYTES = 32L << 20;
-
-    /** The C library functions used; public for jnr's proxy generation, not API. */
-    public interface LibC {
-        int mallopt(int param, int value);
-
-        int malloc_trim(long pad);
-
-        // the address as a Pointer: jnr-ffi 2.3.2 passes a leading long so that mmap fails with EINVAL
-        long mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);
-
-        int munmap(Pointer address, @size_t long length);
-    }
-
-    private static final class Holder {
-        static final LibC LIBC;
-        static final jnr.ffi.Runtime RUNTIME;
-        static final String UNAVAILABLE_REASON;
-
-        static {
-            LibC libc = null;
-            jnr.ffi.Runtime runtime = null;
-            String reason = null;
-            try {
-                libc = LibraryLoader.create(LibC.class).load("c");
-                runtime = jnr.ffi.Runtime.getRuntime(libc);
-            } catch (LinkageError | RuntimeException e) {
-                reason = "the C library could not be bound through jnr-ffi (" + e + ")";
-            }
-            LIBC = libc;
-            RUNTIME = runtime;
-            UNAVAILABLE_REASON = reason;
-        }
-    }
 
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     /** {@code MAP_PRIVATE | MAP_ANONYMOUS} as Linux defines them. */
@@ -73,7 +34,7 @@ public final class NativeHeap {
      * @throws OutOfMemoryError when the system refuses the mapping
      */
     static long map(long bytes) {
-        LibC libc = Holder.LIBC;
+        Posix.LibC libc = Posix.libc();
         if (libc == null || !LINUX) {
             return 0;
         }
@@ -86,7 +47,7 @@ public final class NativeHeap {
 
     /** Unmaps what {@link #map} mapped. */
     static void unmap(long address, long bytes) {
-        Holder.LIBC.munmap(Pointer.wrap(Holder.RUNTIME, address), bytes);
+        Posix.libc().munmap(Posix.pointer(address), bytes);
     }
 
     /**
@@ -101,9 +62,9 @@ public final class NativeHeap {
             throw new IllegalArgumentException("mmap threshold " + bytes + " must be in (0, "
                     + MAX_MMAP_THRESHOLD_BYTES + "] bytes");
         }
-        LibC libc = Holder.LIBC;
+        Posix.LibC libc = Posix.libc();
         if (libc == null) {
-            return Holder.UNAVAILABLE_REASON;
+            return Posix.unavailableReason();
         }
         try {
             return libc.mallopt(M_MMAP_THRESHOLD, (int) bytes) == 1 ? null
@@ -119,9 +80,9 @@ public final class NativeHeap {
      * @return {@code null} when it ran, else why not
      */
     public static String trim() {
-        LibC libc = Holder.LIBC;
+        Posix.LibC libc = Posix.libc();
         if (libc == null) {
-            return Holder.UNAVAILABLE_REASON;
+            return Posix.unavailableReason();
         }
         try {
             libc.malloc_trim(0);

@@ -2,10 +2,13 @@ package io.teraio.core.storage;
 
 import java.nio.file.Path;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
 
 /**
- * The POSIX calls Java lacks ({@code fallocate}), through jnr-ffi; the one place their
+ * The POSIX calls Java lacks ({@code fallocate}, {@code mmap}, glibc's {@code mallopt}), through jnr-ffi; the one place their
  * errnos are read. Loads lazily: where libc cannot be bound, {@link #unavailableReason()}
  * says why and callers fall back.
  */
@@ -25,6 +28,15 @@ final class Posix {
 
         @SaveError
         int close(int fd);
+
+        int mallopt(int param, int value);
+
+        int malloc_trim(long pad);
+
+        // the address as a Pointer: jnr-ffi 2.3.2 passes a leading long so that mmap fails with EINVAL
+        long mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);
+
+        int munmap(Pointer address, @size_t long length);
     }
 
     private static final class Holder {
@@ -49,6 +61,16 @@ final class Posix {
     }
 
     private Posix() {
+    }
+
+    /** The C library, or {@code null} where it could not be bound ({@link #unavailableReason()} says why). */
+    static LibC libc() {
+        return Holder.LIBC;
+    }
+
+    /** A pointer to {@code address} for calls that take one. */
+    static Pointer pointer(long address) {
+        return Pointer.wrap(Holder.RUNTIME, address);
     }
 
     /** Why the native calls cannot be made here, or {@code null} when they can. */
