@@ -48,8 +48,8 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             new TeraioConfig.Key("hardware", null, "auto mode: hardware profile file or preset; default a probe of dirs"),
             new TeraioConfig.Key("stats", "teraio-agent-stats.json", "the stats JSON written at exit"),
             new TeraioConfig.Key("planOut", null, "auto mode: where the plan made in process goes; default next to out"),
-            new TeraioConfig.Key("mmapThreshold", "1m", "offload and auto mode: glibc's mmap threshold, so freed tensors"
-                    + " leave the process; 0 leaves it alone"));
+            new TeraioConfig.Key("mmapThreshold", "0", "offload and auto mode: glibc's mmap threshold set at start, so"
+                    + " freed tensors at least this large leave the process; 0 leaves glibc alone"));
 
     public AgentOptions {
         Objects.requireNonNull(mode, "mode");
