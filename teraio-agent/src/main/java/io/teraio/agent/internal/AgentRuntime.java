@@ -8,7 +8,10 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.engine.PlanExecutor;
+import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MemoryRule;
+import io.teraio.core.engine.PlanRuntime;
+import io.teraio.core.engine.ProfiledOps;
 import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * The agent at work inside the training job: it tracks every array (bytes, resident or not),
  * counts ops within the iteration, records the profiled iterations through a {@link Recorder},
  * plans in process (auto mode) and applies the plan through a {@link MigrationEngine} and a
- * {@link PlanExecutor}. An array planned out is offloaded in place: its bytes go to a staging
+ * {@link PlanRuntime}. An array planned out is offloaded in place: its bytes go to a staging
  * buffer of the engine's device memory, its native tensor is released and the engine writes
  * the bytes out; the prefetch reads them back and the array's next {@code getHandle} puts a new
  * native tensor with the same bytes into the same Java object.
@@ -105,7 +108,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     /** Time waited for writes and memory before ops (the engine and executor count their own waits). */
     private long waitNanos;
     private MigrationEngine engine;
-    private PlanExecutor executor;
+    private PlanRuntime executor;
     private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
     private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
     /** Prefetches due to be issued that have not fitted under the budget yet, in plan order. */
@@ -513,8 +516,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         queuedPrefetches.clear();
         // the executor issues the offloads; the prefetches go through admit(), which holds the budget
         executor = engine == null ? null
-                : new PlanExecutor(engine, entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).toList(),
-                        planOps);
+                : new PlanRuntime(engine, entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).toList(),
+                        ProfiledOps.count(planOps), MemoryRule.deviceMemory(), key -> { });
         if (engine != null) {
             startState();
         }
@@ -556,7 +559,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (engine.state(e.getKey()) == null) {
                 continue;
             }
-            engine.offload(e.getKey(), PlanExecutor.target(offload), false)
+            engine.offload(e.getKey(), offload.target() == io.teraio.core.plan.PlanTarget.SSD ? offload.ssd()
+                    : IoEngine.HOST, false)
                     .join();
             if (wraps) {
                 queuedPrefetches.add(entry); // issued before the first op, when it fits
@@ -578,7 +582,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 stage(e.key());
             }
         }
-        executor.beforeOp(k, List.of());
+        executor.beforeOp(k, "", List.of());
         List<PlanEntry> prefetches = prefetchesAt.get(k);
         if (prefetches != null) {
             queuedPrefetches.addAll(prefetches);
