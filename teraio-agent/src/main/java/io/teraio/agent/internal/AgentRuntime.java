@@ -8,10 +8,12 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.engine.PlanExecutor;
+import io.teraio.core.engine.MemoryRule;
+import io.teraio.core.engine.PlanRuntime;
+import io.teraio.core.engine.ProfiledOps;
+import io.teraio.core.engine.RuntimeStats;
 import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
-import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.DeviceBuffer;
@@ -24,7 +26,6 @@ import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import java.nio.file.Files;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,8 +33,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +40,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent at work inside the training job: it tracks every array (bytes, resident or not),
  * counts ops within the iteration, records the profiled iterations through a {@link Recorder},
- * plans in process (auto mode) and applies the plan through a {@link MigrationEngine} and a
- * {@link PlanExecutor}. An array planned out is offloaded in place: its bytes go to a staging
+ * plans in process (auto mode) and has a {@link PlanRuntime} apply the plan through a
+ * {@link MigrationEngine}: the agent maps optimizer state arrays to the plan's keys, reports
+ * op boundaries and iteration ends, and supplies its memory rule (tracked arrays plus the
+ * engine's buffers under {@code deviceMemory}). An array planned out is offloaded in place: its bytes go to a staging
  * buffer of the engine's device memory, its native tensor is released and the engine writes
  * the bytes out; the prefetch reads them back and the array's next {@code getHandle} puts a new
  * native tensor with the same bytes into the same Java object.
@@ -53,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
-    private static final long WAIT_LIMIT_NANOS = 10_000_000_000L;
     private static final int OP_IGNORED = -1;
     private static final int OP_NESTED = 0;
     private static final int OP_OUTER = 1;
@@ -107,17 +107,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private Plan plan;
     private int planOps;
-    private String[] opNames;
-    /** Bytes each op of the planned iteration allocates, from the trace; null without it. */
-    private long[] allocBytes;
-    /** Time waited for writes and memory before ops (the engine and executor count their own waits). */
-    private long waitNanos;
+    /** The op sequence the plan applies to: the profiled iteration's, or the watched one's (offload mode). */
+    private ProfiledOps profiled;
     private MigrationEngine engine;
-    private PlanExecutor executor;
-    private Map<Integer, List<PlanEntry>> offloadsAt = Map.of();
-    private Map<Integer, List<PlanEntry>> prefetchesAt = Map.of();
-    /** Prefetches due to be issued that have not fitted under the budget yet, in plan order. */
-    private final ArrayDeque<PlanEntry> queuedPrefetches = new ArrayDeque<>();
+    /** Applies the plan; null until it applies (and with an empty plan, which needs no engine). */
+    private PlanRuntime runtime;
     private Map<String, Object> stateArrays = Map.of();
     /** The plan's entries as this run applies them (offload mode: moved to this run's op order). */
     private List<PlanEntry> entries = List.of();
@@ -130,8 +124,6 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private List<String> liveNames;
     private List<Long> liveAllocBytes;
     private boolean applying;
-    private boolean diverged;
-    private long divergences;
     private long predictedPeakBytes;
     private long predictedUnconstrainedBytes;
     private String error;
@@ -217,7 +209,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             // created outside any JniUtils op: a "create" op of its own
             int k = opInIteration++;
-            checkOp(k, "create");
+            beforeOp(k, "create");
             if (observing) {
                 liveNames.add("create");
                 liveAllocBytes.add(t.bytes);
@@ -291,10 +283,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             observe(name, used, k);
         }
         try {
-            checkOp(k, name);
-            if (applying && !diverged) {
-                applyBefore(k);
-            }
+            beforeOp(k, name);
         } catch (RuntimeException e) {
             stopApplying("applying the plan before op " + k + " (" + name + ")", e);
         }
@@ -350,12 +339,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (internal) {
             return;
         }
-        if (applying && !diverged && opInIteration != planOps) {
-            divergences++;
+        if (applying && runtime != null) {
+            runtime.endIteration(opInIteration);
         }
         iteration++;
         opInIteration = 0;
-        diverged = false;
         try {
             if (recorder != null) {
                 recorder.endIteration();
@@ -425,8 +413,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         want(Dispatch.Events.OPS);
         Workload workload = Workload.of(trace);
         planOps = workload.opCount();
-        opNames = opNames(workload);
-        allocBytes = allocBytes(workload);
+        profiled = ProfiledOps.of(trace);
         long outside = bytesOutsideIteration(trace, workload);
         engine = engines.apply(options.config());
         PlanMaker.MadePlan planned;
@@ -505,9 +492,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             LOG.warn("teraio-agent: the iteration after warm-up has {} ops, the plan's {}; the plan applies as"
                     + " made and the divergences will show whether it is this job's", n, planOps);
             entries = plan.entries();
+            profiled = ProfiledOps.count(planOps);
         } else {
-            opNames = liveNames.toArray(new String[0]);
-            allocBytes = liveAllocBytes.stream().mapToLong(Long::longValue).toArray();
+            profiled = new ProfiledOps(n, liveNames, liveAllocBytes.stream().mapToLong(Long::longValue).toArray());
             entries = PlanShift.follow(plan.entries(), profiledFirstUse, liveFirstUse, n);
             long moved = entries.stream().filter(e -> !plan.entries().contains(e)).count();
             if (moved > 0) {
@@ -531,20 +518,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         } finally {
             internal = false;
         }
-        Map<Integer, List<PlanEntry>> at = new HashMap<>();
-        Map<Integer, List<PlanEntry>> pre = new HashMap<>();
-        for (PlanEntry e : entries) {
-            (e.action() == PlanAction.OFFLOAD ? at : pre).computeIfAbsent(e.issueAtOp(), k -> new ArrayList<>()).add(e);
-        }
-        offloadsAt = at;
-        prefetchesAt = pre;
-        queuedPrefetches.clear();
-        // the executor issues the offloads; the prefetches go through admit(), which holds the budget
-        executor = engine == null ? null
-                : new PlanExecutor(engine, entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).toList(),
-                        planOps);
         if (engine != null) {
-            startState();
+            runtime = new PlanRuntime(engine, entries, profiled, MemoryRule.budget(options.config().deviceMemoryBytes(),
+                    this::heldBytes, this::offloadsInFlight), this::stage);
+            runtime.startState(kept -> {
+                stage(kept.key());
+                return engine.state(kept.key()) != null;
+            });
         }
         applying = true;
         applyWindow = true;
@@ -554,115 +534,6 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
                 entries.size(), iteration, stateArrays.size(),
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
-    }
-
-    /**
-     * The simulator's starting state (docs/simulator.md): an array the plan keeps offloaded
-     * across the iteration boundary (its last entry is an offload, or a prefetch that wraps into
-     * the next iteration) is written out before the first iteration, and its wrapping prefetch
-     * issued.
-     */
-    private void startState() {
-        Map<String, PlanEntry> last = new HashMap<>();
-        List<PlanEntry> ordered = new ArrayList<>(entries);
-        ordered.sort(java.util.Comparator.comparingInt(PlanEntry::issueAtOp));
-        Map<String, PlanEntry> lastOffload = new HashMap<>();
-        for (PlanEntry e : ordered) {
-            last.put(e.key(), e);
-            if (e.action() == PlanAction.OFFLOAD) {
-                lastOffload.put(e.key(), e);
-            }
-        }
-        for (Map.Entry<String, PlanEntry> e : last.entrySet()) {
-            PlanEntry entry = e.getValue();
-            boolean wraps = entry.action() == PlanAction.PREFETCH && entry.issueAtOp() > entry.deadlineOp();
-            PlanEntry offload = lastOffload.get(e.getKey());
-            if (offload == null || entry.action() != PlanAction.OFFLOAD && !wraps) {
-                continue;
-            }
-            stage(e.getKey());
-            if (engine.state(e.getKey()) == null) {
-                continue;
-            }
-            engine.offload(e.getKey(), PlanExecutor.target(offload), false)
-                    .join();
-            if (wraps) {
-                queuedPrefetches.add(entry); // issued before the first op, when it fits
-            }
-        }
-    }
-
-    /**
-     * Before op {@code k}: stage and issue its offloads, issue the prefetches that fit, wait for
-     * its allocations to fit.
-     */
-    private void applyBefore(int k) {
-        if (executor == null) {
-            return;
-        }
-        List<PlanEntry> offloads = offloadsAt.get(k);
-        if (offloads != null) {
-            for (PlanEntry e : offloads) {
-                stage(e.key());
-            }
-        }
-        executor.beforeOp(k, List.of());
-        List<PlanEntry> prefetches = prefetchesAt.get(k);
-        if (prefetches != null) {
-            queuedPrefetches.addAll(prefetches);
-        }
-        issuePrefetches(k);
-        // as the simulator does, the op waits for its allocations to fit while writes can make room
-        admit(allocBytes == null ? 0 : allocBytes[k]);
-    }
-
-    /**
-     * Issues the queued prefetches in plan order, each only when its bytes fit under the budget
-     * beside the resident arrays, the staging buffers and the bytes op {@code k} allocates: a
-     * prefetch that does not fit waits (a stall) for offloads in flight to release their
-     * staging buffers, as the engine's {@code DeviceMemory.reserve} does; if nothing is in
-     * flight it stays queued for a later op (or the array's use fetches it, under the same
-     * rule). A prefetch whose offload is still writing waits for the write, as in the simulator.
-     */
-    private void issuePrefetches(int k) {
-        long alloc = allocBytes == null ? 0 : allocBytes[k];
-        while (!queuedPrefetches.isEmpty()) {
-            PlanEntry e = queuedPrefetches.peekFirst();
-            waitWhile(() -> engine.state(e.key()) == TensorState.OFFLOADING);
-            if (engine.state(e.key()) != TensorState.OFFLOADED) {
-                queuedPrefetches.removeFirst(); // restored already, or never offloaded: nothing to read
-                continue;
-            }
-            long bytes = engine.tensors().bytes(e.key()) + alloc;
-            if (!admit(bytes)) {
-                return;
-            }
-            queuedPrefetches.removeFirst();
-            engine.prefetch(e.key(), e.urgent());
-        }
-    }
-
-    /**
-     * Whether {@code bytes} more fit under the budget beside the resident arrays and the engine's
-     * buffers, after waiting (a stall) while they do not and offloads in flight still hold
-     * staging buffers that their confirmed writes will release.
-     */
-    private boolean admit(long bytes) {
-        long budget = options.config().deviceMemoryBytes();
-        waitWhile(() -> heldBytes() + bytes > budget && offloadsInFlight());
-        return heldBytes() + bytes <= budget;
-    }
-
-    /** Polls {@code busy} until it is false, for at most {@link #WAIT_LIMIT_NANOS}; the time is a stall. */
-    private void waitWhile(BooleanSupplier busy) {
-        if (!busy.getAsBoolean()) {
-            return;
-        }
-        long start = System.nanoTime();
-        while (busy.getAsBoolean() && System.nanoTime() - start < WAIT_LIMIT_NANOS) {
-            LockSupport.parkNanos(20_000);
-        }
-        waitNanos += System.nanoTime() - start;
     }
 
     /** Whether an offload is still writing: its tensor's memory goes when the write is confirmed. */
@@ -700,7 +571,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         if (buffer == null) {
-            return; // no direct view of its bytes: it stays resident, the executor skips its entries
+            return; // no direct view of its bytes: it stays resident, the runtime skips its entries
         }
         detachedBytes.addAndGet(bytes);
         try {
@@ -718,12 +589,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     /** Puts the bytes back into the array: waits for its prefetch or fetches it now (a miss). */
     private void restore(Object array, String key) {
         Tracked t = arrays.get(array);
-        if (engine.state(key) == TensorState.OFFLOADED) {
-            admit(engine.tensors().bytes(key)); // a miss: its bytes come back into memory not yet reserved
-        }
         internal = true;
         try {
-            DeviceBuffer buffer = engine.acquire(key);
+            DeviceBuffer buffer = runtime.acquire(key); // a miss waits for its bytes to fit
             if (buffer instanceof TensorBuffer own) {
                 DjlArrays.reattach(array, own.takeHandle()); // used again before its offload ended
             } else {
@@ -737,7 +605,6 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         offloaded.remove(array);
-        queuedPrefetches.removeIf(e -> e.key().equals(key)); // read now: a later offload gets its own
         if (t != null) {
             t.resident = true;
             residentBytes += t.bytes;
@@ -745,12 +612,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
     }
 
-    private void checkOp(int k, String name) {
-        if (applying && !diverged && (k >= planOps || opNames != null && !opNames[k].equals(name))) {
-            diverged = true;
-            divergences++;
-            LOG.debug("teraio-agent: iteration {} diverged at op {} ({}, profiled {})", iteration, k, name,
-                    k < planOps && opNames != null ? opNames[k] : "none");
+    /** Reports op {@code k} to the runtime while the plan applies. */
+    private void beforeOp(int k, String name) {
+        if (applying && runtime != null) {
+            runtime.beforeOp(k, name, List.of());
         }
     }
 
@@ -881,42 +746,20 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return firstUse;
     }
 
-    private static String[] opNames(Workload workload) {
-        String[] names = new String[workload.opCount()];
-        for (int k = 0; k < names.length; k++) {
-            names[k] = workload.opName(k);
-        }
-        return names;
-    }
-
-    private static long[] allocBytes(Workload workload) {
-        long[] bytes = new long[workload.opCount()];
-        for (int k = 0; k < bytes.length; k++) {
-            for (int t : workload.allocs(k)) {
-                bytes[k] += workload.bytes(t);
-            }
-        }
-        return bytes;
-    }
-
     // ---- exit --------------------------------------------------------------------------
 
     /** The stats as of now. */
     public synchronized AgentStats stats() {
         long offloadedBytes = 0;
         long prefetched = 0;
-        long stall = 0;
-        long misses = 0;
         if (engine != null && !engine.isClosed()) {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
-            // the executor only issues offloads (no prefetch or need to wait for): its stall time is 0
-            stall = s.stallNs() + waitNanos;
-            misses = s.misses();
         }
+        RuntimeStats r = runtime == null ? new RuntimeStats(0, 0, 0, 0, 0, 0) : runtime.stats();
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
-                entries.size(), offloadedBytes, prefetched, stall, misses, divergences,
+                entries.size(), offloadedBytes, prefetched, r.stallNs(), r.misses(), r.divergences(),
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
                 predictedUnconstrainedBytes, error);
     }

@@ -4,7 +4,8 @@
  * (the mechanism: tasks, queues, workers, bounce buffers, CRC32C); {@link
  * io.teraio.core.engine.MigrationEngine} keeps each tensor's state in a {@link
  * io.teraio.core.engine.TensorTable} and offloads, prefetches and fetches it; {@link
- * io.teraio.core.engine.PlanExecutor} applies a plan's entries op by op (the policy);
+ * io.teraio.core.engine.PlanRuntime} executes a plan against a stream of ops (the policy; the
+ * agent, the embedding API and {@code teraio replay} are adapters over it);
  * {@link io.teraio.core.engine.BackendSelection} picks the SSD backend and the device memory
  * {@code MigrationEngine.open} uses, and says why; {@link io.teraio.core.engine.DeviceEngines}
  * opens one engine per GPU.

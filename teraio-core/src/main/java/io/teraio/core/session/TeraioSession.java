@@ -4,10 +4,12 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
-import io.teraio.core.engine.ExecutorStats;
 import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MemoryRule;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.engine.PlanExecutor;
+import io.teraio.core.engine.PlanRuntime;
+import io.teraio.core.engine.ProfiledOps;
+import io.teraio.core.engine.RuntimeStats;
 import io.teraio.core.engine.TensorState;
 import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
@@ -18,7 +20,6 @@ import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.DeviceMemory;
 import io.teraio.core.storage.OutOfDeviceMemoryException;
-import io.teraio.core.trace.Iteration;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@link #acquire} for the buffer of each tensor it touches, {@link #free} for tensors it is
  * done with, {@link #endOp}; and {@link #endIteration} after each training step. Those same
  * calls record a trace while profiling and, once there is a plan, drive the
- * {@link MigrationEngine}: at each op the plan's offloads and prefetches are issued, and a
- * tensor the op needs is waited for. A tensor's buffer is valid only within the op that
+ * {@link MigrationEngine} through a {@link PlanRuntime}: at each op the plan's offloads and
+ * prefetches are issued, and a tensor the op needs is waited for; before the first planned
+ * iteration, the tensors the plan keeps offloaded across the iteration boundary are written out. A tensor's buffer is valid only within the op that
  * acquired it: an offload frees it, a prefetch brings the bytes back in a new one.
  *
  * <p>Tensor identity across iterations follows the trace format: a persistent tensor is its
@@ -95,19 +97,16 @@ public final class TeraioSession implements AutoCloseable {
     private Trace trace;
 
     private Plan plan;
-    private PlanExecutor executor;
-    /** The plan's op names, or null to check the count only. */
-    private String[] planOpNames;
+    private volatile PlanRuntime runtime;
+    /** Whether the plan's start state is still to be put into effect (before the first planned op). */
+    private boolean startPending;
     private int planFromIteration = -1;
-    private boolean diverged;
     private long predictedPeakBytes = -1;
     private long predictedUnconstrainedBytes = -1;
 
     private final LongAdder ops = new LongAdder();
     private final LongAdder stallNs = new LongAdder();
     private final LongAdder evictions = new LongAdder();
-    private final LongAdder divergences = new LongAdder();
-    private volatile ExecutorStats planStats;
 
     /** The op being run: its tensors are pinned (never evicted) until it ends. */
     private static final class OpState {
@@ -255,16 +254,12 @@ public final class TeraioSession implements AutoCloseable {
             t.lastUse = ++useClock;
         }
         current = op;
-        if (executor != null && !diverged) {
-            if (op.index >= plan.opsPerIteration()
-                    || planOpNames != null && !planOpNames[op.index].equals(name)) {
-                diverge(op.index >= plan.opsPerIteration()
-                        ? "op " + op.index + " (" + name + ") is past the plan's " + plan.opsPerIteration() + " ops"
-                        : "op " + op.index + " is " + name + ", the plan's is " + planOpNames[op.index]);
-            }
-        }
-        if (executor == null || diverged) {
+        if (runtime == null) {
             return;
+        }
+        if (startPending) {
+            startPending = false;
+            runtime.startState(kept -> engine.state(kept.key()) == TensorState.RESIDENT);
         }
         List<String> needs = new ArrayList<>(op.uses.size());
         for (TensorHandle t : op.uses) {
@@ -273,9 +268,7 @@ public final class TeraioSession implements AutoCloseable {
                 makeRoom("beginOp " + name + " reading back " + t, t.bytes()); // a miss needs the memory now
             }
         }
-        long waited = executor.beforeOp(op.index, needs);
-        planStats = executor.stats();
-        addStall(waited);
+        addStall(runtime.beforeOp(op.index, name, needs));
     }
 
     /**
@@ -402,8 +395,8 @@ public final class TeraioSession implements AutoCloseable {
                 }
             }
         }
-        if (executor != null && !diverged && opInIteration != plan.opsPerIteration()) {
-            diverge("the iteration had " + opInIteration + " ops, the plan's has " + plan.opsPerIteration());
+        if (runtime != null) {
+            runtime.endIteration(opInIteration);
         }
         boolean wasRecording = recording();
         if (wasRecording && opInIteration > 0) {
@@ -411,7 +404,6 @@ public final class TeraioSession implements AutoCloseable {
         }
         iteration++;
         opInIteration = 0;
-        diverged = false;
         if (wasRecording && iteration == options.warmup() + options.iterations()) {
             trace = recorder.toTrace();
             if (options.mode() == SessionMode.AUTO) {
@@ -452,11 +444,13 @@ public final class TeraioSession implements AutoCloseable {
 
     public SessionStats stats() {
         EngineStats e = engine.stats();
-        ExecutorStats p = planStats;
+        PlanRuntime r = runtime;
+        RuntimeStats p = r == null ? null : r.stats();
         return new SessionStats(options.mode(), iteration, ops.sum(), planFromIteration, memory.peakUsedBytes(),
                 memory.capacityBytes(), e.bytesToSsd() + e.bytesToHost(), e.bytesFromSsd() + e.bytesFromHost(),
-                stallNs.sum(), e.misses(), evictions.sum(), divergences.sum(), p == null ? 0 : p.issued(),
-                p == null ? 0 : p.skipped(), predictedPeakBytes, predictedUnconstrainedBytes);
+                stallNs.sum(), e.misses(), evictions.sum(), p == null ? 0 : p.divergences(),
+                p == null ? 0 : p.issued(), p == null ? 0 : p.skipped(), predictedPeakBytes,
+                predictedUnconstrainedBytes);
     }
 
     public boolean isClosed() {
@@ -478,39 +472,26 @@ public final class TeraioSession implements AutoCloseable {
     }
 
     private void applyFrom(int fromIteration, Plan newPlan, Trace profile) {
-        String[] names = null;
+        ProfiledOps profiled = ProfiledOps.count(newPlan.opsPerIteration());
         if (profile != null) {
-            List<Iteration> iterations = profile.iterations();
-            Iteration last = iterations.get(iterations.size() - 1);
-            if (last.opCount() != newPlan.opsPerIteration()) {
+            profiled = ProfiledOps.of(profile);
+            if (profiled.count() != newPlan.opsPerIteration()) {
                 throw new TeraioException("offload mode: the plan has " + newPlan.opsPerIteration()
-                        + " ops per iteration, the last iteration of its profile " + last.opCount());
+                        + " ops per iteration, the last iteration of its profile " + profiled.count());
             }
             String digest = TraceDigest.sha256(profile);
             if (!digest.equals(newPlan.traceSha256())) {
                 throw new TeraioException("offload mode: the plan was made for trace sha256 " + newPlan.traceSha256()
                         + ", the profile given has " + digest);
             }
-            names = new String[last.opCount()];
-            for (int k = 0; k < names.length; k++) {
-                names[k] = profile.ops().get(last.firstOp() + k).name();
-            }
         }
-        executor = new PlanExecutor(engine, newPlan.entries(), newPlan.opsPerIteration());
+        runtime = new PlanRuntime(engine, newPlan.entries(), profiled, MemoryRule.deviceMemory(), key -> { });
+        startPending = true;
         plan = newPlan;
-        planOpNames = names;
         planFromIteration = fromIteration;
         if (newPlan.predicted() != null && predictedPeakBytes < 0) {
             predictedPeakBytes = newPlan.predicted().peakDeviceBytes();
         }
-        planStats = executor.stats();
-    }
-
-    private void diverge(String why) {
-        diverged = true;
-        divergences.increment();
-        LOG.debug("iteration {}: the op sequence left the plan ({}); the plan stops applying until it ends",
-                iteration, why);
     }
 
     private boolean recording() {

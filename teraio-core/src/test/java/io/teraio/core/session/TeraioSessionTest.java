@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +226,31 @@ class TeraioSessionTest {
             assertEquals(6, st.planIssued());
             assertEquals(0, st.divergences());
             assertTrue(st.withinBudget());
+        }
+    }
+
+    @Test
+    void theFirstPlannedIterationStartsWithWhatThePlanKeepsOffloadedOut() {
+        Trace profile = profile();
+        Plan base = plan(profile);
+        int param = profile.tensors().get(0).id();
+        List<PlanEntry> entries = new ArrayList<>(base.entries());
+        // w: written out after its last use (op 2) and read back for op 0 of the next iteration
+        entries.add(new PlanEntry(param, "w", PlanAction.OFFLOAD, PlanTarget.SSD, 0, 3, 3, false));
+        entries.add(new PlanEntry(param, "w", PlanAction.PREFETCH, PlanTarget.SSD, 0, 3, 0, false));
+        Plan plan = new Plan(base.traceSha256(), base.opsPerIteration(), base.hardware(), "test", entries, null);
+        try (TeraioSession s = TeraioSession.open(config("1m"), SessionOptions.offload(plan, profile))) {
+            TensorHandle p = param(s);
+            for (int i = 0; i < 2; i++) {
+                assertTrue(step(s, p, i, "work"), "iteration " + i);
+            }
+            settle(s, p);
+            assertTrue(holds(s.acquire(p), 99), "w came back intact");
+            SessionStats st = s.stats();
+            assertEquals(16 * KIB + 2 * (ACT + 16 * KIB), st.bytesOffloaded(),
+                    "w was written out before the first iteration, and after op 2 of each");
+            assertEquals(9, st.planIssued(), "the start state's prefetch of w, then 4 entries per iteration");
+            assertEquals(0, st.misses());
         }
     }
 

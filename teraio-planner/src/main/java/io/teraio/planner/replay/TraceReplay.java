@@ -2,20 +2,18 @@ package io.teraio.planner.replay;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.engine.EngineStats;
-import io.teraio.core.engine.IoEngine;
+import io.teraio.core.engine.MemoryRule;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.engine.PlanExecutor;
+import io.teraio.core.engine.PlanRuntime;
+import io.teraio.core.engine.ProfiledOps;
 import io.teraio.core.engine.TensorState;
-import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
-import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.trace.Op;
 import io.teraio.core.trace.Trace;
 import io.teraio.planner.Workload;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,11 +27,11 @@ import java.util.concurrent.locks.LockSupport;
  * compute stream), with the {@link MigrationEngine} moving real tensor bytes as the plan
  * says. Each op allocates its outputs in the engine's device memory, stamps them (a value per
  * 4 KiB page that names the tensor and the iteration), checks the stamps of the tensors it
- * uses, and then takes its (scaled) duration; before it runs, a {@link PlanExecutor} issues the
- * op's plan entries and waits for the tensors it needs. The state at the start is the
+ * uses, and then takes its (scaled) duration; before it runs, the {@link PlanRuntime} issues
+ * the op's plan entries and waits for the tensors it needs. The state at the start is the
  * simulator's (docs/simulator.md, "The first iteration"), so measured and predicted times are
- * comparable: tensors the plan keeps offloaded across the iteration boundary are written out
- * before the first iteration, and their wrapping prefetches are issued as it starts.
+ * comparable: the runtime writes the tensors the plan keeps offloaded across the iteration
+ * boundary out before the first iteration, and issues their wrapping prefetches as it starts.
  */
 public final class TraceReplay {
     private static final int PAGE = 4096;
@@ -100,6 +98,12 @@ public final class TraceReplay {
             needKeys.add(List.copyOf(needs));
             checks[k] = used.stream().mapToInt(Integer::intValue).toArray();
         }
+        for (PlanEntry e : this.entries) {
+            if (workload.trace().slotOf(e.tensor()) < 0) {
+                throw new TeraioException("plan entry for tensor " + e.tensor() + " ('" + e.key()
+                        + "'): the trace has no such tensor");
+            }
+        }
     }
 
     /**
@@ -136,9 +140,10 @@ public final class TraceReplay {
 
     private ReplayResult run(Listener listener) {
         int ops = workload.opCount();
-        PlanExecutor executor = new PlanExecutor(engine, entries, ops);
+        PlanRuntime runtime = new PlanRuntime(engine, entries, ProfiledOps.of(workload.trace()),
+                MemoryRule.deviceMemory(), key -> { });
         EngineStats first = engine.stats();
-        startState();
+        startState(runtime);
         List<Long> iterationNs = new ArrayList<>();
         long stall = 0;
         long memoryStall = 0;
@@ -164,7 +169,7 @@ public final class TraceReplay {
                 }
             }
             for (int k = 0; k < ops; k++) {
-                long waited = executor.beforeOp(k, needKeys.get(k));
+                long waited = runtime.beforeOp(k, workload.opName(k), needKeys.get(k));
                 int[] allocs = workload.allocs(k);
                 DeviceBuffer[] outputs = new DeviceBuffer[allocs.length];
                 long memoryWait = 0;
@@ -198,6 +203,7 @@ public final class TraceReplay {
                     engine.free(keys[t]);
                 }
             }
+            runtime.endIteration(ops);
             long ns = System.nanoTime() - start;
             iterationNs.add(ns);
             listener.iterationDone(it, ns);
@@ -221,57 +227,26 @@ public final class TraceReplay {
         }
     }
 
-    /** The simulator's starting state: resident-from-start tensors, those kept offloaded written out first. */
-    private void startState() {
-        Map<Integer, PlanEntry> lastEntry = new HashMap<>();
-        Map<Integer, PlanEntry> lastOffload = new HashMap<>();
-        List<PlanEntry> ordered = new ArrayList<>(entries);
-        ordered.sort(Comparator.comparingInt(PlanEntry::issueAtOp)); // stable: list order within an op
-        for (PlanEntry e : ordered) {
-            int t = workload.trace().slotOf(e.tensor());
-            if (t < 0) {
-                throw new TeraioException("plan entry for tensor " + e.tensor() + " ('" + e.key()
-                        + "'): the trace has no such tensor");
+    /**
+     * The simulator's starting state: the tensors the plan keeps offloaded are made and written
+     * out one by one (by the runtime), then the other tensors resident from the start are made.
+     */
+    private void startState(PlanRuntime runtime) {
+        boolean[] kept = new boolean[workload.tensorCount()];
+        runtime.startState(k -> {
+            int t = workload.trace().slotOf(k.tensor());
+            if (!workload.inIteration(t) || !workload.wraps(t)) {
+                return false;
             }
-            lastEntry.put(t, e);
-            if (e.action() == PlanAction.OFFLOAD) {
-                lastOffload.put(t, e);
-            }
-        }
-        List<Integer> wrapPrefetch = new ArrayList<>();
-        List<Integer> resident = new ArrayList<>();
+            kept[t] = true;
+            fill(t, allocate(t), 0);
+            return true;
+        });
         for (int t = 0; t < workload.tensorCount(); t++) {
-            if (!workload.inIteration(t) || workload.allocOp(t) != -1) {
-                continue;
-            }
-            PlanEntry last = lastEntry.get(t);
-            boolean keptOffloaded = workload.wraps(t) && last != null && (last.action() == PlanAction.OFFLOAD
-                    || last.issueAtOp() > last.deadlineOp());
-            if (!keptOffloaded) {
-                resident.add(t);
-                continue;
-            }
-            fill(t, allocate(t), 0);
-            PlanEntry offload = lastOffload.get(t);
-            long moved = engine.offload(keys[t], target(offload), false).join();
-            if (engine.state(keys[t]) != TensorState.OFFLOADED || moved == 0 && workload.bytes(t) > 0) {
-                throw new TeraioException("could not write tensor " + workload.tensorId(t) + " ('" + keys[t]
-                        + "') out before the first iteration; see the log for the storage error");
-            }
-            if (last.action() == PlanAction.PREFETCH) {
-                wrapPrefetch.add(t);
+            if (workload.inIteration(t) && workload.allocOp(t) == -1 && !kept[t]) {
+                fill(t, allocate(t), 0);
             }
         }
-        for (int t : resident) {
-            fill(t, allocate(t), 0);
-        }
-        for (int t : wrapPrefetch) {
-            engine.prefetch(keys[t], false);
-        }
-    }
-
-    private static int target(PlanEntry entry) {
-        return entry.target() == PlanTarget.HOST ? IoEngine.HOST : entry.ssd();
     }
 
     /** Allocates tensor {@code t}'s device memory, waiting for it if need be. */

@@ -6,6 +6,7 @@ import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
+import io.teraio.core.plan.StartState;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Workload;
 import java.util.ArrayList;
@@ -339,42 +340,33 @@ final class Replay {
     // ---------------------------------------------------------------- state at the start
 
     /**
-     * Tensors resident from the start are resident, except the wrapping ones that the plan keeps
-     * offloaded across the iteration boundary: those whose last entry in issue order is an
-     * offload (brought back by their first entry, a prefetch, in the next iteration) or a
-     * wrapping prefetch (brought back by it).
+     * Tensors resident from the start are resident, except those the plan keeps offloaded
+     * across the iteration boundary ({@link StartState}, the rule the plan runtime applies
+     * too): they start on their offload's target, and the wrapping prefetch of such a tensor
+     * is issued at time 0 (its copy from iteration -1).
      */
     private void initialState() {
-        int[] last = new int[w.tensorCount()];
-        int[] lastOffload = new int[w.tensorCount()];
-        Arrays.fill(last, -1);
-        Arrays.fill(lastOffload, -1);
-        for (int e : issueOrder) {
-            last[eSlot[e]] = e;
-            if (eOffload[e]) {
-                lastOffload[eSlot[e]] = e;
-            }
-        }
         for (int e = 0; e < eWrap.length; e++) {
             if (eWrap[e]) {
                 doneIter[e] = 0; // the cold start issues only the kept-offloaded tensors' closing prefetches
             }
         }
-        for (int t = 0; t < w.tensorCount(); t++) {
-            if (!w.inIteration(t) || w.allocOp(t) != -1) {
+        for (StartState.Kept kept : StartState.of(entries).kept()) {
+            int t = w.trace().slotOf(kept.tensor());
+            if (!w.inIteration(t) || !w.wraps(t)) {
                 continue;
             }
-            int e = last[t];
-            if (w.wraps(t) && e >= 0 && (eOffload[e] || eWrap[e])) {
-                state[t] = OFFLOADED;
-                loc[t] = eSsd[lastOffload[t] >= 0 ? lastOffload[t] : e];
-                if (loc[t] == HOST) {
-                    hostUsed += w.bytes(t);
-                }
-                if (eWrap[e]) {
-                    doneIter[e] = -1;
-                }
-            } else {
+            state[t] = OFFLOADED;
+            loc[t] = eSsd[kept.location()];
+            if (loc[t] == HOST) {
+                hostUsed += w.bytes(t);
+            }
+            if (kept.wrappingPrefetch() >= 0) {
+                doneIter[kept.wrappingPrefetch()] = -1;
+            }
+        }
+        for (int t = 0; t < w.tensorCount(); t++) {
+            if (w.inIteration(t) && w.allocOp(t) == -1 && state[t] != OFFLOADED) {
                 state[t] = RESIDENT;
                 used += w.bytes(t);
             }
