@@ -57,14 +57,19 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
     /**
      * A run's own process, as the operating system counts it ({@code /proc/self/status}).
      *
-     * @param peakRssBytes       its peak resident bytes ({@code VmHWM}): the Java heap, native
-     *                           memory (PyTorch's tensors among it), libraries; -1 when unmeasured
+     * @param peakRssBytes       its peak resident bytes ({@code VmHWM}) over steps {@code fromStep}
+     *                           to the end: the Java heap, native memory (PyTorch's tensors among
+     *                           it), libraries; -1 when unmeasured
+     * @param fromStep           the first step (1-based) of that peak: the first with the plan applying
+     * @param firstStepsPeakRssBytes its peak over start-up and the steps before {@code fromStep}; -1
+     *                           when unmeasured
      * @param heapCommittedBytes its Java heap's committed bytes; -1 when unmeasured
      */
-    public record ProcessPeak(long peakRssBytes, long heapCommittedBytes) {
+    public record ProcessPeak(long peakRssBytes, int fromStep, long firstStepsPeakRssBytes,
+                              long heapCommittedBytes) {
         /** No figures: the run shared its process, or the system did not say. */
-        public static final ProcessPeak UNMEASURED =
-                new ProcessPeak(ProcessMemory.UNAVAILABLE, ProcessMemory.UNAVAILABLE);
+        public static final ProcessPeak UNMEASURED = new ProcessPeak(ProcessMemory.UNAVAILABLE, 1,
+                ProcessMemory.UNAVAILABLE, ProcessMemory.UNAVAILABLE);
 
         /** Whether both figures are known. */
         public boolean measured() {
@@ -176,11 +181,14 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
             ProcessPeak a = baseline.process();
             ProcessPeak b = offload.process();
             out.printf(Locale.ROOT, fmt, "process peak RSS", Units.formatBytes(a.peakRssBytes()),
-                    Units.formatBytes(b.peakRssBytes()), "the OS's count (VmHWM), each run in its own JVM");
+                    Units.formatBytes(b.peakRssBytes()), "the OS's count (VmHWM) from step " + b.fromStep()
+                            + " (the plan applying), each run in its own JVM");
             out.printf(Locale.ROOT, fmt, "  native (RSS - heap)", Units.formatBytes(a.nativePeakRssBytes()),
                     Units.formatBytes(b.nativePeakRssBytes()), "Java heap " + Units.formatBytes(a.heapCommittedBytes())
                             + (a.heapCommittedBytes() == b.heapCommittedBytes() ? " in both"
                             : " and " + Units.formatBytes(b.heapCommittedBytes())));
+            out.printf(Locale.ROOT, fmt, "  before step " + b.fromStep(), Units.formatBytes(a.firstStepsPeakRssBytes()),
+                    Units.formatBytes(b.firstStepsPeakRssBytes()), "start-up, warm-up and profiling (no plan yet)");
             double error = offPrediction(osSavedBytes());
             out.printf(Locale.ROOT, fmt, "process RSS saved", "predicted " + Units.formatBytes(predictedSavedBytes()),
                     "measured " + Units.formatBytes(osSavedBytes()), Double.isNaN(error) ? ""
@@ -250,6 +258,8 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
         o.put("misses", run.misses());
         o.put("divergences", run.divergences());
         o.put("peakRssBytes", run.process().peakRssBytes());
+        o.put("peakRssFromStep", run.process().fromStep());
+        o.put("firstStepsPeakRssBytes", run.process().firstStepsPeakRssBytes());
         o.put("heapCommittedBytes", run.process().heapCommittedBytes());
         o.put("nativePeakRssBytes", run.process().nativePeakRssBytes());
         return o;

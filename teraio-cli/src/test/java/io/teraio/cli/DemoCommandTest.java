@@ -85,10 +85,11 @@ class DemoCommandTest {
 
         Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5],"
                 + " \"parameterBytes\": 4, \"gradientBytes\": 4, \"optimizerStateBytes\": 8, \"stepRssBytes\": [700],"
-                + " \"peakRssBytes\": 900, \"heapCommittedBytes\": 300}");
+                + " \"peakRssBytes\": 900, \"firstStepsPeakRssBytes\": 1000, \"heapCommittedBytes\": 300}");
         TrainerResult os = TrainerResult.read(file);
         assertEquals(List.of(700L), os.stepRssBytes());
         assertEquals(900, os.peakRssBytes());
+        assertEquals(1000, os.firstStepsPeakRssBytes());
         assertEquals(300, os.heapCommittedBytes());
 
         Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5], \"parameterBytes\": 1}");

@@ -55,9 +55,9 @@ class DemoComparisonTest {
     void theOsSavingIsEachProcesssOwnPeakAndIsCheckedAgainstThePlanWithoutFailingTheDemo() {
         long mib = 1 << 20;
         DemoRun without = new DemoRun("without teraio", List.of(2f, 1f), 1000, 600 * mib, 0, 0, 0, 0, 0,
-                new ProcessPeak(1500 * mib, 256 * mib));
+                new ProcessPeak(1500 * mib, 4, 1400 * mib, 256 * mib));
         DemoRun with = new DemoRun("with teraio (auto)", List.of(2f, 1f), 1000, 400 * mib, 0, 0, 0, 0, 0,
-                new ProcessPeak(1350 * mib, 256 * mib));
+                new ProcessPeak(1350 * mib, 4, 1600 * mib, 256 * mib));
         DemoComparison c = new DemoComparison("djl mlp", 400 * mib, without, with, 400 * mib, 600 * mib);
         assertEquals(200 * mib, c.predictedSavedBytes());
         assertEquals(150 * mib, c.osSavedBytes());
@@ -71,6 +71,7 @@ class DemoComparisonTest {
         assertTrue(table.contains("1.46 GiB") && table.contains("1.32 GiB"), table);
         assertTrue(table.contains("measured 150.00 MiB") && table.contains("-25.0% off the prediction"), table);
         assertTrue(table.contains("NOT MET"), table);
+        assertTrue(table.contains("before step 4") && table.contains("1.56 GiB"), table);
         assertTrue(table.contains("teraio's ledger"), table);
 
         JsonNode json = c.toJson();
@@ -80,9 +81,11 @@ class DemoComparisonTest {
         assertEquals(1350 * mib, json.get("offload").get("peakRssBytes").asLong());
         assertEquals(256 * mib, json.get("offload").get("heapCommittedBytes").asLong());
         assertEquals(1094 * mib, json.get("offload").get("nativePeakRssBytes").asLong());
+        assertEquals(1600 * mib, json.get("offload").get("firstStepsPeakRssBytes").asLong());
+        assertEquals(4, json.get("offload").get("peakRssFromStep").asInt());
 
         DemoComparison enough = new DemoComparison("djl mlp", 400 * mib, without, new DemoRun("with", List.of(2f, 1f),
-                1000, 400 * mib, 0, 0, 0, 0, 0, new ProcessPeak(1340 * mib, 256 * mib)), 400 * mib, 600 * mib);
+                1000, 400 * mib, 0, 0, 0, 0, 0, new ProcessPeak(1340 * mib, 4, 1600 * mib, 256 * mib)), 400 * mib, 600 * mib);
         assertTrue(enough.osSavingMeetsPrediction(), "160 MiB is 0.8 x 200 MiB");
     }
 

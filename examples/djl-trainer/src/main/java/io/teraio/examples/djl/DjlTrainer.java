@@ -51,7 +51,9 @@ import java.util.StringJoiner;
  * bytes of the {@code parameterBytes}, their {@code gradientBytes} and AdamW's {@code optimizerStateBytes} (its two moments, measured
  * after the first step). What the operating system counts (Linux's {@code /proc/self/status};
  * -1 elsewhere): {@code stepRssBytes} (the process's resident bytes after every step),
- * {@code peakRssBytes} (its peak, {@code VmHWM}, at the end) and {@code heapCommittedBytes}
+ * {@code peakRssBytes} (its peak, {@code VmHWM}, at the end; with {@code --reset-peak-after N}
+ * the peak of the steps after step N, and {@code firstStepsPeakRssBytes} the peak of start-up
+ * and steps 1 to N, read before the reset) and {@code heapCommittedBytes}
  * (the Java heap's committed bytes at the end), so that the native part of the peak (PyTorch's
  * tensors among it) is {@code peakRssBytes - heapCommittedBytes} when the heap is fixed and
  * pre-touched ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}). The three JVM properties above are set by {@link #main} when they
@@ -118,12 +120,15 @@ public final class DjlTrainer {
      * @param gradientBytes       bytes of the gradients of the trainable parameters
      * @param optimizerStateBytes bytes of AdamW's moments
      * @param stepRssBytes        the process's resident bytes ({@code VmRSS}) after every step, -1 when unknown
-     * @param peakRssBytes        the process's peak resident bytes ({@code VmHWM}) at the end, -1 when unknown
+     * @param peakRssBytes        the process's peak resident bytes ({@code VmHWM}) at the end: since the
+     *                            reset after step {@code --reset-peak-after}, if any; -1 when unknown
+     * @param firstStepsPeakRssBytes the peak of start-up and the steps up to the reset, read before it; -1
+     *                            without a reset or when unknown
      * @param heapCommittedBytes  the Java heap's committed bytes at the end
      */
     public record Result(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos, long parameterBytes,
                          long gradientBytes, long optimizerStateBytes, List<Long> stepRssBytes, long peakRssBytes,
-                         long heapCommittedBytes) {
+                         long firstStepsPeakRssBytes, long heapCommittedBytes) {
         public Result {
             losses = List.copyOf(losses);
             stepNanos = List.copyOf(stepNanos);
@@ -140,11 +145,12 @@ public final class DjlTrainer {
      * @param batch  samples per step
      * @param seed   the seed of the engine and the data
      * @param hidden the width of each of the MLP's twelve hidden layers (0 for the ResNet)
+     * @param resetPeakAfter the step after which the process's peak resident bytes are reset (0: never)
      * @param out    where the result goes
      */
-    public record Options(String model, int steps, int batch, int seed, int hidden, Path out) {
-        static final String USAGE =
-                "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N] [--hidden N] --out FILE";
+    public record Options(String model, int steps, int batch, int seed, int hidden, int resetPeakAfter, Path out) {
+        static final String USAGE = "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N]"
+                + " [--hidden N] [--reset-peak-after N] --out FILE";
 
         public Options {
             if (!model.equals("mlp") && !model.equals("resnet")) {
@@ -156,6 +162,10 @@ public final class DjlTrainer {
             }
             if (out == null) {
                 throw new IllegalArgumentException("--out FILE is required");
+            }
+            if (resetPeakAfter < 0 || resetPeakAfter >= steps) {
+                throw new IllegalArgumentException("--reset-peak-after must be 0 (never) to steps - 1, got "
+                        + resetPeakAfter);
             }
             if (model.equals("mlp") ? hidden < 1 : hidden != 0) {
                 throw new IllegalArgumentException("--hidden is the MLP's layer width, at least 1 (the ResNet has"
@@ -169,6 +179,7 @@ public final class DjlTrainer {
             int batch = 0;
             int seed = 42;
             int hidden = 0;
+            int resetPeakAfter = 0;
             Path out = null;
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];
@@ -182,12 +193,13 @@ public final class DjlTrainer {
                     case "--batch" -> batch = integer(name, value);
                     case "--seed" -> seed = integer(name, value);
                     case "--hidden" -> hidden = integer(name, value);
+                    case "--reset-peak-after" -> resetPeakAfter = integer(name, value);
                     case "--out" -> out = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown option '" + name + "'");
                 }
             }
             return new Options(model, steps, batch == 0 ? Workload.of(model).defaultBatch() : batch, seed,
-                    hidden == 0 && model.equals("mlp") ? MLP_HIDDEN : hidden, out);
+                    hidden == 0 && model.equals("mlp") ? MLP_HIDDEN : hidden, resetPeakAfter, out);
         }
 
         private static int integer(String name, String value) {
@@ -261,6 +273,7 @@ public final class DjlTrainer {
         List<Long> stepNanos = new ArrayList<>(options.steps());
         List<Long> stepCpuNanos = new ArrayList<>(options.steps());
         List<Long> stepRssBytes = new ArrayList<>(options.steps());
+        long firstStepsPeakRssBytes = -1;
         long parameterBytes;
         long gradientBytes;
         long stateBytes = 0;
@@ -305,6 +318,10 @@ public final class DjlTrainer {
                     stepNanos.add(System.nanoTime() - start);
                     stepCpuNanos.add(THREADS.getCurrentThreadCpuTime() - startCpu);
                     stepRssBytes.add(procStatusBytes("VmRSS"));
+                    if (step + 1 == options.resetPeakAfter()) {
+                        firstStepsPeakRssBytes = procStatusBytes("VmHWM");
+                        resetPeakRss();
+                    }
                     // one line per step, outside the timed part: teraio demo counts them for its progress bar
                     System.out.printf(Locale.ROOT, "step %d of %d: loss %s%n", step + 1, options.steps(),
                             losses.get(losses.size() - 1));
@@ -316,7 +333,17 @@ public final class DjlTrainer {
             }
         }
         return new Result(losses, stepNanos, stepCpuNanos, parameterBytes, gradientBytes, stateBytes, stepRssBytes,
-                procStatusBytes("VmHWM"), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
+                procStatusBytes("VmHWM"), firstStepsPeakRssBytes,
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
+    }
+
+    /** Sets {@code VmHWM} back to what is resident now (Linux: {@code 5} to {@code /proc/self/clear_refs}). */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("djl-trainer: cannot reset the peak resident bytes: " + e);
+        }
     }
 
     /**
@@ -395,10 +422,11 @@ public final class DjlTrainer {
         result.losses().forEach(l -> losses.add(Float.isFinite(l) ? l.toString() : "null"));
         String json = String.format(Locale.ROOT, "{%n  \"losses\": %s,%n  \"stepNanos\": %s,%n  \"stepCpuNanos\": %s,%n"
                         + "  \"parameterBytes\": %d,%n  \"gradientBytes\": %d,%n  \"optimizerStateBytes\": %d,%n"
-                        + "  \"stepRssBytes\": %s,%n  \"peakRssBytes\": %d,%n  \"heapCommittedBytes\": %d%n}%n",
+                        + "  \"stepRssBytes\": %s,%n  \"peakRssBytes\": %d,%n  \"firstStepsPeakRssBytes\": %d,%n"
+                        + "  \"heapCommittedBytes\": %d%n}%n",
                 losses, array(result.stepNanos()), array(result.stepCpuNanos()), result.parameterBytes(),
                 result.gradientBytes(), result.optimizerStateBytes(), array(result.stepRssBytes()),
-                result.peakRssBytes(), result.heapCommittedBytes());
+                result.peakRssBytes(), result.firstStepsPeakRssBytes(), result.heapCommittedBytes());
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
