@@ -43,8 +43,8 @@ class ProcessMemoryTest {
         long grown = touched.rssBytes() - before.rssBytes();
         // 64 MiB, give or take what the JVM itself did meanwhile
         assertTrue(grown > 56 * MIB && grown < 96 * MIB, "RSS grew by " + Units.formatBytes(grown));
-        assertTrue(touched.peakRssBytes() >= touched.rssBytes());
-        assertTrue(touched.peakRssBytes() - before.peakRssBytes() > 32 * MIB, before + " then " + touched);
+        // the peak covers the block (it may have been higher already: other tests ran in this JVM)
+        assertTrue(touched.peakRssBytes() >= touched.rssBytes(), before + " then " + touched);
         long dropped = touched.rssBytes() - freed.rssBytes();
         assertTrue(dropped > 56 * MIB, "RSS fell by " + Units.formatBytes(dropped) + " when the block was freed");
         // the kernel updates the peak lazily (at unmaps), so it may miss the last pages before the free
