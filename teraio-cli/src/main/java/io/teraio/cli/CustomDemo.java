@@ -1,6 +1,7 @@
 package io.teraio.cli;
 
 import io.teraio.cli.DemoComparison.DemoRun;
+import io.teraio.cli.DemoComparison.ProcessPeak;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
@@ -112,7 +113,7 @@ final class CustomDemo {
         }
         SessionStats s = trainer.stats();
         return new DemoRun(label, trainer.losses(), sum / (nanos.size() - from), s.peakResidentBytes(),
-                s.bytesOffloaded(), s.bytesPrefetched(), s.stallNs(), s.misses(), s.divergences());
+                s.bytesOffloaded(), s.bytesPrefetched(), s.stallNs(), s.misses(), s.divergences(), ProcessPeak.UNMEASURED);
     }
 
     /** The model, with {@code layers} layers when not null. */

@@ -1,6 +1,7 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.json.JsonFiles;
 import io.teraio.examples.custom.ComputeBackend;
@@ -47,6 +48,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "N", description = "custom: the MLP's layers (default 8).")
     Integer layers;
 
+    @Option(names = "--size", paramLabel = "SIZE",
+            description = {"djl mlp: the MLP's training state (parameters, gradients, AdamW state), at most, such as",
+                    "768m (the default: 12 hidden layers of 2048, 737 MiB); its hidden width is the widest multiple",
+                    "of 64 that fits. The ResNet has one size."})
+    String size;
+
     @Option(names = "--compute", paramLabel = "BACKEND",
             description = {"custom: where the MLP computes: cpu, cuda (our own CUDA kernels on CUDA device memory;",
                     "fails without a GPU) or auto (cuda when a GPU is usable, else cpu; the default)."})
@@ -88,6 +95,11 @@ final class DemoCommand implements Callable<Integer> {
                 if (layers != null) {
                     throw new TeraioException("demo: --layers is for --workload custom; --workload djl has --model");
                 }
+                if (size != null && !model.equals("mlp")) {
+                    throw new TeraioException("demo: --size is for --model mlp; the ResNet has one size");
+                }
+                int hidden = model.equals("mlp")
+                        ? DjlDemo.mlpHidden(Units.parseBytes("--size", size == null ? DjlDemo.DEFAULT_SIZE : size)) : 0;
                 if (compute != null) {
                     throw new TeraioException("demo: --compute is for --workload custom; --workload djl computes"
                             + " where PyTorch does (the CPU)");
@@ -100,12 +112,15 @@ final class DemoCommand implements Callable<Integer> {
                 dir = dir == null ? work.resolve("offload") : dir;
                 createDirectory(work);
                 createDirectory(dir);
-                comparison = DjlDemo.run(model, n, work, dir, progress, bar);
+                comparison = DjlDemo.run(model, hidden, n, work, dir, progress, bar);
                 file = work.resolve("demo.json");
             }
             case "custom" -> {
                 if (!model.equals("mlp")) {
                     throw new TeraioException("demo: --workload custom trains an mlp, got --model '" + model + "'");
+                }
+                if (size != null) {
+                    throw new TeraioException("demo: --size is for --workload djl; --workload custom has --layers");
                 }
                 ComputeBackend.Selection selection = ComputeBackend.select(compute == null ? "auto" : compute,
                         TeraioConfig.resolve(Map.of()).device());

@@ -1,6 +1,7 @@
 package io.teraio.cli;
 
 import io.teraio.cli.DemoComparison.DemoRun;
+import io.teraio.cli.DemoComparison.ProcessPeak;
 import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
@@ -26,6 +27,20 @@ final class DjlDemo {
     static final int PROFILED = 2;
     /** Seed of both runs. */
     static final int SEED = 42;
+    /**
+     * The MLP's training state (parameters, gradients, AdamW's two moments) when {@code --size}
+     * is not given: hidden layers of 2048, 737 MiB, so that what teraio saves stands well above
+     * the run-to-run spread of a JVM's resident bytes.
+     */
+    static final String DEFAULT_SIZE = "768m";
+    /** The MLP's inputs, classes and hidden layers, as {@code DjlTrainer} builds it. */
+    private static final long MLP_INPUTS = 1024;
+    private static final long MLP_CLASSES = 16;
+    private static final long MLP_HIDDEN_LAYERS = 12;
+    /** The hidden width is a multiple of this. */
+    private static final int HIDDEN_STEP = 64;
+    /** Bytes per parameter of training state: a float each of the weight, its gradient and AdamW's two moments. */
+    private static final long STATE_BYTES_PER_PARAMETER = 4 * Float.BYTES;
 
     private DjlDemo() {
     }
@@ -35,28 +50,66 @@ final class DjlDemo {
         return WARMUP + PROFILED + 2;
     }
 
+    /** The MLP's parameters with hidden layers of {@code hidden}: weights and biases of all thirteen layers. */
+    static long mlpParameters(long hidden) {
+        return MLP_INPUTS * hidden + (MLP_HIDDEN_LAYERS - 1) * hidden * hidden + hidden * MLP_CLASSES
+                + MLP_HIDDEN_LAYERS * hidden + MLP_CLASSES;
+    }
+
+    /**
+     * The widest hidden layers (a multiple of 64) whose MLP's training state is at most
+     * {@code stateBytes}.
+     *
+     * @throws TeraioException when even a width of 64 is larger
+     */
+    static int mlpHidden(long stateBytes) {
+        long parameters = stateBytes / STATE_BYTES_PER_PARAMETER;
+        long a = MLP_HIDDEN_LAYERS - 1;
+        long b = MLP_INPUTS + MLP_CLASSES + MLP_HIDDEN_LAYERS;
+        long hidden = (long) ((-b + Math.sqrt((double) b * b + 4.0 * a * (parameters - MLP_CLASSES))) / (2 * a));
+        hidden = hidden / HIDDEN_STEP * HIDDEN_STEP;
+        while (hidden > 0 && mlpParameters(hidden) > parameters) {
+            hidden -= HIDDEN_STEP;
+        }
+        while (mlpParameters(hidden + HIDDEN_STEP) <= parameters) {
+            hidden += HIDDEN_STEP;
+        }
+        if (hidden < HIDDEN_STEP) {
+            throw new TeraioException("demo: --size " + Units.formatBytes(stateBytes) + " is smaller than the"
+                    + " smallest MLP (hidden layers of " + HIDDEN_STEP + ": " + Units.formatBytes(
+                    STATE_BYTES_PER_PARAMETER * mlpParameters(HIDDEN_STEP)) + " of training state)");
+        }
+        return Math.toIntExact(hidden);
+    }
+
     /**
      * Runs both trainings and builds the comparison.
      *
      * @param model    {@code mlp} or {@code resnet}
+     * @param hidden   the MLP's hidden width ({@link #mlpHidden}); 0 for the ResNet
      * @param steps    training steps of each run
      * @param work     the folder for result files, logs and the agent's files
      * @param dir      the offload directory
      * @param progress where the one-line progress of each stage goes
      * @param bar      the progress bar of each training run (drawn on a terminal only)
      */
-    static DemoComparison run(String model, int steps, Path work, Path dir, PrintWriter progress, Progress bar) {
+    static DemoComparison run(String model, int hidden, int steps, Path work, Path dir, PrintWriter progress,
+                              Progress bar) {
         DjlTrainerProcess trainer = DjlTrainerProcess.ofCheckout();
         trainer.requireTrainer();
         trainer.requireAgent();
         progress.printf(Locale.ROOT, "teraio demo: DJL %s, AdamW, synthetic data (seed %d), PyTorch CPU on one thread,"
-                + " %d steps; work folder %s%n", model, SEED, steps, work);
+                + " %d steps, each run a JVM with %s and %s; work folder %s%n", hidden == 0 ? model
+                : model + " (12 hidden layers of " + hidden + ")", SEED, steps,
+                String.join(" ", DjlTrainerProcess.HEAP_FLAGS), String.join(" ", DjlTrainerProcess.ENVIRONMENT
+                        .entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()), work);
+        // both children reset their peak resident bytes when the plan starts applying in the run with teraio
+        DjlTrainerProcess.Job job = new DjlTrainerProcess.Job(model, 0, hidden, steps, SEED, WARMUP + PROFILED);
 
         long start = System.nanoTime();
         TrainerResult baseline;
         try (Progress.Task task = bar.task("training without teraio", steps, false)) {
-            baseline = trainer.train(model, steps, SEED, null, work.resolve("baseline.json"),
-                    work.resolve("baseline.log"), task::set);
+            baseline = trainer.train(job, null, work.resolve("baseline.json"), work.resolve("baseline.log"), task::set);
         }
         long state = baseline.trainingStateBytes();
         long budget = (long) Math.floor(state / BUDGET_DIVISOR);
@@ -76,8 +129,7 @@ final class DjlDemo {
         start = System.nanoTime();
         TrainerResult offload;
         try (Progress.Task task = bar.task("training with teraio", steps, false)) {
-            offload = trainer.train(model, steps, SEED, agentArgs, work.resolve("auto.json"), work.resolve("auto.log"),
-                    task::set);
+            offload = trainer.train(job, agentArgs, work.resolve("auto.json"), work.resolve("auto.log"), task::set);
         }
         if (!Files.isRegularFile(statsFile)) {
             throw new TeraioException("demo: the teraio agent wrote no stats to " + statsFile + " in the run with"
@@ -101,11 +153,16 @@ final class DjlDemo {
 
         int firstTimed = WARMUP + PROFILED + 1;
         DemoRun without = new DemoRun("without teraio", baseline.losses(), baseline.medianStepNanos(firstTimed, steps),
-                stats.unconstrainedPeakBytes(), 0, 0, 0, 0, 0);
+                stats.unconstrainedPeakBytes(), 0, 0, 0, 0, 0, processPeak(baseline));
         DemoRun with = new DemoRun("with teraio (auto)", offload.losses(), offload.medianStepNanos(firstTimed, steps),
                 stats.peakResidentBytes(), stats.bytesOffloaded(), stats.bytesPrefetched(), stats.stallNanos(),
-                stats.misses(), stats.divergences());
+                stats.misses(), stats.divergences(), processPeak(offload));
         return new DemoComparison("djl " + model, budget, without, with, stats.predictedPeakBytes(),
                 stats.predictedUnconstrainedBytes());
+    }
+
+    private static ProcessPeak processPeak(TrainerResult r) {
+        return new ProcessPeak(r.peakRssBytes(), WARMUP + PROFILED + 1, r.firstStepsPeakRssBytes(),
+                r.heapCommittedBytes());
     }
 }

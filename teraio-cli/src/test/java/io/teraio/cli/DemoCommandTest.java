@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.session.AgentStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,9 +81,41 @@ class DemoCommandTest {
         assertEquals(400, r.trainingStateBytes());
         assertEquals(6, r.medianStepCpuNanos(0, 3));
 
+        assertEquals(-1, r.peakRssBytes(), "a result without the OS's figures");
+
+        Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5],"
+                + " \"parameterBytes\": 4, \"gradientBytes\": 4, \"optimizerStateBytes\": 8, \"stepRssBytes\": [700],"
+                + " \"peakRssBytes\": 900, \"firstStepsPeakRssBytes\": 1000, \"heapCommittedBytes\": 300}");
+        TrainerResult os = TrainerResult.read(file);
+        assertEquals(List.of(700L), os.stepRssBytes());
+        assertEquals(900, os.peakRssBytes());
+        assertEquals(1000, os.firstStepsPeakRssBytes());
+        assertEquals(300, os.heapCommittedBytes());
+
         Files.writeString(file, "{\"losses\": [1.0], \"stepNanos\": [5], \"stepCpuNanos\": [5], \"parameterBytes\": 1}");
         TeraioException e = assertThrows(TeraioException.class, () -> TrainerResult.read(file));
         assertEquals(file + ": 'gradientBytes' is missing or not a byte count", e.getMessage());
+    }
+
+    @Test
+    void sizeIsTheMlpsTrainingStateAndPicksItsHiddenWidth() {
+        // 12 hidden layers of 2048: 48,291,856 parameters, 16 bytes of state each (737 MiB)
+        assertEquals(48_291_856, DjlDemo.mlpParameters(2048));
+        assertEquals(2048, DjlDemo.mlpHidden(Units.parseBytes("--size", DjlDemo.DEFAULT_SIZE)));
+        assertEquals(2048, DjlDemo.mlpHidden(16 * 48_291_856L));
+        assertEquals(1984, DjlDemo.mlpHidden(16 * 48_291_856L - 1));
+        assertEquals(1024, DjlDemo.mlpHidden(16 * DjlDemo.mlpParameters(1024) + 1));
+        assertThrows(TeraioException.class, () -> DjlDemo.mlpHidden(1 << 20));
+    }
+
+    @Test
+    void sizeIsForTheDjlMlpOnly() {
+        CliRunner resnet = CliRunner.run("demo", "--out", dir.toString(), "--model", "resnet", "--size", "100m");
+        assertEquals(Main.EXIT_USAGE, resnet.exitCode());
+        assertTrue(resnet.err().contains("--size is for --model mlp"), resnet.err());
+        CliRunner custom = CliRunner.run("demo", "--out", dir.toString(), "--workload", "custom", "--size", "100m");
+        assertEquals(Main.EXIT_USAGE, custom.exitCode());
+        assertTrue(custom.err().contains("--size is for --workload djl"), custom.err());
     }
 
     @Test

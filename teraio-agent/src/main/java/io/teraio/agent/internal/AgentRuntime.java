@@ -2,6 +2,7 @@ package io.teraio.agent.internal;
 
 import io.teraio.agent.AgentMode;
 import io.teraio.agent.AgentOptions;
+import io.teraio.core.ProcessMemory;
 import io.teraio.core.session.AgentStats;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
@@ -761,7 +762,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
                 entries.size(), offloadedBytes, prefetched, r.stallNs(), r.misses(), r.divergences(),
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
-                predictedUnconstrainedBytes, error);
+                predictedUnconstrainedBytes, ProcessMemory.peakRssBytesNow(), error);
     }
 
     /** Records a failure that stopped the agent (for the stats). */

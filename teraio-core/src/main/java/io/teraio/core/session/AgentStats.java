@@ -2,6 +2,7 @@ package io.teraio.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.ProcessMemory;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.json.JsonFiles;
@@ -29,12 +30,15 @@ import java.util.Locale;
  * @param budgetBytes                 the device budget ({@code deviceMemory})
  * @param predictedPeakBytes          the simulator's peak resident bytes with the plan (0 without a plan)
  * @param predictedUnconstrainedBytes the simulator's peak without offloading (0 without a plan)
+ * @param processPeakRssBytes         the whole process's peak resident bytes as the operating system counts them
+ *                                    ({@code VmHWM}: Java heap, native memory, libraries), not teraio's ledger;
+ *                                    {@link ProcessMemory#UNAVAILABLE} where the system does not say (not Linux)
  * @param error                       why the agent stopped working, or null
  */
 public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
                          long bytesPrefetched, long stallNanos, long misses, long divergences, long peakResidentBytes,
                          long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
-                         long predictedUnconstrainedBytes, String error) {
+                         long predictedUnconstrainedBytes, long processPeakRssBytes, String error) {
 
     public ObjectNode toJson() {
         ObjectNode root = JsonFiles.mapper().createObjectNode();
@@ -52,6 +56,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         root.put("budgetBytes", budgetBytes);
         root.put("predictedPeakBytes", predictedPeakBytes);
         root.put("predictedUnconstrainedBytes", predictedUnconstrainedBytes);
+        root.put("processPeakRssBytes", processPeakRssBytes);
         if (error != null) {
             root.put("error", error);
         }
@@ -67,11 +72,12 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
     public String summary() {
         return String.format(Locale.ROOT, "teraio-agent %s: %d iterations (%d profiled), plan %d entries, offloaded %s,"
                         + " prefetched %s, stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
-                        + " (unconstrained %s, predicted %s)%s",
+                        + " (unconstrained %s, predicted %s); process peak RSS %s%s",
                 mode, iterations, profiledIterations, planEntries, Units.formatBytes(bytesOffloaded),
                 Units.formatBytes(bytesPrefetched), Units.formatNanos(stallNanos), misses, divergences,
                 Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
                 Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
+                processPeakRssBytes < 0 ? "unknown" : Units.formatBytes(processPeakRssBytes),
                 error == null ? "" : "; stopped: " + error);
     }
 
@@ -89,6 +95,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
                 number(root, "peakResidentBytes", file), number(root, "unconstrainedPeakBytes", file),
                 number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),
                 number(root, "predictedUnconstrainedBytes", file),
+                root.path("processPeakRssBytes").asLong(ProcessMemory.UNAVAILABLE),
                 root.hasNonNull("error") ? root.get("error").asText() : null);
     }
 

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,7 +49,14 @@ import java.util.StringJoiner;
  * {@code stepNanos} (the wall time of every step: forward, backward, optimizer step and
  * reading the loss), {@code stepCpuNanos} (the training thread's CPU time in each), and the
  * bytes of the {@code parameterBytes}, their {@code gradientBytes} and AdamW's {@code optimizerStateBytes} (its two moments, measured
- * after the first step). The three JVM properties above are set by {@link #main} when they
+ * after the first step). What the operating system counts (Linux's {@code /proc/self/status};
+ * -1 elsewhere): {@code stepRssBytes} (the process's resident bytes after every step),
+ * {@code peakRssBytes} (its peak, {@code VmHWM}, at the end; with {@code --reset-peak-after N}
+ * the peak of the steps after step N, and {@code firstStepsPeakRssBytes} the peak of start-up
+ * and steps 1 to N, read before the reset) and {@code heapCommittedBytes}
+ * (the Java heap's committed bytes at the end), so that the native part of the peak (PyTorch's
+ * tensors among it) is {@code peakRssBytes - heapCommittedBytes} when the heap is fixed and
+ * pre-touched ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}). The three JVM properties above are set by {@link #main} when they
  * are not given (and DJL's logging is turned down to warnings): without them DJL tries to
  * download and PyTorch's thread pools make steps 30 to 50 times slower on two cores.
  *
@@ -72,7 +80,7 @@ public final class DjlTrainer {
      * Trains and writes the result file. Exit code 2 with one line on stderr for a bad
      * argument or a failed run.
      *
-     * @param args {@code --model mlp|resnet --steps N --batch N --seed N --out FILE}
+     * @param args {@code --model mlp|resnet --steps N --batch N --seed N --hidden N --out FILE}
      */
     public static void main(String[] args) {
         JVM_PROPERTIES.forEach((key, value) -> {
@@ -111,13 +119,21 @@ public final class DjlTrainer {
      * @param parameterBytes      bytes of all parameters
      * @param gradientBytes       bytes of the gradients of the trainable parameters
      * @param optimizerStateBytes bytes of AdamW's moments
+     * @param stepRssBytes        the process's resident bytes ({@code VmRSS}) after every step, -1 when unknown
+     * @param peakRssBytes        the process's peak resident bytes ({@code VmHWM}) at the end: since the
+     *                            reset after step {@code --reset-peak-after}, if any; -1 when unknown
+     * @param firstStepsPeakRssBytes the peak of start-up and the steps up to the reset, read before it; -1
+     *                            without a reset or when unknown
+     * @param heapCommittedBytes  the Java heap's committed bytes at the end
      */
     public record Result(List<Float> losses, List<Long> stepNanos, List<Long> stepCpuNanos, long parameterBytes,
-                         long gradientBytes, long optimizerStateBytes) {
+                         long gradientBytes, long optimizerStateBytes, List<Long> stepRssBytes, long peakRssBytes,
+                         long firstStepsPeakRssBytes, long heapCommittedBytes) {
         public Result {
             losses = List.copyOf(losses);
             stepNanos = List.copyOf(stepNanos);
             stepCpuNanos = List.copyOf(stepCpuNanos);
+            stepRssBytes = List.copyOf(stepRssBytes);
         }
     }
 
@@ -126,13 +142,15 @@ public final class DjlTrainer {
      *
      * @param model {@code mlp} or {@code resnet}
      * @param steps training steps
-     * @param batch samples per step
-     * @param seed  the seed of the engine and the data
-     * @param out   where the result goes
+     * @param batch  samples per step
+     * @param seed   the seed of the engine and the data
+     * @param hidden the width of each of the MLP's twelve hidden layers (0 for the ResNet)
+     * @param resetPeakAfter the step after which the process's peak resident bytes are reset (0: never)
+     * @param out    where the result goes
      */
-    public record Options(String model, int steps, int batch, int seed, Path out) {
-        static final String USAGE =
-                "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N] --out FILE";
+    public record Options(String model, int steps, int batch, int seed, int hidden, int resetPeakAfter, Path out) {
+        static final String USAGE = "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N]"
+                + " [--hidden N] [--reset-peak-after N] --out FILE";
 
         public Options {
             if (!model.equals("mlp") && !model.equals("resnet")) {
@@ -145,6 +163,14 @@ public final class DjlTrainer {
             if (out == null) {
                 throw new IllegalArgumentException("--out FILE is required");
             }
+            if (resetPeakAfter < 0 || resetPeakAfter >= steps) {
+                throw new IllegalArgumentException("--reset-peak-after must be 0 (never) to steps - 1, got "
+                        + resetPeakAfter);
+            }
+            if (model.equals("mlp") ? hidden < 1 : hidden != 0) {
+                throw new IllegalArgumentException("--hidden is the MLP's layer width, at least 1 (the ResNet has"
+                        + " none), got " + hidden + " for " + model);
+            }
         }
 
         static Options parse(String[] args) {
@@ -152,6 +178,8 @@ public final class DjlTrainer {
             int steps = 20;
             int batch = 0;
             int seed = 42;
+            int hidden = 0;
+            int resetPeakAfter = 0;
             Path out = null;
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];
@@ -164,11 +192,14 @@ public final class DjlTrainer {
                     case "--steps" -> steps = integer(name, value);
                     case "--batch" -> batch = integer(name, value);
                     case "--seed" -> seed = integer(name, value);
+                    case "--hidden" -> hidden = integer(name, value);
+                    case "--reset-peak-after" -> resetPeakAfter = integer(name, value);
                     case "--out" -> out = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown option '" + name + "'");
                 }
             }
-            return new Options(model, steps, batch == 0 ? Workload.of(model).defaultBatch() : batch, seed, out);
+            return new Options(model, steps, batch == 0 ? Workload.of(model).defaultBatch() : batch, seed,
+                    hidden == 0 && model.equals("mlp") ? MLP_HIDDEN : hidden, resetPeakAfter, out);
         }
 
         private static int integer(String name, String value) {
@@ -193,11 +224,13 @@ public final class DjlTrainer {
                     : new Workload(model, new Shape(MLP_INPUT), 16, 32);
         }
 
-        Block block() {
+        Block block(int hidden) {
             if (model.equals("resnet")) {
                 return ResNetV1.builder().setImageShape(sampleShape).setNumLayers(56).setOutSize(classes).build();
             }
-            return new Mlp(Math.toIntExact(sampleShape.get(0)), classes, MLP_HIDDEN);
+            int[] layers = new int[MLP_LAYERS];
+            Arrays.fill(layers, hidden);
+            return new Mlp(Math.toIntExact(sampleShape.get(0)), classes, layers);
         }
     }
 
@@ -209,7 +242,9 @@ public final class DjlTrainer {
      * weight, gradient and moments must be resident together, so no single parameter may hold
      * much of the model if offloading the others' moments is to meet the demo's budget.
      */
-    private static final int[] MLP_HIDDEN = {1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024};
+    private static final int MLP_LAYERS = 12;
+    /** The hidden layers' width when {@code --hidden} is not given: 48 MiB of parameters. */
+    private static final int MLP_HIDDEN = 1024;
 
     /**
      * Trains {@code options.steps()} steps and returns what was measured.
@@ -237,11 +272,13 @@ public final class DjlTrainer {
         List<Float> losses = new ArrayList<>(options.steps());
         List<Long> stepNanos = new ArrayList<>(options.steps());
         List<Long> stepCpuNanos = new ArrayList<>(options.steps());
+        List<Long> stepRssBytes = new ArrayList<>(options.steps());
+        long firstStepsPeakRssBytes = -1;
         long parameterBytes;
         long gradientBytes;
         long stateBytes = 0;
         try (Model model = Model.newInstance(options.model(), engine.defaultDevice(), engine.getEngineName())) {
-            model.setBlock(workload.block());
+            model.setBlock(workload.block(options.hidden()));
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(batchShape);
                 parameterBytes = 0;
@@ -280,6 +317,11 @@ public final class DjlTrainer {
                     trainer.step();
                     stepNanos.add(System.nanoTime() - start);
                     stepCpuNanos.add(THREADS.getCurrentThreadCpuTime() - startCpu);
+                    stepRssBytes.add(procStatusBytes("VmRSS"));
+                    if (step + 1 == options.resetPeakAfter()) {
+                        firstStepsPeakRssBytes = procStatusBytes("VmHWM");
+                        resetPeakRss();
+                    }
                     // one line per step, outside the timed part: teraio demo counts them for its progress bar
                     System.out.printf(Locale.ROOT, "step %d of %d: loss %s%n", step + 1, options.steps(),
                             losses.get(losses.size() - 1));
@@ -290,7 +332,35 @@ public final class DjlTrainer {
                 }
             }
         }
-        return new Result(losses, stepNanos, stepCpuNanos, parameterBytes, gradientBytes, stateBytes);
+        return new Result(losses, stepNanos, stepCpuNanos, parameterBytes, gradientBytes, stateBytes, stepRssBytes,
+                procStatusBytes("VmHWM"), firstStepsPeakRssBytes,
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
+    }
+
+    /** Sets {@code VmHWM} back to what is resident now (Linux: {@code 5} to {@code /proc/self/clear_refs}). */
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("djl-trainer: cannot reset the peak resident bytes: " + e);
+        }
+    }
+
+    /**
+     * A {@code kB} line of Linux's {@code /proc/self/status} in bytes, or -1 where there is none.
+     * (The trainer has no teraio dependency, so it reads the file itself.)
+     */
+    private static long procStatusBytes(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith(field + ":") && line.endsWith(" kB")) {
+                    return 1024 * Long.parseLong(line.substring(field.length() + 1, line.length() - 3).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     /** The class whose teacher row scores the sample at {@code offset} of {@code x} highest. */
@@ -351,9 +421,12 @@ public final class DjlTrainer {
         StringJoiner losses = new StringJoiner(", ", "[", "]");
         result.losses().forEach(l -> losses.add(Float.isFinite(l) ? l.toString() : "null"));
         String json = String.format(Locale.ROOT, "{%n  \"losses\": %s,%n  \"stepNanos\": %s,%n  \"stepCpuNanos\": %s,%n"
-                        + "  \"parameterBytes\": %d,%n  \"gradientBytes\": %d,%n  \"optimizerStateBytes\": %d%n}%n",
+                        + "  \"parameterBytes\": %d,%n  \"gradientBytes\": %d,%n  \"optimizerStateBytes\": %d,%n"
+                        + "  \"stepRssBytes\": %s,%n  \"peakRssBytes\": %d,%n  \"firstStepsPeakRssBytes\": %d,%n"
+                        + "  \"heapCommittedBytes\": %d%n}%n",
                 losses, array(result.stepNanos()), array(result.stepCpuNanos()), result.parameterBytes(),
-                result.gradientBytes(), result.optimizerStateBytes());
+                result.gradientBytes(), result.optimizerStateBytes(), array(result.stepRssBytes()),
+                result.peakRssBytes(), result.firstStepsPeakRssBytes(), result.heapCommittedBytes());
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);

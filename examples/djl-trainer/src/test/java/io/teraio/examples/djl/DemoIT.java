@@ -45,6 +45,18 @@ class DemoIT {
         assertTrue(unconstrained >= 1.5 * budget, "the budget must need offloading: " + unconstrained + " vs " + budget);
         assertTrue(demo.get("offload").get("bytesOffloaded").asLong() > 0, output);
         assertTrue(demo.get("offload").get("peakResidentBytes").asLong() <= budget, output);
+        // the OS's count of each child JVM: its peak, more than its fixed heap; the saving is theirs, any sign
+        for (String run : List.of("baseline", "offload")) {
+            JsonNode r = demo.get(run);
+            assertEquals(256L << 20, r.get("heapCommittedBytes").asLong(), output);
+            assertTrue(r.get("peakRssBytes").asLong() > r.get("heapCommittedBytes").asLong(), output);
+            assertEquals(r.get("peakRssBytes").asLong() - r.get("heapCommittedBytes").asLong(),
+                    r.get("nativePeakRssBytes").asLong());
+        }
+        assertEquals(demo.get("baseline").get("peakRssBytes").asLong() - demo.get("offload").get("peakRssBytes").asLong(),
+                demo.get("osSavedBytes").asLong());
+        assertTrue(demo.get("osSavingMeetsPrediction").isBoolean(), output);
+        assertTrue(output.contains("process peak RSS") && output.contains("teraio's ledger"), output);
         JsonNode plan = new ObjectMapper().readTree(dir.resolve("plan.json").toFile());
         assertTrue(plan.get("entries").size() > 0, "auto mode writes the plan it applied");
         plan.get("entries").forEach(e -> assertEquals("ssd", e.get("target").asText(),

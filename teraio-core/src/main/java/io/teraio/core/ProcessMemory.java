@@ -1,0 +1,93 @@
+package io.teraio.core;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * This process's memory as the operating system counts it, from Linux's
+ * {@code /proc/self/status}: everything resident (the Java heap, native allocations such as
+ * PyTorch's tensors, libraries, thread stacks), not only what teraio tracks. Elsewhere (no
+ * {@code /proc}) {@link #read()} is empty and {@link #unavailableReason()} says why; nothing
+ * throws.
+ *
+ * @param rssBytes     resident now ({@code VmRSS})
+ * @param peakRssBytes the most resident at once since the process started or since
+ *                     {@link #resetPeak()} ({@code VmHWM})
+ */
+public record ProcessMemory(long rssBytes, long peakRssBytes) {
+    /** The value JSON files carry for a figure the operating system did not give. */
+    public static final long UNAVAILABLE = -1;
+
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+
+    /** The memory now, or empty when the operating system does not tell (see {@link #unavailableReason()}). */
+    public static Optional<ProcessMemory> read() {
+        try {
+            return Optional.of(parse(Files.readString(STATUS, StandardCharsets.US_ASCII)));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** {@code VmHWM} now, or {@link #UNAVAILABLE}. */
+    public static long peakRssBytesNow() {
+        return read().map(ProcessMemory::peakRssBytes).orElse(UNAVAILABLE);
+    }
+
+    /** Why {@link #read()} is empty, or null when it is not. */
+    public static String unavailableReason() {
+        try {
+            parse(Files.readString(STATUS, StandardCharsets.US_ASCII));
+            return null;
+        } catch (IOException e) {
+            return "cannot read " + STATUS + " (" + e + "): the process's memory is measured on Linux only";
+        } catch (TeraioException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * Sets the peak ({@code VmHWM}) back to what is resident now, by writing {@code 5} to
+     * {@code /proc/self/clear_refs} (Linux 4.0 and later).
+     *
+     * @return whether the peak was reset; false where the operating system does not allow it
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(CLEAR_REFS, "5", StandardCharsets.US_ASCII);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads {@code VmRSS} and {@code VmHWM} from the text of {@code /proc/PID/status}.
+     *
+     * @throws TeraioException naming the field that is missing or not a {@code kB} count
+     */
+    static ProcessMemory parse(String status) {
+        return new ProcessMemory(kibField(status, "VmRSS") * 1024, kibField(status, "VmHWM") * 1024);
+    }
+
+    private static long kibField(String status, String name) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith(name + ":")) {
+                String value = line.substring(name.length() + 1).strip();
+                if (value.endsWith(" kB")) {
+                    try {
+                        return Long.parseLong(value.substring(0, value.length() - 3).strip());
+                    } catch (NumberFormatException e) {
+                        break;
+                    }
+                }
+                break;
+            }
+        }
+        throw new TeraioException(STATUS + ": no '" + name + ": N kB' line, so the process's memory is unknown");
+    }
+}
