@@ -79,8 +79,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private long residentBytes;
     /**
-     * Bytes of native tensors taken out of their arrays for offloads not yet confirmed: still in
-     * memory until the engine closes their {@link TensorBuffer}s (on an I/O thread).
+     * Bytes of native tensors the engine holds, no array's now: taken out of their arrays for
+     * offloads not yet confirmed (in memory until the engine closes their {@link TensorBuffer}s,
+     * on an I/O thread), and made for prefetches to read into until their arrays take them.
      */
     private final AtomicLong detachedBytes = new AtomicLong();
     private long peakResidentBytes;
@@ -576,7 +577,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         detachedBytes.addAndGet(bytes);
         try {
-            engine.register(key, buffer);
+            engine.register(key, buffer, () -> landing(array, bytes));
         } catch (RuntimeException e) {
             DjlArrays.reattach(array, buffer.takeHandle());
             buffer.close();
@@ -587,17 +588,31 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         residentBytes -= bytes;
     }
 
+    /**
+     * A new native tensor like {@code array}'s for its bytes to be read back into (a prefetch or
+     * a miss, issued on the training thread); its bytes count as {@link #detachedBytes} until
+     * the array takes it.
+     */
+    private TensorBuffer landing(Object array, long bytes) {
+        boolean was = internal;
+        internal = true;
+        try {
+            TensorBuffer buffer = DjlArrays.emptyLike(array, () -> detachedBytes.addAndGet(-bytes));
+            detachedBytes.addAndGet(bytes);
+            return buffer;
+        } finally {
+            internal = was;
+        }
+    }
+
     /** Puts the bytes back into the array: waits for its prefetch or fetches it now (a miss). */
     private void restore(Object array, String key) {
         Tracked t = arrays.get(array);
         internal = true;
         try {
-            DeviceBuffer buffer = runtime.acquire(key); // a miss waits for its bytes to fit
-            if (buffer instanceof TensorBuffer own) {
-                DjlArrays.reattach(array, own.takeHandle()); // used again before its offload ended
-            } else {
-                DjlArrays.restore(array, buffer, t == null ? buffer.bytes() : t.bytes);
-            }
+            // its own tensor (used again before its offload ended) or the one its bytes were read into
+            TensorBuffer buffer = (TensorBuffer) runtime.acquire(key); // a miss waits for its bytes to fit
+            DjlArrays.reattach(array, buffer.takeHandle());
             engine.free(key);
         } catch (RuntimeException e) {
             throw new TeraioException("teraio-agent: cannot restore offloaded array '" + key + "': " + e.getMessage(),

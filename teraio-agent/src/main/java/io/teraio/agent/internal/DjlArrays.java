@@ -225,32 +225,27 @@ final class DjlArrays {
     }
 
     /**
-     * Creates a new native tensor with {@code buffer}'s bytes and puts its handle into the
-     * released array: the same Java object, the same bytes.
+     * A new native tensor of the array's shape, type and device, not yet any array's, as the
+     * buffer a prefetch reads the array's bytes back into (uninitialized: the read fills it);
+     * {@link #reattach} then puts it into the array, with no copy. Made by PyTorch's own
+     * allocator, so it is freed as the array's tensor always was.
+     *
+     * @param closed run when the buffer is closed (its tensor deleted or given back)
      */
-    static void restore(Object array, DeviceBuffer buffer, long bytes) {
+    static TensorBuffer emptyLike(Object array, Runnable closed) {
         PtNDArray a = (PtNDArray) array;
-        ByteBuffer view = buffer.hostView(0, (int) bytes);
-        if (view == null) {
-            view = ByteBuffer.allocateDirect((int) bytes);
-            buffer.copyToHost(0, view);
-            view.flip();
-        }
-        view.order(ByteOrder.nativeOrder());
-        PtNDArray blob = JniUtils.createNdFromByteBuffer(a.getManager(), view, a.getShape(), a.getDataType(),
-                SparseFormat.DENSE, a.getDevice());
-        PtNDArray copy;
-        try {
-            copy = JniUtils.clone(blob);
-        } finally {
-            blob.close();
-        }
-        Object h = handle(copy).getAndSet(null);
-        copy.getManager().detachInternal(copy.getUid());
-        if (!handle(a).compareAndSet(null, h)) {
+        PtNDArray empty = JniUtils.createEmptyNdArray(a.getManager(), a.getShape(), a.getDataType(), a.getDevice(),
+                SparseFormat.DENSE);
+        ByteBuffer view = empty.toByteBuffer(true);
+        long bytes = bytes(empty);
+        Object h = handle(empty).getAndSet(null);
+        empty.getManager().detachInternal(empty.getUid());
+        if (!view.isDirect() || view.capacity() != bytes) {
             JniUtils.deleteNDArray((Long) h);
-            throw new TeraioException("restore of array " + a.getUid() + ": it already has a native tensor");
+            throw new TeraioException("a new tensor like array " + a.getUid() + " has no direct view of its "
+                    + bytes + " bytes");
         }
+        return new TensorBuffer((Long) h, view, JniUtils::deleteNDArray, closed);
     }
 
     /** Whether the array's native tensor is present. */

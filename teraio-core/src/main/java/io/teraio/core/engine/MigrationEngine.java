@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,13 +158,25 @@ public final class MigrationEngine implements AutoCloseable {
      * @throws IllegalArgumentException when the key is already registered or the buffer closed
      */
     public void register(String key, DeviceBuffer buffer) {
+        register(key, buffer, null);
+    }
+
+    /**
+     * Adds a resident tensor whose memory a framework owns (the DJL agent's tensors): a prefetch
+     * or a miss reads it back into a buffer {@code landing} makes, on the thread that issues it,
+     * instead of one of this engine's {@link #memory()}, which then does not count it; keeping
+     * the budget is the owner's. With {@code landing} null, as {@link #register(String, DeviceBuffer)}.
+     *
+     * @throws IllegalArgumentException when the key is already registered or the buffer closed
+     */
+    public void register(String key, DeviceBuffer buffer, Supplier<DeviceBuffer> landing) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(buffer, "buffer");
         checkOpen();
         if (buffer.isClosed()) {
             throw new IllegalArgumentException("register of tensor '" + key + "': its buffer is closed");
         }
-        if (!tensors.add(new TensorTable.Entry(key, buffer))) {
+        if (!tensors.add(new TensorTable.Entry(key, buffer, landing))) {
             throw new IllegalArgumentException("register of tensor '" + key + "': the key is already registered");
         }
     }
@@ -222,7 +235,7 @@ public final class MigrationEngine implements AutoCloseable {
 
     /**
      * Reads an OFFLOADED tensor back: reserves its bytes of device memory (after earlier
-     * reservations), reads, and makes it RESIDENT with the new buffer, releasing its storage.
+     * reservations; or takes the buffer its registration's {@code landing} makes), reads, and makes it RESIDENT with the new buffer, releasing its storage.
      * Completes with the bytes read; with 0 when the tensor is not OFFLOADED (counted as
      * skipped); exceptionally with the {@link StorageException} when the read fails (the
      * tensor stays OFFLOADED, so {@link #acquire} tries once more).
@@ -248,7 +261,7 @@ public final class MigrationEngine implements AutoCloseable {
         // outside the entry's monitor: the memory may hand the buffer out on this thread
         CompletableFuture<DeviceBuffer> reservation;
         try {
-            reservation = memory.reserve(e.bytes);
+            reservation = e.landing != null ? CompletableFuture.completedFuture(landing(e)) : memory.reserve(e.bytes);
         } catch (RuntimeException ex) {
             reservation = CompletableFuture.failedFuture(ex);
         }
@@ -482,6 +495,17 @@ public final class MigrationEngine implements AutoCloseable {
         }
     }
 
+    /** The buffer the owner of {@code e}'s memory makes for its bytes to come back into. */
+    private static DeviceBuffer landing(TensorTable.Entry e) {
+        DeviceBuffer buffer = e.landing.get();
+        if (buffer.bytes() != e.bytes) {
+            buffer.close();
+            throw new IllegalStateException("tensor '" + e.key + "': its landing buffer has " + buffer.bytes()
+                    + " bytes, the tensor " + e.bytes);
+        }
+        return buffer;
+    }
+
     /** Reads a tensor back into a buffer allocated now, ahead of waiting prefetches (a miss). */
     private void fetch(TensorTable.Entry e, Placement placement, CompletableFuture<Long> done) {
         MissEvent event = new MissEvent();
@@ -489,7 +513,7 @@ public final class MigrationEngine implements AutoCloseable {
         DeviceBuffer buffer = null;
         CompletableFuture<Long> read;
         try {
-            buffer = memory.allocate(e.bytes, Long.MAX_VALUE);
+            buffer = e.landing != null ? landing(e) : memory.allocate(e.bytes, Long.MAX_VALUE);
             read = io.read(e.key, placement, buffer, true);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();

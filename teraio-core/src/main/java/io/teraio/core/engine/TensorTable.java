@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The tensors a {@link MigrationEngine} knows, by key: each one's state, its device buffer
@@ -29,10 +30,14 @@ public final class TensorTable {
         /** {@link MigrationEngine#free} has begun: no new operations. */
         boolean freeing;
 
-        Entry(String key, DeviceBuffer buffer) {
+        /** Makes the buffer a read brings the tensor back into, or null for one of the engine's memory. */
+        final Supplier<DeviceBuffer> landing;
+
+        Entry(String key, DeviceBuffer buffer, Supplier<DeviceBuffer> landing) {
             this.key = key;
             this.bytes = buffer.bytes();
             this.buffer = buffer;
+            this.landing = landing;
         }
     }
 
