@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "SIZE",
             description = {"djl mlp: the MLP's training state (parameters, gradients, AdamW state), at most, such as",
                     "768m (the default: 12 hidden layers of 2048, 737 MiB); its hidden width is the widest multiple",
-                    "of 64 that fits. The ResNet has one size."})
+                    "of 64 that fits. The ResNet is ResNet-50."})
     String size;
 
     @Option(names = "--compute", paramLabel = "BACKEND",
@@ -96,10 +96,12 @@ final class DemoCommand implements Callable<Integer> {
                     throw new TeraioException("demo: --layers is for --workload custom; --workload djl has --model");
                 }
                 if (size != null && !model.equals("mlp")) {
-                    throw new TeraioException("demo: --size is for --model mlp; the ResNet has one size");
+                    throw new TeraioException("demo: --size is for --model mlp; the ResNet is ResNet-"
+                            + DjlDemo.RESNET_LAYERS);
                 }
-                int hidden = model.equals("mlp")
-                        ? DjlDemo.mlpHidden(Units.parseBytes("--size", size == null ? DjlDemo.DEFAULT_SIZE : size)) : 0;
+                int modelSize = model.equals("mlp")
+                        ? DjlDemo.mlpHidden(Units.parseBytes("--size", size == null ? DjlDemo.DEFAULT_SIZE : size))
+                        : DjlDemo.RESNET_LAYERS;
                 if (compute != null) {
                     throw new TeraioException("demo: --compute is for --workload custom; --workload djl computes"
                             + " where PyTorch does (the CPU)");
@@ -112,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
                 dir = dir == null ? work.resolve("offload") : dir;
                 createDirectory(work);
                 createDirectory(dir);
-                comparison = DjlDemo.run(model, hidden, n, work, dir, progress, bar);
+                comparison = DjlDemo.run(model, modelSize, n, work, dir, progress, bar);
                 file = work.resolve("demo.json");
             }
             case "custom" -> {

@@ -119,29 +119,36 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
      *
      * @param model  {@code mlp} or {@code resnet}
      * @param batch  samples per step; 0 for the trainer's default for the model
-     * @param hidden the width of the MLP's hidden layers ({@code --hidden}); 0 for the trainer's default
+     * @param size   the model's size: the width of the MLP's hidden layers ({@code --hidden}), the ResNet's
+     *               depth ({@code --layers}); 0 for the trainer's default
      * @param steps  training steps
      * @param seed   the seed of the weights and the data
      * @param resetPeakAfter the step after which the child resets its peak resident bytes
      *               ({@code --reset-peak-after}); 0: never
      */
-    public record Job(String model, int batch, int hidden, int steps, int seed, int resetPeakAfter) {
+    public record Job(String model, int batch, int size, int steps, int seed, int resetPeakAfter) {
         public Job {
-            if (batch < 0 || hidden < 0 || steps < 1) {
-                throw new IllegalArgumentException("a trainer job needs a batch and a hidden width of 0 (the default)"
-                        + " or more and at least one step, got batch " + batch + ", hidden " + hidden + " and " + steps
+            if (batch < 0 || size < 0 || steps < 1) {
+                throw new IllegalArgumentException("a trainer job needs a batch and a size of 0 (the default)"
+                        + " or more and at least one step, got batch " + batch + ", size " + size + " and " + steps
                         + " steps");
             }
         }
 
-        /** A job with the trainer's default hidden width. */
+        /** A job with the trainer's default size. */
         public Job(String model, int batch, int steps, int seed) {
             this(model, batch, 0, steps, seed, 0);
         }
 
-        /** {@code model}, with {@code batch N} and {@code hidden N} when they are not the default. */
+        /** {@code model}, with {@code batch N} and {@code hidden N} or {@code layers N} when they are not the default. */
         public String describe() {
-            return model + (batch == 0 ? "" : ", batch " + batch) + (hidden == 0 ? "" : ", hidden " + hidden);
+            return model + (batch == 0 ? "" : ", batch " + batch) + (size == 0 ? "" : ", " + sizeOption().substring(2)
+                    + " " + size);
+        }
+
+        /** The trainer's option for {@link #size}: {@code --hidden} for the MLP, {@code --layers} for the ResNet. */
+        String sizeOption() {
+            return model.equals("resnet") ? "--layers" : "--hidden";
         }
     }
 
@@ -200,8 +207,8 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
         if (job.batch() > 0) {
             command.addAll(List.of("--batch", Integer.toString(job.batch())));
         }
-        if (job.hidden() > 0) {
-            command.addAll(List.of("--hidden", Integer.toString(job.hidden())));
+        if (job.size() > 0) {
+            command.addAll(List.of(job.sizeOption(), Integer.toString(job.size())));
         }
         if (job.resetPeakAfter() > 0) {
             command.addAll(List.of("--reset-peak-after", Integer.toString(job.resetPeakAfter())));

@@ -145,12 +145,15 @@ public final class DjlTrainer {
      * @param batch  samples per step
      * @param seed   the seed of the engine and the data
      * @param hidden the width of each of the MLP's twelve hidden layers (0 for the ResNet)
+     * @param layers the ResNet's depth (0 for the MLP): 20, 32, 44, 56 or 110 (CIFAR-style, 16x16 images) or
+     *               18, 34, 50, 101 or 152 (ImageNet-style, 64x64 images)
      * @param resetPeakAfter the step after which the process's peak resident bytes are reset (0: never)
      * @param out    where the result goes
      */
-    public record Options(String model, int steps, int batch, int seed, int hidden, int resetPeakAfter, Path out) {
+    public record Options(String model, int steps, int batch, int seed, int hidden, int layers, int resetPeakAfter,
+                          Path out) {
         static final String USAGE = "usage: DjlTrainer [--model mlp|resnet] [--steps N] [--batch N] [--seed N]"
-                + " [--hidden N] [--reset-peak-after N] --out FILE";
+                + " [--hidden N] [--layers N] [--reset-peak-after N] --out FILE";
 
         public Options {
             if (!model.equals("mlp") && !model.equals("resnet")) {
@@ -171,6 +174,10 @@ public final class DjlTrainer {
                 throw new IllegalArgumentException("--hidden is the MLP's layer width, at least 1 (the ResNet has"
                         + " none), got " + hidden + " for " + model);
             }
+            if (model.equals("resnet") ? !Workload.RESNET_DEPTHS.contains(layers) : layers != 0) {
+                throw new IllegalArgumentException("--layers is the ResNet's depth, one of " + Workload.RESNET_DEPTHS
+                        + " (the MLP has twelve hidden layers), got " + layers + " for " + model);
+            }
         }
 
         static Options parse(String[] args) {
@@ -179,6 +186,7 @@ public final class DjlTrainer {
             int batch = 0;
             int seed = 42;
             int hidden = 0;
+            int layers = 0;
             int resetPeakAfter = 0;
             Path out = null;
             for (int i = 0; i < args.length; i++) {
@@ -193,13 +201,15 @@ public final class DjlTrainer {
                     case "--batch" -> batch = integer(name, value);
                     case "--seed" -> seed = integer(name, value);
                     case "--hidden" -> hidden = integer(name, value);
+                    case "--layers" -> layers = integer(name, value);
                     case "--reset-peak-after" -> resetPeakAfter = integer(name, value);
                     case "--out" -> out = Path.of(value);
                     default -> throw new IllegalArgumentException("unknown option '" + name + "'");
                 }
             }
-            return new Options(model, steps, batch == 0 ? Workload.of(model).defaultBatch() : batch, seed,
-                    hidden == 0 && model.equals("mlp") ? MLP_HIDDEN : hidden, resetPeakAfter, out);
+            return new Options(model, steps, batch == 0 ? Workload.of(model, 0).defaultBatch() : batch, seed,
+                    hidden == 0 && model.equals("mlp") ? MLP_HIDDEN : hidden,
+                    layers == 0 && model.equals("resnet") ? Workload.RESNET_LAYERS : layers, resetPeakAfter, out);
         }
 
         private static int integer(String name, String value) {
@@ -212,25 +222,35 @@ public final class DjlTrainer {
     }
 
     /**
-     * A model and the shape of its synthetic samples. The ResNet is the CIFAR-style ResNetV1
-     * (16, 32 and 64 filters; images of 28 pixels or less) with 56 layers: many small
+     * A model and the shape of its synthetic samples. The ResNet is by default the CIFAR-style
+     * ResNetV1 (16, 32 and 64 filters; images of 28 pixels or less) with 56 layers: many small
      * parameters, none over 5% of the model, and one 16x16 image per batch, so that its
-     * activations, which stay resident, leave room under the demo's budget.
+     * activations, which stay resident, leave room under the demo's budget. At the ImageNet
+     * depths (18 to 152) it is DJL's ImageNet-style ResNetV1 (64 to 2048 filters, bottleneck
+     * blocks from 50 layers on) on one 64x64 image per batch: ResNet-50 holds 90 MiB of
+     * parameters.
      */
     private record Workload(String model, Shape sampleShape, int classes, int defaultBatch) {
-        static Workload of(String model) {
+        /** The ResNet's depth without {@code --layers}. */
+        static final int RESNET_LAYERS = 56;
+        static final List<Integer> RESNET_DEPTHS = List.of(20, 32, 44, 56, 110, 18, 34, 50, 101, 152);
+        /** The depths DJL builds ImageNet-style (for images over 32 pixels). */
+        private static final List<Integer> IMAGENET_DEPTHS = List.of(18, 34, 50, 101, 152);
+
+        static Workload of(String model, int layers) {
+            int side = IMAGENET_DEPTHS.contains(layers) ? 64 : 16;
             return model.equals("resnet")
-                    ? new Workload(model, new Shape(3, 16, 16), 10, 1)
+                    ? new Workload(model, new Shape(3, side, side), 10, 1)
                     : new Workload(model, new Shape(MLP_INPUT), 16, 32);
         }
 
-        Block block(int hidden) {
+        Block block(int hidden, int layers) {
             if (model.equals("resnet")) {
-                return ResNetV1.builder().setImageShape(sampleShape).setNumLayers(56).setOutSize(classes).build();
+                return ResNetV1.builder().setImageShape(sampleShape).setNumLayers(layers).setOutSize(classes).build();
             }
-            int[] layers = new int[MLP_LAYERS];
-            Arrays.fill(layers, hidden);
-            return new Mlp(Math.toIntExact(sampleShape.get(0)), classes, layers);
+            int[] widths = new int[MLP_LAYERS];
+            Arrays.fill(widths, hidden);
+            return new Mlp(Math.toIntExact(sampleShape.get(0)), classes, widths);
         }
     }
 
@@ -253,7 +273,7 @@ public final class DjlTrainer {
      * @return the losses, step times and tensor sizes
      */
     public static Result train(Options options) {
-        Workload workload = Workload.of(options.model());
+        Workload workload = Workload.of(options.model(), options.layers());
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed(options.seed());
         Random data = new Random(options.seed());
@@ -278,7 +298,7 @@ public final class DjlTrainer {
         long gradientBytes;
         long stateBytes = 0;
         try (Model model = Model.newInstance(options.model(), engine.defaultDevice(), engine.getEngineName())) {
-            model.setBlock(workload.block(options.hidden()));
+            model.setBlock(workload.block(options.hidden(), options.layers()));
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(batchShape);
                 parameterBytes = 0;
