@@ -43,11 +43,11 @@ import org.slf4j.LoggerFactory;
  * counts ops within the iteration, records the profiled iterations through a {@link Recorder},
  * plans in process (auto mode) and has a {@link PlanRuntime} apply the plan through a
  * {@link MigrationEngine}: the agent maps optimizer state arrays to the plan's keys, reports
- * op boundaries and iteration ends, and supplies its memory rule (tracked arrays plus the
- * engine's buffers under {@code deviceMemory}). An array planned out is offloaded in place: its bytes go to a staging
- * buffer of the engine's device memory, its native tensor is released and the engine writes
- * the bytes out; the prefetch reads them back and the array's next {@code getHandle} puts a new
- * native tensor with the same bytes into the same Java object.
+ * op boundaries and iteration ends, and supplies its memory rule (tracked arrays, and the
+ * native tensors the engine holds, under {@code deviceMemory}). An array planned out is
+ * offloaded in place: its native tensor is taken out of it and the engine writes the tensor's
+ * own bytes out, then deletes it; the prefetch reads them back into a new native tensor of the
+ * same shape, which the array's next {@code getHandle} puts into the same Java object.
  *
  * <p>Every hook runs under this object's monitor (DJL trains on one thread; the lock is
  * uncontended). Nothing here throws into training except a read of offloaded bytes that fails
