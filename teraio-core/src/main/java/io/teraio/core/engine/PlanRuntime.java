@@ -87,7 +87,7 @@ public final class PlanRuntime {
      * @param memory  whether bytes fit (see {@link MemoryRule})
      * @param stage   called with an offload's key just before it is issued, so that an adapter
      *                whose tensors the engine does not hold yet can hand one over (the agent
-     *                copies an array into a buffer of the engine's memory and registers it)
+     *                takes an array's native tensor out of it and registers it)
      * @throws IllegalArgumentException for an entry whose ops are outside the iteration
      */
     public PlanRuntime(MigrationEngine engine, List<PlanEntry> entries, ProfiledOps ops, MemoryRule memory,
