@@ -73,6 +73,19 @@ public final class CudaDeviceMemory extends BudgetedDeviceMemory {
                 + Units.formatBytes(capacityBytes()) + " used)";
     }
 
+    /** {@code cudaMemGetInfo} on this memory's device: total minus free; -1 when it cannot be asked. */
+    @Override
+    public long deviceUsedBytes() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        try {
+            Cuda.use(device);
+            return JCuda.cudaMemGetInfo(free, total) == 0 ? total[0] - free[0] : -1;
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
     /** cudaMalloc for bytes already taken from the budget; gives them back if it fails. */
     @Override
     protected DeviceBuffer newBuffer(long bytes) {

@@ -33,12 +33,15 @@ import java.util.Locale;
  * @param processPeakRssBytes         the whole process's peak resident bytes as the operating system counts them
  *                                    ({@code VmHWM}: Java heap, native memory, libraries), not teraio's ledger;
  *                                    {@link ProcessMemory#UNAVAILABLE} where the system does not say (not Linux)
+ * @param deviceUsedBytes             with {@code memory=cuda}: the device's used bytes at exit as CUDA counts them
+ *                                    ({@code cudaMemGetInfo}); -1 with host memory
  * @param error                       why the agent stopped working, or null
  */
 public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
                          long bytesPrefetched, long stallNanos, long misses, long divergences, long peakResidentBytes,
                          long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
-                         long predictedUnconstrainedBytes, long processPeakRssBytes, String error) {
+                         long predictedUnconstrainedBytes, long processPeakRssBytes, long deviceUsedBytes,
+                         String error) {
 
     public ObjectNode toJson() {
         ObjectNode root = JsonFiles.mapper().createObjectNode();
@@ -57,6 +60,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         root.put("predictedPeakBytes", predictedPeakBytes);
         root.put("predictedUnconstrainedBytes", predictedUnconstrainedBytes);
         root.put("processPeakRssBytes", processPeakRssBytes);
+        root.put("deviceUsedBytes", deviceUsedBytes);
         if (error != null) {
             root.put("error", error);
         }
@@ -72,12 +76,13 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
     public String summary() {
         return String.format(Locale.ROOT, "teraio-agent %s: %d iterations (%d profiled), plan %d entries, offloaded %s,"
                         + " prefetched %s, stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
-                        + " (unconstrained %s, predicted %s); process peak RSS %s%s",
+                        + " (unconstrained %s, predicted %s); process peak RSS %s%s%s",
                 mode, iterations, profiledIterations, planEntries, Units.formatBytes(bytesOffloaded),
                 Units.formatBytes(bytesPrefetched), Units.formatNanos(stallNanos), misses, divergences,
                 Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
                 Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
                 processPeakRssBytes < 0 ? "unknown" : Units.formatBytes(processPeakRssBytes),
+                deviceUsedBytes < 0 ? "" : ", device used " + Units.formatBytes(deviceUsedBytes) + " (CUDA)",
                 error == null ? "" : "; stopped: " + error);
     }
 
@@ -95,7 +100,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
                 number(root, "peakResidentBytes", file), number(root, "unconstrainedPeakBytes", file),
                 number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),
                 number(root, "predictedUnconstrainedBytes", file),
-                root.path("processPeakRssBytes").asLong(ProcessMemory.UNAVAILABLE),
+                root.path("processPeakRssBytes").asLong(ProcessMemory.UNAVAILABLE), root.path("deviceUsedBytes").asLong(-1),
                 root.hasNonNull("error") ? root.get("error").asText() : null);
     }
 

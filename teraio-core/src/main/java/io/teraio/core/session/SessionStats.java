@@ -23,11 +23,14 @@ package io.teraio.core.session;
  * @param planSkipped                 plan entries that did not apply to their tensor's state
  * @param predictedPeakBytes          the simulator's peak resident bytes under the plan, or -1
  * @param predictedUnconstrainedBytes the simulator's peak resident bytes with nothing moved, or -1
+ * @param deviceUsedBytes             the device's own count of its used bytes now, CUDA's
+ *                                    ({@code cudaMemGetInfo}), beside the ledger above; -1 with host memory
  */
 public record SessionStats(SessionMode mode, long iterations, long ops, long planFromIteration,
                            long peakResidentBytes, long budgetBytes, long bytesOffloaded, long bytesPrefetched,
                            long stallNs, long misses, long evictions, long divergences, long planIssued,
-                           long planSkipped, long predictedPeakBytes, long predictedUnconstrainedBytes) {
+                           long planSkipped, long predictedPeakBytes, long predictedUnconstrainedBytes,
+                           long deviceUsedBytes) {
     /** Whether the resident bytes stayed within the budget (the device memory enforces it). */
     public boolean withinBudget() {
         return peakResidentBytes <= budgetBytes;

@@ -26,6 +26,16 @@ public interface DeviceMemory extends AutoCloseable {
     /** The most bytes live buffers held at once since this memory was opened. */
     long peakUsedBytes();
 
+    /**
+     * The bytes the device itself reports in use now, as its own instrument counts them (CUDA:
+     * {@code cudaMemGetInfo}'s total minus free, every allocation on the device included, not
+     * only this memory's), or -1 where the memory is not a device's ({@code host}: the process's
+     * resident bytes are the measure there, {@link io.teraio.core.ProcessMemory}).
+     */
+    default long deviceUsedBytes() {
+        return -1;
+    }
+
     /** Allocates {@code bytes} now if they fit, else returns {@code null}. */
     DeviceBuffer tryAllocate(long bytes);
 

@@ -221,6 +221,7 @@ class TeraioSessionTest {
             }
             SessionStats st = s.stats();
             assertEquals(0, st.planFromIteration());
+            assertEquals(-1, st.deviceUsedBytes(), "host memory: no device's own count");
             assertEquals(3 * ACT, st.bytesOffloaded());
             assertEquals(3 * ACT, st.bytesPrefetched());
             assertEquals(6, st.planIssued());

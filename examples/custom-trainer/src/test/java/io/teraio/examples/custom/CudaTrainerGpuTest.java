@@ -67,12 +67,17 @@ class CudaTrainerGpuTest {
             assertTrue(s.peakResidentBytes() <= budget, "peak " + s.peakResidentBytes() + " over budget " + budget);
             assertTrue(s.bytesOffloaded() > 0 && s.bytesPrefetched() > 0, s.toString());
             assertEquals(0, s.divergences());
+            // CUDA's own count, beside the ledger: at least the session's live buffers are on the device
+            assertTrue(s.deviceUsedBytes() >= s.peakResidentBytes() / 2, "cudaMemGetInfo: " + s);
+            System.out.println("device used (cudaMemGetInfo) " + s.deviceUsedBytes() + " bytes; teraio's ledger: peak "
+                    + s.peakResidentBytes() + " of budget " + budget);
         }
 
         try (MlpTrainer cpu = MlpTrainer.open(spec, config("host", spec.totalBytes()), SessionOptions.off())) {
             for (int i = 0; i < STEPS; i++) {
                 cpu.step();
             }
+            assertEquals(-1, cpu.stats().deviceUsedBytes(), "host memory has no device count");
             System.out.println("losses: cuda " + expected + ", cpu " + cpu.losses() + (bits(expected).equals(
                     bits(cpu.losses())) ? " (bitwise identical)" : ""));
             for (int i = 0; i < STEPS; i++) {
