@@ -13,7 +13,6 @@ import io.teraio.core.engine.MemoryRule;
 import io.teraio.core.engine.PlanRuntime;
 import io.teraio.core.engine.ProfiledOps;
 import io.teraio.core.engine.RuntimeStats;
-import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
@@ -79,11 +78,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private long residentBytes;
     /**
-     * Bytes of native tensors the engine holds, no array's now: taken out of their arrays for
-     * offloads not yet confirmed (in memory until the engine closes their {@link TensorBuffer}s,
-     * on an I/O thread), and made for prefetches to read into until their arrays take them.
+     * Bytes of native tensors taken out of their arrays for offloads not yet confirmed: in
+     * memory until the engine closes their {@link TensorBuffer}s, on an I/O thread, once the
+     * write is confirmed. While any are, writes in flight will free memory.
      */
-    private final AtomicLong detachedBytes = new AtomicLong();
+    private final AtomicLong writingBytes = new AtomicLong();
+    /** Bytes of native tensors made for prefetches (and misses) to read into, until their arrays take them. */
+    private final AtomicLong landingBytes = new AtomicLong();
     private long peakResidentBytes;
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
@@ -538,25 +539,26 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
 
-    /** Whether an offload is still writing: its tensor's memory goes when the write is confirmed. */
+    /**
+     * Whether an offload still holds its tensor: its memory goes when the write is confirmed
+     * (counted until the engine closes the tensor's buffer, just after the tensor turns
+     * OFFLOADED, so a prefetch that waits for it cannot find the memory still taken and nothing
+     * in flight).
+     */
     private boolean offloadsInFlight() {
-        for (String key : offloaded.values()) {
-            if (engine.state(key) == TensorState.OFFLOADING) {
-                return true;
-            }
-        }
-        return false;
+        return writingBytes.get() > 0;
     }
 
     /** The bytes in memory by the plan's accounting: resident arrays, tensors being written out, prefetched bytes. */
     private long heldBytes() {
-        return residentBytes + detachedBytes.get() + (engine == null ? 0 : engine.memory().usedBytes());
+        return residentBytes + writingBytes.get() + landingBytes.get()
+                + (engine == null ? 0 : engine.memory().usedBytes());
     }
 
     /**
      * Takes a resident state array's native tensor out of it and registers it with the engine,
      * which writes the tensor's own bytes out through its few staging buffers and deletes it
-     * once the write is confirmed (its bytes count as {@link #detachedBytes} until then).
+     * once the write is confirmed (its bytes count as {@link #writingBytes} until then).
      */
     private void stage(String key) {
         Object array = stateArrays.get(key);
@@ -568,14 +570,14 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         TensorBuffer buffer;
         internal = true;
         try {
-            buffer = DjlArrays.detach(array, () -> detachedBytes.addAndGet(-bytes));
+            buffer = DjlArrays.detach(array, () -> writingBytes.addAndGet(-bytes));
         } finally {
             internal = false;
         }
         if (buffer == null) {
             return; // no direct view of its bytes: it stays resident, the runtime skips its entries
         }
-        detachedBytes.addAndGet(bytes);
+        writingBytes.addAndGet(bytes);
         try {
             engine.register(key, buffer, () -> landing(array, bytes));
         } catch (RuntimeException e) {
@@ -590,15 +592,15 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /**
      * A new native tensor like {@code array}'s for its bytes to be read back into (a prefetch or
-     * a miss, issued on the training thread); its bytes count as {@link #detachedBytes} until
+     * a miss, issued on the training thread); its bytes count as {@link #landingBytes} until
      * the array takes it.
      */
     private TensorBuffer landing(Object array, long bytes) {
         boolean was = internal;
         internal = true;
         try {
-            TensorBuffer buffer = DjlArrays.emptyLike(array, () -> detachedBytes.addAndGet(-bytes));
-            detachedBytes.addAndGet(bytes);
+            TensorBuffer buffer = DjlArrays.emptyLike(array, () -> landingBytes.addAndGet(-bytes));
+            landingBytes.addAndGet(bytes);
             return buffer;
         } finally {
             internal = was;
