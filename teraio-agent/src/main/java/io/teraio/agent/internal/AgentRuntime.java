@@ -17,7 +17,6 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.DeviceBuffer;
-import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.NativeHeap;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
@@ -135,17 +134,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** @param version the agent's version, for the trace's {@code source.tool} */
     public AgentRuntime(AgentOptions options, String version) {
-        this(options, version, AgentRuntime::openEngine);
-    }
-
-    /**
-     * The engine for the agent: its device memory holds prefetched bytes only until their arrays
-     * take them back, so it has no arena (which would keep every page it ever touched).
-     */
-    private static MigrationEngine openEngine(TeraioConfig config) {
-        return config.memory().equals("host")
-                ? MigrationEngine.open(config, HostDeviceMemory.withoutArena(config.deviceMemoryBytes()))
-                : MigrationEngine.open(config);
+        this(options, version, MigrationEngine::open);
     }
 
     /** For tests: {@code engines} opens the engine for the configuration (to inject slow storage, say). */
@@ -549,10 +538,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return writingBytes.get() > 0;
     }
 
-    /** The bytes in memory by the plan's accounting: resident arrays, tensors being written out, prefetched bytes. */
+    /**
+     * The bytes in memory by the plan's accounting: resident arrays, tensors being written out,
+     * tensors being read back. (The engine's own memory holds none of them: every tensor is
+     * registered with a landing maker, so its bytes come back into a tensor of the agent's.)
+     */
     private long heldBytes() {
-        return residentBytes + writingBytes.get() + landingBytes.get()
-                + (engine == null ? 0 : engine.memory().usedBytes());
+        return residentBytes + writingBytes.get() + landingBytes.get();
     }
 
     /**

@@ -75,32 +75,18 @@ public final class MigrationEngine implements AutoCloseable {
      * @throws StorageException when an SSD file cannot be opened with O_DIRECT or preallocated
      */
     public static MigrationEngine open(TeraioConfig config) {
-        return open(config, null);
-    }
-
-    /**
-     * As {@link #open(TeraioConfig)}, with {@code memory} as the device memory instead of the
-     * one {@code config} names (null: that one). The engine owns it from now on: it is closed
-     * with the engine, or at once when opening fails.
-     */
-    public static MigrationEngine open(TeraioConfig config, DeviceMemory memory) {
         Objects.requireNonNull(config, "config");
         StringBuilder effective = new StringBuilder();
         config.describe().forEach((k, v) -> effective.append(effective.length() == 0 ? "" : " ").append(k)
                 .append('=').append(v));
         LOG.info("teraio configuration: {}", effective);
+        BackendSelection.Choice choice = BackendSelection.choose(config);
+        LOG.info(choice.reason());
         List<AutoCloseable> owned = new ArrayList<>();
-        if (memory != null) {
-            owned.add(memory);
-        }
         try {
-            BackendSelection.Choice choice = BackendSelection.choose(config);
-            LOG.info(choice.reason());
-            if (memory == null) {
-                // first: memory=cuda without a device fails here, with its own reason
-                memory = BackendSelection.openMemory(config);
-                owned.add(memory);
-            }
+            // first: memory=cuda without a device fails here, with its own reason
+            DeviceMemory memory = BackendSelection.openMemory(config);
+            owned.add(memory);
             List<StorageBackend> ssds = new ArrayList<>();
             for (int i = 0; i < config.dirs().size(); i++) {
                 RunDirectory run = RunDirectory.create(config.dirs().get(i));
@@ -235,7 +221,8 @@ public final class MigrationEngine implements AutoCloseable {
 
     /**
      * Reads an OFFLOADED tensor back: reserves its bytes of device memory (after earlier
-     * reservations; or takes the buffer its registration's {@code landing} makes), reads, and makes it RESIDENT with the new buffer, releasing its storage.
+     * reservations; or takes the buffer its registration's {@code landing} makes), reads, and
+     * makes it RESIDENT with the new buffer, releasing its storage.
      * Completes with the bytes read; with 0 when the tensor is not OFFLOADED (counted as
      * skipped); exceptionally with the {@link StorageException} when the read fails (the
      * tensor stays OFFLOADED, so {@link #acquire} tries once more).

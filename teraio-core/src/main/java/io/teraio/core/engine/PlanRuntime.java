@@ -81,6 +81,15 @@ public final class PlanRuntime {
     private final LongAdder divergences = new LongAdder();
 
     /**
+     * A runtime for an adapter whose tensors the engine holds already (the session, replay).
+     *
+     * @see #PlanRuntime(MigrationEngine, List, ProfiledOps, MemoryRule, Consumer)
+     */
+    public PlanRuntime(MigrationEngine engine, List<PlanEntry> entries, ProfiledOps ops, MemoryRule memory) {
+        this(engine, entries, ops, memory, key -> { });
+    }
+
+    /**
      * @param engine  the engine the entries go through
      * @param entries the plan's entries (op indices within one iteration of {@code ops})
      * @param ops     the op sequence the plan was made for

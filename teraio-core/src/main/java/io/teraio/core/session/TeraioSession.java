@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * calls record a trace while profiling and, once there is a plan, drive the
  * {@link MigrationEngine} through a {@link PlanRuntime}: at each op the plan's offloads and
  * prefetches are issued, and a tensor the op needs is waited for; before the first planned
- * iteration, the tensors the plan keeps offloaded across the iteration boundary are written out. A tensor's buffer is valid only within the op that
- * acquired it: an offload frees it, a prefetch brings the bytes back in a new one.
+ * iteration, the tensors the plan keeps offloaded across the iteration boundary are written
+ * out. A tensor's buffer is valid only within the op that acquired it: an offload frees it, a
+ * prefetch brings the bytes back in a new one.
  *
  * <p>Tensor identity across iterations follows the trace format: a persistent tensor is its
  * key; a tensor an op allocates is its allocation site, {@code op<k>.out<slot>}, where
@@ -485,7 +486,7 @@ public final class TeraioSession implements AutoCloseable {
                         + ", the profile given has " + digest);
             }
         }
-        runtime = new PlanRuntime(engine, newPlan.entries(), profiled, MemoryRule.deviceMemory(), key -> { });
+        runtime = new PlanRuntime(engine, newPlan.entries(), profiled, MemoryRule.deviceMemory());
         startPending = true;
         plan = newPlan;
         planFromIteration = fromIteration;

@@ -73,22 +73,4 @@ public final class NativeHeap {
             return "the C library has no mallopt (" + e.getMessage() + "): not glibc";
         }
     }
-
-    /**
-     * Gives the free memory of every heap back to the system ({@code malloc_trim(0)}).
-     *
-     * @return {@code null} when it ran, else why not
-     */
-    public static String trim() {
-        Posix.LibC libc = Posix.libc();
-        if (libc == null) {
-            return Posix.unavailableReason();
-        }
-        try {
-            libc.malloc_trim(0);
-            return null;
-        } catch (LinkageError e) {
-            return "the C library has no malloc_trim (" + e.getMessage() + "): not glibc";
-        }
-    }
 }

@@ -8,9 +8,9 @@ import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 
 /**
- * The POSIX calls Java lacks ({@code fallocate}, {@code mmap}, glibc's {@code mallopt}), through jnr-ffi; the one place their
- * errnos are read. Loads lazily: where libc cannot be bound, {@link #unavailableReason()}
- * says why and callers fall back.
+ * The POSIX calls Java lacks ({@code fallocate}, {@code mmap}, glibc's {@code mallopt}), through
+ * jnr-ffi; the one place their errnos are read. Loads lazily: where libc cannot be bound,
+ * {@link #unavailableReason()} says why and callers fall back.
  */
 final class Posix {
     /** {@code fallocate}'s result when libc could not be bound. */
@@ -30,8 +30,6 @@ final class Posix {
         int close(int fd);
 
         int mallopt(int param, int value);
-
-        int malloc_trim(long pad);
 
         // the address as a Pointer: jnr-ffi 2.3.2 passes a leading long so that mmap fails with EINVAL
         long mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);

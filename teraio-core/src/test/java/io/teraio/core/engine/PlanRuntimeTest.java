@@ -66,7 +66,7 @@ class PlanRuntimeTest {
     }
 
     private PlanRuntime runtime(List<PlanEntry> entries, int ops) {
-        return new PlanRuntime(engine, entries, ProfiledOps.count(ops), MemoryRule.deviceMemory(), key -> { });
+        return new PlanRuntime(engine, entries, ProfiledOps.count(ops), MemoryRule.deviceMemory());
     }
 
     private static void compute() throws InterruptedException {
@@ -163,7 +163,7 @@ class PlanRuntimeTest {
     void anotherOpNameStopsThePlanUntilTheIterationEnds() throws Exception {
         ProfiledOps ops = new ProfiledOps(3, List.of("fwd", "bwd", "step"), null);
         PlanRuntime runtime = new PlanRuntime(engine, List.of(offload("a", 1, 2), offload("b", 2, 2)), ops,
-                MemoryRule.deviceMemory(), key -> { });
+                MemoryRule.deviceMemory());
         runtime.beforeOp(0, "fwd", List.of());
         runtime.beforeOp(1, "other", List.of());
         runtime.beforeOp(2, "step", List.of());
@@ -224,7 +224,7 @@ class PlanRuntimeTest {
         AtomicLong used = new AtomicLong(3 * MIB);
         PlanRuntime runtime = new PlanRuntime(engine, List.of(offload("a", 0, 1), prefetch("a", 1, 3)),
                 new ProfiledOps(4, null, new long[] {0, MIB, 0, 0}),
-                MemoryRule.budget(4 * MIB, used::get, () -> false), key -> { });
+                MemoryRule.budget(4 * MIB, used::get, () -> false));
         runtime.beforeOp(0, "op", List.of());
         compute(); // a's write is confirmed
         assertSame(TensorState.OFFLOADED, engine.state("a"));
@@ -245,8 +245,7 @@ class PlanRuntimeTest {
         MemoryRule rule = MemoryRule.budget(2 * MIB, () -> System.nanoTime() < freedAt ? 2 * MIB : MIB,
                 () -> System.nanoTime() < freedAt);
         engine.offload("a", IoEngine.HOST, false).get(1, TimeUnit.MINUTES);
-        PlanRuntime runtime = new PlanRuntime(engine, List.of(prefetch("a", 0, 1)), ProfiledOps.count(2), rule,
-                key -> { });
+        PlanRuntime runtime = new PlanRuntime(engine, List.of(prefetch("a", 0, 1)), ProfiledOps.count(2), rule);
         long waited = runtime.beforeOp(0, "op", List.of());
         assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(COMPUTE_MILLIS) / 2, "waited for the write: " + waited);
         assertEquals(waited, runtime.stats().stallNs());

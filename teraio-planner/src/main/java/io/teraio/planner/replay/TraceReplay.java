@@ -141,7 +141,7 @@ public final class TraceReplay {
     private ReplayResult run(Listener listener) {
         int ops = workload.opCount();
         PlanRuntime runtime = new PlanRuntime(engine, entries, ProfiledOps.of(workload.trace()),
-                MemoryRule.deviceMemory(), key -> { });
+                MemoryRule.deviceMemory());
         EngineStats first = engine.stats();
         startState(runtime);
         List<Long> iterationNs = new ArrayList<>();

@@ -56,7 +56,8 @@ import java.util.StringJoiner;
  * and steps 1 to N, read before the reset) and {@code heapCommittedBytes}
  * (the Java heap's committed bytes at the end), so that the native part of the peak (PyTorch's
  * tensors among it) is {@code peakRssBytes - heapCommittedBytes} when the heap is fixed and
- * pre-touched ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}). The three JVM properties above are set by {@link #main} when they
+ * pre-touched ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}). The three JVM
+ * properties above are set by {@link #main} when they
  * are not given (and DJL's logging is turned down to warnings): without them DJL tries to
  * download and PyTorch's thread pools make steps 30 to 50 times slower on two cores.
  *
