@@ -17,6 +17,7 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.NativeHeap;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
@@ -134,7 +135,18 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** @param version the agent's version, for the trace's {@code source.tool} */
     public AgentRuntime(AgentOptions options, String version) {
-        this(options, version, MigrationEngine::open);
+        this(options, version, AgentRuntime::openEngine);
+    }
+
+    /**
+     * The engine for the agent. Its device memory holds none of the agent's tensors (they come
+     * back into tensors of the agent's, {@link #landing}), only the in-process probe's buffer for
+     * a moment: without an arena, whose touched pages would stay in the process for good.
+     */
+    private static MigrationEngine openEngine(TeraioConfig config) {
+        return config.memory().equals("host")
+                ? MigrationEngine.open(config, HostDeviceMemory.withoutArena(config.deviceMemoryBytes()))
+                : MigrationEngine.open(config);
     }
 
     /** For tests: {@code engines} opens the engine for the configuration (to inject slow storage, say). */
@@ -540,11 +552,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /**
      * The bytes in memory by the plan's accounting: resident arrays, tensors being written out,
-     * tensors being read back. (The engine's own memory holds none of them: every tensor is
-     * registered with a landing maker, so its bytes come back into a tensor of the agent's.)
+     * tensors being read back, and the engine's own buffers (the probe's, while it runs).
      */
     private long heldBytes() {
-        return residentBytes + writingBytes.get() + landingBytes.get();
+        return residentBytes + writingBytes.get() + landingBytes.get()
+                + (engine == null ? 0 : engine.memory().usedBytes());
     }
 
     /**

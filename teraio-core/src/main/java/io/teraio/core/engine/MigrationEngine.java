@@ -75,18 +75,32 @@ public final class MigrationEngine implements AutoCloseable {
      * @throws StorageException when an SSD file cannot be opened with O_DIRECT or preallocated
      */
     public static MigrationEngine open(TeraioConfig config) {
+        return open(config, null);
+    }
+
+    /**
+     * As {@link #open(TeraioConfig)}, with {@code memory} as the device memory instead of the
+     * one {@code config} names (null: that one). The engine owns it from now on: it is closed
+     * with the engine, or at once when opening fails.
+     */
+    public static MigrationEngine open(TeraioConfig config, DeviceMemory memory) {
         Objects.requireNonNull(config, "config");
         StringBuilder effective = new StringBuilder();
         config.describe().forEach((k, v) -> effective.append(effective.length() == 0 ? "" : " ").append(k)
                 .append('=').append(v));
         LOG.info("teraio configuration: {}", effective);
-        BackendSelection.Choice choice = BackendSelection.choose(config);
-        LOG.info(choice.reason());
         List<AutoCloseable> owned = new ArrayList<>();
-        try {
-            // first: memory=cuda without a device fails here, with its own reason
-            DeviceMemory memory = BackendSelection.openMemory(config);
+        if (memory != null) {
             owned.add(memory);
+        }
+        try {
+            BackendSelection.Choice choice = BackendSelection.choose(config);
+            LOG.info(choice.reason());
+            if (memory == null) {
+                // first: memory=cuda without a device fails here, with its own reason
+                memory = BackendSelection.openMemory(config);
+                owned.add(memory);
+            }
             List<StorageBackend> ssds = new ArrayList<>();
             for (int i = 0; i < config.dirs().size(); i++) {
                 RunDirectory run = RunDirectory.create(config.dirs().get(i));

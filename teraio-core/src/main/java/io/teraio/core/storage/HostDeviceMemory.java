@@ -30,9 +30,24 @@ public final class HostDeviceMemory extends BudgetedDeviceMemory {
 
     /** @param capacityBytes the most bytes live buffers may hold (positive) */
     public HostDeviceMemory(long capacityBytes) {
+        this(capacityBytes, true);
+    }
+
+    private HostDeviceMemory(long capacityBytes, boolean withArena) {
         super("host", capacityBytes);
         this.arenaSpace = new ExtentAllocator(NativeBlock.ALIGNMENT);
-        this.arena = reserveArena(arenaSpace.roundUp((long) Math.min(ARENA_SLACK * capacityBytes, 0x1p62)));
+        this.arena = withArena
+                ? reserveArena(arenaSpace.roundUp((long) Math.min(ARENA_SLACK * capacityBytes, 0x1p62))) : null;
+    }
+
+    /**
+     * Memory of the same capacity without the arena: each buffer is a {@link NativeBlock} of
+     * its own, allocated when asked and given back to the system when freed, so the process
+     * holds only what is live. For the DJL agent, whose few buffers (the in-process probe's)
+     * live beside the framework's own tensors: an arena would keep every page it ever touched.
+     */
+    public static HostDeviceMemory withoutArena(long capacityBytes) {
+        return new HostDeviceMemory(capacityBytes, false);
     }
 
     private static long physicalMemoryBytes() {
