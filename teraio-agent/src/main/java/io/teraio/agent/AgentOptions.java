@@ -32,11 +32,13 @@ import java.util.Objects;
  * @param mmapThresholdBytes glibc's mmap threshold set at start in offload and auto mode, so that the memory
  *                           of freed tensors goes back to the system; 0 leaves the allocator as it is
  *                           ({@code mmapThreshold})
+ * @param trimHeap           whether glibc gives back the free pages of its heaps after each iteration the plan
+ *                           applies to ({@code trim})
  * @param config             the runtime configuration
  */
 public record AgentOptions(AgentMode mode, int warmupIterations, int profileIterations, Path trace, Path plan,
                            String hardware, Path stats, Path planOut, long mmapThresholdBytes,
-                           TeraioConfig config) {
+                           boolean trimHeap, TeraioConfig config) {
 
     /** The agent's own keys with their defaults ({@code null}: none), in the order docs/agent.md lists them. */
     public static final List<TeraioConfig.Key> KEYS = List.of(
@@ -49,7 +51,9 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             new TeraioConfig.Key("stats", "teraio-agent-stats.json", "the stats JSON written at exit"),
             new TeraioConfig.Key("planOut", null, "auto mode: where the plan made in process goes; default next to out"),
             new TeraioConfig.Key("mmapThreshold", "0", "offload and auto mode: glibc's mmap threshold set at start, so"
-                    + " freed tensors at least this large leave the process; 0 leaves glibc alone"));
+                    + " freed tensors at least this large leave the process; 0 leaves glibc alone"),
+            new TeraioConfig.Key("trim", "true", "offload and auto mode: after each iteration the plan applies to,"
+                    + " glibc gives back the free pages its heaps keep (malloc_trim, off the training thread)"));
 
     public AgentOptions {
         Objects.requireNonNull(mode, "mode");
@@ -112,8 +116,13 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             throw new TeraioException("mmapThreshold: " + mmapThreshold + " bytes is not between 0 and "
                     + Units.formatBytes(NativeHeap.MAX_MMAP_THRESHOLD_BYTES) + " (glibc's largest)");
         }
+        String trimText = text(agent, "trim").toLowerCase(Locale.ROOT);
+        if (!trimText.equals("true") && !trimText.equals("false")) {
+            throw new TeraioException("trim: '" + text(agent, "trim") + "' is not true or false");
+        }
         TeraioConfig config = TeraioConfig.resolve(runtime);
-        return new AgentOptions(mode, warmup, iterations, out, plan, hardware, stats, planOut, mmapThreshold, config);
+        return new AgentOptions(mode, warmup, iterations, out, plan, hardware, stats, planOut, mmapThreshold,
+                trimText.equals("true"), config);
     }
 
     /** {@code key=value} for every key in effect, agent keys first, for the line logged at start. */
@@ -133,6 +142,7 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
         map.put("stats", stats.toString());
         if (mode != AgentMode.PROFILE) {
             map.put("mmapThreshold", mmapThresholdBytes == 0 ? "0 (glibc's own)" : Units.formatBytes(mmapThresholdBytes));
+            map.put("trim", Boolean.toString(trimHeap));
         }
         map.putAll(config.describe());
         return map;

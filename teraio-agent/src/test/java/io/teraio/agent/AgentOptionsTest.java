@@ -28,6 +28,8 @@ class AgentOptionsTest {
         assertEquals(1L << 20, o.config().taskSizeBytes());
         assertEquals("auto", o.describe().get("mode"));
         assertEquals("/nvme0:/nvme1", o.describe().get("dirs"));
+        assertTrue(o.trimHeap());
+        assertEquals("false", AgentOptions.parse("mode=auto,trim=FALSE").describe().get("trim"));
     }
 
     @Test
@@ -57,6 +59,7 @@ class AgentOptionsTest {
         assertTrue(message("mode=profile,deviceMemory=lots").startsWith("deviceMemory"), message("mode=profile,deviceMemory=lots"));
         assertEquals("teraio-agent argument 'verbose' is not key=value", message("mode=profile,verbose"));
         assertEquals("mode: given twice", message("mode=profile,mode=auto"));
+        assertEquals("trim: 'sometimes' is not true or false", message("mode=auto,trim=sometimes"));
         assertEquals("hardware: 'dgx9' is neither a file nor a preset; presets: g10, h100, teraio-paper",
                 message("mode=auto,hardware=dgx9"));
     }

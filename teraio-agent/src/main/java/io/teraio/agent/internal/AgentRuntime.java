@@ -32,7 +32,11 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +89,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final AtomicLong writingBytes = new AtomicLong();
     /** Bytes of native tensors made for prefetches (and misses) to read into, until their arrays take them. */
     private final AtomicLong landingBytes = new AtomicLong();
+    /** Trims glibc's heaps after each iteration the plan applies to ({@code trim}); null when off. */
+    private ExecutorService trimmer;
+    private final AtomicBoolean trimming = new AtomicBoolean();
+    private final AtomicReference<String> trimRefused = new AtomicReference<>();
     private long peakResidentBytes;
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
@@ -345,6 +353,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if (applying && runtime != null) {
             runtime.endIteration(opInIteration);
+            trimHeap();
         }
         iteration++;
         opInIteration = 0;
@@ -530,6 +539,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 return engine.state(kept.key()) != null;
             });
         }
+        if (options.trimHeap() && engine != null) {
+            trimmer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "teraio-trim");
+                t.setDaemon(true);
+                return t;
+            });
+        }
         applying = true;
         applyWindow = true;
         peakResidentBytes = heldBytes();
@@ -632,6 +648,29 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             residentBytes += t.bytes;
             updatePeak();
         }
+    }
+
+    /**
+     * Has glibc give back the free pages of its heaps, on the trimmer's thread (a trim still
+     * running is not repeated). Offloads free tensors between tensors still in use, and what
+     * malloc's heaps keep of them would stay in the process; the demo's ResNet-50 kept 10 to 30
+     * MiB so (docs/agent-results.md).
+     */
+    private void trimHeap() {
+        if (trimmer == null || !trimming.compareAndSet(false, true)) {
+            return;
+        }
+        trimmer.execute(() -> {
+            try {
+                String refused = NativeHeap.trim();
+                if (refused != null && trimRefused.compareAndSet(null, refused)) {
+                    LOG.warn("teraio-agent: could not trim the C library's heaps ({}); freed tensors may stay in"
+                            + " the process", refused);
+                }
+            } finally {
+                trimming.set(false);
+            }
+        });
     }
 
     /** Reports op {@code k} to the runtime while the plan applies. */
@@ -818,6 +857,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                     iteration, options.warmupIterations());
         }
         Dispatch.install(null);
+        if (trimmer != null) {
+            trimmer.shutdown();
+        }
         finalStats = stats();
         if (engine != null) {
             try {

@@ -31,6 +31,8 @@ final class Posix {
 
         int mallopt(int param, int value);
 
+        int malloc_trim(@size_t long pad);
+
         // the address as a Pointer: jnr-ffi 2.3.2 passes a leading long so that mmap fails with EINVAL
         long mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);
 
