@@ -55,7 +55,7 @@ public final class PytorchEtImporter implements TraceImporter {
         ImportOptions opts = options == null ? ImportOptions.defaults() : options;
         Path file = inputs.get(0);
         String name = file.toString();
-        EtGraph graph = parse(file, name, opts.bytesRead());
+        EtGraph graph = parse(file, name, opts.bytesRead(), opts.cpuAsDevice());
         KinetoDurations kineto = opts.kinetoFile() == null ? null
                 : KinetoDurations.read(opts.kinetoFile(), opts.bytesRead());
         return build(graph, name, opts, kineto);
@@ -77,25 +77,36 @@ public final class PytorchEtImporter implements TraceImporter {
         long[] outEndBytes = NO_LONGS;
         long bytesMoved;
         double flops;
-        int cpuTensors;
+        int elsewhereTensors;
     }
 
     /** What the parse of the whole file found. */
     private static final class EtGraph {
+        /** Whether the CPU's storages are planned (a CPU run) instead of the GPU's. */
+        final boolean cpuAsDevice;
         String schema;
         final List<Node> nodes = new ArrayList<>();
         /** Device storage id to its size in bytes. */
         final Map<Long, Long> storageBytes = new HashMap<>();
-        /** CPU storage id to its size in bytes. */
-        final Map<Long, Long> cpuStorageBytes = new HashMap<>();
+        /** Storage id to its size in bytes, for the storages on other devices (the CPU's, unless cpuAsDevice). */
+        final Map<Long, Long> elsewhereStorageBytes = new HashMap<>();
+
+        EtGraph(boolean cpuAsDevice) {
+            this.cpuAsDevice = cpuAsDevice;
+        }
+
+        /** How the report names the storages not planned. */
+        String elsewhere() {
+            return cpuAsDevice ? "non-CPU" : "CPU-only";
+        }
     }
 
-    /** One tensor argument: storage, bytes of this view, its device (null for CPU), shape. */
-    private record TensorArg(long storage, long endBytes, long viewBytes, boolean cpu, long[] shape) {
+    /** One tensor argument: storage, bytes of this view, whether it is on another device than the planned one, shape. */
+    private record TensorArg(long storage, long endBytes, long viewBytes, boolean elsewhere, long[] shape) {
     }
 
-    private static EtGraph parse(Path file, String name, LongConsumer bytesRead) {
-        EtGraph graph = new EtGraph();
+    private static EtGraph parse(Path file, String name, LongConsumer bytesRead, boolean cpuAsDevice) {
+        EtGraph graph = new EtGraph(cpuAsDevice);
         boolean[] sawNodes = {false};
         CompressedInput.readObject(file, "PyTorch execution trace", bytesRead, (field, token, p) -> {
             if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
@@ -172,18 +183,18 @@ public final class PytorchEtImporter implements TraceImporter {
                 default -> p.skipChildren();
             }
         }
-        List<TensorArg> ins = tensors(inValues, inShapes, inTypes);
-        List<TensorArg> outs = tensors(outValues, outShapes, outTypes);
+        List<TensorArg> ins = tensors(inValues, inShapes, inTypes, graph.cpuAsDevice);
+        List<TensorArg> outs = tensors(outValues, outShapes, outTypes, graph.cpuAsDevice);
         node.inStorages = storages(ins, graph, node);
         node.inEndBytes = endBytes(node.inStorages, ins);
         node.outStorages = storages(outs, graph, node);
         node.outEndBytes = endBytes(node.outStorages, outs);
         long bytes = 0;
         for (TensorArg t : ins) {
-            bytes += t.cpu() ? 0 : t.viewBytes();
+            bytes += t.elsewhere() ? 0 : t.viewBytes();
         }
         for (TensorArg t : outs) {
-            bytes += t.cpu() ? 0 : t.viewBytes();
+            bytes += t.elsewhere() ? 0 : t.viewBytes();
         }
         node.bytesMoved = bytes;
         node.flops = Flops.estimate(node.name, ins, outs);
@@ -264,7 +275,7 @@ public final class PytorchEtImporter implements TraceImporter {
     }
 
     /** The tensor arguments among {@code values}, by their types ({@code Tensor...}, {@code GenericList[Tensor...]}). */
-    private static List<TensorArg> tensors(Object values, Object shapes, Object types) {
+    private static List<TensorArg> tensors(Object values, Object shapes, Object types, boolean cpuAsDevice) {
         List<TensorArg> result = new ArrayList<>();
         if (!(values instanceof List<?> valueList) || !(types instanceof List<?> typeList)) {
             return result;
@@ -275,18 +286,19 @@ public final class PytorchEtImporter implements TraceImporter {
             Object value = valueList.get(i);
             Object shape = i < shapeList.size() ? shapeList.get(i) : null;
             if (type.startsWith("Tensor") || type.startsWith("Optional[Tensor")) {
-                addTensor(value, shape, result);
+                addTensor(value, shape, cpuAsDevice, result);
             } else if (type.startsWith("GenericList") && type.contains("Tensor") && value instanceof List<?> elements) {
                 List<?> elementShapes = shape instanceof List<?> s ? s : List.of();
                 for (int k = 0; k < elements.size(); k++) {
-                    addTensor(elements.get(k), k < elementShapes.size() ? elementShapes.get(k) : null, result);
+                    addTensor(elements.get(k), k < elementShapes.size() ? elementShapes.get(k) : null, cpuAsDevice,
+                            result);
                 }
             }
         }
         return result;
     }
 
-    private static void addTensor(Object value, Object shape, List<TensorArg> into) {
+    private static void addTensor(Object value, Object shape, boolean cpuAsDevice, List<TensorArg> into) {
         if (!(value instanceof List<?> v) || v.size() != 6 || !(v.get(5) instanceof String device)) {
             return;
         }
@@ -294,8 +306,8 @@ public final class PytorchEtImporter implements TraceImporter {
                 || !(v.get(3) instanceof Long numel) || !(v.get(4) instanceof Long itemsize)) {
             return;
         }
-        boolean cpu = device.startsWith("cpu");
-        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, cpu, toShape(shape)));
+        boolean elsewhere = device.startsWith("cpu") != cpuAsDevice;
+        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, elsewhere, toShape(shape)));
     }
 
     private static long[] toShape(Object shape) {
@@ -309,15 +321,15 @@ public final class PytorchEtImporter implements TraceImporter {
         return result;
     }
 
-    /** Records sizes, counts CPU tensors, and returns the node's distinct device storages. */
+    /** Records sizes, counts the tensors on other devices, and returns the node's distinct storages on the planned one. */
     private static long[] storages(List<TensorArg> args, EtGraph graph, Node node) {
         long[] ids = new long[args.size()];
         int n = 0;
         for (TensorArg t : args) {
-            Map<Long, Long> sizes = t.cpu() ? graph.cpuStorageBytes : graph.storageBytes;
+            Map<Long, Long> sizes = t.elsewhere() ? graph.elsewhereStorageBytes : graph.storageBytes;
             sizes.merge(t.storage(), t.endBytes(), Math::max);
-            if (t.cpu()) {
-                node.cpuTensors++;
+            if (t.elsewhere()) {
+                node.elsewhereTensors++;
                 continue;
             }
             boolean seen = false;
@@ -335,7 +347,7 @@ public final class PytorchEtImporter implements TraceImporter {
         long[] result = new long[storages.length];
         for (TensorArg t : args) {
             for (int k = 0; k < storages.length; k++) {
-                if (!t.cpu() && storages[k] == t.storage()) {
+                if (!t.elsewhere() && storages[k] == t.storage()) {
                     result[k] = Math.max(result[k], t.endBytes());
                 }
             }
@@ -465,7 +477,7 @@ public final class PytorchEtImporter implements TraceImporter {
             }
         }
         if (kept.isEmpty()) {
-            throw new TeraioException(name + ": the execution trace has no op that touches a device tensor");
+            throw noTensors(graph, name);
         }
 
         // Storage facts over the kept ops. The trace names storages by address, which the
@@ -522,7 +534,7 @@ public final class PytorchEtImporter implements TraceImporter {
             opStorages[k] = Arrays.copyOf(logical, n);
         }
 
-        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, null));
+        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, graph.cpuAsDevice ? "cpu" : null));
         long bytesKept = 0;
         long zeroBytesDropped = 0;
         int zeroSized = 0;
@@ -588,6 +600,10 @@ public final class PytorchEtImporter implements TraceImporter {
             }
         }
 
+        if (tensorsKept == 0) {
+            throw noTensors(graph, name);
+        }
+
         // Durations and ops.
         double[] gpuNs = new double[nodes.size()];
         KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
@@ -624,12 +640,10 @@ public final class PytorchEtImporter implements TraceImporter {
         recorder.endIteration();
         Trace trace = recorder.toTrace();
 
-        long cpuBytes = 0;
-        for (long b : graph.cpuStorageBytes.values()) {
-            cpuBytes += b;
-        }
+        long elsewhereBytes = sum(graph.elsewhereStorageBytes.values());
         List<String> dropped = new ArrayList<>();
-        dropped.add(String.format(Locale.ROOT, "%,d CPU-only storages, %,d bytes", graph.cpuStorageBytes.size(), cpuBytes));
+        dropped.add(String.format(Locale.ROOT, "%,d %s storages, %,d bytes", graph.elsewhereStorageBytes.size(),
+                graph.elsewhere(), elsewhereBytes));
         dropped.add(String.format(Locale.ROOT, "%,d device storages of 0 bytes", zeroSized));
         dropped.add(String.format(Locale.ROOT, "%,d device storage ids reused for a new allocation (each kept as its own tensor)",
                 reused));
@@ -639,6 +653,9 @@ public final class PytorchEtImporter implements TraceImporter {
 
         List<String> assumptions = new ArrayList<>();
         assumptions.add("schema " + graph.schema + "; one iteration (the file is one step); ops in node-id order");
+        if (graph.cpuAsDevice) {
+            assumptions.add("--device cpu: the CPU's storages are planned as device 0's, the GPU's (if any) dropped");
+        }
         assumptions.add("a storage is allocated by the first op that outputs it and freed right after its last use "
                 + "(the trace does not record frees)");
         assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, "
@@ -665,7 +682,7 @@ public final class PytorchEtImporter implements TraceImporter {
                     opts.memoryBytesPerSecond()));
         }
         ImportReport report = new ImportReport(nodes.size(), kept.size(),
-                infos.size() + graph.cpuStorageBytes.size(), tensorsKept, bytesKept, cpuBytes,
+                infos.size() + graph.elsewhereStorageBytes.size(), tensorsKept, bytesKept, elsewhereBytes,
                 dropped, assumptions);
         return new ImportResult(trace, report);
     }
@@ -744,6 +761,26 @@ public final class PytorchEtImporter implements TraceImporter {
             info.forward = true;
         }
         return index;
+    }
+
+    /** The error for a trace with no tensor on the planned device: with a hint when they are all on the CPU. */
+    private static TeraioException noTensors(EtGraph graph, String name) {
+        if (!graph.cpuAsDevice && !graph.elsewhereStorageBytes.isEmpty()) {
+            return new TeraioException(String.format(Locale.ROOT, "%s: every tensor of the execution trace is on the"
+                    + " CPU (%,d storages, %s), so there is no device memory to plan; to plan the CPU's memory as"
+                    + " the device's, import it with --device cpu", name, graph.elsewhereStorageBytes.size(),
+                    Units.formatBytes(sum(graph.elsewhereStorageBytes.values()))));
+        }
+        return new TeraioException(name + ": the execution trace has no op that touches a "
+                + (graph.cpuAsDevice ? "CPU" : "device") + " tensor");
+    }
+
+    private static long sum(Iterable<Long> values) {
+        long total = 0;
+        for (long v : values) {
+            total += v;
+        }
+        return total;
     }
 
     private static boolean contains(long[] values, long value) {

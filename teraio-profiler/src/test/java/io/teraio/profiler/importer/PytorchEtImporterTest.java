@@ -253,6 +253,40 @@ class PytorchEtImporterTest {
         assertTrue(mm.durationNs() >= 10 && mm.durationNs() < 30, "mm " + mm.durationNs());
     }
 
+    /** {@link #FLAT_10} as a CPU run recorded it: every tensor on the CPU. */
+    private static final String FLAT_10_CPU = FLAT_10.replace("\"cuda:0\"", "\"cpu\"");
+
+    @Test
+    void aTraceWhoseTensorsAreAllOnTheCpuIsAnErrorThatSaysSo() throws IOException {
+        Path file = tmp.resolve("cpu_et.json");
+        Files.writeString(file, FLAT_10_CPU);
+        TeraioException e = importError(importer, file);
+        assertEquals(file + ": every tensor of the execution trace is on the CPU (6 storages, 64.01 KiB), so there"
+                + " is no device memory to plan; to plan the CPU's memory as the device's, import it with --device cpu",
+                e.getMessage());
+    }
+
+    @Test
+    void withCpuAsDeviceTheCpuTensorsArePlannedAndTheGpusDropped() throws IOException {
+        Path cpuFile = tmp.resolve("cpu_et.json");
+        Files.writeString(cpuFile, FLAT_10_CPU);
+        ImportOptions cpu = ImportOptions.defaults().withCpuAsDevice(true);
+        Trace trace = importer.importFiles(List.of(cpuFile), cpu).trace();
+        // The same ops and tensors as the GPU run's (aten::item's CPU scalar joins them).
+        assertEquals(List.of("aten::mm", "aten::relu", "aten::item", "aten::sum"),
+                trace.ops().stream().map(Op::name).toList());
+        assertEquals(6, trace.tensors().size());
+        assertTrue(trace.tensors().stream().allMatch(t -> t.device() == 0));
+
+        Path gpuFile = tmp.resolve("flat_et.json");
+        Files.writeString(gpuFile, FLAT_10);
+        ImportResult mixed = importer.importFiles(List.of(gpuFile), cpu);
+        // Of the GPU run only aten::item's CPU scalar is the CPU's; the five GPU storages are dropped.
+        assertEquals(List.of("aten::item"), mixed.trace().ops().stream().map(Op::name).toList());
+        assertTrue(mixed.report().dropped().stream().anyMatch(d -> d.startsWith("5 non-CPU storages")),
+                mixed.report().dropped().toString());
+    }
+
     private static TeraioException importError(PytorchEtImporter importer, Path file) {
         TeraioException e = assertThrows(TeraioException.class,
                 () -> importer.importFiles(List.of(file), ImportOptions.defaults()));
