@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,11 @@ public final class PytorchEtImporter implements TraceImporter {
     private static final Pattern ACCUMULATE_GRAD = Pattern.compile("accumulategrad|accumulate_grad");
     private static final Pattern STATE_INIT = Pattern.compile("zeros|clone");
     private static final long[] NO_LONGS = new long[0];
+    /**
+     * The least an estimated op that launches a kernel takes: the shortest kernels of the
+     * shared Kineto traces (RTX 2080 Ti) take 1 to 2 µs, and so do empty kernels on an H100.
+     */
+    static final long KERNEL_FLOOR_NS = 2_000;
 
     @Override
     public String format() {
@@ -355,9 +361,31 @@ public final class PytorchEtImporter implements TraceImporter {
         return result;
     }
 
-    /** FLOP estimates for matmul-like ops from their tensor shapes. */
+    /** FLOP estimates for matmul-like ops from their tensor shapes, and which ops launch a kernel. */
     private static final class Flops {
+        /**
+         * ATen ops that launch no kernel of their own: views and reshapes of a storage,
+         * allocations without initialisation, type and shape queries (their Kineto time in
+         * the shared traces is 0).
+         */
+        private static final Set<String> NO_KERNEL = Set.of("view", "_reshape_alias", "reshape", "as_strided", "t",
+                "transpose", "permute", "expand", "expand_as", "squeeze", "unsqueeze", "select", "slice", "narrow",
+                "detach", "detach_", "alias", "empty", "empty_strided", "empty_like", "new_empty", "new_empty_strided",
+                "result_type", "size", "stride", "numel", "is_contiguous", "contiguous", "to", "lift_fresh", "unbind",
+                "split", "split_with_sizes", "chunk", "view_as", "unfold", "diagonal", "set_", "_unsafe_view",
+                "flatten", "unflatten", "resize_", "_to_copy_meta", "is_same_size", "_nnz", "values", "indices");
+
         private Flops() {
+        }
+
+        /**
+         * Whether the op launches a kernel of its own: not one of {@link #NO_KERNEL} (with or
+         * without {@code aten::}), not an autograd node ({@code AddBackward0}: its kernels are its
+         * children's).
+         */
+        static boolean launchesKernel(String name) {
+            String op = name.startsWith("aten::") ? name.substring(6) : name;
+            return !NO_KERNEL.contains(op) && !op.matches(".*Backward\\d*$");
         }
 
         static double estimate(String name, List<TensorArg> ins, List<TensorArg> outs) {
@@ -609,6 +637,7 @@ public final class PytorchEtImporter implements TraceImporter {
         KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
         int matchedByKineto = 0;
         int estimated = 0;
+        int noKernel = 0;
         for (int k = 0; k < kept.size(); k++) {
             int leaf = kept.get(k);
             Node node = nodes.get(leaf);
@@ -624,14 +653,18 @@ public final class PytorchEtImporter implements TraceImporter {
                 durationNs = Math.max(1, Math.round(ns));
                 matchedByKineto++;
             } else {
-                double flops = 0;
-                double bytesMoved = 0;
+                // The leaf and the ancestors merged into it are nested calls of one piece of work:
+                // the largest estimate of those that launch a kernel, at least a kernel's floor.
+                double seconds = -1;
                 for (int g : group) {
-                    flops = Math.max(flops, nodes.get(g).flops);
-                    bytesMoved = Math.max(bytesMoved, nodes.get(g).bytesMoved);
+                    Node n = nodes.get(g);
+                    if (Flops.launchesKernel(n.name)) {
+                        seconds = Math.max(seconds, Math.max(n.flops / opts.flopsPerSecond(),
+                                n.bytesMoved / opts.memoryBytesPerSecond()));
+                    }
                 }
-                double seconds = Math.max(flops / opts.flopsPerSecond(), bytesMoved / opts.memoryBytesPerSecond());
-                durationNs = Math.max(1, (long) Math.ceil(seconds * 1e9));
+                durationNs = seconds < 0 ? 1 : Math.max(KERNEL_FLOOR_NS, (long) Math.ceil(seconds * 1e9));
+                noKernel += seconds < 0 ? 1 : 0;
                 estimated++;
             }
             int[] uses = ids(opStorages[k], tensorId);
@@ -678,8 +711,10 @@ public final class PytorchEtImporter implements TraceImporter {
                     Units.formatNanos(Math.round(alignment.kernelNs())), matchedByKineto, estimated));
         } else {
             assumptions.add(String.format(Locale.ROOT, "durations estimated: max(FLOPs / %.3g FLOP/s, bytes / %.3g B/s), "
-                    + "FLOPs only for matmul and convolution ops, at least 1 ns", opts.flopsPerSecond(),
-                    opts.memoryBytesPerSecond()));
+                    + "at least %s for an op that launches a kernel; FLOPs for matmul and convolution ops, bytes of "
+                    + "the tensors read and written; %,d of %,d ops launch none (views, allocations, metadata, "
+                    + "autograd nodes without a kernel of their own): 1 ns", opts.flopsPerSecond(),
+                    opts.memoryBytesPerSecond(), Units.formatNanos(KERNEL_FLOOR_NS), noKernel, estimated));
         }
         ImportReport report = new ImportReport(nodes.size(), kept.size(),
                 infos.size() + graph.elsewhereStorageBytes.size(), tensorsKept, bytesKept, elsewhereBytes,
