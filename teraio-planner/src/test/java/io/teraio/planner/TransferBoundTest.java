@@ -50,17 +50,23 @@ class TransferBoundTest {
         assertEquals(30.0, b.percentOfIdeal(), 1e-9);
     }
 
+    /**
+     * A 500-byte weight (1) used by op 0 and, if {@code usedAgain}, by op 2; op 1 makes and
+     * frees a 600-byte activation (2) while the weight is idle.
+     */
+    private static Workload weightIdleAtAPeak(boolean usedAgain) {
+        TinyTrace t = new TinyTrace()
+                .persistent(1, "w", 500).activation(2, "b", 600)
+                .op("use", 100, ids(1), ids(), ids())
+                .op("peak", 100, ids(), ids(2), ids(2));
+        return (usedAgain ? t.op("use", 100, ids(1), ids(), ids()) : t).workload();
+    }
+
     @Test
     void aWeightComesBackWithoutGoingOut() {
         // The 500 bytes over at op 1 are a weight used at op 0 and op 2: never written, read
         // back after op 1 starts (500 ns at 1 byte/ns), op 0 before that.
-        Workload w = new TinyTrace()
-                .persistent(1, "w", 500).activation(2, "b", 600)
-                .op("fwd", 100, ids(1), ids(), ids())
-                .op("peak", 100, ids(), ids(2), ids(2))
-                .op("bwd", 100, ids(1), ids(), ids())
-                .workload();
-        TransferBound b = TransferBound.of(w, hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
+        TransferBound b = TransferBound.of(weightIdleAtAPeak(true), hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
         assertEquals(500, b.bytesIn());
         assertEquals(0, b.bytesOut());
         assertEquals(600, b.boundNs());
@@ -106,12 +112,7 @@ class TransferBoundTest {
     void aWeightThatOutlivesTheIterationComesBackButNeedNotBeWritten() {
         // weight 1 (persistent, used by op 0 only) is off the device at op 1: it must be read
         // again before the next iteration's op 0, but a trace does not say it was modified.
-        Workload w = new TinyTrace()
-                .persistent(1, "w", 500).activation(2, "b", 600)
-                .op("use", 100, ids(1), ids(), ids())
-                .op("peak", 100, ids(), ids(2), ids(2))
-                .workload();
-        TransferBound b = TransferBound.of(w, hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
+        TransferBound b = TransferBound.of(weightIdleAtAPeak(false), hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
         assertEquals(500, b.bytesIn());
         assertEquals(0, b.bytesOut());
         assertEquals(500, b.boundNs());
