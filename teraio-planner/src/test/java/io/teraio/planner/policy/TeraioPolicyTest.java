@@ -18,6 +18,7 @@ import io.teraio.core.plan.StartState;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.SimulationResult;
+import io.teraio.planner.sim.Simulator;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -160,6 +161,9 @@ class TeraioPolicyTest {
         HardwareProfile hw = TinyTrace.hardware(3 * MB / 2, 1, 1_000_000_000L, 0);
         List<PlanEntry> entries = new TeraioPolicy().plan(w, hw);
         assertTrue(!StartState.of(entries).kept().isEmpty(), entries::toString);
+        // 2 MB resident from the start, at most 1.5 MB of it on the device when the iteration starts
+        assertTrue(Simulator.startBytes(w, entries) <= hw.device().memoryBytes(), entries::toString);
+        assertEquals(2 * MB, Simulator.startBytes(w, List.of()));
         SimulationResult r = PlanChecks.simulateCleanly(w, hw, entries);
         assertTrue(r.ran(), r.outOfMemory());
         assertTrue(r.prediction().peakDeviceBytes() <= hw.device().memoryBytes());
