@@ -57,6 +57,11 @@ final class ImportCommand implements Callable<Integer> {
                     + " second such as 3000g (default: an H100's, 3.35 TB/s).")
     String memoryBandwidth;
 
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cuda",
+            description = "pytorch-et, kineto: whose tensors are planned as the device's: cuda (default) or cpu"
+                    + " (a run on the CPU; without it a trace whose tensors are all on the CPU is an error).")
+    String device;
+
     @Option(names = "--ops-only",
             description = "kineto: accept a trace without [memory] events and import its ops and durations"
                     + " without tensors (timings only; nothing to plan).")
@@ -81,7 +86,14 @@ final class ImportCommand implements Callable<Integer> {
             }
             importer = KinetoImporter.opsOnly();
         }
-        ImportOptions options = new ImportOptions(kineto, flopsPerSecond, memoryBytesPerSecond);
+        if (!device.equals("cuda") && !device.equals("cpu")) {
+            throw new TeraioException("--device: '" + device + "' is not cuda or cpu");
+        }
+        if (device.equals("cpu") && importer instanceof G10Importer) {
+            throw new TeraioException("--device: only for --from pytorch-et and kineto (G10's tensors are all on the GPU)");
+        }
+        ImportOptions options = new ImportOptions(kineto, flopsPerSecond, memoryBytesPerSecond)
+                .withCpuAsDevice(device.equals("cpu"));
 
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();

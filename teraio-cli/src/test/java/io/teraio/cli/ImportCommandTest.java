@@ -61,6 +61,36 @@ class ImportCommandTest {
     }
 
     @Test
+    void aCpuRunIsRefusedWithAHintAndPlannedWithDeviceCpu() throws IOException {
+        // The ResNet-18 execution trace as a CPU run would record it: every tensor on the CPU.
+        Path gpuRun = SharedTraces.file("param/resnet18_bs128_et.json.gz");
+        Path cpuRun = dir.resolve("resnet18_cpu_et.json");
+        String json;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(gpuRun))) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Files.writeString(cpuRun, json.replace("\"cuda:0\"", "\"cpu\""));
+        Path out = dir.resolve("cpu.json.gz");
+        CliRunner refused = CliRunner.run("import", "--from", "pytorch-et", cpuRun.toString(), "-o", out.toString());
+        assertEquals(Main.EXIT_USAGE, refused.exitCode());
+        assertTrue(refused.err().strip().startsWith(cpuRun + ": every tensor of the execution trace is on the CPU"),
+                refused.err());
+        assertTrue(refused.err().contains("--device cpu"), refused.err());
+        assertTrue(Files.notExists(out));
+
+        JsonNode asCpu = importAndAnalyze("import", "--from", "pytorch-et", cpuRun.toString(), "--device", "cpu");
+        JsonNode asGpu = importAndAnalyze("import", "--from", "pytorch-et", gpuRun.toString());
+        // The CPU run's tensors are planned as the device's: the GPU run's, plus its CPU tensors.
+        assertTrue(asCpu.get("peakLiveBytes").asLong() >= asGpu.get("peakLiveBytes").asLong(), asCpu.toString());
+        Path plan = dir.resolve("plan.json");
+        long half = asCpu.get("peakLiveBytes").asLong() / 2;
+        CliRunner planned = CliRunner.run("plan", dir.resolve("imported.json.gz").toString(), "--gpu-mem",
+                Long.toString(half), "-o", plan.toString());
+        assertEquals(0, planned.exitCode(), planned.err());
+        assertTrue(Files.exists(plan));
+    }
+
+    @Test
     void kinetoTraceWithoutMemoryEventsIsRefusedUnlessOpsOnly() throws IOException {
         // Neither shared Kineto trace was recorded with profile_memory=True.
         Path kineto = SharedTraces.file("param/linear_kineto.json.gz");

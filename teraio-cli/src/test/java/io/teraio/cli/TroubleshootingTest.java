@@ -53,6 +53,32 @@ class TroubleshootingTest {
         Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
         Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
         io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
+        // A PyTorch execution trace of a CPU run: one op on CPU tensors.
+        Files.writeString(dir.resolve("cpu_et.json"), """
+                {"schema": "1.1.0-chakra.0.0.4", "nodes": [
+                  {"name": "aten::relu", "id": 2, "ctrl_deps": 1,
+                   "inputs": {"values": [[1,100,0,16,4,"cpu"]], "shapes": [[16]], "types": ["Tensor(float)"]},
+                   "outputs": {"values": [[2,101,0,16,4,"cpu"]], "shapes": [[16]], "types": ["Tensor(float)"]}}]}
+                """);
+        // Two tables resident across the iteration boundary, 2 MiB on a 1.5 MiB device with no
+        // SSD and 512 KiB of host memory: nowhere to put either.
+        Files.writeString(dir.resolve("tables.json"), """
+                {"format": "teraio-trace", "version": 1, "source": {"tool": "test"},
+                 "iterations": [{"index": 0, "firstOp": 0, "opCount": 4}],
+                 "tensors": [
+                   {"id": 0, "key": "emb0", "bytes": 1048576, "kind": "parameter", "persistent": true, "offloadable": true, "device": 0},
+                   {"id": 1, "key": "emb1", "bytes": 1048576, "kind": "parameter", "persistent": true, "offloadable": true, "device": 0}],
+                 "ops": [
+                   {"index": 0, "name": "lookup0", "durationNs": 1000000, "uses": [0], "allocs": [], "frees": []},
+                   {"index": 1, "name": "lookup1", "durationNs": 1000000, "uses": [1], "allocs": [], "frees": []},
+                   {"index": 2, "name": "mlp", "durationNs": 4000000, "uses": [], "allocs": [], "frees": []},
+                   {"index": 3, "name": "update", "durationNs": 1000000, "uses": [0, 1], "allocs": [], "frees": []}]}
+                """);
+        Files.writeString(dir.resolve("no-ssd.json"), """
+                {"format": "teraio-hardware", "version": 1,
+                 "devices": [{"id": 0, "memoryBytes": 1572864, "pcieBytesPerSecond": 10000000000}],
+                 "ssds": [], "hostMemoryBytes": 524288}
+                """);
     }
 
     /** A heading's code span as a regular expression matching the start of a message. */
@@ -101,6 +127,10 @@ class TroubleshootingTest {
                 "import --from g10 " + d + "/x.kernels.config -o " + d + "/y.json",
                 "import --from g10 " + d + "/x.kernels.config " + d + "/x.kernels.config -o " + d + "/y.json",
                 "import --from g10 " + d + "/a-file -o " + d + "/y.json",
+                "import --from pytorch-et " + d + "/cpu_et.json -o " + d + "/y.json",
+                "import --from pytorch-et " + d + "/cpu_et.json --device gpu -o " + d + "/y.json",
+                "import --from g10 " + d + "/x.kernels.config --device cpu -o " + d + "/y.json",
+                "plan " + d + "/tables.json --hardware " + d + "/no-ssd.json -o " + d + "/p.json",
                 "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
                 "synth --preset foo -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",

@@ -21,6 +21,17 @@ import java.util.stream.IntStream;
  * SSDs, at their summed bandwidth. A steady-state iteration then takes at least
  * {@code max(ideal, in / PCIe, out / PCIe, (in - host) / SSD read, (out - host) / SSD write)}.
  *
+ * <p>Some of those transfers have a window, and the windows do not overlap: a tensor used
+ * again after {@code P} within the iteration is read back between the start of {@code P}
+ * and that use; one the iteration made before {@code P} was also written out between its
+ * making and the start of {@code P}. The other tensors off the device at {@code P} cover at
+ * most their bytes, so at least {@code back = over - (bytes of tensors not used again in
+ * the iteration)} come back after {@code P} starts and {@code both = over - (bytes of tensors
+ * not made before P or not used after it)} also left before it; what host memory cannot
+ * hold of them passes the SSDs. The iteration takes at least
+ * {@code max(start of P, both / PCIe, (both - host) / SSD write)
+ * + max(ideal - start of P, back / PCIe, (back - host) / SSD read)} (limit {@code split}).
+ *
  * <p>The bound ignores when bytes become idle and treats persistent tensors (weights,
  * optimizer state) as never written, since a trace does not say which uses modify a tensor:
  * the true optimum is lower. Only the {@value #OPS_EXAMINED} ops with the most live bytes are
@@ -32,7 +43,8 @@ import java.util.stream.IntStream;
  * @param bytesIn     bytes that must cross PCIe to the device, at {@code atOp}
  * @param bytesOut    bytes that must cross PCIe from the device, at {@code atOp}
  * @param limit       what sets the bound: {@code compute}, {@code pcie}, {@code ssd-read},
- *                    {@code ssd-write}, or {@code infeasible} (no plan fits, see {@link #feasible})
+ *                    {@code ssd-write}, {@code split}, or {@code infeasible} (no plan fits,
+ *                    see {@link #feasible})
  */
 public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, long bytesOut, String limit) {
     /** How many of the fullest ops are examined. */
@@ -76,6 +88,8 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             long movable = 0;
             long noRead = 0;
             long noWrite = 0;
+            long roundTrip = 0;
+            long usedLater = 0;
             for (int t = 0; t < workload.tensorCount(); t++) {
                 if (!workload.inIteration(t) || needed[t] || !workload.offloadable(t) || !liveAt(workload, t, p)) {
                     continue;
@@ -89,6 +103,10 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
                 }
                 if (!(readBack && madeHere)) {
                     noWrite += bytes;
+                }
+                if (usedAfter(workload, t, p)) {
+                    usedLater += bytes;
+                    roundTrip += madeHere ? bytes : 0;
                 }
             }
             for (int t : workload.needs(p)) {
@@ -109,6 +127,18 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
                 here = slower(here, nanos(Math.max(0, in - host), ssdRead), "ssd-read");
                 here = slower(here, nanos(Math.max(0, out - host), ssdWrite), "ssd-write");
             }
+            // What the other tensors cannot cover must be tensors used again after P within the
+            // iteration (read back after P starts), and of those, what these cannot cover must
+            // be tensors made before P (also written out before P starts).
+            long back = Math.max(0, over - (movable - usedLater));
+            long both = Math.max(0, over - (movable - roundTrip));
+            long beforeNs = Math.max(workload.startNs(p), nanos(both, pcie));
+            long afterNs = Math.max(ideal - workload.startNs(p), nanos(back, pcie));
+            if (ssdRead > 0) {
+                beforeNs = Math.max(beforeNs, nanos(Math.max(0, both - host), ssdWrite));
+                afterNs = Math.max(afterNs, nanos(Math.max(0, back - host), ssdRead));
+            }
+            here = slower(here, beforeNs + afterNs, "split");
             if (here.boundNs > best.boundNs || best.atOp < 0) {
                 best = here;
             }

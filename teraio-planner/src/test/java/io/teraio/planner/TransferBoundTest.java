@@ -36,30 +36,48 @@ class TransferBoundTest {
     }
 
     @Test
-    void bytesOverCapacityThatComeBackCrossPcieBothWays() {
+    void bytesOverCapacityThatComeBackCrossPcieBothWaysOneAfterTheOther() {
         // 500 bytes over at op 1: activation 1 must be written out and read back, 500 ns each
-        // way at 1 byte/ns, with the host holding it; the iteration's 300 ns of compute cannot hide that.
+        // way at 1 byte/ns, with the host holding it. Made at op 0 and used at op 2, it must be
+        // out before op 1 starts and come back after: 500 ns + 500 ns, not overlapped.
         TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, BYTE_PER_NS, 500,
                 ssd(0, BYTE_PER_NS, 0)));
         assertEquals(1, b.atOp());
         assertEquals(500, b.bytesIn());
         assertEquals(500, b.bytesOut());
-        assertEquals(500, b.boundNs());
-        assertEquals("pcie", b.limit());
-        assertEquals(60.0, b.percentOfIdeal(), 1e-9);
+        assertEquals(1_000, b.boundNs());
+        assertEquals("split", b.limit());
+        assertEquals(30.0, b.percentOfIdeal(), 1e-9);
+    }
+
+    /**
+     * A 500-byte weight (1) used by op 0 and, if {@code usedAgain}, by op 2; op 1 makes and
+     * frees a 600-byte activation (2) while the weight is idle.
+     */
+    private static Workload weightIdleAtAPeak(boolean usedAgain) {
+        TinyTrace t = new TinyTrace()
+                .persistent(1, "w", 500).activation(2, "b", 600)
+                .op("use", 100, ids(1), ids(), ids())
+                .op("peak", 100, ids(), ids(2), ids(2));
+        return (usedAgain ? t.op("use", 100, ids(1), ids(), ids()) : t).workload();
     }
 
     @Test
     void whatHostMemoryCannotHoldGoesThroughTheSsds() {
         // PCIe at 4 bytes/ns (125 ns), host 200 bytes: 300 bytes each way through one SSD at
-        // half a byte/ns, 600 ns.
+        // half a byte/ns, 600 ns out before op 1 and 600 ns back after it.
         TransferBound b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, 4 * BYTE_PER_NS, 200,
                 ssd(0, BYTE_PER_NS / 2, 0)));
-        assertEquals(600, b.boundNs());
-        assertEquals("ssd-read", b.limit());
-        // two SSDs: 300 ns of SSD reads, no more than the 300 ns of compute
+        assertEquals(1_200, b.boundNs());
+        assertEquals("split", b.limit());
+        // two SSDs: 300 ns each way, longer than op 0 (100 ns) before and ops 1 and 2 (200 ns) after
         b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, 4 * BYTE_PER_NS, 200,
                 ssd(0, BYTE_PER_NS / 2, 0), ssd(1, BYTE_PER_NS / 2, 0)));
+        assertEquals(600, b.boundNs());
+        assertEquals("split", b.limit());
+        // at 2 bytes/ns per SSD and 8 on PCIe: 75 and 63 ns each way, hidden by the compute on both sides
+        b = TransferBound.of(activationIdleAcrossAPeak(), hardware(600, 8 * BYTE_PER_NS, 200,
+                ssd(0, 2 * BYTE_PER_NS, 0), ssd(1, 2 * BYTE_PER_NS, 0)));
         assertEquals(300, b.boundNs());
         assertEquals("compute", b.limit());
     }
@@ -80,18 +98,19 @@ class TransferBoundTest {
     }
 
     @Test
-    void aWeightThatOutlivesTheIterationComesBackButNeedNotBeWritten() {
-        // weight 1 (persistent, used by op 0 only) is off the device at op 1: it must be read
-        // again before the next iteration's op 0, but a trace does not say it was modified.
-        Workload w = new TinyTrace()
-                .persistent(1, "w", 500).activation(2, "b", 600)
-                .op("use", 100, ids(1), ids(), ids())
-                .op("peak", 100, ids(), ids(2), ids(2))
-                .workload();
-        TransferBound b = TransferBound.of(w, hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0)));
+    void aWeightComesBackButNeedNotBeWritten() {
+        // weight 1 (persistent) is off the device at op 1, 500 bytes at 1 byte/ns to read back;
+        // a trace does not say it was modified, so it need not be written. Used only by op 0,
+        // it is read any time before the next iteration's op 0: 500 ns in all.
+        HardwareProfile hw = hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0));
+        TransferBound b = TransferBound.of(weightIdleAtAPeak(false), hw);
         assertEquals(500, b.bytesIn());
         assertEquals(0, b.bytesOut());
         assertEquals(500, b.boundNs());
+        // Used again by op 2, it comes back after op 1 starts, and op 0 comes before that.
+        b = TransferBound.of(weightIdleAtAPeak(true), hw);
+        assertEquals(600, b.boundNs());
+        assertEquals("split", b.limit());
     }
 
     @Test

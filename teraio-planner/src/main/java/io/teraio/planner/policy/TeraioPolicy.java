@@ -1,6 +1,9 @@
 package io.teraio.planner.policy;
 
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
@@ -102,34 +105,76 @@ public final class TeraioPolicy implements Policy {
         CostModel model = CostModel.forPlanning(workload, hardware);
         Periods periods = Periods.of(workload, t -> true);
         Variant all = variant(model, periods, GreedyState.Options.ALL);
-        if (!all.forced()) {
-            return all.state().entries();
-        }
         List<List<PlanEntry>> candidates = new ArrayList<>(all.candidates());
+        if (!all.forced() && Simulator.startBytes(workload, candidates.get(0)) <= model.capacityBytes()) {
+            // On time in the model, every op fits and transfers finish before they are due;
+            // what the model does not see is the start of the iteration, checked here.
+            return candidates.get(0);
+        }
+        List<Variant> others = List.of();
         if (model.ssdCount() > 0 && all.state().usedHost()) {
             List<GreedyState.Options> rules = new ArrayList<>(List.of(GreedyState.Options.SSD_FIRST));
             if (all.state().hostHeldOnceUsedWhileReusedWentToSsd()) {
                 rules.add(GreedyState.Options.REUSED_ON_HOST);
             }
             // independent greedy runs over the same immutable model: in parallel, kept in this order
-            rules.parallelStream().map(rule -> variant(model, periods, rule)).toList()
-                    .forEach(v -> candidates.addAll(v.candidates()));
+            others = rules.parallelStream().map(rule -> variant(model, periods, rule)).toList();
+            others.forEach(v -> candidates.addAll(v.candidates()));
         }
         // The replays are independent (the workload is immutable): run them in parallel, then
         // pick in candidate order, so the choice does not depend on scheduling.
         SimulationResult[] results = new SimulationResult[candidates.size()];
         IntStream.range(0, candidates.size()).parallel()
                 .forEach(i -> results[i] = Simulator.simulate(workload, hardware, candidates.get(i), REPLAY));
-        List<PlanEntry> best = candidates.get(0);
-        long bestNs = Long.MAX_VALUE;
+        int best = -1;
         for (int i = 0; i < results.length; i++) {
-            SimulationResult r = results[i];
-            if (r.ran() && r.hostMemoryViolation() == null && r.prediction().iterationNs() < bestNs) {
-                best = candidates.get(i);
-                bestNs = r.prediction().iterationNs();
+            if (runs(results[i]) && (best < 0
+                    || results[i].prediction().iterationNs() < results[best].prediction().iterationNs())) {
+                best = i;
             }
         }
-        return best;
+        if (best < 0) {
+            throw new TeraioException(NAME + ": " + whyNoPlanRuns(workload, hardware, model, all, others, results[0]));
+        }
+        return candidates.get(best);
+    }
+
+    /** Whether a replay ran to the end within the host memory cap. */
+    private static boolean runs(SimulationResult r) {
+        return r.ran() && r.hostMemoryViolation() == null;
+    }
+
+    /**
+     * Why no candidate plan runs, in one line: the first op the planning model could not bring
+     * under capacity, with what held it there, or, when the model fit, the simulator's verdict
+     * on the model's own plan.
+     */
+    private static String whyNoPlanRuns(Workload workload, HardwareProfile hardware, CostModel model, Variant all,
+                                        List<Variant> others, SimulationResult first) {
+        GreedyState state = all.state();
+        for (Variant v : others) {
+            if (!v.state().overCapacity()) {
+                state = v.state();
+                break;
+            }
+        }
+        Pressure pressure = state.pressure();
+        int n = workload.opCount();
+        if (state.overCapacity()) {
+            int k = pressure.firstOver(0, n);
+            String where = model.ssdCount() == 0
+                    ? "there is no SSD, and host memory (" + Units.formatBytes(model.hostMemoryBytes())
+                    + ") holds no more of the tensors idle there"
+                    : "the SSDs (latency " + Units.formatNanos(hardware.ssds().stream().mapToLong(Ssd::latencyNs)
+                    .min().orElse(0)) + ") and host memory (" + Units.formatBytes(model.hostMemoryBytes())
+                    + ") take no more of the tensors idle there";
+            return "op " + k + " (" + workload.opName(k) + ") cannot fit in device memory: "
+                    + Units.formatBytes(pressure.max(k, k + 1)) + " stay resident there, more than the device's "
+                    + Units.formatBytes(model.capacityBytes()) + ", because " + where;
+        }
+        String problem = first.ran() ? first.hostMemoryViolation() : first.outOfMemory();
+        return "no candidate plan runs in the simulator, though the planning model keeps every op under the"
+                + " device's " + Units.formatBytes(model.capacityBytes()) + "; the plan's replay: " + problem;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.plan.PlanEntry;
+import io.teraio.core.plan.StartState;
 import io.teraio.planner.Workload;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,28 @@ public final class Simulator {
     public static SimulationResult ideal(Workload workload, SimulationOptions options) {
         return new Replay(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
                 List.of(), options).run();
+    }
+
+    /**
+     * The bytes on the device when a replay of {@code entries} starts: the tensors resident from
+     * the start of the iteration, less those the plan keeps offloaded across the boundary
+     * ({@link StartState}, as the replay and the plan runtime apply it). A replay whose start
+     * exceeds the device's memory runs out of memory before op 0.
+     */
+    public static long startBytes(Workload workload, List<PlanEntry> entries) {
+        long bytes = 0;
+        for (int t = 0; t < workload.tensorCount(); t++) {
+            if (workload.inIteration(t) && workload.allocOp(t) == -1) {
+                bytes += workload.bytes(t);
+            }
+        }
+        for (StartState.Kept kept : StartState.of(entries).kept()) {
+            int t = workload.trace().slotOf(kept.tensor());
+            if (t >= 0 && workload.inIteration(t) && workload.wraps(t)) {
+                bytes -= workload.bytes(t);
+            }
+        }
+        return bytes;
     }
 
     /**

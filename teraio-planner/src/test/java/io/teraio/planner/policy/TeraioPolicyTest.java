@@ -8,13 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.Ssd;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
+import io.teraio.core.plan.StartState;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.SimulationResult;
+import io.teraio.planner.sim.Simulator;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -135,6 +139,56 @@ class TeraioPolicyTest {
         assertTrue(e.getMessage().startsWith("op 1 (big) cannot fit in device memory even with every idle tensor"
                 + " offloaded: it needs 976.56 KiB resident and 1.91 MiB more cannot leave the device there"),
                 e.getMessage());
+    }
+
+    /**
+     * Two embedding-like tables, each used in the forward pass and again by its update at the
+     * end of the iteration: 2 MB resident across the iteration boundary on a 1.5 MB device.
+     */
+    private static Workload tablesOverTheBoundary() {
+        TinyTrace t = new TinyTrace();
+        int a = t.persistent("emb0", MB, TensorKind.PARAMETER);
+        int b = t.persistent("emb1", MB, TensorKind.PARAMETER);
+        t.op("lookup0", MS, ids(a), ids(), ids()).op("lookup1", MS, ids(b), ids(), ids())
+                .op("mlp", 4 * MS, ids(), ids(), ids()).op("mlp", 4 * MS, ids(), ids(), ids())
+                .op("update0", MS, ids(a), ids(), ids()).op("update1", MS, ids(b), ids(), ids());
+        return t.workload();
+    }
+
+    @Test
+    void tensorsResidentAcrossTheBoundaryAreKeptOutWhenTheyDoNotFitThere() {
+        Workload w = tablesOverTheBoundary();
+        HardwareProfile hw = TinyTrace.hardware(3 * MB / 2, 1, 1_000_000_000L, 0);
+        List<PlanEntry> entries = new TeraioPolicy().plan(w, hw);
+        assertTrue(!StartState.of(entries).kept().isEmpty(), entries::toString);
+        // 2 MB resident from the start, at most 1.5 MB of it on the device when the iteration starts
+        assertTrue(Simulator.startBytes(w, entries) <= hw.device().memoryBytes(), entries::toString);
+        assertEquals(2 * MB, Simulator.startBytes(w, List.of()));
+        SimulationResult r = PlanChecks.simulateCleanly(w, hw, entries);
+        assertTrue(r.ran(), r.outOfMemory());
+        assertTrue(r.prediction().peakDeviceBytes() <= hw.device().memoryBytes());
+    }
+
+    @Test
+    void withNowhereToPutTheTablesItNamesTheOpInsteadOfReturningAPlanThatCannotRun() {
+        Workload w = tablesOverTheBoundary();
+        // No SSD, and host memory too small for either table.
+        TeraioException e = assertThrows(TeraioException.class,
+                () -> new TeraioPolicy().plan(w, TinyTrace.hardware(3 * MB / 2, 0, 1, MB / 2)));
+        assertEquals("teraio: op 0 (lookup0) cannot fit in device memory: 1.91 MiB stay resident there, more than"
+                + " the device's 1.43 MiB, because there is no SSD, and host memory (488.28 KiB) holds no more of the"
+                + " tensors idle there", e.getMessage());
+    }
+
+    @Test
+    void anSsdWhoseRequestsNeverCompleteIsNamedInsteadOfReturningAPlanThatCannotRun() {
+        Workload w = tablesOverTheBoundary();
+        HardwareProfile hw = new HardwareProfile(List.of(new Device(0, 3 * MB / 2, 10_000_000_000L)),
+                List.of(new Ssd(0, null, 1_000_000_000L, 1_000_000_000L, Long.MAX_VALUE, -1)), 0);
+        TeraioException e = assertThrows(TeraioException.class, () -> new TeraioPolicy().plan(w, hw));
+        assertTrue(e.getMessage().startsWith("teraio: op ") && e.getMessage().contains("cannot fit in device memory")
+                && e.getMessage().contains("because the SSDs (latency 9223372036.85 s) and host memory (0 B) take no"
+                + " more of the tensors idle there"), e.getMessage());
     }
 
     @ParameterizedTest(name = "seed {0}, {1}x, {2} SSDs, host {3} MiB")

@@ -11,12 +11,15 @@ import java.util.function.LongConsumer;
  *                              giving real kernel durations, or {@code null}
  * @param flopsPerSecond        the compute rate used to estimate op durations without Kineto
  * @param memoryBytesPerSecond  the memory bandwidth used to estimate op durations without Kineto
+ * @param cpuAsDevice           plan the CPU's tensors as device 0's (a CPU run) instead of the
+ *                              GPU's; without it a trace whose tensors are all on the CPU is an
+ *                              error that says so
  * @param bytesRead             told the bytes read from the input files (compressed bytes of a
  *                              compressed file) as they are read, for progress; may be called
  *                              often, from the importing thread
  */
 public record ImportOptions(Path kinetoFile, double flopsPerSecond, double memoryBytesPerSecond,
-                            LongConsumer bytesRead) {
+                            boolean cpuAsDevice, LongConsumer bytesRead) {
     private static final LongConsumer IGNORED = bytes -> {
     };
 
@@ -35,12 +38,17 @@ public record ImportOptions(Path kinetoFile, double flopsPerSecond, double memor
 
     /** Options that report no progress. */
     public ImportOptions(Path kinetoFile, double flopsPerSecond, double memoryBytesPerSecond) {
-        this(kinetoFile, flopsPerSecond, memoryBytesPerSecond, IGNORED);
+        this(kinetoFile, flopsPerSecond, memoryBytesPerSecond, false, IGNORED);
     }
 
     /** These options, telling {@code listener} the bytes read. */
     public ImportOptions withBytesRead(LongConsumer listener) {
-        return new ImportOptions(kinetoFile, flopsPerSecond, memoryBytesPerSecond, listener);
+        return new ImportOptions(kinetoFile, flopsPerSecond, memoryBytesPerSecond, cpuAsDevice, listener);
+    }
+
+    /** These options, planning the CPU's tensors as the device's when {@code cpu} is true. */
+    public ImportOptions withCpuAsDevice(boolean cpu) {
+        return new ImportOptions(kinetoFile, flopsPerSecond, memoryBytesPerSecond, cpu, bytesRead);
     }
 
     /** No Kineto file, H100 rates. */

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.teraio.core.Gzip;
 import io.teraio.core.MeteredInputStream;
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
 import io.teraio.core.trace.TraceSource;
@@ -74,6 +75,8 @@ import java.util.zip.ZipException;
 public final class KinetoImporter implements TraceImporter {
     /** The {@code Device Type} of CUDA memory in {@code [memory]} events (c10::DeviceType::CUDA). */
     public static final int DEVICE_TYPE_CUDA = 1;
+    /** The {@code Device Type} of CPU memory in {@code [memory]} events (c10::DeviceType::CPU). */
+    public static final int DEVICE_TYPE_CPU = 0;
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final int BUFFER_BYTES = 1 << 16;
@@ -106,9 +109,11 @@ public final class KinetoImporter implements TraceImporter {
      * Imports one Kineto Chrome trace ({@code .json} or {@code .json.gz}).
      *
      * @param inputs  exactly one file
-     * @param options not used by this importer (may be {@code null})
+     * @param options only {@link ImportOptions#cpuAsDevice()} and {@link ImportOptions#bytesRead()}
+     *                apply (may be {@code null})
      * @throws TeraioException if the file is missing, unreadable, truncated, not a Chrome trace,
-     *                         or (unless {@link #opsOnly()}) has no {@code [memory]} events
+     *                         or (unless {@link #opsOnly()}) has no {@code [memory]} events or
+     *                         only CPU allocations without {@code cpuAsDevice}
      */
     @Override
     public ImportResult importFiles(List<Path> inputs, ImportOptions options) {
@@ -118,8 +123,9 @@ public final class KinetoImporter implements TraceImporter {
         }
         Path file = inputs.get(0);
         String name = file.toString();
-        Events events = read(file, name, (options == null ? ImportOptions.defaults() : options).bytesRead());
-        return new Converter(events, name, requireMemoryEvents).convert();
+        ImportOptions opts = options == null ? ImportOptions.defaults() : options;
+        Events events = read(file, name, opts.bytesRead());
+        return new Converter(events, name, requireMemoryEvents, opts.cpuAsDevice()).convert();
     }
 
     // ---------------------------------------------------------------- reading
@@ -386,10 +392,14 @@ public final class KinetoImporter implements TraceImporter {
         private final List<String> dropped = new ArrayList<>();
         private final List<String> assumptions = new ArrayList<>();
 
-        Converter(Events events, String name, boolean requireMemoryEvents) {
+        /** The {@code Device Type} whose allocations are the tensors: CUDA, or the CPU with {@code --device cpu}. */
+        private final int plannedType;
+
+        Converter(Events events, String name, boolean requireMemoryEvents, boolean cpuAsDevice) {
             this.events = events;
             this.name = name;
             this.requireMemoryEvents = requireMemoryEvents;
+            this.plannedType = cpuAsDevice ? DEVICE_TYPE_CPU : DEVICE_TYPE_CUDA;
         }
 
         ImportResult convert() {
@@ -645,9 +655,9 @@ public final class KinetoImporter implements TraceImporter {
                 if (m.bytes() > 0) {
                     result.read++;
                 }
-                if (m.deviceType() != DEVICE_TYPE_CUDA) {
+                if (m.deviceType() != plannedType) {
                     if (m.bytes() > 0) {
-                        if (m.deviceType() == 0) {
+                        if (m.deviceType() == DEVICE_TYPE_CPU) {
                             cpuCount++;
                             cpuBytes += m.bytes();
                         } else {
@@ -682,7 +692,7 @@ public final class KinetoImporter implements TraceImporter {
             int persistentCount = 0;
             for (int i = 0; i < n; i++) {
                 Memory m = memory.get(i);
-                if (m.deviceType() != DEVICE_TYPE_CUDA || m.bytes() <= 0) {
+                if (m.deviceType() != plannedType || m.bytes() <= 0) {
                     continue;
                 }
                 int free = freeOf[i];
@@ -692,13 +702,13 @@ public final class KinetoImporter implements TraceImporter {
                 int tensor;
                 if (persistent) {
                     tensor = recorder.registerTensor(String.format(Locale.ROOT, "alloc@0x%x", m.addr()), m.bytes(),
-                            TensorKind.OTHER, true, true, m.deviceId());
+                            TensorKind.OTHER, true, true, device(m));
                     persistentCount++;
                     result.use(allocOp, tensor);
                 } else {
                     String key = "op" + (allocOp - iterationStartOfOp[allocOp]) + ".out" + outputsOfOp[allocOp]++;
                     TensorKind kind = allocOp == freeOp ? TensorKind.WORKSPACE : TensorKind.ACTIVATION;
-                    tensor = recorder.registerTensor(key, m.bytes(), kind, false, true, m.deviceId());
+                    tensor = recorder.registerTensor(key, m.bytes(), kind, false, true, device(m));
                     result.alloc(allocOp, tensor);
                     result.use(allocOp, tensor);
                     int last = freeOp < 0 ? opCount - 1 : freeOp;
@@ -731,14 +741,25 @@ public final class KinetoImporter implements TraceImporter {
                 assumptions.add("no [memory] events (not recorded with profile_memory=True): ops only, no tensors");
                 return result;
             }
-            dropped.add(String.format(Locale.ROOT, "%,d CPU allocations (Device Type 0), %,d bytes", cpuCount, cpuBytes));
+            if (result.kept == 0 && cpuCount > 0 && plannedType == DEVICE_TYPE_CUDA && requireMemoryEvents) {
+                throw new TeraioException(String.format(Locale.ROOT, "%s: every allocation of the trace is on the CPU"
+                        + " (%,d allocations, %s), so there is no device memory to plan; to plan the CPU's memory as"
+                        + " the device's, import it with --device cpu", name, cpuCount, Units.formatBytes(cpuBytes)));
+            }
+            if (plannedType == DEVICE_TYPE_CPU) {
+                assumptions.add("--device cpu: the CPU's allocations (Device Type 0) are planned as device 0's");
+            } else {
+                dropped.add(String.format(Locale.ROOT, "%,d CPU allocations (Device Type 0), %,d bytes", cpuCount,
+                        cpuBytes));
+            }
             if (otherCount > 0) {
                 dropped.add(String.format(Locale.ROOT, "%,d allocations on other device types, %,d bytes",
                         otherCount, otherBytes));
             }
-            dropped.add(String.format(Locale.ROOT, "%,d CUDA frees of unknown addresses (allocated before the trace "
-                    + "started), %,d bytes", unknownFrees, unknownFreeBytes));
-            assumptions.add(String.format(Locale.ROOT, "tensors: one per CUDA (Device Type 1) [memory] allocation; a "
+            String planned = plannedType == DEVICE_TYPE_CPU ? "CPU (Device Type 0)" : "CUDA (Device Type 1)";
+            dropped.add(String.format(Locale.ROOT, "%,d %s frees of unknown addresses (allocated before the trace "
+                    + "started), %,d bytes", unknownFrees, planned.substring(0, planned.indexOf(' ')), unknownFreeBytes));
+            assumptions.add(String.format(Locale.ROOT, "tensors: one per " + planned + " [memory] allocation; a "
                     + "negative Bytes frees the most recent live allocation at its Addr; %,d allocated before the first "
                     + "op's launch and never freed are persistent, kind other; freed by their allocating op: workspace; "
                     + "the rest: activation", persistentCount));
@@ -753,6 +774,11 @@ public final class KinetoImporter implements TraceImporter {
                         + "(includes allocations made before the trace started)", maxTotalAllocated));
             }
             return result;
+        }
+
+        /** The device a planned allocation's tensor is on: its Device Id, 0 for the CPU planned as the device. */
+        private int device(Memory m) {
+            return plannedType == DEVICE_TYPE_CPU ? 0 : m.deviceId();
         }
 
         private int allocatingOp(double ts, int group) {

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,11 @@ public final class PytorchEtImporter implements TraceImporter {
     private static final Pattern ACCUMULATE_GRAD = Pattern.compile("accumulategrad|accumulate_grad");
     private static final Pattern STATE_INIT = Pattern.compile("zeros|clone");
     private static final long[] NO_LONGS = new long[0];
+    /**
+     * The least an estimated op that launches a kernel takes: the shortest kernels of the
+     * shared Kineto traces (RTX 2080 Ti) take 1 to 2 µs, and so do empty kernels on an H100.
+     */
+    static final long KERNEL_FLOOR_NS = 2_000;
 
     @Override
     public String format() {
@@ -55,7 +61,7 @@ public final class PytorchEtImporter implements TraceImporter {
         ImportOptions opts = options == null ? ImportOptions.defaults() : options;
         Path file = inputs.get(0);
         String name = file.toString();
-        EtGraph graph = parse(file, name, opts.bytesRead());
+        EtGraph graph = parse(file, name, opts.bytesRead(), opts.cpuAsDevice());
         KinetoDurations kineto = opts.kinetoFile() == null ? null
                 : KinetoDurations.read(opts.kinetoFile(), opts.bytesRead());
         return build(graph, name, opts, kineto);
@@ -77,25 +83,36 @@ public final class PytorchEtImporter implements TraceImporter {
         long[] outEndBytes = NO_LONGS;
         long bytesMoved;
         double flops;
-        int cpuTensors;
+        int elsewhereTensors;
     }
 
     /** What the parse of the whole file found. */
     private static final class EtGraph {
+        /** Whether the CPU's storages are planned (a CPU run) instead of the GPU's. */
+        final boolean cpuAsDevice;
         String schema;
         final List<Node> nodes = new ArrayList<>();
         /** Device storage id to its size in bytes. */
         final Map<Long, Long> storageBytes = new HashMap<>();
-        /** CPU storage id to its size in bytes. */
-        final Map<Long, Long> cpuStorageBytes = new HashMap<>();
+        /** Storage id to its size in bytes, for the storages on other devices (the CPU's, unless cpuAsDevice). */
+        final Map<Long, Long> elsewhereStorageBytes = new HashMap<>();
+
+        EtGraph(boolean cpuAsDevice) {
+            this.cpuAsDevice = cpuAsDevice;
+        }
+
+        /** How the report names the storages not planned. */
+        String elsewhere() {
+            return cpuAsDevice ? "non-CPU" : "CPU-only";
+        }
     }
 
-    /** One tensor argument: storage, bytes of this view, its device (null for CPU), shape. */
-    private record TensorArg(long storage, long endBytes, long viewBytes, boolean cpu, long[] shape) {
+    /** One tensor argument: storage, bytes of this view, whether it is on another device than the planned one, shape. */
+    private record TensorArg(long storage, long endBytes, long viewBytes, boolean elsewhere, long[] shape) {
     }
 
-    private static EtGraph parse(Path file, String name, LongConsumer bytesRead) {
-        EtGraph graph = new EtGraph();
+    private static EtGraph parse(Path file, String name, LongConsumer bytesRead, boolean cpuAsDevice) {
+        EtGraph graph = new EtGraph(cpuAsDevice);
         boolean[] sawNodes = {false};
         CompressedInput.readObject(file, "PyTorch execution trace", bytesRead, (field, token, p) -> {
             if (field.equals("schema") && token == JsonToken.VALUE_STRING) {
@@ -172,18 +189,18 @@ public final class PytorchEtImporter implements TraceImporter {
                 default -> p.skipChildren();
             }
         }
-        List<TensorArg> ins = tensors(inValues, inShapes, inTypes);
-        List<TensorArg> outs = tensors(outValues, outShapes, outTypes);
+        List<TensorArg> ins = tensors(inValues, inShapes, inTypes, graph.cpuAsDevice);
+        List<TensorArg> outs = tensors(outValues, outShapes, outTypes, graph.cpuAsDevice);
         node.inStorages = storages(ins, graph, node);
         node.inEndBytes = endBytes(node.inStorages, ins);
         node.outStorages = storages(outs, graph, node);
         node.outEndBytes = endBytes(node.outStorages, outs);
         long bytes = 0;
         for (TensorArg t : ins) {
-            bytes += t.cpu() ? 0 : t.viewBytes();
+            bytes += t.elsewhere() ? 0 : t.viewBytes();
         }
         for (TensorArg t : outs) {
-            bytes += t.cpu() ? 0 : t.viewBytes();
+            bytes += t.elsewhere() ? 0 : t.viewBytes();
         }
         node.bytesMoved = bytes;
         node.flops = Flops.estimate(node.name, ins, outs);
@@ -264,7 +281,7 @@ public final class PytorchEtImporter implements TraceImporter {
     }
 
     /** The tensor arguments among {@code values}, by their types ({@code Tensor...}, {@code GenericList[Tensor...]}). */
-    private static List<TensorArg> tensors(Object values, Object shapes, Object types) {
+    private static List<TensorArg> tensors(Object values, Object shapes, Object types, boolean cpuAsDevice) {
         List<TensorArg> result = new ArrayList<>();
         if (!(values instanceof List<?> valueList) || !(types instanceof List<?> typeList)) {
             return result;
@@ -275,18 +292,19 @@ public final class PytorchEtImporter implements TraceImporter {
             Object value = valueList.get(i);
             Object shape = i < shapeList.size() ? shapeList.get(i) : null;
             if (type.startsWith("Tensor") || type.startsWith("Optional[Tensor")) {
-                addTensor(value, shape, result);
+                addTensor(value, shape, cpuAsDevice, result);
             } else if (type.startsWith("GenericList") && type.contains("Tensor") && value instanceof List<?> elements) {
                 List<?> elementShapes = shape instanceof List<?> s ? s : List.of();
                 for (int k = 0; k < elements.size(); k++) {
-                    addTensor(elements.get(k), k < elementShapes.size() ? elementShapes.get(k) : null, result);
+                    addTensor(elements.get(k), k < elementShapes.size() ? elementShapes.get(k) : null, cpuAsDevice,
+                            result);
                 }
             }
         }
         return result;
     }
 
-    private static void addTensor(Object value, Object shape, List<TensorArg> into) {
+    private static void addTensor(Object value, Object shape, boolean cpuAsDevice, List<TensorArg> into) {
         if (!(value instanceof List<?> v) || v.size() != 6 || !(v.get(5) instanceof String device)) {
             return;
         }
@@ -294,8 +312,8 @@ public final class PytorchEtImporter implements TraceImporter {
                 || !(v.get(3) instanceof Long numel) || !(v.get(4) instanceof Long itemsize)) {
             return;
         }
-        boolean cpu = device.startsWith("cpu");
-        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, cpu, toShape(shape)));
+        boolean elsewhere = device.startsWith("cpu") != cpuAsDevice;
+        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, elsewhere, toShape(shape)));
     }
 
     private static long[] toShape(Object shape) {
@@ -309,15 +327,15 @@ public final class PytorchEtImporter implements TraceImporter {
         return result;
     }
 
-    /** Records sizes, counts CPU tensors, and returns the node's distinct device storages. */
+    /** Records sizes, counts the tensors on other devices, and returns the node's distinct storages on the planned one. */
     private static long[] storages(List<TensorArg> args, EtGraph graph, Node node) {
         long[] ids = new long[args.size()];
         int n = 0;
         for (TensorArg t : args) {
-            Map<Long, Long> sizes = t.cpu() ? graph.cpuStorageBytes : graph.storageBytes;
+            Map<Long, Long> sizes = t.elsewhere() ? graph.elsewhereStorageBytes : graph.storageBytes;
             sizes.merge(t.storage(), t.endBytes(), Math::max);
-            if (t.cpu()) {
-                node.cpuTensors++;
+            if (t.elsewhere()) {
+                node.elsewhereTensors++;
                 continue;
             }
             boolean seen = false;
@@ -335,7 +353,7 @@ public final class PytorchEtImporter implements TraceImporter {
         long[] result = new long[storages.length];
         for (TensorArg t : args) {
             for (int k = 0; k < storages.length; k++) {
-                if (!t.cpu() && storages[k] == t.storage()) {
+                if (!t.elsewhere() && storages[k] == t.storage()) {
                     result[k] = Math.max(result[k], t.endBytes());
                 }
             }
@@ -343,9 +361,31 @@ public final class PytorchEtImporter implements TraceImporter {
         return result;
     }
 
-    /** FLOP estimates for matmul-like ops from their tensor shapes. */
+    /** FLOP estimates for matmul-like ops from their tensor shapes, and which ops launch a kernel. */
     private static final class Flops {
+        /**
+         * ATen ops that launch no kernel of their own: views and reshapes of a storage,
+         * allocations without initialisation, type and shape queries (their Kineto time in
+         * the shared traces is 0).
+         */
+        private static final Set<String> NO_KERNEL = Set.of("view", "_reshape_alias", "reshape", "as_strided", "t",
+                "transpose", "permute", "expand", "expand_as", "squeeze", "unsqueeze", "select", "slice", "narrow",
+                "detach", "detach_", "alias", "empty", "empty_strided", "empty_like", "new_empty", "new_empty_strided",
+                "result_type", "size", "stride", "numel", "is_contiguous", "contiguous", "to", "lift_fresh", "unbind",
+                "split", "split_with_sizes", "chunk", "view_as", "unfold", "diagonal", "set_", "_unsafe_view",
+                "flatten", "unflatten", "resize_", "_to_copy_meta", "is_same_size", "_nnz", "values", "indices");
+
         private Flops() {
+        }
+
+        /**
+         * Whether the op launches a kernel of its own: not one of {@link #NO_KERNEL} (with or
+         * without {@code aten::}), not an autograd node ({@code AddBackward0}: its kernels are its
+         * children's).
+         */
+        static boolean launchesKernel(String name) {
+            String op = name.startsWith("aten::") ? name.substring(6) : name;
+            return !NO_KERNEL.contains(op) && !op.matches(".*Backward\\d*$");
         }
 
         static double estimate(String name, List<TensorArg> ins, List<TensorArg> outs) {
@@ -465,7 +505,7 @@ public final class PytorchEtImporter implements TraceImporter {
             }
         }
         if (kept.isEmpty()) {
-            throw new TeraioException(name + ": the execution trace has no op that touches a device tensor");
+            throw noTensors(graph, name);
         }
 
         // Storage facts over the kept ops. The trace names storages by address, which the
@@ -522,7 +562,7 @@ public final class PytorchEtImporter implements TraceImporter {
             opStorages[k] = Arrays.copyOf(logical, n);
         }
 
-        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, null));
+        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, graph.cpuAsDevice ? "cpu" : null));
         long bytesKept = 0;
         long zeroBytesDropped = 0;
         int zeroSized = 0;
@@ -588,11 +628,16 @@ public final class PytorchEtImporter implements TraceImporter {
             }
         }
 
+        if (tensorsKept == 0) {
+            throw noTensors(graph, name);
+        }
+
         // Durations and ops.
         double[] gpuNs = new double[nodes.size()];
         KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
         int matchedByKineto = 0;
         int estimated = 0;
+        int noKernel = 0;
         for (int k = 0; k < kept.size(); k++) {
             int leaf = kept.get(k);
             Node node = nodes.get(leaf);
@@ -608,14 +653,18 @@ public final class PytorchEtImporter implements TraceImporter {
                 durationNs = Math.max(1, Math.round(ns));
                 matchedByKineto++;
             } else {
-                double flops = 0;
-                double bytesMoved = 0;
+                // The leaf and the ancestors merged into it are nested calls of one piece of work:
+                // the largest estimate of those that launch a kernel, at least a kernel's floor.
+                double seconds = -1;
                 for (int g : group) {
-                    flops = Math.max(flops, nodes.get(g).flops);
-                    bytesMoved = Math.max(bytesMoved, nodes.get(g).bytesMoved);
+                    Node n = nodes.get(g);
+                    if (Flops.launchesKernel(n.name)) {
+                        seconds = Math.max(seconds, Math.max(n.flops / opts.flopsPerSecond(),
+                                n.bytesMoved / opts.memoryBytesPerSecond()));
+                    }
                 }
-                double seconds = Math.max(flops / opts.flopsPerSecond(), bytesMoved / opts.memoryBytesPerSecond());
-                durationNs = Math.max(1, (long) Math.ceil(seconds * 1e9));
+                durationNs = seconds < 0 ? 1 : Math.max(KERNEL_FLOOR_NS, (long) Math.ceil(seconds * 1e9));
+                noKernel += seconds < 0 ? 1 : 0;
                 estimated++;
             }
             int[] uses = ids(opStorages[k], tensorId);
@@ -624,12 +673,10 @@ public final class PytorchEtImporter implements TraceImporter {
         recorder.endIteration();
         Trace trace = recorder.toTrace();
 
-        long cpuBytes = 0;
-        for (long b : graph.cpuStorageBytes.values()) {
-            cpuBytes += b;
-        }
+        long elsewhereBytes = sum(graph.elsewhereStorageBytes.values());
         List<String> dropped = new ArrayList<>();
-        dropped.add(String.format(Locale.ROOT, "%,d CPU-only storages, %,d bytes", graph.cpuStorageBytes.size(), cpuBytes));
+        dropped.add(String.format(Locale.ROOT, "%,d %s storages, %,d bytes", graph.elsewhereStorageBytes.size(),
+                graph.elsewhere(), elsewhereBytes));
         dropped.add(String.format(Locale.ROOT, "%,d device storages of 0 bytes", zeroSized));
         dropped.add(String.format(Locale.ROOT, "%,d device storage ids reused for a new allocation (each kept as its own tensor)",
                 reused));
@@ -639,6 +686,9 @@ public final class PytorchEtImporter implements TraceImporter {
 
         List<String> assumptions = new ArrayList<>();
         assumptions.add("schema " + graph.schema + "; one iteration (the file is one step); ops in node-id order");
+        if (graph.cpuAsDevice) {
+            assumptions.add("--device cpu: the CPU's storages are planned as device 0's, the GPU's (if any) dropped");
+        }
         assumptions.add("a storage is allocated by the first op that outputs it and freed right after its last use "
                 + "(the trace does not record frees)");
         assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, "
@@ -661,11 +711,13 @@ public final class PytorchEtImporter implements TraceImporter {
                     Units.formatNanos(Math.round(alignment.kernelNs())), matchedByKineto, estimated));
         } else {
             assumptions.add(String.format(Locale.ROOT, "durations estimated: max(FLOPs / %.3g FLOP/s, bytes / %.3g B/s), "
-                    + "FLOPs only for matmul and convolution ops, at least 1 ns", opts.flopsPerSecond(),
-                    opts.memoryBytesPerSecond()));
+                    + "at least %s for an op that launches a kernel; FLOPs for matmul and convolution ops, bytes of "
+                    + "the tensors read and written; %,d of %,d ops launch none (views, allocations, metadata, "
+                    + "autograd nodes without a kernel of their own): 1 ns", opts.flopsPerSecond(),
+                    opts.memoryBytesPerSecond(), Units.formatNanos(KERNEL_FLOOR_NS), noKernel, estimated));
         }
         ImportReport report = new ImportReport(nodes.size(), kept.size(),
-                infos.size() + graph.cpuStorageBytes.size(), tensorsKept, bytesKept, cpuBytes,
+                infos.size() + graph.elsewhereStorageBytes.size(), tensorsKept, bytesKept, elsewhereBytes,
                 dropped, assumptions);
         return new ImportResult(trace, report);
     }
@@ -744,6 +796,26 @@ public final class PytorchEtImporter implements TraceImporter {
             info.forward = true;
         }
         return index;
+    }
+
+    /** The error for a trace with no tensor on the planned device: with a hint when they are all on the CPU. */
+    private static TeraioException noTensors(EtGraph graph, String name) {
+        if (!graph.cpuAsDevice && !graph.elsewhereStorageBytes.isEmpty()) {
+            return new TeraioException(String.format(Locale.ROOT, "%s: every tensor of the execution trace is on the"
+                    + " CPU (%,d storages, %s), so there is no device memory to plan; to plan the CPU's memory as"
+                    + " the device's, import it with --device cpu", name, graph.elsewhereStorageBytes.size(),
+                    Units.formatBytes(sum(graph.elsewhereStorageBytes.values()))));
+        }
+        return new TeraioException(name + ": the execution trace has no op that touches a "
+                + (graph.cpuAsDevice ? "CPU" : "device") + " tensor");
+    }
+
+    private static long sum(Iterable<Long> values) {
+        long total = 0;
+        for (long v : values) {
+            total += v;
+        }
+        return total;
     }
 
     private static boolean contains(long[] values, long value) {

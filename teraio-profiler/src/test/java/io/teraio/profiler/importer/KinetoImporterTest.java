@@ -296,6 +296,41 @@ class KinetoImporterTest {
         assertTrue(result.report().assumptions().stream().anyMatch(a -> a.contains("CPU-only")));
     }
 
+    /** A CPU run as torch.profiler records it: top-level cpu_ops and CPU (Device Type 0) allocations. */
+    private Path cpuRun() throws IOException {
+        Chrome t = new Chrome();
+        t.cpuOp("aten::linear", 0, 10, 1);
+        t.cpuOp("aten::relu", 20, 4, 1);
+        t.cpuOp("aten::sum", 30, 2, 1);
+        t.memory(1, 1, 0x9, 4096, 0, 4096);
+        t.memory(21, 1, 0xa, 4096, 0, 8192);
+        t.memory(22, 1, 0x9, -4096, 0, 4096);
+        t.memory(31, 1, 0xa, -4096, 0, 0);
+        return t.write(dir.resolve("cpu-run.json"));
+    }
+
+    @Test
+    void aTraceWhoseAllocationsAreAllOnTheCpuIsAnErrorThatSaysSo() throws IOException {
+        Path file = cpuRun();
+        TeraioException e = importError(file);
+        assertOneLine(e, file, ": every allocation of the trace is on the CPU (2 allocations, 8.00 KiB), so there is"
+                + " no device memory to plan; to plan the CPU's memory as the device's, import it with --device cpu");
+    }
+
+    @Test
+    void withCpuAsDeviceTheCpuAllocationsAreTheTensors() throws IOException {
+        ImportResult result = new KinetoImporter().importFiles(List.of(cpuRun()),
+                ImportOptions.defaults().withCpuAsDevice(true));
+        Trace trace = result.trace();
+        assertEquals(List.of("aten::linear", "aten::relu", "aten::sum"), trace.ops().stream().map(Op::name).toList());
+        assertEquals(2, trace.tensors().size());
+        assertTrue(trace.tensors().stream().allMatch(t -> t.bytes() == 4096 && t.device() == 0));
+        assertArrayEquals(new int[] {0}, trace.ops().get(0).allocs());
+        assertArrayEquals(new int[] {0}, trace.ops().get(1).frees());
+        assertArrayEquals(new int[] {1}, trace.ops().get(2).frees());
+        assertEquals(0, result.report().bytesDropped());
+    }
+
     // ------------------------------------------------------------ errors
 
     private TeraioException importError(Path file) {

@@ -249,8 +249,73 @@ class PytorchEtImporterTest {
         assertTrue(Arrays.stream(relu.frees()).anyMatch(id -> id == mm.allocs()[0]));
         assertEquals("op0.out0", trace.tensors().get(mm.allocs()[0]).key());
         assertTrue(result.report().dropped().stream().anyMatch(d -> d.startsWith("1 CPU-only storages")));
-        // 64x64x64 mm: 2*64^3 FLOPs and 48 KiB moved; at 3.35 TB/s the bytes dominate (about 15 ns).
-        assertTrue(mm.durationNs() >= 10 && mm.durationNs() < 30, "mm " + mm.durationNs());
+        // 64x64x64 mm: 2*64^3 FLOPs and 48 KiB moved, about 15 ns at an H100's rates: a kernel's floor.
+        assertEquals(PytorchEtImporter.KERNEL_FLOOR_NS, mm.durationNs());
+    }
+
+    @Test
+    void estimatedDurationsComeFromFlopsAndBytesAndOpsWithoutAKernelTakeNone() throws IOException {
+        // 4096x4096 fp32 matrices of 64 MiB: an mm, a view of its output, an add of two of them.
+        String big = "0,16777216,4,\"cuda:0\"]";
+        String shape = "[4096,4096]";
+        Path file = tmp.resolve("costs_et.json");
+        Files.writeString(file, """
+                {"schema": "1.0.1", "nodes": [
+                  {"name": "aten::mm", "id": 2, "parent": 1,
+                   "inputs": [[1,200,%1$s,[2,201,%1$s], "input_shapes": [%2$s,%2$s], "input_types": ["Tensor(float)","Tensor(float)"],
+                   "outputs": [[3,202,%1$s], "output_shapes": [%2$s], "output_types": ["Tensor(float)"]},
+                  {"name": "aten::view", "id": 3, "parent": 1,
+                   "inputs": [[3,202,%1$s], "input_shapes": [%2$s], "input_types": ["Tensor(float)"],
+                   "outputs": [[4,202,%1$s], "output_shapes": [%2$s], "output_types": ["Tensor(float)"]},
+                  {"name": "aten::add", "id": 4, "parent": 1,
+                   "inputs": [[4,202,%1$s,[1,200,%1$s], "input_shapes": [%2$s,%2$s], "input_types": ["Tensor(float)","Tensor(float)"],
+                   "outputs": [[5,203,%1$s], "output_shapes": [%2$s], "output_types": ["Tensor(float)"]}
+                ]}
+                """.formatted(big, shape));
+        List<Op> ops = importer.importFiles(List.of(file), ImportOptions.defaults()).trace().ops();
+        assertEquals(List.of("aten::mm", "aten::view", "aten::add"), ops.stream().map(Op::name).toList());
+        // mm: 2 * 4096^3 FLOPs at 989 TFLOP/s (139 µs) beat 192 MiB at 3.35 TB/s (60 µs).
+        assertEquals(Math.ceil(2.0 * 4096 * 4096 * 4096 / ImportOptions.H100_FLOPS_PER_SECOND * 1e9),
+                ops.get(0).durationNs(), 1);
+        // A view launches no kernel.
+        assertEquals(1, ops.get(1).durationNs());
+        // add: no FLOPs counted, 3 x 64 MiB read and written at 3.35 TB/s.
+        assertEquals(Math.ceil(3.0 * 64 * 1024 * 1024 / ImportOptions.H100_MEMORY_BYTES_PER_SECOND * 1e9),
+                ops.get(2).durationNs(), 1);
+    }
+
+    /** {@link #FLAT_10} as a CPU run recorded it: every tensor on the CPU. */
+    private static final String FLAT_10_CPU = FLAT_10.replace("\"cuda:0\"", "\"cpu\"");
+
+    @Test
+    void aTraceWhoseTensorsAreAllOnTheCpuIsAnErrorThatSaysSo() throws IOException {
+        Path file = tmp.resolve("cpu_et.json");
+        Files.writeString(file, FLAT_10_CPU);
+        TeraioException e = importError(importer, file);
+        assertEquals(file + ": every tensor of the execution trace is on the CPU (6 storages, 64.01 KiB), so there"
+                + " is no device memory to plan; to plan the CPU's memory as the device's, import it with --device cpu",
+                e.getMessage());
+    }
+
+    @Test
+    void withCpuAsDeviceTheCpuTensorsArePlannedAndTheGpusDropped() throws IOException {
+        Path cpuFile = tmp.resolve("cpu_et.json");
+        Files.writeString(cpuFile, FLAT_10_CPU);
+        ImportOptions cpu = ImportOptions.defaults().withCpuAsDevice(true);
+        Trace trace = importer.importFiles(List.of(cpuFile), cpu).trace();
+        // The same ops and tensors as the GPU run's (aten::item's CPU scalar joins them).
+        assertEquals(List.of("aten::mm", "aten::relu", "aten::item", "aten::sum"),
+                trace.ops().stream().map(Op::name).toList());
+        assertEquals(6, trace.tensors().size());
+        assertTrue(trace.tensors().stream().allMatch(t -> t.device() == 0));
+
+        Path gpuFile = tmp.resolve("flat_et.json");
+        Files.writeString(gpuFile, FLAT_10);
+        ImportResult mixed = importer.importFiles(List.of(gpuFile), cpu);
+        // Of the GPU run only aten::item's CPU scalar is the CPU's; the five GPU storages are dropped.
+        assertEquals(List.of("aten::item"), mixed.trace().ops().stream().map(Op::name).toList());
+        assertTrue(mixed.report().dropped().stream().anyMatch(d -> d.startsWith("5 non-CPU storages")),
+                mixed.report().dropped().toString());
     }
 
     private static TeraioException importError(PytorchEtImporter importer, Path file) {
