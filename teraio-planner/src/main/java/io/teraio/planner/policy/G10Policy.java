@@ -37,6 +37,10 @@ import java.util.PriorityQueue;
  * capacity) everywhere, or when the best period is too short for either tier (G10 then picks
  * it again every round). Last, each prefetch moves earlier while the memory before it stays
  * under the target line.
+ *
+ * <p>G10's runtime evicts least recently used pages where its plan leaves memory over the
+ * capacity; our simulator has no demand paging, so where G10's plan does not run, this policy
+ * adds those evictions to it ({@link #plan}).
  */
 public final class G10Policy implements Policy {
     public static final String NAME = "g10";

@@ -18,6 +18,8 @@ import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * G10's planner on hand-computed cases. The hardware: one SSD at 1 GB/s each way (1 MB per
@@ -170,6 +172,19 @@ class G10PolicyTest {
         assertEquals(List.of(), G10.plan(w, TinyTrace.hardware(3 * MB + MB / 20, 1, GBPS, 0)));
         // 3 MB is under the capacity but over 99% of it: G10 still moves a
         assertEquals(2, G10.plan(w, TinyTrace.hardware(3 * MB + MB / 200, 1, GBPS, 0)).size());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 2, 1, 0", "2, 3, 2, 512", "3, 4, 1, 0", "4, 6, 2, 0", "5, 6, 0, 4096", "6, 5, 1, 256"})
+    void generatedTrainingStepsRunWithTheRuntimesEvictionsWhereNeeded(long seed, double oversubscription, int ssds,
+                                                                     long hostMiB) {
+        Workload w = TrainingTraces.transformer(6, 16 * MB, 8 * MB, 10 * MS, seed);
+        HardwareProfile hw = TrainingTraces.oversubscribed(w, oversubscription, ssds, hostMiB << 20);
+        List<PlanEntry> entries = G10.plan(w, hw);
+        PlanChecks.assertFollowsSemantics(w, hw, entries);
+        SimulationResult r = PlanChecks.simulateCleanly(w, hw, entries);
+        assertTrue(r.ran(), r.outOfMemory());
+        assertTrue(r.hostMemoryViolation() == null, r.hostMemoryViolation());
     }
 
     @Test
