@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Produces the numbers of docs/planner-results.md: `teraio compare` on the G10 workloads
-# (imported from ../shared/traces-data/g10, G10's hardware) and on Llama 3 synth traces
-# (TERAIO's hardware), every policy side by side in one run per workload.
+# (imported from ../shared/traces-data/g10, G10's hardware, and the same with no host memory,
+# G10-GDS's setting) and on Llama 3 synth traces (TERAIO's hardware), every policy side by
+# side in one run per workload.
 # Usage: benchmarks/scripts/planner-results.sh [OUT_DIR]   (default target/planner-results)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +21,7 @@ for model in BERT_Base_bs256 VIT_bs1280 Inceptionv3_bs1536 ResNet152_bs1280 SENe
   teraio import --from g10 "$traces/g10/$model.kernels.config.gz" "$traces/g10/$model.interval.config.gz" \
     -o "$out/$model.json.gz" > /dev/null
   compare "g10-$model" "$out/$model.json.gz" --hardware g10
+  compare "g10-host0-$model" "$out/$model.json.gz" --hardware g10 --host-mem 0
 done
 
 # Llama 3 on TERAIO's hardware (94 GB H100 NVL, 4 SSDs, PCIe Gen5), at two compute rates:

@@ -35,7 +35,7 @@ final class PlanCommand implements Callable<Integer> {
     HardwareOptions hardware;
 
     @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "teraio",
-            description = "teraio (default), teraio-paper, zero-infinity, flashneuron or none.")
+            description = "teraio (default), teraio-paper, g10, zero-infinity, flashneuron or none.")
     String policy;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "PLAN",

@@ -49,10 +49,32 @@ class HardwareOptionsTest {
     }
 
     @Test
+    void thePapersDecimalFiguresGiveThePresetsExactly() {
+        HardwareOptions o = new HardwareOptions();
+        o.gpuMemory = "40GiB";
+        o.ssd = "3.2GB/s";
+        o.ssdLatency = "20us";
+        o.pcie = "15.754GB/s";
+        o.hostMemory = "128GiB";
+        assertEquals(HardwarePresets.named("g10"), o.resolve());
+        o = new HardwareOptions();
+        o.gpuMemory = "94GB";
+        o.ssd = "4x6.7GB/s";
+        o.ssdWrite = "6.5GB/s";
+        o.pcie = "63GB/s";
+        o.hostMemory = "256GiB";
+        assertEquals(HardwarePresets.named("teraio-paper"), o.resolve());
+        // a bare unit is binary: 3.2g is 7.4% more than 3.2 GB/s
+        o.ssd = "3.2g";
+        assertEquals(3_435_973_837L, o.resolve().ssds().get(0).readBytesPerSecond());
+    }
+
+    @Test
     void badValuesNameTheFlag() {
         HardwareOptions o = new HardwareOptions();
         o.ssd = "4y6g";
-        assertEquals("--ssd: '4y6g' is not a size; use bytes or a number with k, m, g, t (1k = 1024), such as 4k, 1.5m, 40g",
+        assertEquals("--ssd: '4y6g' is not a size; use bytes or a number with k, m, g, t (1k = 1024) or kB, MB, GB, TB"
+                + " (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB",
                 assertThrows(TeraioException.class, o::resolve).getMessage());
         o.ssd = "0x6g";
         assertEquals("--ssd: '0x6g' is not [COUNTx]BANDWIDTH with 1 to 64 SSDs, such as 4x6.5g",

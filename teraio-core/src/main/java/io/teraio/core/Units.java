@@ -12,9 +12,11 @@ public final class Units {
     }
 
     /**
-     * Parses a size such as {@code 4096}, {@code 4k}, {@code 1.5m}, {@code 40g} or {@code 2t}
-     * (binary multiples: {@code k} is 1024; upper case and a trailing {@code b} or {@code ib}
-     * are accepted, as in {@code 4KiB}).
+     * Parses a size such as {@code 4096}, {@code 4k}, {@code 1.5m}, {@code 40g}, {@code 40GiB}
+     * or {@code 3.2GB}. A bare unit letter ({@code k m g t p e}) or one followed by {@code ib}
+     * is binary ({@code 4k} and {@code 4KiB} are 4096); one followed by {@code b} alone is
+     * decimal ({@code 3.2GB} is 3.2 x 10^9). Case does not matter, and a trailing {@code /s}
+     * is accepted so that a bandwidth reads as one ({@code 3.2GB/s}).
      *
      * @param key   the option or configuration key the value belongs to, named in the error
      * @param value the text to parse
@@ -22,25 +24,32 @@ public final class Units {
      */
     public static long parseBytes(String key, String value) {
         String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        if (text.endsWith("/s")) {
+            text = text.substring(0, text.length() - 2);
+        }
+        boolean decimal = false;
+        boolean binary = false;
         if (text.endsWith("ib")) {
             text = text.substring(0, text.length() - 2);
+            binary = true;
         } else if (text.endsWith("b")) {
             text = text.substring(0, text.length() - 1);
+            decimal = true;
         }
-        int shift = 0;
-        if (!text.isEmpty()) {
-            int unit = "kmgtpe".indexOf(text.charAt(text.length() - 1));
-            if (unit >= 0) {
-                shift = 10 * (unit + 1);
-                text = text.substring(0, text.length() - 1);
-            }
+        int unit = text.isEmpty() ? -1 : "kmgtpe".indexOf(text.charAt(text.length() - 1));
+        if (unit >= 0) {
+            text = text.substring(0, text.length() - 1);
         }
-        double bytes = DECIMAL.matcher(text).matches() ? Math.scalb(Double.parseDouble(text), shift) : -1;
+        double bytes = -1;
+        if (DECIMAL.matcher(text).matches() && !(binary && unit < 0)) {
+            double number = Double.parseDouble(text);
+            bytes = unit < 0 ? number : decimal ? number * Math.pow(1000, unit + 1) : Math.scalb(number, 10 * (unit + 1));
+        }
         if (bytes < 0 || bytes >= 0x1p63) {
             throw new TeraioException(key + ": '" + value + "' is not a size; use bytes or a number with k, m, g, t"
-                    + " (1k = 1024), such as 4k, 1.5m, 40g");
+                    + " (1k = 1024) or kB, MB, GB, TB (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB");
         }
-        return (long) bytes;
+        return Math.round(bytes);
     }
 
     /**

@@ -23,17 +23,33 @@ class UnitsTest {
         assertEquals(4096, Units.parseBytes("k", "4KiB"));
         assertEquals(3L << 19, Units.parseBytes("k", "1.5m"));
         assertEquals(40L << 30, Units.parseBytes("k", " 40G "));
-        assertEquals(2L << 40, Units.parseBytes("k", "2tb"));
+        assertEquals(2L << 40, Units.parseBytes("k", "2tib"));
+        assertEquals(2L << 40, Units.parseBytes("k", "2T"));
         assertEquals(7L << 60, Units.parseBytes("k", "7e"));
         assertEquals(512, Units.parseBytes("k", ".5k"));
     }
 
     @Test
+    void aUnitWithBAloneIsDecimalAndARateMayEndInPerSecond() {
+        assertEquals(3_200_000_000L, Units.parseBytes("k", "3.2GB"));
+        assertEquals(3_200_000_000L, Units.parseBytes("k", "3.2GB/s"));
+        assertEquals(15_754_000_000L, Units.parseBytes("k", "15.754gb/s"));
+        assertEquals(3_435_973_837L, Units.parseBytes("k", "3.2GiB/s"));
+        assertEquals(3_435_973_837L, Units.parseBytes("k", "3.2g"));
+        assertEquals(94_000_000_000L, Units.parseBytes("k", "94GB"));
+        assertEquals(4000, Units.parseBytes("k", "4kB"));
+        assertEquals(2_000_000_000_000L, Units.parseBytes("k", "2tb"));
+        assertEquals(512, Units.parseBytes("k", "512b"));
+        assertEquals(512, Units.parseBytes("k", "512B/s"));
+    }
+
+    @Test
     void badSizesNameTheKey() {
-        for (String bad : new String[] {"", "k", "-1", "4x", "nan", "1e3", "4f", "0x10", "9e", "1.5.2"}) {
+        for (String bad : new String[] {"", "k", "-1", "4x", "nan", "1e3", "4f", "0x10", "9e", "1.5.2", "gb", "4ib",
+                "/s", "4g/"}) {
             TeraioException e = assertThrows(TeraioException.class, () -> Units.parseBytes("io.taskSize", bad));
-            assertEquals("io.taskSize: '" + bad + "' is not a size; use bytes or a number with k, m, g, t (1k = 1024),"
-                    + " such as 4k, 1.5m, 40g", e.getMessage());
+            assertEquals("io.taskSize: '" + bad + "' is not a size; use bytes or a number with k, m, g, t (1k = 1024)"
+                    + " or kB, MB, GB, TB (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB", e.getMessage());
         }
     }
 

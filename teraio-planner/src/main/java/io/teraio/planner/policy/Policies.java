@@ -14,10 +14,10 @@ public final class Policies {
     private Policies() {
     }
 
-    /** One of each policy, in the order the docs list them: none, zero-infinity, flashneuron, teraio-paper, teraio. */
+    /** One of each policy, in the order the docs list them: none, zero-infinity, flashneuron, teraio-paper, g10, teraio. */
     public static List<Policy> all() {
         return List.of(new NonePolicy(), new ZeroInfinityPolicy(), new FlashNeuronPolicy(), new TeraioPaperPolicy(),
-                new TeraioPolicy());
+                new G10Policy(), new TeraioPolicy());
     }
 
     /** The names of {@link #all()}, in that order. */

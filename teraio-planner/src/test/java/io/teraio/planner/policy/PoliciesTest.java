@@ -16,18 +16,21 @@ import org.junit.jupiter.api.Test;
 class PoliciesTest {
     @Test
     void everyPolicyIsFoundByItsName() {
-        assertEquals(List.of("none", "zero-infinity", "flashneuron", "teraio-paper", "teraio"), Policies.names());
+        assertEquals(List.of("none", "zero-infinity", "flashneuron", "teraio-paper", "g10", "teraio"),
+                Policies.names());
         for (Policy policy : Policies.all()) {
             assertEquals(policy.name(), Policies.byName(policy.name()).name());
         }
         assertInstanceOf(TeraioPolicy.class, Policies.byName(Policies.DEFAULT));
         assertInstanceOf(ZeroInfinityPolicy.class, Policies.byName(" Zero-Infinity "));
+        assertInstanceOf(G10Policy.class, Policies.byName("G10"));
     }
 
     @Test
     void anUnknownNameListsTheValidOnes() {
-        TeraioException e = assertThrows(TeraioException.class, () -> Policies.byName("g10"));
-        assertEquals("unknown policy 'g10'; valid policies: none, zero-infinity, flashneuron, teraio-paper, teraio",
+        TeraioException e = assertThrows(TeraioException.class, () -> Policies.byName("g11"));
+        assertEquals("unknown policy 'g11'; valid policies: none, zero-infinity, flashneuron, teraio-paper, g10,"
+                + " teraio",
                 e.getMessage());
         assertTrue(assertThrows(TeraioException.class, () -> Policies.byName(null)).getMessage()
                 .startsWith("unknown policy 'null'"));

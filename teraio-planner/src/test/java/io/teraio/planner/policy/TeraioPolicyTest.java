@@ -31,11 +31,16 @@ class TeraioPolicyTest {
      * 1 ms; at 1 GB/s a transfer of {@code a} takes exactly one op.
      */
     static Workload savedActivation() {
+        return savedActivation(MS);
+    }
+
+    /** {@link #savedActivation()} with op 1 ({@code mid}) taking {@code midNs}. */
+    static Workload savedActivation(long midNs) {
         TinyTrace t = new TinyTrace();
         int a = t.allocated("a", MB, TensorKind.ACTIVATION);
         int x = t.allocated("x", 2 * MB, TensorKind.ACTIVATION);
         return t.op("fwd", MS, ids(), ids(a), ids())
-                .op("mid", MS, ids(), ids(), ids())
+                .op("mid", midNs, ids(), ids(), ids())
                 .op("big", MS, ids(), ids(x), ids())
                 .op("use", MS, ids(x), ids(), ids(x))
                 .op("idle", MS, ids(), ids(), ids())
