@@ -14,6 +14,14 @@ class UnitsTest {
         assertEquals("1.50 MiB", Units.formatBytes(3L << 19));
         assertEquals("4.00 GiB", Units.formatBytes(4L << 30));
         assertEquals("-2.00 KiB", Units.formatBytes(-2048));
+        assertEquals("8.00 EiB", Units.formatBytes(Long.MAX_VALUE));
+        assertEquals("-8.00 EiB", Units.formatBytes(Long.MIN_VALUE));
+    }
+
+    @Test
+    void theMostNegativeValuesFormatWithoutRecursingForever() {
+        assertEquals("-9223372036.85 s", Units.formatNanos(Long.MIN_VALUE));
+        assertEquals("-800 ns", Units.formatNanos(-800));
     }
 
     @Test
@@ -23,17 +31,38 @@ class UnitsTest {
         assertEquals(4096, Units.parseBytes("k", "4KiB"));
         assertEquals(3L << 19, Units.parseBytes("k", "1.5m"));
         assertEquals(40L << 30, Units.parseBytes("k", " 40G "));
-        assertEquals(2L << 40, Units.parseBytes("k", "2tb"));
+        assertEquals(2L << 40, Units.parseBytes("k", "2TiB"));
+        assertEquals(2L << 40, Units.parseBytes("k", "2t"));
         assertEquals(7L << 60, Units.parseBytes("k", "7e"));
         assertEquals(512, Units.parseBytes("k", ".5k"));
+    }
+
+    @Test
+    void aUnitWithBAloneIsDecimal() {
+        assertEquals(3_200_000_000L, Units.parseBytes("k", "3.2GB"));
+        assertEquals(Math.round(3.2 * (1L << 30)), Units.parseBytes("k", "3.2GiB"));
+        assertEquals(Math.round(3.2 * (1L << 30)), Units.parseBytes("k", "3.2g"));
+        assertEquals(4000, Units.parseBytes("k", "4kB"));
+        assertEquals(2_000_000_000_000L, Units.parseBytes("k", "2tb"));
+        assertEquals(512, Units.parseBytes("k", "512b"));
+    }
+
+    @Test
+    void sizesThatAreNeverAFewBytesNeedAUnit() {
+        TeraioException e = assertThrows(TeraioException.class, () -> Units.parseBytesWithUnit("--gpu-mem", "40"));
+        assertEquals("--gpu-mem: '40' has no unit; did you mean 40g (GiB), 40GB (decimal) or 40m? Write 40b for bytes",
+                e.getMessage());
+        assertEquals(40L << 30, Units.parseBytesWithUnit("--gpu-mem", "40g"));
+        assertEquals(40, Units.parseBytesWithUnit("--gpu-mem", "40b"));
+        assertEquals(0, Units.parseBytesWithUnit("--host-mem", "0"));
     }
 
     @Test
     void badSizesNameTheKey() {
         for (String bad : new String[] {"", "k", "-1", "4x", "nan", "1e3", "4f", "0x10", "9e", "1.5.2"}) {
             TeraioException e = assertThrows(TeraioException.class, () -> Units.parseBytes("io.taskSize", bad));
-            assertEquals("io.taskSize: '" + bad + "' is not a size; use bytes or a number with k, m, g, t (1k = 1024),"
-                    + " such as 4k, 1.5m, 40g", e.getMessage());
+            assertEquals("io.taskSize: '" + bad + "' is not a size; use bytes or a number with k, m, g, t (1k = 1024;"
+                    + " kB, MB, GB, TB are decimal), such as 4k, 1.5m, 40g, 3.2GB", e.getMessage());
         }
     }
 
