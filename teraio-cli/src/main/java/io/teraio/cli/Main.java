@@ -1,23 +1,30 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.storage.StorageException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Entry point of the {@code teraio} command.
  *
- * <p>Exit codes: 0 on success; 2 when the user's input is at fault (a missing, unreadable or
- * invalid file, a bad option), with one line on stderr naming the file and the problem; 1 on
- * an internal error. A stack trace is printed only with {@code --verbose}.
+ * <p>Exit codes (docs/cli.md): 0 on success; 2 when the user's input is at fault (a missing,
+ * unreadable or invalid file, a bad option), with one line on stderr naming the file and the
+ * problem; 3 when data or storage failed (a CRC mismatch, EIO, ENOSPC), with what was done so
+ * far; 1 on an internal error, one line asking for a report. A stack trace is printed only
+ * with {@code --verbose}. Everything printed goes through {@link TerminalWriter}.
  */
 public final class Main {
     /** Exit code for bad input or usage. */
     public static final int EXIT_USAGE = 2;
     /** Exit code for an internal error. */
     public static final int EXIT_INTERNAL = 1;
+    /** Exit code for a data or storage failure: bytes came back wrong, or the storage failed. */
+    public static final int EXIT_DATA = 3;
 
     private Main() {
     }
@@ -30,42 +37,73 @@ public final class Main {
     }
 
     /** Runs the command line {@code args}, printing to {@code out} and {@code err}; returns the exit code. */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
+    public static int run(PrintWriter rawOut, PrintWriter rawErr, String... args) {
+        PrintWriter out = TerminalWriter.of(rawOut);
+        PrintWriter err = TerminalWriter.of(rawErr);
         TeraioCommand root = new TeraioCommand();
         CommandLine cli = new CommandLine(root);
+        TeraioCommand.addHelpToSubcommands(cli);
+        TeraioCommand.listCommandsInFull(cli);
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            boolean verbose = root.verbose;
-            if (isUserError(e)) {
-                err.println(e.getMessage());
-                if (verbose) {
-                    e.printStackTrace(err);
-                }
-                return EXIT_USAGE;
-            }
-            err.println("teraio: internal error: " + e);
-            if (verbose) {
-                e.printStackTrace(err);
-            } else {
-                err.println("teraio: run again with --verbose for the stack trace");
-            }
-            return EXIT_INTERNAL;
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, root.verbose(), err));
         cli.setParameterExceptionHandler((e, arguments) -> {
-            CommandLine failed = e.getCommandLine();
-            err.println("teraio: " + e.getMessage());
-            err.println("Try 'teraio help " + subcommandPath(failed) + "' for usage.");
+            err.println("teraio: " + usageProblem(e));
             return EXIT_USAGE;
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (Throwable e) {
+            // picocli hands only Exceptions to the handler; an Error (a stack overflow, no heap) ends here
+            code = failed(e, root.verbose(), err);
+        }
         out.flush();
         err.flush();
         return code;
     }
 
-    private static boolean isUserError(Exception e) {
-        return e instanceof TeraioException || e instanceof UncheckedIOException;
+    /** Prints the one line for {@code e} (and its stack trace with {@code --verbose}); returns the exit code. */
+    private static int failed(Throwable e, boolean verbose, PrintWriter err) {
+        int code;
+        if (e instanceof StorageException) {
+            err.println(e.getMessage());
+            code = EXIT_DATA;
+        } else if (e instanceof TeraioException || e instanceof UncheckedIOException) {
+            err.println(e.getMessage());
+            code = EXIT_USAGE;
+        } else if (e instanceof OutOfMemoryError) {
+            err.println("teraio: out of memory (" + e.getMessage() + ", at most " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB of heap); give the JVM more with TERAIO_JAVA_OPTS=-Xmx8g");
+            code = EXIT_INTERNAL;
+        } else {
+            err.println("teraio: internal error: " + e + " (a bug in teraio; please report it with the command line"
+                    + (verbose ? " and the stack trace below)" : " and the stack trace that --verbose prints)"));
+            code = EXIT_INTERNAL;
+        }
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        return code;
+    }
+
+    /** picocli's message, with the closest command or option for a mistyped one, and where to read more. */
+    private static String usageProblem(CommandLine.ParameterException e) {
+        CommandLine failed = e.getCommandLine();
+        String path = subcommandPath(failed);
+        String help = path.isEmpty() ? "teraio --help" : "teraio " + path + " --help";
+        if (e instanceof UnmatchedArgumentException unmatched) {
+            List<String> suggestions = unmatched.getSuggestions();
+            List<String> words = unmatched.getUnmatched();
+            String first = words.isEmpty() ? "" : words.get(0);
+            boolean command = !failed.getSubcommands().isEmpty() && !first.startsWith("-");
+            String problem = command ? "unknown command '" + first + "'" : e.getMessage();
+            if (!suggestions.isEmpty()) {
+                problem += "; did you mean '" + suggestions.get(0) + "'?";
+            }
+            return problem + " (" + (command ? "teraio --help lists the commands" : "see '" + help + "'") + ")";
+        }
+        return e.getMessage() + " (see '" + help + "')";
     }
 
     private static String subcommandPath(CommandLine commandLine) {
@@ -73,12 +111,27 @@ public final class Main {
         return name.startsWith("teraio") ? name.substring("teraio".length()).trim() : name;
     }
 
-    /** slf4j-simple reads its settings once, so {@code --verbose} must be seen before any logger exists. */
+    /**
+     * slf4j-simple reads its settings once, so the level must be set before any logger exists:
+     * warnings and errors by default, INFO with {@code -v}, DEBUG with {@code -vv}; {@code -q}
+     * keeps WARN whatever else is given.
+     */
     private static void configureLogging(String[] args) {
+        int verbosity = 0;
+        boolean quiet = false;
         for (String arg : args) {
-            if ("--verbose".equals(arg) || "-v".equals(arg)) {
-                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            if ("--".equals(arg)) {
+                break;
+            }
+            if ("--verbose".equals(arg)) {
+                verbosity++;
+            } else if (arg.matches("-v+")) {
+                verbosity += arg.length() - 1;
+            } else if ("-q".equals(arg) || "--quiet".equals(arg)) {
+                quiet = true;
             }
         }
+        String level = quiet || verbosity == 0 ? "warn" : verbosity == 1 ? "info" : "debug";
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
     }
 }

@@ -17,6 +17,7 @@ import io.teraio.planner.PlanValidator;
 import io.teraio.planner.TransferBound;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
+import io.teraio.planner.policy.NonePolicy;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
 import java.io.PrintWriter;
@@ -102,6 +103,9 @@ final class ReportCommand implements Callable<Integer> {
             HardwareProfile target = hardware.resolve();
             hw = target;
             Policy chosen = Policies.byName(policy);
+            if (!chosen.name().equals(NonePolicy.NAME)) {
+                HardwareOptions.requireRoomToOffload(workload, target);
+            }
             List<PlanEntry> entries = progress.stage("planning with " + chosen.name(), () -> chosen.plan(workload,
                     target));
             Plan plan = new Plan(TraceDigest.sha256(loaded), workload.opCount(), hw, chosen.name(), entries, null);

@@ -23,7 +23,7 @@ class EngineCommandsTest {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         CliRunner r = CliRunner.run("bench-io", "--dir", a.toString(), "--dir", b.toString(), "--size", "64m",
-                "--block", "1m", "--qd", "4", "--json");
+                "--block", "1m", "--qd", "4", "--json", "--create");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals(64L << 20, json.get("sizeBytes").asLong());
@@ -42,12 +42,18 @@ class EngineCommandsTest {
         r = CliRunner.run("bench-io", "--dir", file.toString(), "--size", "8m");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("dirs: " + file + " is not a directory"), r.err());
+        Path missing = dir.resolve("missing");
+        r = CliRunner.run("bench-io", "--dir", missing.toString(), "--size", "8m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals(missing + ": no such directory; create it, or give --create to have teraio create it",
+                r.err().strip());
+        assertFalse(Files.exists(missing), "a --dir is not created without --create");
     }
 
     @Test
     void probeWritesTheMeasuredSsdsIntoAHardwareProfile() {
         Path out = dir.resolve("hw.json");
-        CliRunner r = CliRunner.run("probe", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
+        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
                 "-o", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         HardwareProfile hw = HardwareProfile.read(out);
@@ -69,7 +75,7 @@ class EngineCommandsTest {
                 "-o", plan.toString());
         assertEquals(0, r.exitCode(), r.err());
 
-        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--create", "--dir", dir.resolve("a").toString(), "--dir",
                 dir.resolve("b").toString(), "--device-mem", "20m", "--iterations", "2", "--json", "--quiet");
         assertEquals(0, r.exitCode(), r.err());
         assertFalse(r.err().contains("iteration"), "--quiet printed: " + r.err());

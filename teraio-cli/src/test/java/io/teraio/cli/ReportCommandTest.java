@@ -96,7 +96,7 @@ class ReportCommandTest {
         Path traceFile = smallTrace();
         long half = Workload.of(TraceReader.read(traceFile)).peakLiveBytes() / 2;
         Path planFile = dir.resolve("plan.json");
-        CliRunner planned = CliRunner.run("plan", traceFile.toString(), "--gpu-mem", String.valueOf(half), "--ssd", "2x4g",
+        CliRunner planned = CliRunner.run("plan", traceFile.toString(), "--gpu-mem", half + "b", "--ssd", "2x4g",
                 "-o", planFile.toString());
         assertEquals(0, planned.exitCode(), planned.err());
         Plan plan = Plan.read(planFile);

@@ -52,6 +52,16 @@ class TroubleshootingTest {
         Files.writeString(dir.resolve("object.json"), "{\"foo\": 1}");
         Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
         Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
+        Files.createDirectories(dir.resolve("io"));
+        Files.writeString(dir.resolve("slow-ssd.json"), """
+                {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
+                 "pcieBytesPerSecond": 16000000000}], "ssds": [{"id": 0, "readBytesPerSecond": 3000000000,
+                 "writeBytesPerSecond": 3000000000, "latencyNs": 9223372036854775807}], "hostMemoryBytes": 0}
+                """);
+        Files.writeString(dir.resolve("no-ssd.json"), """
+                {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
+                 "pcieBytesPerSecond": 16000000000}], "ssds": [], "hostMemoryBytes": 0}
+                """);
         io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
     }
 
@@ -90,6 +100,16 @@ class TroubleshootingTest {
                 "plan " + d + "/t.json --gpu-mem 4q -o " + d + "/p.json",
                 "plan " + d + "/t.json --ssd-latency 3q -o " + d + "/p.json",
                 "plan " + d + "/t.json --gpu-mem 1k -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 40 -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd 4*6.5g -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd-latency 2s -o " + d + "/p.json",
+                "plan " + d + "/t.json --hardware " + d + "/slow-ssd.json -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 1m --host-mem 0 --hardware " + d + "/no-ssd.json -o " + d + "/p.json",
+                "anlyze " + d + "/t.json",
+                "analyze --jsn " + d + "/t.json",
+                "bench-io --dir " + d + "/no-such-dir --size 8m",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 1m --time-scale 1e300",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 40",
                 "import --from foo " + d + "/x -o " + d + "/y.json",
                 "import --from kineto " + d + "/a-file " + d + "/a-file -o " + d + "/y.json",
                 "import --from g10 " + d + "/one.interval.config -o " + d + "/y.json",
