@@ -33,6 +33,8 @@ public final class Main {
         configureLogging(args);
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        // log lines are printed to System.err by slf4j-simple: escape them as the command's own output is
+        System.setErr(TerminalWriter.escapingStream(System.err));
         System.exit(run(out, err, args));
     }
 

@@ -2,8 +2,10 @@ package io.teraio.cli;
 
 import java.io.FilterWriter;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What the command prints, with control characters escaped: op names, tensor keys and model
@@ -36,6 +38,19 @@ final class TerminalWriter extends PrintWriter {
         } catch (IOException e) {
             setError();
         }
+    }
+
+    /**
+     * {@code target} as a stream whose printed strings are escaped as this writer escapes them,
+     * for {@code System.err}, where the log lines go (a log line may name a tensor key).
+     */
+    static PrintStream escapingStream(PrintStream target) {
+        return new PrintStream(target, true, StandardCharsets.UTF_8) {
+            @Override
+            public void print(String text) {
+                super.print(escape(String.valueOf(text)));
+            }
+        };
     }
 
     /** {@code text} with control characters escaped as this writer escapes them. */
