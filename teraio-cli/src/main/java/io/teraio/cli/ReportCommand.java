@@ -21,6 +21,7 @@ import io.teraio.planner.policy.NonePolicy;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +72,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "HTML", description = "The report to write.")
     Path output;
 
+    @Option(names = "--create", description = "Create the report's directory if it does not exist (it must exist otherwise).")
+    boolean create;
+
     @Spec
     CommandSpec spec;
 
@@ -79,6 +83,11 @@ final class ReportCommand implements Callable<Integer> {
         if (planFile != null && hardware.given()) {
             throw new TeraioException("report: --hardware and the hardware flags apply only without PLAN; " + planFile
                     + " is simulated on the hardware it was made for");
+        }
+        Path directory = output.toAbsolutePath().getParent();
+        if (!create && directory != null && !Files.exists(directory)) {
+            throw new TeraioException(output + ": cannot write: directory " + directory + " does not exist; create it,"
+                    + " or give --create");
         }
         long started = System.nanoTime();
         Progress progress = Progress.of(spec);

@@ -155,6 +155,20 @@ class ReportCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    @Test
+    void theReportsDirectoryMustExistUnlessCreateIsGiven() throws IOException {
+        Path traceFile = smallTrace();
+        Path html = dir.resolve("new").resolve("r.html");
+        CliRunner r = CliRunner.run("report", traceFile.toString(), "-o", html.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals(html + ": cannot write: directory " + html.getParent().toAbsolutePath() + " does not exist; create it,"
+                + " or give --create", r.err().strip());
+        assertTrue(Files.notExists(html.getParent()));
+        r = CliRunner.run("report", traceFile.toString(), "-o", html.toString(), "--create");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(html));
+    }
+
     private Path smallTrace() {
         Trace trace = new SyntheticWorkload("t", 4, 2, 64L << 20, 256L << 20, 20_000_000).trace();
         Path traceFile = dir.resolve("t.json.gz");

@@ -142,6 +142,7 @@ class TroubleshootingTest {
                 "demo --layers 4 --out " + d + "/demo",
                 "demo --out " + d + "/a-file/demo",
                 "report " + d + "/t.json -o " + d + "/a-file/r.html",
+                "report " + d + "/t.json -o " + d + "/no-such-dir/r.html",
                 "demo --workload custom --compute gpu --out " + d + "/demo",
                 "demo --compute cpu --out " + d + "/demo"));
         if (!io.teraio.examples.custom.ComputeBackend.CUDA.availability(0).available()) {
