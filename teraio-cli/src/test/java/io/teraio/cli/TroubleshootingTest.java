@@ -124,6 +124,7 @@ class TroubleshootingTest {
                 "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
                 "synth --preset foo -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
+                "synth --preset gpt2-large --mem-bw 20 -o " + d + "/s.json",
                 "bench-io --dir " + d + "/io --mode sideways",
                 "bench-io --dir " + d + "/io --size 0",
                 "bench-io --dir " + d + "/io --qd 0",
