@@ -66,7 +66,7 @@ public final class Main {
     }
 
     /** Prints the one line for {@code e} (and its stack trace with {@code --verbose}); returns the exit code. */
-    private static int failed(Throwable e, boolean verbose, PrintWriter err) {
+    static int failed(Throwable e, boolean verbose, PrintWriter err) {
         int code;
         if (e instanceof StorageException) {
             err.println(e.getMessage());

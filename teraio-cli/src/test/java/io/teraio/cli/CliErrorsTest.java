@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.trace.TraceWriter;
+import io.teraio.core.storage.StorageException;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,5 +184,34 @@ class CliErrorsTest {
         r = CliRunner.run("help", "analyze");
         assertEquals(0, r.exitCode());
         assertTrue(r.out().contains("--json"), r.out());
+    }
+
+    @Test
+    void whateverEscapesACommandIsOneLineWithTheExitCodeOfItsMeaning() {
+        StringWriter err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new StackOverflowError(), false, new PrintWriter(err, true)));
+        assertEquals("teraio: internal error: java.lang.StackOverflowError (a bug in teraio; please report it with the"
+                + " command line and the stack trace that --verbose prints)", err.toString().strip());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new ArithmeticException("long overflow"), false,
+                new PrintWriter(err, true)));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new OutOfMemoryError("Java heap space"), false,
+                new PrintWriter(err, true)));
+        assertTrue(err.toString().startsWith("teraio: out of memory (Java heap space, at most "), err.toString());
+        assertTrue(err.toString().strip().endsWith("give the JVM more with TERAIO_JAVA_OPTS=-Xmx8g"), err.toString());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_DATA, Main.failed(new StorageException("read of 4.00 MiB at offset 0 of /nvme0/f failed:"
+                + " EIO (Input/output error)", "/nvme0/f", 0, 5, null), false, new PrintWriter(err, true)));
+        assertEquals("read of 4.00 MiB at offset 0 of /nvme0/f failed: EIO (Input/output error)", err.toString().strip());
+
+        err = new StringWriter();
+        Main.failed(new IllegalStateException("x"), true, new PrintWriter(err, true));
+        assertTrue(err.toString().contains("and the stack trace below)") && err.toString().contains("\tat "),
+                err.toString());
     }
 }
