@@ -5,7 +5,10 @@ import io.teraio.core.storage.StorageException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -19,6 +22,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * with {@code --verbose}. Everything printed goes through {@link TerminalWriter}.
  */
 public final class Main {
+    private static final Pattern UNKNOWN_SUBCOMMAND = Pattern.compile("Unknown subcommand '(.*)'\\.");
+
     /** Exit code for bad input or usage. */
     public static final int EXIT_USAGE = 2;
     /** Exit code for an internal error. */
@@ -105,7 +110,48 @@ public final class Main {
             }
             return problem + " (" + (command ? "teraio --help lists the commands" : "see '" + help + "'") + ")";
         }
+        Matcher unknown = UNKNOWN_SUBCOMMAND.matcher(e.getMessage());
+        if (unknown.matches()) {
+            // 'teraio help anlyze': picocli's help command makes no suggestion of its own
+            String closest = closest(unknown.group(1), failed.getParent() == null ? failed.getSubcommands().keySet()
+                    : failed.getParent().getSubcommands().keySet());
+            return "unknown command '" + unknown.group(1) + "'" + (closest == null ? "" : "; did you mean '" + closest
+                    + "'?") + " (teraio --help lists the commands)";
+        }
         return e.getMessage() + " (see '" + help + "')";
+    }
+
+    /** The name at the smallest edit distance from {@code typed}, if at most 2 edits away. */
+    private static String closest(String typed, Collection<String> names) {
+        String best = null;
+        int bestDistance = 3;
+        for (String name : names) {
+            int distance = editDistance(typed, name);
+            if (distance < bestDistance) {
+                best = name;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static String subcommandPath(CommandLine commandLine) {

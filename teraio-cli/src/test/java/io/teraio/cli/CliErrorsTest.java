@@ -123,6 +123,10 @@ class CliErrorsTest {
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertEquals("teraio: unknown command 'anlyze'; did you mean 'analyze'? (teraio --help lists the commands)",
                 r.err().strip());
+        r = CliRunner.run("help", "anlyze");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("teraio: unknown command 'anlyze'; did you mean 'analyze'? (teraio --help lists the commands)",
+                r.err().strip());
         r = CliRunner.run("analyze", "--jsn", "x.json");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertEquals("teraio: Unknown option: '--jsn'; did you mean '--json'? (see 'teraio analyze --help')",
