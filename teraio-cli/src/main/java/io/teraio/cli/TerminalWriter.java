@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
  * What the command prints, with control characters escaped: op names, tensor keys and model
  * names come from input files, and a trace could otherwise move the cursor, recolour or clear
  * the user's terminal. Line feeds and tabs pass; every other C0 control, DEL, a C1 control and
- * the Unicode bidirectional overrides are written as a backslash, {@code x} and two hex digits
- * (ESC is {@code \\x1b}), or {@code u} and four above 0xff. JSON output is unchanged (Jackson
- * escapes controls in strings itself). {@link Progress} draws its bar with {@link #printControl},
- * the one way past the escaping.
+ * the Unicode bidirectional overrides are written as a backslash, {@code u} and four hex digits
+ * (ESC is {@code \\u001b}): JSON's own escape, so JSON output stays valid JSON with the same
+ * strings (Jackson escapes C0 controls itself, but not DEL, C1 or the overrides).
+ * {@link Progress} draws its bar with {@link #printControl}, the one way past the escaping.
  */
 final class TerminalWriter extends PrintWriter {
     private final Writer raw;
@@ -62,7 +62,7 @@ final class TerminalWriter extends PrintWriter {
                 if (sb == null) {
                     sb = new StringBuilder(text.length() + 8).append(text, 0, i);
                 }
-                sb.append(c <= 0xff ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+                sb.append(String.format("\\u%04x", (int) c));
             } else if (sb != null) {
                 sb.append(c);
             }
