@@ -1,6 +1,7 @@
 package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +23,24 @@ final class EngineOptions {
             description = "A configuration key, such as io.taskSize=8m (docs/configuration.md; repeatable).")
     List<String> config = List.of();
 
-    /** The configuration arguments: {@code -c} pairs, then {@code dirs} and {@code extra} over them. */
+    @Option(names = "--create", description = "Create the --dir directories that do not exist yet (without it, each must exist).")
+    boolean create;
+
+    /**
+     * The configuration arguments: {@code -c} pairs, then {@code dirs} and {@code extra} over them.
+     *
+     * @throws TeraioException if a {@code --dir} does not exist and {@code --create} was not given
+     */
     Map<String, String> args(Map<String, String> extra) {
         Map<String, String> args = pairs(config);
+        if (!create) {
+            for (Path dir : dirs) {
+                if (!Files.exists(dir)) {
+                    throw new TeraioException(dir + ": no such directory; create it, or give --create to have teraio"
+                            + " create it");
+                }
+            }
+        }
         args.put("dirs", String.join(":", dirs.stream().map(Path::toString).toList()));
         args.putAll(extra);
         return args;

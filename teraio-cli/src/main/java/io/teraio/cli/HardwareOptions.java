@@ -6,6 +6,7 @@ import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwarePresets;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.planner.Workload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Option;
  */
 final class HardwareOptions {
     static final String DEFAULT_PRESET = "h100";
-    private static final Pattern SSD = Pattern.compile("(?:(\\d+)\\s*x\\s*)?(.+)");
+    private static final Pattern SSD = Pattern.compile("(?:(\\d{1,9})\\s*x\\s*)?([^x]+)");
+    private static final String SSD_FORM = "[COUNTx]BANDWIDTH (COUNTxSIZE per second) with 1 to 64 SSDs, such as 4x6.5g";
 
     @Option(names = "--hardware", paramLabel = "FILE|PRESET",
             description = "Base hardware profile: a hardware.json file or a preset (g10, teraio-paper, h100;"
@@ -33,7 +35,8 @@ final class HardwareOptions {
     String gpuMemory;
 
     @Option(names = "--ssd", paramLabel = "[COUNTx]BW",
-            description = "COUNT identical SSDs with BW bytes/s read and write, such as 4x6.5g (1k = 1024).")
+            description = "COUNT identical SSDs with BW bytes/s read and write, such as 4x6.5g (COUNTxSIZE; 1g = 1 GiB,"
+                    + " 1GB = 10^9).")
     String ssd;
 
     @Option(names = "--ssd-read", paramLabel = "BW", description = "Read bandwidth of every SSD, bytes/s.")
@@ -64,20 +67,25 @@ final class HardwareOptions {
         List<Ssd> ssds = new ArrayList<>(base.ssds());
         long host = base.hostMemoryBytes();
         if (gpuMemory != null) {
-            long bytes = positive("--gpu-mem", Units.parseBytes("--gpu-mem", gpuMemory), gpuMemory);
+            long bytes = positive("--gpu-mem", Units.parseBytesWithUnit("--gpu-mem", gpuMemory), gpuMemory);
             devices.replaceAll(d -> new Device(d.id(), bytes, d.pcieBytesPerSecond()));
         }
         if (pcie != null) {
-            long bw = positive("--pcie", Units.parseBytes("--pcie", pcie), pcie);
+            long bw = positive("--pcie", Units.parseBytesWithUnit("--pcie", pcie), pcie);
             devices.replaceAll(d -> new Device(d.id(), d.memoryBytes(), bw));
         }
         if (ssd != null) {
             Matcher m = SSD.matcher(ssd.trim().toLowerCase(Locale.ROOT));
             int count = m.matches() && m.group(1) != null ? Integer.parseInt(m.group(1)) : 1;
             if (!m.matches() || count < 1 || count > 64) {
-                throw new TeraioException("--ssd: '" + ssd + "' is not [COUNTx]BANDWIDTH with 1 to 64 SSDs, such as 4x6.5g");
+                throw new TeraioException("--ssd: '" + ssd + "' is not " + SSD_FORM);
             }
-            long bw = positive("--ssd", Units.parseBytes("--ssd", m.group(2)), ssd);
+            long bw;
+            try {
+                bw = positive("--ssd", Units.parseBytesWithUnit("--ssd", m.group(2)), ssd);
+            } catch (TeraioException e) {
+                throw new TeraioException(e.getMessage() + "; --ssd is " + SSD_FORM);
+            }
             long latency = ssds.isEmpty() ? HardwarePresets.DEFAULT_SSD_LATENCY_NS : ssds.get(0).latencyNs();
             ssds.clear();
             for (int i = 0; i < count; i++) {
@@ -85,11 +93,11 @@ final class HardwareOptions {
             }
         }
         if (ssdRead != null) {
-            long bw = positive("--ssd-read", Units.parseBytes("--ssd-read", ssdRead), ssdRead);
+            long bw = positive("--ssd-read", Units.parseBytesWithUnit("--ssd-read", ssdRead), ssdRead);
             ssds.replaceAll(s -> new Ssd(s.id(), s.directory(), bw, s.writeBytesPerSecond(), s.latencyNs(), s.device()));
         }
         if (ssdWrite != null) {
-            long bw = positive("--ssd-write", Units.parseBytes("--ssd-write", ssdWrite), ssdWrite);
+            long bw = positive("--ssd-write", Units.parseBytesWithUnit("--ssd-write", ssdWrite), ssdWrite);
             ssds.replaceAll(s -> new Ssd(s.id(), s.directory(), s.readBytesPerSecond(), bw, s.latencyNs(), s.device()));
         }
         if (ssdLatency != null) {
@@ -98,9 +106,15 @@ final class HardwareOptions {
                     s.device()));
         }
         if (hostMemory != null) {
-            host = Units.parseBytes("--host-mem", hostMemory);
+            host = Units.parseBytesWithUnit("--host-mem", hostMemory);
         }
-        return new HardwareProfile(devices, ssds, host);
+        HardwareProfile profile = new HardwareProfile(devices, ssds, host);
+        String outOfLimits = profile.outOfLimits();
+        if (outOfLimits != null) {
+            throw new TeraioException("hardware (" + (hardware == null ? DEFAULT_PRESET : hardware) + " with the flags given): "
+                    + outOfLimits);
+        }
+        return profile;
     }
 
     private HardwareProfile base() {
@@ -116,6 +130,27 @@ final class HardwareOptions {
                     + String.join(", ", HardwarePresets.names()));
         }
         return HardwarePresets.named(hardware);
+    }
+
+    /**
+     * Rejects, before planning, hardware that leaves nowhere to put what does not fit: a
+     * profile without SSDs whose host memory is smaller than the bytes the trace's peak
+     * exceeds the device by (no plan can fit it, and planning would only end in the
+     * simulator's out-of-memory message).
+     *
+     * @throws TeraioException naming the peak, the device's memory and what to add
+     */
+    static void requireRoomToOffload(Workload workload, HardwareProfile hw) {
+        long peak = workload.peakLiveBytes();
+        long device = hw.device().memoryBytes();
+        if (!hw.ssds().isEmpty() || peak <= device || hw.hostMemoryBytes() >= peak - device) {
+            return;
+        }
+        throw new TeraioException("hardware: the trace needs " + Units.formatBytes(peak) + " at its peak, "
+                + Units.formatBytes(peak - device) + " more than the device's " + Units.formatBytes(device)
+                + ", but the profile has no SSD and " + (hw.hostMemoryBytes() == 0 ? "no host memory"
+                        : "only " + Units.formatBytes(hw.hostMemoryBytes()) + " of host memory")
+                + " to offload to; add SSDs (such as --ssd 1x6.5g) or host memory (--host-mem)");
     }
 
     private static long positive(String key, long value, String text) {

@@ -9,6 +9,7 @@ import io.teraio.core.trace.Trace;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
+import io.teraio.planner.policy.NonePolicy;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
 import java.io.PrintWriter;
@@ -53,6 +54,9 @@ final class PlanCommand implements Callable<Integer> {
         Progress progress = Progress.of(spec);
         Trace loaded = progress.readTrace(trace);
         Workload workload = Workload.of(loaded);
+        if (!chosen.name().equals(NonePolicy.NAME)) {
+            HardwareOptions.requireRoomToOffload(workload, hw);
+        }
         long planStart = System.nanoTime();
         List<PlanEntry> entries = progress.stage("planning " + String.format(Locale.ROOT, "%,d ops with %s",
                 workload.opCount(), chosen.name()), () -> chosen.plan(workload, hw));

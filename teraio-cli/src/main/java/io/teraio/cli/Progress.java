@@ -73,11 +73,9 @@ final class Progress {
             return work.get();
         }
         long start = clock.getAsLong();
-        err.print("\r" + name + " ...");
-        err.flush();
+        redraw(name + " ...", false);
         T result = work.get();
-        err.print("\r" + name + ": " + Units.formatNanos(clock.getAsLong() - start) + "\u001b[K\n");
-        err.flush();
+        redraw(name + ": " + Units.formatNanos(clock.getAsLong() - start), true);
         return result;
     }
 
@@ -107,16 +105,37 @@ final class Progress {
     /** Step {@code done} of {@code total} of a stage done step by step (a bar without a rate). */
     void update(String name, long done, long total) {
         if (enabled) {
-            err.print("\r" + bar(name, done, total) + "\u001b[K");
-            err.flush();
+            redraw(bar(name, done, total), false);
         }
     }
 
     /** Ends what {@link #update} drew with one line. */
     void done(String summary) {
         if (enabled) {
-            err.print("\r" + summary + "\u001b[K\n");
-            err.flush();
+            redraw(summary, true);
+        }
+    }
+
+    /**
+     * Draws {@code text} over the current line (a carriage return before it, an erase to the
+     * end of the line after it), then a line feed if it {@code ends} the line. The text is
+     * escaped like all output ({@link TerminalWriter}); the control sequences are not.
+     */
+    private void redraw(String text, boolean ends) {
+        control("\r");
+        err.print(text);
+        control("\u001b[K");
+        if (ends) {
+            err.print("\n");
+        }
+        err.flush();
+    }
+
+    private void control(String sequence) {
+        if (err instanceof TerminalWriter terminal) {
+            terminal.printControl(sequence);
+        } else {
+            err.print(sequence);
         }
     }
 
@@ -167,8 +186,7 @@ final class Progress {
                     return;
                 }
                 lastDrawNs = now;
-                err.print("\r" + line(units, now) + "\u001b[K");
-                err.flush();
+                redraw(line(units, now), false);
             }
         }
 
@@ -205,9 +223,8 @@ final class Progress {
                 long units = done.get();
                 double perSecond = units * 1e9 / Math.max(1, now - startNs);
                 String rate = rate(perSecond);
-                err.print("\r" + name + ": " + (bytes ? Units.formatBytes(units) : String.format(Locale.ROOT, "%,d",
-                        units)) + " in " + Units.formatNanos(now - startNs) + " (" + rate + ")\u001b[K\n");
-                err.flush();
+                redraw(name + ": " + (bytes ? Units.formatBytes(units) : String.format(Locale.ROOT, "%,d", units))
+                        + " in " + Units.formatNanos(now - startNs) + " (" + rate + ")", true);
             }
         }
     }

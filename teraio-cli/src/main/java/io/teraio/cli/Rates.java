@@ -28,7 +28,7 @@ final class Rates {
         if (memoryBandwidth == null) {
             return ImportOptions.H100_MEMORY_BYTES_PER_SECOND;
         }
-        long bytesPerSecond = Units.parseBytes("--mem-bw", memoryBandwidth);
+        long bytesPerSecond = Units.parseBytesWithUnit("--mem-bw", memoryBandwidth);
         if (bytesPerSecond <= 0) {
             throw new TeraioException("--mem-bw: must be positive, got " + memoryBandwidth);
         }

@@ -10,6 +10,7 @@ import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.json.JsonFiles;
+import io.teraio.core.storage.StorageException;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
@@ -46,6 +47,12 @@ import picocli.CommandLine.Model.CommandSpec;
                 "(scaled) duration on host device memory, real tensor bytes written to the SSD directories and",
                 "read back; report the measured iteration time next to the simulator's prediction."})
 final class ReplayCommand implements Callable<Integer> {
+    /** The largest {@code --time-scale}. */
+    static final double MAX_TIME_SCALE = 1000;
+    /** The most {@code --iterations}. */
+    static final int MAX_ITERATIONS = 10_000;
+    /** The most compute a replay may emulate, all iterations together: 24 hours. */
+    static final long MAX_EMULATED_NS = 24L * 3600 * 1_000_000_000L;
     @Parameters(index = "0", paramLabel = "TRACE", description = "The trace the plan was made for.")
     Path trace;
 
@@ -60,7 +67,7 @@ final class ReplayCommand implements Callable<Integer> {
     String deviceMemory;
 
     @Option(names = "--time-scale", paramLabel = "F", defaultValue = "1",
-            description = "Multiply every op's duration by F (default: 1).")
+            description = "Multiply every op's duration by F, above 0 and at most 1000 (default: 1).")
     double timeScale;
 
     @Option(names = "--hardware", paramLabel = "FILE",
@@ -69,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
     Path hardwareFile;
 
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "3",
-            description = "Iterations to run, the last reported, as the simulator does (default: 3).")
+            description = "Iterations to run, 1 to 10000, the last reported, as the simulator does (default: 3).")
     int iterations;
 
     @Option(names = "--no-verify", negatable = false,
@@ -84,17 +91,26 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        long memoryBytes = Units.parseBytes("--device-mem", deviceMemory);
+        long memoryBytes = Units.parseBytesWithUnit("--device-mem", deviceMemory);
         if (memoryBytes <= 0) {
             throw new TeraioException("--device-mem: must be positive, got '" + deviceMemory + "'");
         }
-        if (iterations < 1) {
-            throw new TeraioException("--iterations: must be at least 1, got " + iterations);
+        if (iterations < 1 || iterations > MAX_ITERATIONS) {
+            throw new TeraioException("--iterations: must be 1 to " + MAX_ITERATIONS + ", got " + iterations);
+        }
+        if (!(timeScale > 0 && timeScale <= MAX_TIME_SCALE)) {
+            throw new TeraioException("--time-scale: must be above 0 and at most " + (int) MAX_TIME_SCALE + ", got "
+                    + timeScale);
         }
         Plan plan = Plan.read(planFile);
         Trace loaded = Progress.of(spec).readTrace(trace);
         PlanValidator.validate(Workload.of(loaded), plan, planFile, true);
         Workload workload = Workload.of(TraceReplay.scaled(loaded, timeScale));
+        if ((double) workload.idealNs() * iterations > MAX_EMULATED_NS) {
+            throw new TeraioException("replay: " + iterations + " iterations of " + Units.formatNanos(workload.idealNs())
+                    + " (time scale " + timeScale + ") would emulate more than the limit of 24 hours of compute;"
+                    + " lower --time-scale or --iterations");
+        }
         HardwareProfile hw = predictionHardware(plan, memoryBytes);
         SimulationResult predicted = Simulator.simulate(workload, hw, plan.entries());
         if (!predicted.ran()) {
@@ -116,17 +132,31 @@ final class ReplayCommand implements Callable<Integer> {
         ReplayResult result;
         Progress progress = Progress.of(spec);
         boolean quiet = Progress.quiet(spec);
+        int[] done = {0};
         try (MigrationEngine opened = MigrationEngine.open(config);
              Progress.Task task = progress.task("replay iterations", iterations, false)) {
-            result = TraceReplay.run(workload, plan.entries(), opened, new ReplayOptions(iterations,
-                    ReplayOptions.DEFAULT.memoryTimeoutNanos(), true), (i, ns) -> {
-                        if (progress.enabled()) {
-                            task.set(i + 1L);
-                        } else if (!quiet) {
-                            err.printf(Locale.ROOT, "  iteration %d/%d: %s%n", i + 1, iterations, Units.formatNanos(ns));
-                            err.flush();
-                        }
-                    });
+            try {
+                result = TraceReplay.run(workload, plan.entries(), opened, new ReplayOptions(iterations,
+                        ReplayOptions.DEFAULT.memoryTimeoutNanos(), true), (i, ns) -> {
+                            done[0] = i + 1;
+                            if (progress.enabled()) {
+                                task.set(i + 1L);
+                            } else if (!quiet) {
+                                err.printf(Locale.ROOT, "  iteration %d/%d: %s%n", i + 1, iterations,
+                                        Units.formatNanos(ns));
+                                err.flush();
+                            }
+                        });
+            } catch (RuntimeException e) {
+                StorageException storage = storageFailure(e);
+                if (storage == null) {
+                    throw e;
+                }
+                // exit 3 (Main): the storage failed mid-run; say what was done before it did
+                throw new StorageException("replay: stopped in iteration " + (done[0] + 1) + " of " + iterations
+                        + " by a storage failure: " + storage.getMessage() + "; before it: " + summary(opened.stats()),
+                        storage.location(), storage.offset(), storage.errno(), e);
+            }
         }
         Prediction p = predicted.prediction();
         long measured = result.lastIterationNs();
@@ -171,9 +201,28 @@ final class ReplayCommand implements Callable<Integer> {
         if (s.crcMismatches() > 0 || result.corruptTensors() > 0) {
             err.printf(Locale.ROOT, "replay: offloaded bytes came back wrong: %d CRC mismatches, %d corrupt tensors%n",
                     s.crcMismatches(), result.corruptTensors());
-            return Main.EXIT_INTERNAL;
+            return Main.EXIT_DATA;
         }
         return 0;
+    }
+
+    /** The storage failure in {@code e}'s causes, or null if none is one. */
+    private static StorageException storageFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StorageException storage) {
+                return storage;
+            }
+        }
+        return null;
+    }
+
+    /** What the engine did, in one line: counts and bytes moved. */
+    private static String summary(EngineStats s) {
+        return String.format(Locale.ROOT, "%d offloads, %d prefetches, %d misses, %d failed writes, %d failed reads,"
+                + " %d CRC mismatches; to SSD %s, from SSD %s, to host %s, from host %s", s.offloads(), s.prefetches(),
+                s.misses(), s.failedWrites(), s.failedReads(), s.crcMismatches(), Units.formatBytes(s.bytesToSsd()),
+                Units.formatBytes(s.bytesFromSsd()), Units.formatBytes(s.bytesToHost()),
+                Units.formatBytes(s.bytesFromHost()));
     }
 
     /** The hardware to predict with: --hardware or the plan's, with the replay's memory and the SSDs the plan uses. */

@@ -17,9 +17,11 @@ import io.teraio.planner.PlanValidator;
 import io.teraio.planner.TransferBound;
 import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
+import io.teraio.planner.policy.NonePolicy;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +72,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "HTML", description = "The report to write.")
     Path output;
 
+    @Option(names = "--create", description = "Create the report's directory if it does not exist (it must exist otherwise).")
+    boolean create;
+
     @Spec
     CommandSpec spec;
 
@@ -78,6 +83,11 @@ final class ReportCommand implements Callable<Integer> {
         if (planFile != null && hardware.given()) {
             throw new TeraioException("report: --hardware and the hardware flags apply only without PLAN; " + planFile
                     + " is simulated on the hardware it was made for");
+        }
+        Path directory = output.toAbsolutePath().getParent();
+        if (!create && directory != null && !Files.exists(directory)) {
+            throw new TeraioException(output + ": cannot write: directory " + directory + " does not exist; create it,"
+                    + " or give --create");
         }
         long started = System.nanoTime();
         Progress progress = Progress.of(spec);
@@ -102,6 +112,9 @@ final class ReportCommand implements Callable<Integer> {
             HardwareProfile target = hardware.resolve();
             hw = target;
             Policy chosen = Policies.byName(policy);
+            if (!chosen.name().equals(NonePolicy.NAME)) {
+                HardwareOptions.requireRoomToOffload(workload, target);
+            }
             List<PlanEntry> entries = progress.stage("planning with " + chosen.name(), () -> chosen.plan(workload,
                     target));
             Plan plan = new Plan(TraceDigest.sha256(loaded), workload.opCount(), hw, chosen.name(), entries, null);

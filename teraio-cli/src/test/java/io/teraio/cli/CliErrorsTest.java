@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.trace.TraceWriter;
+import io.teraio.core.storage.StorageException;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,8 +106,7 @@ class CliErrorsTest {
     void unknownOptionAndMissingArgument() {
         CliRunner r = CliRunner.run("analyze", "--frobnicate", "x.json");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("Unknown option: '--frobnicate'"), r.err());
-        assertTrue(r.err().contains("teraio help analyze"), r.err());
+        assertEquals("teraio: Unknown option: '--frobnicate' (see 'teraio analyze --help')", r.err().strip());
 
         r = CliRunner.run("analyze");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
@@ -111,7 +114,64 @@ class CliErrorsTest {
 
         r = CliRunner.run("frobnicate");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("Unmatched argument"), r.err());
+        assertTrue(r.err().startsWith("teraio: unknown command 'frobnicate'"), r.err());
+    }
+
+    @Test
+    void aMistypedCommandOrOptionGetsTheClosestOne() {
+        CliRunner r = CliRunner.run("anlyze", "x.json");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("teraio: unknown command 'anlyze'; did you mean 'analyze'? (teraio --help lists the commands)",
+                r.err().strip());
+        r = CliRunner.run("help", "anlyze");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("teraio: unknown command 'anlyze'; did you mean 'analyze'? (teraio --help lists the commands)",
+                r.err().strip());
+        r = CliRunner.run("analyze", "--jsn", "x.json");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("teraio: Unknown option: '--jsn'; did you mean '--json'? (see 'teraio analyze --help')",
+                r.err().strip());
+    }
+
+    @Test
+    void everyCommandHasHelpEvenWithItsRequiredArgumentsMissing() {
+        for (String command : List.of("analyze", "import", "synth", "plan", "simulate", "compare", "report", "bench-io",
+                "probe", "replay", "demo", "doctor", "bench-gds")) {
+            for (String help : List.of("-h", "--help")) {
+                CliRunner r = CliRunner.run(command, help);
+                assertEquals(0, r.exitCode(), command + " " + help + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: teraio " + command), command + " " + help + ": " + r.out());
+            }
+        }
+    }
+
+    @Test
+    void theCommandListShowsWholeSentences() {
+        String list = CliRunner.run("help").out().replaceAll("\\s+", " ");
+        assertTrue(list.contains("analyze Summarize a trace: tensors, ops, iterations, peak live bytes, how small the active"
+                + " fraction of memory is, and how long tensors sit idle."), list);
+        assertTrue(list.contains("help Display help information about the specified command."), list);
+    }
+
+    @Test
+    void sizesThatWouldOverflowAreRefusedInOneLine() throws IOException {
+        // 150 tensors of 2^62 bytes summed to Long.MIN_VALUE once made Units.formatBytes recurse until a
+        // StackOverflowError escaped the CLI
+        Path bad = dir.resolve("huge.json");
+        StringBuilder tensors = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            tensors.append(i == 0 ? "" : ",").append("{\"id\": ").append(i).append(", \"key\": \"t").append(i)
+                    .append("\", \"bytes\": 4611686018427387904, \"kind\": \"other\", \"persistent\": true,"
+                            + " \"offloadable\": true, \"device\": 0}");
+        }
+        Files.writeString(bad, "{\"format\": \"teraio-trace\", \"version\": 1, \"source\": {},"
+                + " \"iterations\": [{\"index\": 0, \"firstOp\": 0, \"opCount\": 1}], \"tensors\": [" + tensors
+                + "], \"ops\": [{\"index\": 0, \"name\": \"x\", \"durationNs\": 1, \"uses\": [0], \"allocs\": [],"
+                + " \"frees\": []}]}");
+        CliRunner r = CliRunner.run("analyze", bad.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().strip().endsWith("/tensors/0/bytes: tensor 0 (t0) has bytes 4611686018427387904, which takes"
+                + " the tensors' total past the limit of 2^50 bytes (1 PiB)"), r.err());
     }
 
     @Test
@@ -128,5 +188,34 @@ class CliErrorsTest {
         r = CliRunner.run("help", "analyze");
         assertEquals(0, r.exitCode());
         assertTrue(r.out().contains("--json"), r.out());
+    }
+
+    @Test
+    void whateverEscapesACommandIsOneLineWithTheExitCodeOfItsMeaning() {
+        StringWriter err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new StackOverflowError(), false, new PrintWriter(err, true)));
+        assertEquals("teraio: internal error: java.lang.StackOverflowError (a bug in teraio; please report it with the"
+                + " command line and the stack trace that --verbose prints)", err.toString().strip());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new ArithmeticException("long overflow"), false,
+                new PrintWriter(err, true)));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_INTERNAL, Main.failed(new OutOfMemoryError("Java heap space"), false,
+                new PrintWriter(err, true)));
+        assertTrue(err.toString().startsWith("teraio: out of memory (Java heap space, at most "), err.toString());
+        assertTrue(err.toString().strip().endsWith("give the JVM more with TERAIO_JAVA_OPTS=-Xmx8g"), err.toString());
+
+        err = new StringWriter();
+        assertEquals(Main.EXIT_DATA, Main.failed(new StorageException("read of 4.00 MiB at offset 0 of /nvme0/f failed:"
+                + " EIO (Input/output error)", "/nvme0/f", 0, 5, null), false, new PrintWriter(err, true)));
+        assertEquals("read of 4.00 MiB at offset 0 of /nvme0/f failed: EIO (Input/output error)", err.toString().strip());
+
+        err = new StringWriter();
+        Main.failed(new IllegalStateException("x"), true, new PrintWriter(err, true));
+        assertTrue(err.toString().contains("and the stack trace below)") && err.toString().contains("\tat "),
+                err.toString());
     }
 }

@@ -7,8 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.teraio.core.hardware.HardwareProfile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +30,7 @@ class EngineCommandsTest {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         CliRunner r = CliRunner.run("bench-io", "--dir", a.toString(), "--dir", b.toString(), "--size", "64m",
-                "--block", "1m", "--qd", "4", "--json");
+                "--block", "1m", "--qd", "4", "--json", "--create");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals(64L << 20, json.get("sizeBytes").asLong());
@@ -42,12 +49,18 @@ class EngineCommandsTest {
         r = CliRunner.run("bench-io", "--dir", file.toString(), "--size", "8m");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("dirs: " + file + " is not a directory"), r.err());
+        Path missing = dir.resolve("missing");
+        r = CliRunner.run("bench-io", "--dir", missing.toString(), "--size", "8m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals(missing + ": no such directory; create it, or give --create to have teraio create it",
+                r.err().strip());
+        assertFalse(Files.exists(missing), "a --dir is not created without --create");
     }
 
     @Test
     void probeWritesTheMeasuredSsdsIntoAHardwareProfile() {
         Path out = dir.resolve("hw.json");
-        CliRunner r = CliRunner.run("probe", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
+        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
                 "-o", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         HardwareProfile hw = HardwareProfile.read(out);
@@ -60,16 +73,13 @@ class EngineCommandsTest {
 
     @Test
     void replayRunsAPlanForRealAndEveryByteComesBack() throws Exception {
-        Path trace = dir.resolve("t.json.gz");
+        Path trace = smallTrace();
         Path plan = dir.resolve("plan.json");
-        assertEquals(0, CliRunner.run("synth", "--preset", "gpt2-large", "--layers", "2", "--hidden", "256",
-                "--heads", "4", "--kv-heads", "4", "--ffn", "1024", "--vocab", "1000", "--seq", "64", "--batch", "2", "--tflops", "0.2",
-                "--mem-bw", "20g", "-o", trace.toString()).exitCode());
         CliRunner r = CliRunner.run("plan", trace.toString(), "--gpu-mem", "20m", "--ssd", "2x1g", "--host-mem", "0",
                 "-o", plan.toString());
         assertEquals(0, r.exitCode(), r.err());
 
-        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--create", "--dir", dir.resolve("a").toString(), "--dir",
                 dir.resolve("b").toString(), "--device-mem", "20m", "--iterations", "2", "--json", "--quiet");
         assertEquals(0, r.exitCode(), r.err());
         assertFalse(r.err().contains("iteration"), "--quiet printed: " + r.err());
@@ -91,6 +101,51 @@ class EngineCommandsTest {
                 dir.resolve("b").toString(), "--device-mem", "1m");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("needs") || r.err().contains("does not fit"), r.err());
+    }
+
+    @Test
+    void replayExitsThreeWithItsSummaryWhenOffloadedBytesComeBackWrong() throws Exception {
+        Path trace = smallTrace();
+        Path plan = dir.resolve("plan.json");
+        assertEquals(0, CliRunner.run("plan", trace.toString(), "--gpu-mem", "20m", "--ssd", "1x1g", "--host-mem", "0",
+                "-o", plan.toString()).exitCode());
+        Path ssd = Files.createDirectories(dir.resolve("ssd"));
+        CompletableFuture<CliRunner> replay = CompletableFuture.supplyAsync(() -> CliRunner.run("replay", trace.toString(),
+                plan.toString(), "--dir", ssd.toString(), "--device-mem", "20m", "--iterations", "1000", "--quiet",
+                "-c", "io.preallocate=32m"));
+        // a disk that returns other bytes than were written: overwrite the offload file while the replay runs
+        ByteBuffer garbage = ByteBuffer.allocate(1 << 20);
+        while (!replay.isDone()) {
+            try (Stream<Path> files = Files.walk(ssd)) {
+                for (Path data : files.filter(f -> f.toString().endsWith(".data")).toList()) {
+                    try (FileChannel channel = FileChannel.open(data, StandardOpenOption.WRITE)) {
+                        for (long at = 0; at < Math.min(channel.size(), 16L << 20); at += garbage.capacity()) {
+                            channel.write(garbage.clear(), at);
+                        }
+                    } catch (IOException e) {
+                        // the run deleted the file as it ended
+                    }
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // the run directory went away as the replay ended
+            }
+            Thread.sleep(2);
+        }
+        CliRunner r = replay.get(5, TimeUnit.MINUTES);
+        assertEquals(Main.EXIT_DATA, r.exitCode(), r.out() + r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("replay: offloaded bytes came back wrong: ")
+                || last.startsWith("replay: stopped in iteration ") && last.contains("CRC32C mismatch")
+                        && last.contains("; before it: ") && last.contains(" offloads, "), r.err());
+    }
+
+    /** A two-layer transformer's training step, small enough to replay in seconds. */
+    private Path smallTrace() {
+        Path trace = dir.resolve("t.json.gz");
+        assertEquals(0, CliRunner.run("synth", "--preset", "gpt2-large", "--layers", "2", "--hidden", "256",
+                "--heads", "4", "--kv-heads", "4", "--ffn", "1024", "--vocab", "1000", "--seq", "64", "--batch", "2", "--tflops", "0.2",
+                "--mem-bw", "20g", "-o", trace.toString()).exitCode());
+        return trace;
     }
 
     private static long count(Path parent) throws Exception {

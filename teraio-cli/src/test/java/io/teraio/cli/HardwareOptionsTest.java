@@ -2,6 +2,7 @@ package io.teraio.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.HardwarePresets;
@@ -74,11 +75,26 @@ class HardwareOptionsTest {
         HardwareOptions o = new HardwareOptions();
         o.ssd = "4y6g";
         assertEquals("--ssd: '4y6g' is not a size; use bytes or a number with k, m, g, t (1k = 1024) or kB, MB, GB, TB"
-                + " (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB",
-                assertThrows(TeraioException.class, o::resolve).getMessage());
+                + " (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB; --ssd is [COUNTx]BANDWIDTH (COUNTxSIZE per second)"
+                + " with 1 to 64 SSDs, such as 4x6.5g", assertThrows(TeraioException.class, o::resolve).getMessage());
+        o.ssd = "4*6.5g";
+        assertTrue(assertThrows(TeraioException.class, o::resolve).getMessage().endsWith("; --ssd is [COUNTx]BANDWIDTH"
+                + " (COUNTxSIZE per second) with 1 to 64 SSDs, such as 4x6.5g"));
         o.ssd = "0x6g";
-        assertEquals("--ssd: '0x6g' is not [COUNTx]BANDWIDTH with 1 to 64 SSDs, such as 4x6.5g",
+        assertEquals("--ssd: '0x6g' is not [COUNTx]BANDWIDTH (COUNTxSIZE per second) with 1 to 64 SSDs, such as 4x6.5g",
                 assertThrows(TeraioException.class, o::resolve).getMessage());
+        o = new HardwareOptions();
+        o.gpuMemory = "40";
+        assertEquals("--gpu-mem: '40' has no unit; did you mean 40g (GiB), 40GB (decimal) or 40m? Write 40b for bytes",
+                assertThrows(TeraioException.class, o::resolve).getMessage());
+        o = new HardwareOptions();
+        o.ssdLatency = "2s";
+        assertEquals("hardware (h100 with the flags given): ssd 0: latencyNs is 2000000000, more than the limit of"
+                + " 1000000000 (1 s)", assertThrows(TeraioException.class, o::resolve).getMessage());
+        o = new HardwareOptions();
+        o.pcie = "1000b";
+        assertEquals("hardware (h100 with the flags given): device 0: pcieBytesPerSecond is 1000, less than the limit of"
+                + " 1048576 (1 MiB/s)", assertThrows(TeraioException.class, o::resolve).getMessage());
         o = new HardwareOptions();
         o.gpuMemory = "0";
         assertEquals("--gpu-mem: must be positive, got '0'", assertThrows(TeraioException.class, o::resolve).getMessage());

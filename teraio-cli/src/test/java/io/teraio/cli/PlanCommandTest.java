@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.teraio.core.Units;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
@@ -31,7 +32,7 @@ class PlanCommandTest {
         traceFile = dir.resolve("t.json.gz");
         TraceWriter.write(trace, traceFile);
         long peak = io.teraio.planner.Workload.of(trace).peakLiveBytes();
-        halfPeak = String.valueOf(peak / 2);
+        halfPeak = (peak / 2) + "b";
     }
 
     @Test
@@ -45,7 +46,7 @@ class PlanCommandTest {
         assertTrue(r.out().contains("  bound  "), r.out());
         Plan plan = Plan.read(planFile);
         assertFalse(plan.entries().isEmpty());
-        assertTrue(plan.predicted().peakDeviceBytes() <= Long.parseLong(halfPeak));
+        assertTrue(plan.predicted().peakDeviceBytes() <= Units.parseBytes("half", halfPeak));
 
         CliRunner sim = CliRunner.run("simulate", traceFile.toString(), planFile.toString());
         assertEquals(0, sim.exitCode(), sim.err());

@@ -52,7 +52,7 @@ class ProgressTest {
             return "planned";
         });
         assertEquals("planned", value);
-        assertTrue(text.toString().endsWith("\rplanning ...\rplanning: 1.50 s\u001b[K\n"), text.toString());
+        assertTrue(text.toString().endsWith("\rplanning ...\u001b[K\rplanning: 1.50 s\u001b[K\n"), text.toString());
     }
 
     @Test

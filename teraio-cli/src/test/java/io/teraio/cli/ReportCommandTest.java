@@ -96,7 +96,7 @@ class ReportCommandTest {
         Path traceFile = smallTrace();
         long half = Workload.of(TraceReader.read(traceFile)).peakLiveBytes() / 2;
         Path planFile = dir.resolve("plan.json");
-        CliRunner planned = CliRunner.run("plan", traceFile.toString(), "--gpu-mem", String.valueOf(half), "--ssd", "2x4g",
+        CliRunner planned = CliRunner.run("plan", traceFile.toString(), "--gpu-mem", half + "b", "--ssd", "2x4g",
                 "-o", planFile.toString());
         assertEquals(0, planned.exitCode(), planned.err());
         Plan plan = Plan.read(planFile);
@@ -153,6 +153,20 @@ class ReportCommandTest {
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().startsWith("report: cannot write " + blocker.resolve("r.html")), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void theReportsDirectoryMustExistUnlessCreateIsGiven() throws IOException {
+        Path traceFile = smallTrace();
+        Path html = dir.resolve("new").resolve("r.html");
+        CliRunner r = CliRunner.run("report", traceFile.toString(), "-o", html.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals(html + ": cannot write: directory " + html.getParent().toAbsolutePath() + " does not exist; create it,"
+                + " or give --create", r.err().strip());
+        assertTrue(Files.notExists(html.getParent()));
+        r = CliRunner.run("report", traceFile.toString(), "-o", html.toString(), "--create");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(html));
     }
 
     private Path smallTrace() {

@@ -52,6 +52,16 @@ class TroubleshootingTest {
         Files.writeString(dir.resolve("object.json"), "{\"foo\": 1}");
         Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
         Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
+        Files.createDirectories(dir.resolve("io"));
+        Files.writeString(dir.resolve("slow-ssd.json"), """
+                {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
+                 "pcieBytesPerSecond": 16000000000}], "ssds": [{"id": 0, "readBytesPerSecond": 3000000000,
+                 "writeBytesPerSecond": 3000000000, "latencyNs": 9223372036854775807}], "hostMemoryBytes": 0}
+                """);
+        Files.writeString(dir.resolve("no-ssd.json"), """
+                {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
+                 "pcieBytesPerSecond": 16000000000}], "ssds": [], "hostMemoryBytes": 0}
+                """);
         io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
         // A PyTorch execution trace of a CPU run: one op on CPU tensors.
         Files.writeString(dir.resolve("cpu_et.json"), """
@@ -116,6 +126,16 @@ class TroubleshootingTest {
                 "plan " + d + "/t.json --gpu-mem 4q -o " + d + "/p.json",
                 "plan " + d + "/t.json --ssd-latency 3q -o " + d + "/p.json",
                 "plan " + d + "/t.json --gpu-mem 1k -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 40 -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd 4*6.5g -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd-latency 2s -o " + d + "/p.json",
+                "plan " + d + "/t.json --hardware " + d + "/slow-ssd.json -o " + d + "/p.json",
+                "plan " + d + "/t.json --gpu-mem 1m --host-mem 0 --hardware " + d + "/no-ssd.json -o " + d + "/p.json",
+                "anlyze " + d + "/t.json",
+                "analyze --jsn " + d + "/t.json",
+                "bench-io --dir " + d + "/no-such-dir --size 8m",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 1m --time-scale 1e300",
+                "replay " + d + "/t.json " + d + "/plan.json --dir " + d + "/io --device-mem 40",
                 "import --from foo " + d + "/x -o " + d + "/y.json",
                 "import --from kineto " + d + "/a-file " + d + "/a-file -o " + d + "/y.json",
                 "import --from g10 " + d + "/one.interval.config -o " + d + "/y.json",
@@ -134,6 +154,7 @@ class TroubleshootingTest {
                 "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
                 "synth --preset foo -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
+                "synth --preset gpt2-large --mem-bw 20 -o " + d + "/s.json",
                 "bench-io --dir " + d + "/io --mode sideways",
                 "bench-io --dir " + d + "/io --size 0",
                 "bench-io --dir " + d + "/io --qd 0",
@@ -152,6 +173,7 @@ class TroubleshootingTest {
                 "demo --layers 4 --out " + d + "/demo",
                 "demo --out " + d + "/a-file/demo",
                 "report " + d + "/t.json -o " + d + "/a-file/r.html",
+                "report " + d + "/t.json -o " + d + "/no-such-dir/r.html",
                 "demo --workload custom --compute gpu --out " + d + "/demo",
                 "demo --compute cpu --out " + d + "/demo"));
         if (!io.teraio.examples.custom.ComputeBackend.CUDA.availability(0).available()) {

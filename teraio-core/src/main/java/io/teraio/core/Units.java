@@ -15,30 +15,48 @@ public final class Units {
      * Parses a size such as {@code 4096}, {@code 4k}, {@code 1.5m}, {@code 40g}, {@code 40GiB}
      * or {@code 3.2GB}. A bare unit letter ({@code k m g t p e}) or one followed by {@code ib}
      * is binary ({@code 4k} and {@code 4KiB} are 4096); one followed by {@code b} alone is
-     * decimal ({@code 3.2GB} is 3.2 x 10^9). Case does not matter, and a trailing {@code /s}
-     * is accepted so that a bandwidth reads as one ({@code 3.2GB/s}).
+     * decimal ({@code 3.2GB} is 3.2 x 10^9); a bare number or one with {@code b} is bytes.
+     * Case does not matter, and a trailing {@code /s} is accepted so that a bandwidth reads as
+     * one ({@code 3.2GB/s}).
      *
      * @param key   the option or configuration key the value belongs to, named in the error
      * @param value the text to parse
      * @throws TeraioException if the value is not a non-negative size that fits in a long
      */
     public static long parseBytes(String key, String value) {
+        return parseBytes(key, value, false);
+    }
+
+    /**
+     * Like {@link #parseBytes(String, String)}, for quantities that are never a few bytes
+     * (device memory, bandwidths): a number without a unit other than {@code 0} is rejected
+     * with a hint ({@code --gpu-mem 40} is almost certainly not 40 bytes); {@code 40b} states
+     * bytes explicitly.
+     */
+    public static long parseBytesWithUnit(String key, String value) {
+        return parseBytes(key, value, true);
+    }
+
+    private static long parseBytes(String key, String value, boolean unitRequired) {
         String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
         if (text.endsWith("/s")) {
             text = text.substring(0, text.length() - 2);
         }
         boolean decimal = false;
         boolean binary = false;
+        boolean unitGiven = false;
         if (text.endsWith("ib")) {
             text = text.substring(0, text.length() - 2);
             binary = true;
         } else if (text.endsWith("b")) {
             text = text.substring(0, text.length() - 1);
             decimal = true;
+            unitGiven = true;
         }
         int unit = text.isEmpty() ? -1 : "kmgtpe".indexOf(text.charAt(text.length() - 1));
         if (unit >= 0) {
             text = text.substring(0, text.length() - 1);
+            unitGiven = true;
         }
         double bytes = -1;
         if (DECIMAL.matcher(text).matches() && !(binary && unit < 0)) {
@@ -48,6 +66,10 @@ public final class Units {
         if (bytes < 0 || bytes >= 0x1p63) {
             throw new TeraioException(key + ": '" + value + "' is not a size; use bytes or a number with k, m, g, t"
                     + " (1k = 1024) or kB, MB, GB, TB (1 kB = 1000), such as 4k, 1.5m, 40g, 3.2GB");
+        }
+        if (unitRequired && !unitGiven && bytes != 0) {
+            throw new TeraioException(key + ": '" + value + "' has no unit; did you mean " + text + "g (GiB), "
+                    + text + "GB (decimal) or " + text + "m? Write " + text + "b for bytes");
         }
         return Math.round(bytes);
     }
@@ -81,12 +103,20 @@ public final class Units {
     /** {@code 1536} is {@code "1.50 KiB"}; values under 1 KiB are exact ({@code "512 B"}). */
     public static String formatBytes(long bytes) {
         if (bytes < 0) {
-            return "-" + formatBytes(-bytes);
+            // -Long.MIN_VALUE is itself: format the magnitude as a double, never recurse
+            return "-" + formatBytes(-(double) bytes);
         }
         if (bytes < 1024) {
             return bytes + " B";
         }
-        double value = bytes;
+        return formatBytes((double) bytes);
+    }
+
+    private static String formatBytes(double magnitude) {
+        if (magnitude < 1024) {
+            return (long) magnitude + " B";
+        }
+        double value = magnitude;
         int unit = 0;
         while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
             value /= 1024;
@@ -98,10 +128,18 @@ public final class Units {
     /** {@code 1500} is {@code "1.50 µs"}; values under 1 µs are exact ({@code "800 ns"}). */
     public static String formatNanos(long nanos) {
         if (nanos < 0) {
-            return "-" + formatNanos(-nanos);
+            // -Long.MIN_VALUE is itself: format the magnitude as a double, never recurse
+            return "-" + formatNanos(-(double) nanos);
         }
         if (nanos < 1_000) {
             return nanos + " ns";
+        }
+        return formatNanos((double) nanos);
+    }
+
+    private static String formatNanos(double nanos) {
+        if (nanos < 1_000) {
+            return (long) nanos + " ns";
         }
         if (nanos < 1_000_000) {
             return String.format(Locale.ROOT, "%.2f µs", nanos / 1e3);

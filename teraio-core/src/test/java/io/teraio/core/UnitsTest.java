@@ -14,6 +14,14 @@ class UnitsTest {
         assertEquals("1.50 MiB", Units.formatBytes(3L << 19));
         assertEquals("4.00 GiB", Units.formatBytes(4L << 30));
         assertEquals("-2.00 KiB", Units.formatBytes(-2048));
+        assertEquals("8.00 EiB", Units.formatBytes(Long.MAX_VALUE));
+        assertEquals("-8.00 EiB", Units.formatBytes(Long.MIN_VALUE));
+    }
+
+    @Test
+    void theMostNegativeValuesFormatWithoutRecursingForever() {
+        assertEquals("-9223372036.85 s", Units.formatNanos(Long.MIN_VALUE));
+        assertEquals("-800 ns", Units.formatNanos(-800));
     }
 
     @Test
@@ -41,6 +49,16 @@ class UnitsTest {
         assertEquals(2_000_000_000_000L, Units.parseBytes("k", "2tb"));
         assertEquals(512, Units.parseBytes("k", "512b"));
         assertEquals(512, Units.parseBytes("k", "512B/s"));
+    }
+
+    @Test
+    void sizesThatAreNeverAFewBytesNeedAUnit() {
+        TeraioException e = assertThrows(TeraioException.class, () -> Units.parseBytesWithUnit("--gpu-mem", "40"));
+        assertEquals("--gpu-mem: '40' has no unit; did you mean 40g (GiB), 40GB (decimal) or 40m? Write 40b for bytes",
+                e.getMessage());
+        assertEquals(40L << 30, Units.parseBytesWithUnit("--gpu-mem", "40g"));
+        assertEquals(40, Units.parseBytesWithUnit("--gpu-mem", "40b"));
+        assertEquals(0, Units.parseBytesWithUnit("--host-mem", "0"));
     }
 
     @Test

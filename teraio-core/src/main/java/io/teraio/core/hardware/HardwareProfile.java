@@ -22,6 +22,16 @@ import java.util.Objects;
 public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
     public static final String FORMAT = "teraio-hardware";
     public static final int VERSION = 1;
+    /** The most devices, and the most SSDs, a profile read from input may list. */
+    public static final int MAX_COUNT = 1024;
+    /** The largest device or host memory a profile read from input may state: 2^50 bytes (1 PiB). */
+    public static final long MAX_MEMORY_BYTES = 1L << 50;
+    /** The least bandwidth (PCIe, SSD read or write) a profile read from input may state: 1 MiB/s. */
+    public static final long MIN_BYTES_PER_SECOND = 1L << 20;
+    /** The most bandwidth a profile read from input may state: 2^50 bytes/s (1 PiB/s). */
+    public static final long MAX_BYTES_PER_SECOND = 1L << 50;
+    /** The longest SSD latency a profile read from input may state: 1 s. */
+    public static final long MAX_LATENCY_NS = 1_000_000_000L;
 
     public HardwareProfile {
         devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
@@ -83,6 +93,58 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
             return "hostMemoryBytes must not be negative";
         }
         return null;
+    }
+
+    /**
+     * Whether the values are within the limits a profile read from a file or given on the
+     * command line must keep, so that every time and size the planner and the simulator
+     * derive from them fits in a long: at most {@link #MAX_COUNT} devices and SSDs, memory up
+     * to {@link #MAX_MEMORY_BYTES}, bandwidths from {@link #MIN_BYTES_PER_SECOND} to
+     * {@link #MAX_BYTES_PER_SECOND}, latency up to {@link #MAX_LATENCY_NS} (docs/hardware.md).
+     *
+     * @return the first value out of its limits, or {@code null} if all are within them
+     */
+    public String outOfLimits() {
+        if (devices.size() > MAX_COUNT || ssds.size() > MAX_COUNT) {
+            return devices.size() + " devices and " + ssds.size() + " SSDs; at most " + MAX_COUNT + " of each";
+        }
+        for (Device d : devices) {
+            String problem = firstOf(
+                    above("device " + d.id() + ": memoryBytes", d.memoryBytes(), MAX_MEMORY_BYTES, "2^50 (1 PiB)"),
+                    bandwidth("device " + d.id() + ": pcieBytesPerSecond", d.pcieBytesPerSecond()));
+            if (problem != null) {
+                return problem;
+            }
+        }
+        for (Ssd s : ssds) {
+            String problem = firstOf(bandwidth("ssd " + s.id() + ": readBytesPerSecond", s.readBytesPerSecond()),
+                    bandwidth("ssd " + s.id() + ": writeBytesPerSecond", s.writeBytesPerSecond()),
+                    above("ssd " + s.id() + ": latencyNs", s.latencyNs(), MAX_LATENCY_NS, "1000000000 (1 s)"));
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return above("hostMemoryBytes", hostMemoryBytes, MAX_MEMORY_BYTES, "2^50 (1 PiB)");
+    }
+
+    private static String firstOf(String... problems) {
+        for (String problem : problems) {
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private static String above(String what, long value, long max, String maxText) {
+        return value > max ? what + " is " + value + ", more than the limit of " + maxText : null;
+    }
+
+    private static String bandwidth(String what, long value) {
+        if (value < MIN_BYTES_PER_SECOND) {
+            return what + " is " + value + ", less than the limit of 1048576 (1 MiB/s)";
+        }
+        return above(what, value, MAX_BYTES_PER_SECOND, "2^50 (1 PiB/s)");
     }
 
     /** This profile as a JSON object (the content of {@code hardware.json}). */
@@ -154,7 +216,12 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         if (problem != null) {
             throw f.error(pointer.isEmpty() ? "/" : pointer, problem);
         }
-        return new HardwareProfile(devices, ssds, host);
+        HardwareProfile profile = new HardwareProfile(devices, ssds, host);
+        String outOfLimits = profile.outOfLimits();
+        if (outOfLimits != null) {
+            throw f.error(pointer.isEmpty() ? "/" : pointer, outOfLimits);
+        }
+        return profile;
     }
 
     /** Reads {@code hardware.json}. */

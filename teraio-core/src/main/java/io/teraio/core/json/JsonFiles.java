@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.teraio.core.Gzip;
 import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
@@ -127,7 +128,10 @@ public final class JsonFiles {
         if (e instanceof FileSystemException fse && fse.getReason() != null) {
             return fse.getReason();
         }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        if (e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e instanceof EOFException ? "the data ends early" : e.getClass().getSimpleName();
     }
 
     /** Jackson closes what it writes to; the gzip stream must be finished by its owner. */

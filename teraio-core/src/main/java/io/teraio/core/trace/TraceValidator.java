@@ -12,9 +12,11 @@ import java.util.Objects;
  *
  * <p>The rules, in the order they are checked:
  * <ul>
- *   <li>tensor ids are unique and not negative; every tensor has a positive size;</li>
+ *   <li>tensor ids are unique and not negative; every tensor has a positive size; all
+ *       tensors together hold at most {@link #MAX_TOTAL_BYTES};</li>
  *   <li>there is at least one op; each op's {@code index} is its position; durations are not
- *       negative; ops use, allocate and free only tensors the trace lists;</li>
+ *       negative and all ops together last at most {@link #MAX_TOTAL_DURATION_NS}; ops use,
+ *       allocate and free only tensors the trace lists;</li>
  *   <li>there is at least one iteration; each iteration's {@code index} is its position;
  *       the iterations tile the ops: the first starts at op 0, each starts where the one
  *       before ended, each has at least one op, and the last ends with the last op;</li>
@@ -26,6 +28,14 @@ import java.util.Objects;
  * </ul>
  */
 public final class TraceValidator {
+    /**
+     * The most bytes all tensors of a trace may hold together: 2^50 (1 PiB). Sums and
+     * products of sizes (live bytes, bytes moved over several iterations, transfer times at
+     * the slowest bandwidth a hardware profile may state) then stay far from 2^63.
+     */
+    public static final long MAX_TOTAL_BYTES = 1L << 50;
+    /** The longest all ops of a trace may last together: 2^50 ns (about 13 days). */
+    public static final long MAX_TOTAL_DURATION_NS = 1L << 50;
     /** Maps a JSON pointer in the source of a trace to a place in it. */
     @FunctionalInterface
     public interface Locator {
@@ -74,6 +84,7 @@ public final class TraceValidator {
     }
 
     private void checkTensors() {
+        long totalBytes = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor tensor = tensors.get(i);
             if (tensor.id() < 0) {
@@ -90,6 +101,11 @@ public final class TraceValidator {
                 throw fail("/tensors/" + i + "/bytes", describe(tensor) + " has bytes " + tensor.bytes()
                         + "; bytes must be positive");
             }
+            totalBytes = Math.addExact(totalBytes, Math.min(tensor.bytes(), MAX_TOTAL_BYTES + 1));
+            if (totalBytes > MAX_TOTAL_BYTES) {
+                throw fail("/tensors/" + i + "/bytes", describe(tensor) + " has bytes " + tensor.bytes()
+                        + ", which takes the tensors' total past the limit of 2^50 bytes (1 PiB)");
+            }
         }
     }
 
@@ -97,6 +113,7 @@ public final class TraceValidator {
         if (ops.isEmpty()) {
             throw fail("/ops", "a trace needs at least one op");
         }
+        long totalNs = 0;
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             if (op.index() != i) {
@@ -106,6 +123,11 @@ public final class TraceValidator {
             if (op.durationNs() < 0) {
                 throw fail("/ops/" + i + "/durationNs", describe(op) + " has durationNs " + op.durationNs()
                         + "; durations must not be negative");
+            }
+            totalNs = Math.addExact(totalNs, Math.min(op.durationNs(), MAX_TOTAL_DURATION_NS + 1));
+            if (totalNs > MAX_TOTAL_DURATION_NS) {
+                throw fail("/ops/" + i + "/durationNs", describe(op) + " has durationNs " + op.durationNs()
+                        + ", which takes the ops' total past the limit of 2^50 ns (about 13 days)");
             }
             checkKnown(op, "uses", "uses", op.uses());
             checkKnown(op, "allocs", "allocates", op.allocs());

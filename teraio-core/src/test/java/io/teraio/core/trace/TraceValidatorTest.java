@@ -60,4 +60,42 @@ class TraceValidatorTest {
         assertEquals("trace.json:42:7: /ops/1/uses/0: op 1 (op1) uses tensor 1 (op0.out0) after op 0 (op0) freed it",
                 e.getMessage());
     }
+
+    @Test
+    void theTensorsTogetherHoldAtMostTwoToTheFifty() {
+        long quarter = TraceValidator.MAX_TOTAL_BYTES / 4;
+        List<Tensor> full = List.of(new Tensor(0, "a", quarter, TensorKind.PARAMETER, true, true, 0),
+                new Tensor(1, "b", quarter, TensorKind.PARAMETER, true, true, 0),
+                new Tensor(2, "c", 2 * quarter, TensorKind.PARAMETER, true, true, 0));
+        Op use = op(0, new int[] {0}, NONE, NONE);
+        assertDoesNotThrow(() -> TraceValidator.validate(new Trace(TraceSource.UNKNOWN, List.of(new Iteration(0, 0, 1)),
+                full, List.of(use)), "recorder"));
+        List<Tensor> over = List.of(full.get(0), full.get(1), full.get(2),
+                new Tensor(3, "d", 1, TensorKind.OTHER, true, true, 0));
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceValidator.validate(
+                new Trace(TraceSource.UNKNOWN, List.of(new Iteration(0, 0, 1)), over, List.of(use)), "recorder"));
+        assertEquals("recorder: /tensors/3/bytes: tensor 3 (d) has bytes 1, which takes the tensors' total past the limit"
+                + " of 2^50 bytes (1 PiB)", e.getMessage());
+        List<Tensor> max = List.of(new Tensor(0, "e", Long.MAX_VALUE, TensorKind.OTHER, true, true, 0),
+                new Tensor(1, "f", Long.MAX_VALUE, TensorKind.OTHER, true, true, 0));
+        e = assertThrows(TraceFormatException.class, () -> TraceValidator.validate(
+                new Trace(TraceSource.UNKNOWN, List.of(new Iteration(0, 0, 1)), max, List.of(use)), "recorder"));
+        assertEquals("/tensors/0/bytes", e.pointer());
+    }
+
+    @Test
+    void theOpsTogetherLastAtMostTwoToTheFiftyNanoseconds() {
+        long half = TraceValidator.MAX_TOTAL_DURATION_NS / 2;
+        Trace atLimit = trace(new Op(0, "a", half, new int[] {0}, NONE, NONE), new Op(1, "b", half, new int[] {0}, NONE,
+                NONE));
+        assertDoesNotThrow(() -> TraceValidator.validate(atLimit, "recorder"));
+        Trace over = trace(new Op(0, "a", half, new int[] {0}, NONE, NONE), new Op(1, "b", half + 1, new int[] {0}, NONE,
+                NONE));
+        TraceFormatException e = assertThrows(TraceFormatException.class, () -> TraceValidator.validate(over, "recorder"));
+        assertEquals("recorder: /ops/1/durationNs: op 1 (b) has durationNs " + (half + 1) + ", which takes the ops' total"
+                + " past the limit of 2^50 ns (about 13 days)", e.getMessage());
+        Trace longest = trace(new Op(0, "a", Long.MAX_VALUE, new int[] {0}, NONE, NONE));
+        assertEquals("/ops/0/durationNs", assertThrows(TraceFormatException.class,
+                () -> TraceValidator.validate(longest, "recorder")).pointer());
+    }
 }

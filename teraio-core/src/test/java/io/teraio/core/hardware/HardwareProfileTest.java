@@ -1,0 +1,59 @@
+package io.teraio.core.hardware;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.teraio.core.TeraioException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A hardware profile read from a file stays within the limits that keep planning inside 64 bits. */
+class HardwareProfileTest {
+    @TempDir
+    Path dir;
+
+    private Path profile(long memory, long pcie, long read, long latency, long host) throws IOException {
+        Path file = dir.resolve("hw.json");
+        Files.writeString(file, "{\"format\": \"teraio-hardware\", \"version\": 1, \"devices\": [{\"id\": 0, \"memoryBytes\": "
+                + memory + ", \"pcieBytesPerSecond\": " + pcie + "}], \"ssds\": [{\"id\": 0, \"readBytesPerSecond\": " + read
+                + ", \"writeBytesPerSecond\": 3000000000, \"latencyNs\": " + latency + "}], \"hostMemoryBytes\": " + host + "}");
+        return file;
+    }
+
+    @Test
+    void valuesAtTheLimitsAreRead() throws IOException {
+        HardwareProfile hw = HardwareProfile.read(profile(HardwareProfile.MAX_MEMORY_BYTES,
+                HardwareProfile.MIN_BYTES_PER_SECOND, HardwareProfile.MAX_BYTES_PER_SECOND, HardwareProfile.MAX_LATENCY_NS,
+                HardwareProfile.MAX_MEMORY_BYTES));
+        assertEquals(HardwareProfile.MAX_LATENCY_NS, hw.ssds().get(0).latencyNs());
+        assertNull(HardwarePresets.named("teraio-paper").outOfLimits());
+    }
+
+    @Test
+    void valuesPastTheLimitsAreRefusedNamingTheValue() throws IOException {
+        Path latency = profile(1L << 30, 1L << 34, 1L << 32, Long.MAX_VALUE, 0);
+        assertEquals(latency + ": /: ssd 0: latencyNs is 9223372036854775807, more than the limit of 1000000000 (1 s)",
+                assertThrows(TeraioException.class, () -> HardwareProfile.read(latency)).getMessage());
+        Path slow = profile(1L << 30, 1L << 34, 1000, 0, 0);
+        assertEquals(slow + ": /: ssd 0: readBytesPerSecond is 1000, less than the limit of 1048576 (1 MiB/s)",
+                assertThrows(TeraioException.class, () -> HardwareProfile.read(slow)).getMessage());
+        Path memory = profile(Long.MAX_VALUE, 1L << 34, 1L << 32, 0, 0);
+        assertEquals(memory + ": /: device 0: memoryBytes is 9223372036854775807, more than the limit of 2^50 (1 PiB)",
+                assertThrows(TeraioException.class, () -> HardwareProfile.read(memory)).getMessage());
+        Path host = profile(1L << 30, 1L << 34, 1L << 32, 0, (1L << 50) + 1);
+        assertEquals(host + ": /: hostMemoryBytes is 1125899906842625, more than the limit of 2^50 (1 PiB)",
+                assertThrows(TeraioException.class, () -> HardwareProfile.read(host)).getMessage());
+    }
+
+    @Test
+    void profilesBuiltInCodeAreCheckedOnRequest() {
+        HardwareProfile fast = new HardwareProfile(List.of(new Device(0, 1L << 30, Long.MAX_VALUE)), List.of(), 0);
+        assertEquals("device 0: pcieBytesPerSecond is 9223372036854775807, more than the limit of 2^50 (1 PiB/s)",
+                fast.outOfLimits());
+    }
+}
