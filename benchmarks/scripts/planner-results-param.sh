@@ -27,11 +27,11 @@ for w in "${workloads[@]}"; do
   peak=$(teraio analyze -q --json "$out/$name.json.gz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["peakLiveBytes"])')
   for pct in 50 75; do
     mem=$((peak * pct / 100))
-    echo "== $name-$pct: teraio compare $out/$name.json.gz --gpu-mem $mem --ssd 3200000000 --pcie 15754000000 --host-mem 8000000000" \
+    echo "== $name-$pct: teraio compare $out/$name.json.gz --gpu-mem ${mem}b --ssd 3.2GB/s --pcie 15.754GB/s --host-mem 8GB" \
       | sed "s#$out/##"
     rm -f "$out/$name-$pct.json" "$out/$name-$pct.err"
-    if ! teraio compare -q "$out/$name.json.gz" --gpu-mem "$mem" --ssd 3200000000 --pcie 15754000000 \
-      --host-mem 8000000000 --json > "$out/$name-$pct.json" 2> "$out/$name-$pct.err"; then
+    if ! teraio compare -q "$out/$name.json.gz" --gpu-mem "${mem}b" --ssd 3.2GB/s --pcie 15.754GB/s \
+      --host-mem 8GB --json > "$out/$name-$pct.json" 2> "$out/$name-$pct.err"; then
       rm "$out/$name-$pct.json"   # no plan can run (an op needs more than the device): the .err says why
       head -1 "$out/$name-$pct.err"
     fi
