@@ -15,7 +15,9 @@ import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class PlanRuntimeTest {
     private static final long READ_MILLIS = 100;
     private static final long COMPUTE_MILLIS = 150;
+    private static final long WRITE_MILLIS = 20;
     private static final List<String> KEYS = List.of("a", "b", "c", "d");
 
     private FaultyBackend host;
@@ -241,17 +244,35 @@ class PlanRuntimeTest {
 
     @Test
     void aPrefetchThatDoesNotFitWaitsWhileWritesCanMakeRoom() throws Exception {
-        long freedAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMPUTE_MILLIS);
-        MemoryRule rule = MemoryRule.budget(2 * MIB, () -> System.nanoTime() < freedAt ? 2 * MIB : MIB,
-                () -> System.nanoTime() < freedAt);
+        // the memory is full while a write is in flight; the write ends (freeing a MiB) only once
+        // the runtime has begun to wait, and a while after, so the wait is decided by the write,
+        // not by the clock
+        AtomicBoolean written = new AtomicBoolean();
+        CountDownLatch waiting = new CountDownLatch(1);
+        MemoryRule rule = MemoryRule.budget(2 * MIB, () -> written.get() ? MIB : 2 * MIB, () -> {
+            waiting.countDown();
+            return !written.get();
+        });
         engine.offload("a", IoEngine.HOST, false).get(1, TimeUnit.MINUTES);
         PlanRuntime runtime = new PlanRuntime(engine, List.of(prefetch("a", 0, 1)), ProfiledOps.count(2), rule);
+        Thread write = new Thread(() -> {
+            try {
+                if (waiting.await(1, TimeUnit.MINUTES)) {
+                    Thread.sleep(WRITE_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            written.set(true);
+        });
+        write.start();
         long waited = runtime.beforeOp(0, "op", List.of());
-        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(COMPUTE_MILLIS) / 2, "waited for the write: " + waited);
+        write.join();
+        assertTrue(waited > 0, "waited for the write: " + waited);
         assertEquals(waited, runtime.stats().stallNs());
         assertEquals(1, runtime.stats().issued());
         runtime.beforeOp(1, "op", List.of("a"));
-        assertEquals(0, runtime.stats().misses());
+        assertEquals(0, runtime.stats().misses(), "issued once the write made room, the prefetch is no miss");
         checkBytes();
     }
 }
