@@ -117,13 +117,13 @@ public final class RunDirectory implements AutoCloseable {
         Path temporary = dir.resolve(MARKER + ".new");
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(FILE_MODE));
+            channel = FileChannel.open(temporary,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(FILE_MODE));
             if (channel.tryLock() == null) {
                 throw new IOException("its new marker is locked by another process");
             }
             channel.write(ByteBuffer.wrap(marker.text().getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
             Object key = Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                     .fileKey();
             HELD.add(key);
