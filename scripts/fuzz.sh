@@ -19,13 +19,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds=300
 runs=0
-max_len=524288
+max_len=163840
 seeds_dir="$root/../shared/traces-data"
 targets=()
 usage() {
   sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   echo "Options: --time SECONDS (default 300; 0: no limit) --runs N (default 0: no limit)"
-  echo "         --seeds DIR (traces to seed from) --max-len BYTES (largest input, default 524288)"
+  echo "         --seeds DIR (traces to seed from) --max-len BYTES (largest input, default 163840)"
 }
 while [ $# -gt 0 ]; do
   case "$1" in
