@@ -68,7 +68,7 @@ class RunDirectoryTest {
             String text = Files.readString(marker);
             assertTrue(text.startsWith("format=teraio-run 1\n"), text);
             assertTrue(text.contains("\npid=" + ProcessHandle.current().pid() + "\n"), text);
-            String bootId = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+            String bootId = CrashedRuns.bootId();
             assertTrue(text.contains("\nbootId=" + bootId + "\n"), text);
             assertTrue(text.contains("\nhost=" + Files.readString(Path.of("/proc/sys/kernel/hostname")).strip() + "\n"),
                     text);
@@ -82,7 +82,7 @@ class RunDirectoryTest {
 
     @Test
     void aCrashedRunOfThisMachineIsRemoved() throws Exception {
-        String bootId = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        String bootId = CrashedRuns.bootId();
         Path crashed = crashedRun("teraio-run-4242-1700000000000", "elsewhere-by-name", bootId);
         Files.writeString(crashed.resolve("ssd0.data"), "left by a crash");
         Files.createDirectories(crashed.resolve("nested"));
@@ -102,7 +102,7 @@ class RunDirectoryTest {
 
     @Test
     void whatTeraioDidNotMakeOrCannotJudgeIsLeftAlone() throws Exception {
-        String bootId = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        String bootId = CrashedRuns.bootId();
         Path namedLikeARun = Files.createDirectories(parent.resolve("teraio-run-999999999-1700000000000"));
         Files.writeString(namedLikeARun.resolve("data"), "someone's files");
         Path otherMachine = crashedRun("teraio-run-7-7", "another-host", "another-boot");
@@ -113,7 +113,7 @@ class RunDirectoryTest {
 
         // a stale run outside the parent, reached through a link named like a run
         Path outside = Files.createDirectories(parent.resolve("outside"));
-        Path target = crashedRun(outside, "teraio-run-5-5", null, bootId);
+        Path target = CrashedRuns.make(outside, "teraio-run-5-5", null, bootId);
         Path link = Files.createSymbolicLink(parent.resolve("teraio-run-6-6"), target);
         // a run directory whose marker is a link to a stale run's marker
         Path linkedMarker = Files.createDirectories(parent.resolve("teraio-run-10-10"));
@@ -129,14 +129,7 @@ class RunDirectoryTest {
 
     /** A directory as a crashed run leaves it: a marker that nothing holds a lock on. */
     private Path crashedRun(String name, String host, String bootId) throws Exception {
-        return crashedRun(parent, name, host, bootId);
-    }
-
-    private static Path crashedRun(Path in, String name, String host, String bootId) throws Exception {
-        Path dir = Files.createDirectories(in.resolve(name));
-        Files.writeString(dir.resolve(RunDirectory.MARKER), "format=teraio-run 1\nhost=" + (host == null ? "" : host)
-                + "\nbootId=" + (bootId == null ? "" : bootId) + "\npid=4242\nstartMillis=1700000000000\n");
-        return dir;
+        return CrashedRuns.make(parent, name, host, bootId);
     }
 
     @Test
