@@ -7,6 +7,7 @@ import io.teraio.core.hardware.HardwarePresets;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.storage.NativeHeap;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,7 +166,12 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
         if (hardware.isBlank()) {
             throw new TeraioException("hardware: empty; give a hardware.json file or a preset name");
         }
-        Path file = Path.of(hardware);
+        Path file;
+        try {
+            file = Path.of(hardware);
+        } catch (InvalidPathException e) {
+            throw new TeraioException("hardware: '" + hardware + "' is not a path: " + e.getReason());
+        }
         if (Files.isRegularFile(file)) {
             HardwareProfile.read(file);
         } else if (!HardwarePresets.names().contains(hardware.toLowerCase(Locale.ROOT))) {
@@ -201,8 +207,8 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
         }
         try {
             return Path.of(value);
-        } catch (RuntimeException e) {
-            throw new TeraioException(name + ": '" + value + "' is not a path: " + e.getMessage());
+        } catch (InvalidPathException e) {
+            throw new TeraioException(name + ": '" + value + "' is not a path: " + e.getReason());
         }
     }
 }

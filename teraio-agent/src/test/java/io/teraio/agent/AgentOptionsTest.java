@@ -64,6 +64,16 @@ class AgentOptionsTest {
                 message("mode=auto,hardware=dgx9"));
     }
 
+    @Test
+    void aPathWithANulCharacterIsABadArgumentNotACrash() {
+        // found by AgentOptionsFuzzTest: Path.of threw InvalidPathException out of parse
+        assertEquals("dirs: '/nvm\\u0000e0' is not a path: Nul character not allowed",
+                message("mode=auto,dirs=/nvm\0e0"));
+        assertEquals("hardware: 'h\\u000000' is not a path: Nul character not allowed",
+                message("mode=auto,hardware=h\u000000"));
+        assertEquals("out: 't\\u0000.json' is not a path: Nul character not allowed", message("mode=auto,out=t\0.json"));
+    }
+
     private static String message(String args) {
         return assertThrows(TeraioException.class, () -> AgentOptions.parse(args)).getMessage();
     }

@@ -2,6 +2,7 @@ package io.teraio.core.config;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -121,7 +122,12 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         List<Path> dirs = new ArrayList<>();
         for (String part : v.text("dirs").split("[:,]")) {
             if (!part.isBlank()) {
-                dirs.add(Path.of(part.trim()));
+                try {
+                    dirs.add(Path.of(part.trim()));
+                } catch (InvalidPathException e) {
+                    throw new TeraioException(v.origin("dirs") + ": '" + part.trim() + "' is not a path: "
+                            + e.getReason());
+                }
             }
         }
         String backend = v.text("backend").trim().toLowerCase(Locale.ROOT);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -227,6 +228,14 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
     /** Reads {@code hardware.json}. */
     public static HardwareProfile read(Path file) {
         return fromJson(JsonFiles.read(file), file, "");
+    }
+
+    /**
+     * Reads a hardware profile from a stream, plain or gzip compressed, to its end;
+     * {@code sourceName} stands for the file name in error messages.
+     */
+    public static HardwareProfile read(InputStream in, String sourceName) {
+        return fromJson(JsonFiles.read(in, sourceName), sourceName, "");
     }
 
     /** Writes {@code hardware.json} atomically. */

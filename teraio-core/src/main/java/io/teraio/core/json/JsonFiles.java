@@ -9,6 +9,7 @@ import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -42,22 +43,40 @@ public final class JsonFiles {
      * @throws TeraioException naming the file if it is missing, unreadable or not JSON
      */
     public static JsonNode read(Path file) {
-        try (BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            if (Files.size(file) == 0) {
-                throw new TeraioException(file + ": empty file");
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        } catch (IOException e) {
+            throw new TeraioException(file + ": cannot read: " + reason(e), e);
+        }
+    }
+
+    /**
+     * Reads a JSON document, plain or gzip compressed, from a stream, which it reads to the end
+     * and closes.
+     *
+     * @param sourceName what error messages call the stream, in place of a file name
+     * @throws TeraioException naming the source if it is empty, unreadable or not JSON
+     */
+    public static JsonNode read(InputStream in, String sourceName) {
+        try {
+            BufferedInputStream raw = new BufferedInputStream(in, 1 << 16);
+            raw.mark(1);
+            if (raw.read() < 0) {
+                throw new TeraioException(sourceName + ": empty file");
             }
+            raw.reset();
             JsonNode node = MAPPER.readTree(Gzip.decompressIfGzip(raw, 1 << 16));
-            if (node == null) {
-                throw new TeraioException(file + ": empty file");
+            if (node == null || node.isMissingNode()) {
+                throw new TeraioException(sourceName + ": empty file");
             }
             return node;
         } catch (JsonParseException e) {
             String problem = e.getMessage() != null && e.getMessage().contains("end-of-input")
                     ? "truncated JSON (unexpected end of input)" : "not valid JSON: " + e.getOriginalMessage();
-            throw new TeraioException(file + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr()
-                    + ": " + problem, e);
+            throw new TeraioException(sourceName + ":" + e.getLocation().getLineNr() + ":"
+                    + e.getLocation().getColumnNr() + ": " + problem, e);
         } catch (IOException e) {
-            throw new TeraioException(file + ": cannot read: " + reason(e), e);
+            throw new TeraioException(sourceName + ": cannot read: " + reason(e), e);
         }
     }
 

@@ -7,6 +7,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +120,14 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
     /** Reads a plan file ({@code .json} or {@code .json.gz}). */
     public static Plan read(Path file) {
         return fromJson(JsonFiles.read(file), file);
+    }
+
+    /**
+     * Reads a plan from a stream, plain or gzip compressed, to its end; {@code sourceName} stands
+     * for the file name in error messages.
+     */
+    public static Plan read(InputStream in, String sourceName) {
+        return fromJson(JsonFiles.read(in, sourceName), sourceName);
     }
 
     /** Writes this plan atomically ({@code .gz} names are compressed). */

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link StorageBackend} decorator that injects faults: EIO on writes, EIO on reads, short
  * reads, a flipped bit in what a read returns, and a delay before each read or write. Each fault is a
  * count of calls still to hit ({@link #PERSISTENT} for every call); calls that hit are counted.
+ * A {@link #writeGate} runs first in every write, so that a test can hold writes on a latch and
+ * decide the order of events without sleeps.
  * Public for other modules' tests (through teraio-core's test jar).
  */
 public final class FaultyBackend implements StorageBackend {
@@ -25,6 +27,8 @@ public final class FaultyBackend implements StorageBackend {
     public final AtomicInteger writes = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
     public final AtomicInteger inFlight = new AtomicInteger();
+    /** Runs at the start of every write (after it is counted in {@link #inFlight} and {@link #writes}). */
+    public volatile Gate writeGate = call -> { };
     private final StorageBackend inner;
 
     public FaultyBackend(StorageBackend inner) {
@@ -60,7 +64,13 @@ public final class FaultyBackend implements StorageBackend {
     public long write(Extent extent, long offset, ByteBuffer src) {
         inFlight.incrementAndGet();
         try {
-            writes.incrementAndGet();
+            int call = writes.incrementAndGet();
+            try {
+                writeGate.enter(call);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw eio("write", extent, offset, src.remaining());
+            }
             sleep(writeDelayMillis.get());
             if (hit(writeErrors)) {
                 throw eio("write", extent, offset, src.remaining());
@@ -109,6 +119,13 @@ public final class FaultyBackend implements StorageBackend {
     @Override
     public void close() {
         inner.close();
+    }
+
+    /** What a write runs first; may block. */
+    @FunctionalInterface
+    public interface Gate {
+        /** @param call the write's number, 1 for the backend's first */
+        void enter(int call) throws InterruptedException;
     }
 
     private static void sleep(int millis) {

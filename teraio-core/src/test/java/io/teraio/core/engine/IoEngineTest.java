@@ -19,7 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -71,19 +73,49 @@ class IoEngineTest {
     @Test
     void aFailedWriteCompletesOnlyAfterItsOtherTasksEnded() throws Exception {
         FaultyBackend ssd = ssd(64 * MIB);
-        ssd.writeDelayMillis.set(30);
+        // the order is set by latches: the first write fails once all four workers hold a task of
+        // the request; the other three are held until the test lets them go
+        CountDownLatch fourStarted = new CountDownLatch(4);
+        CountDownLatch letGo = new CountDownLatch(1);
+        ssd.writeGate = call -> {
+            fourStarted.countDown();
+            if (call == 1) {
+                awaitLatch(fourStarted);
+            } else if (call <= 4) {
+                awaitLatch(letGo);
+            }
+        };
         ssd.writeErrors.set(1);
         IoEngine io = engine(List.of(ssd), "4", "4");
         AtomicInteger inFlightAtCompletion = new AtomicInteger(-1);
         CompletableFuture<Long> write = io.write("w", io.allocate(16 * MIB, 0), buffer(16 * MIB), false);
         write.whenComplete((n, e) -> inFlightAtCompletion.set(ssd.inFlight.get()));
+        awaitLatch(fourStarted);
+
+        try {
+            // queued behind the request's 12 unstarted tasks, so it runs on the failed task's worker
+            // only after that worker has taken each of them
+            CompletableFuture<Long> probe = io.write("probe", io.allocate(MIB, 0), buffer(MIB), false);
+            assertEquals(MIB, await(probe));
+            assertEquals(5, ssd.writes.get(), "the 12 tasks not yet started were skipped, only the probe ran after");
+            assertEquals(3, ssd.inFlight.get());
+            assertFalse(write.isDone(), "the failed write waits for its 3 tasks still running");
+        } finally {
+            letGo.countDown();
+        }
         ExecutionException e = assertThrows(ExecutionException.class, () -> await(write));
         StorageException cause = assertInstanceOf(StorageException.class, e.getCause());
         assertEquals(Errno.EIO, cause.errno());
         assertTrue(cause.getMessage().contains("tensor 'w'"), cause.getMessage());
         assertEquals(0, inFlightAtCompletion.get(), "no task of the request runs after its future completed");
-        assertTrue(ssd.writes.get() < 16, "tasks not yet started were skipped, " + ssd.writes.get() + " ran");
+        assertEquals(5, ssd.writes.get());
         assertEquals(1, io.stats().failedWrites());
+    }
+
+    private static void awaitLatch(CountDownLatch latch) throws InterruptedException {
+        if (!latch.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("a latch of the test was not released in 60 s");
+        }
     }
 
     @Test

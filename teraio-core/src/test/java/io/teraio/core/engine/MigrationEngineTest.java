@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.teraio.core.storage.CrashedRuns;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
@@ -171,7 +172,7 @@ class MigrationEngineTest {
     void openMakesARunDirectoryPerSsdAndCloseDeletesThem() throws Exception {
         Path nvme0 = Files.createDirectory(tmp.resolve("nvme0"));
         Path nvme1 = Files.createDirectory(tmp.resolve("nvme1"));
-        Path stale = Files.createDirectory(nvme0.resolve(RunDirectory.PREFIX + "999999999-1"));
+        Path stale = CrashedRuns.make(nvme0, RunDirectory.PREFIX + "999999999-1", null, CrashedRuns.bootId());
         try (MigrationEngine opened = MigrationEngine.open(config("dirs", nvme0 + ":" + nvme1, "deviceMemory", "16m",
                 "hostMemory", "16m", "io.preallocate", "4m", "verify", "true"))) {
             assertEquals(2, opened.io().ssdCount());

@@ -61,31 +61,75 @@ class RunDirectoryTest {
     }
 
     @Test
-    void staleDirectoriesOfDeadProcessesAreRemovedAndLiveOnesKept() throws Exception {
-        Path dead = Files.createDirectories(parent.resolve("teraio-run-999999999-1700000000000"));
-        Files.writeString(dead.resolve("ssd0.data"), "left by a crash");
-        Files.createDirectories(dead.resolve("nested"));
-        // this process's pid with another start time: the pid was reused by us, the run is gone
-        Path reused = Files.createDirectories(parent.resolve("teraio-run-" + ProcessHandle.current().pid() + "-1"));
-        Path unrelated = Files.createDirectories(parent.resolve("teraio-other"));
-        Path notDigits = Files.createDirectories(parent.resolve("teraio-run-abc-1"));
-
-        try (RunDirectory live = RunDirectory.create(parent)) {
-            assertFalse(Files.exists(dead));
-            assertFalse(Files.exists(reused));
-            assertTrue(Files.exists(unrelated));
-            assertTrue(Files.exists(notDigits));
-
+    void theRunHoldsALockedMarkerNamingThisMachine() throws Exception {
+        try (RunDirectory run = RunDirectory.create(parent)) {
+            Path marker = run.path().resolve(RunDirectory.MARKER);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(marker)));
+            String text = Files.readString(marker);
+            assertTrue(text.startsWith("format=teraio-run 1\n"), text);
+            assertTrue(text.contains("\npid=" + ProcessHandle.current().pid() + "\n"), text);
+            String bootId = CrashedRuns.bootId();
+            assertTrue(text.contains("\nbootId=" + bootId + "\n"), text);
+            assertTrue(text.contains("\nhost=" + Files.readString(Path.of("/proc/sys/kernel/hostname")).strip() + "\n"),
+                    text);
+            try (var entries = Files.list(run.path())) {
+                assertEquals(List.of(marker), entries.toList(), "no temporary marker is left");
+            }
             assertEquals(List.of(), RunDirectory.removeStale(parent), "a live run is not stale");
-            assertTrue(Files.isDirectory(live.path()));
+            assertTrue(Files.isRegularFile(marker));
         }
     }
 
     @Test
-    void removeStaleReturnsWhatItRemoved() throws Exception {
-        Path dead = Files.createDirectories(parent.resolve("teraio-run-999999998-5-2"));
-        assertEquals(List.of(dead), RunDirectory.removeStale(parent));
+    void aCrashedRunOfThisMachineIsRemoved() throws Exception {
+        String bootId = CrashedRuns.bootId();
+        Path crashed = crashedRun("teraio-run-4242-1700000000000", "elsewhere-by-name", bootId);
+        Files.writeString(crashed.resolve("ssd0.data"), "left by a crash");
+        Files.createDirectories(crashed.resolve("nested"));
+        // the same host before a reboot: its lock died with that boot
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        Path beforeReboot = crashedRun("teraio-run-4242-1700000000000-2", host, "an-earlier-boot");
+
+        try (RunDirectory live = RunDirectory.create(parent)) {
+            assertFalse(Files.exists(crashed));
+            assertFalse(Files.exists(beforeReboot));
+            assertTrue(Files.isDirectory(live.path()));
+        }
+        Path again = crashedRun("teraio-run-1-1", null, bootId);
+        assertEquals(List.of(again), RunDirectory.removeStale(parent));
         assertEquals(List.of(), RunDirectory.removeStale(parent.resolve("missing")));
+    }
+
+    @Test
+    void whatTeraioDidNotMakeOrCannotJudgeIsLeftAlone() throws Exception {
+        String bootId = CrashedRuns.bootId();
+        Path namedLikeARun = Files.createDirectories(parent.resolve("teraio-run-999999999-1700000000000"));
+        Files.writeString(namedLikeARun.resolve("data"), "someone's files");
+        Path otherMachine = crashedRun("teraio-run-7-7", "another-host", "another-boot");
+        Path foreignMarker = Files.createDirectories(parent.resolve("teraio-run-8-8"));
+        Files.writeString(foreignMarker.resolve(RunDirectory.MARKER), "not ours\n");
+        Path markerIsADirectory = Files.createDirectories(parent.resolve("teraio-run-9-9")
+                .resolve(RunDirectory.MARKER));
+
+        // a stale run outside the parent, reached through a link named like a run
+        Path outside = Files.createDirectories(parent.resolve("outside"));
+        Path target = CrashedRuns.make(outside, "teraio-run-5-5", null, bootId);
+        Path link = Files.createSymbolicLink(parent.resolve("teraio-run-6-6"), target);
+        // a run directory whose marker is a link to a stale run's marker
+        Path linkedMarker = Files.createDirectories(parent.resolve("teraio-run-10-10"));
+        Files.createSymbolicLink(linkedMarker.resolve(RunDirectory.MARKER), target.resolve(RunDirectory.MARKER));
+
+        assertEquals(List.of(), RunDirectory.removeStale(parent));
+        for (Path kept : List.of(namedLikeARun.resolve("data"), otherMachine, foreignMarker, markerIsADirectory,
+                target.resolve(RunDirectory.MARKER), linkedMarker)) {
+            assertTrue(Files.exists(kept), kept + " was deleted");
+        }
+        assertTrue(Files.isSymbolicLink(link), "the link is left");
+    }
+
+    /** A directory as a crashed run leaves it: a marker that nothing holds a lock on. */
+    private Path crashedRun(String name, String host, String bootId) throws Exception {
+        return CrashedRuns.make(parent, name, host, bootId);
     }
 
     @Test
