@@ -77,8 +77,6 @@ public final class TransformerTrace {
      * but {@code load_batch}.
      */
     static final int OTHER_OPS_PER_MICRO_BATCH = 9;
-    /** AdamW ops besides one per layer: the embedding's, and the final norm's with the LM head. */
-    static final int OTHER_ADAMW_OPS = 2;
 
     private static final int[] NONE = new int[0];
     private static final int TOKEN_ID_BYTES = 8;
@@ -156,7 +154,9 @@ public final class TransformerTrace {
 
     /**
      * The ops of one unsplit iteration: per micro-batch {@value #FORWARD_OPS_PER_LAYER} +
-     * {@value #BACKWARD_OPS_PER_LAYER} per layer and 9 more; then {@code layers + 2} AdamW ops.
+     * {@value #BACKWARD_OPS_PER_LAYER} per layer and 9 more; then {@code layers + 2} AdamW ops
+     * (one per layer, the embedding's and the final norm's with the LM head). A pipeline stage
+     * counts its own layers and ends (see {@link TransformerSpec#stages}).
      *
      * @throws IllegalArgumentException if that is more than {@link Integer#MAX_VALUE}
      */
@@ -170,8 +170,9 @@ public final class TransformerTrace {
 
     private static long naturalOps(TransformerSpec spec) {
         long layers = spec.stageLayers();
+        int adamwOfEnds = (spec.firstStage() ? 1 : 0) + (spec.lastStage() ? 1 : 0);
         return spec.microBatches() * ((FORWARD_OPS_PER_LAYER + BACKWARD_OPS_PER_LAYER) * layers
-                + otherOpsPerMicroBatch(spec)) + layers + (spec.firstStage() ? 1 : 0) + (spec.lastStage() ? 1 : 0);
+                + otherOpsPerMicroBatch(spec)) + layers + adamwOfEnds;
     }
 
     /**
