@@ -17,39 +17,16 @@ Unlike `teraio compare`'s transfer bound, it counts when the bytes can leave.
 
 The trace format is docs/trace-format.md; the steady-state (last) iteration is used.
 """
-import gzip
-import json
 import sys
+
+import trace_live
 
 
 def main(path, device_bytes, write_rate):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt") as f:
-        trace = json.load(f)
-    last = trace["iterations"][-1]
-    ops = trace["ops"][last["firstOp"]:last["firstOp"] + last["opCount"]]
+    it = trace_live.last_iteration(path)
+    ops, tensors, alloc, free, uses, start, live = it.ops, it.tensors, it.alloc, it.free, it.uses, it.start, it.live
     n = len(ops)
-    tensors = {t["id"]: t for t in trace["tensors"]}
-    alloc, free, uses = {}, {}, {}
-    for k, op in enumerate(ops):
-        for t in op["allocs"]:
-            alloc[t] = k
-        for t in op["frees"]:
-            free[t] = k
-        for t in set(op["uses"]) | set(op["allocs"]):
-            uses.setdefault(t, []).append(k)
-    start = [0] * (n + 1)
-    for k, op in enumerate(ops):
-        start[k + 1] = start[k] + op["durationNs"]
     total = start[n]
-    delta = [0] * (n + 2)
-    for t in uses:
-        delta[max(0, alloc.get(t, -1))] += tensors[t]["bytes"]
-        delta[min(n - 1, free.get(t, n)) + 1] -= tensors[t]["bytes"]
-    live, running = [], 0
-    for k in range(n):
-        running += delta[k]
-        live.append(running)
 
     worst, worst_op = 0.0, None
     for k in sorted(range(n), key=lambda k: -live[k])[:64]:

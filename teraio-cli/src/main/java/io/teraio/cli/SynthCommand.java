@@ -25,7 +25,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "step or more: forward, backward and AdamW, with realistic sizes and durations (docs/synth.md)."})
 final class SynthCommand implements Callable<Integer> {
     @Option(names = "--preset", required = true, paramLabel = "NAME",
-            description = "The model: gpt2-large, llama3-8b or llama3-70b (batch 1, seq as published).")
+            description = {"The model: gpt2-large, llama3-8b, llama3-70b or granite-8b (batch 1, seq as published,"
+                    + " bf16, one stage), or TERAIO's setups teraio-llama3-8b, teraio-granite-8b, teraio-llama3-70b"
+                    + " (the last of 2 pipeline stages, fp32, micro-batches of 8 x 2048, 16 x 4096, 8 x 2048"
+                    + " tokens; docs/synth.md)."})
     String preset;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "TRACE",
@@ -53,12 +56,28 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seq", paramLabel = "N", description = "Tokens per sequence (default: the preset's).")
     Integer seq;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Sequences per micro-batch (default: 1).")
+    @Option(names = "--batch", paramLabel = "N",
+            description = "Sequences per micro-batch (default: the preset's, 1 but for the teraio-* setups).")
     Integer batch;
 
     @Option(names = "--micro-batches", paramLabel = "N",
-            description = "Micro-batches per step, their weight gradients accumulated (default: 1).")
+            description = "Micro-batches per step, their weight gradients accumulated (default: 1); the"
+                    + " teraio-* setups' batch of B sequences is B / --batch of them.")
     Integer microBatches;
+
+    @Option(names = "--stages", paramLabel = "N",
+            description = "Pipeline stages the layers are split into (default: the preset's, 1 or 2).")
+    Integer stages;
+
+    @Option(names = "--stage", paramLabel = "I",
+            description = "The stage to trace, 0 (with the embedding) to stages - 1 (with the LM head; default:"
+                    + " the preset's, or the last of --stages).")
+    Integer stage;
+
+    @Option(names = "--bytes-per-param", paramLabel = "N",
+            description = "Bytes of a weight, gradient or activation element: 2 (bf16) or 4 (fp32; default:"
+                    + " the preset's). Adam's moments are fp32 either way.")
+    Integer bytesPerParam;
 
     @Option(names = "--kernels", paramLabel = "N",
             description = "Ops per iteration: 0 for one per step of the model, or more to split them into"
@@ -110,8 +129,17 @@ final class SynthCommand implements Callable<Integer> {
                 "%d layers, hidden %d, %d heads (%d KV), ffn %d, vocab %d; %s parameters", model.layers(),
                 model.hidden(), model.heads(), model.kvHeads(), model.ffn(), model.vocab(),
                 billions(model.parameterCount())));
-        AnalyzeCommand.row(out, "batch", String.format(Locale.ROOT, "%d x %d tokens, %d micro-batch%s a step",
-                model.batch(), model.seq(), model.microBatches(), model.microBatches() == 1 ? "" : "es"));
+        if (model.stages() > 1) {
+            AnalyzeCommand.row(out, "stage", String.format(Locale.ROOT, "%d of %d: layers %d to %d%s%s; %s parameters",
+                    model.stage(), model.stages(), model.firstLayer(), model.firstLayer() + model.stageLayers() - 1,
+                    model.firstStage() ? ", the embedding" : "", model.lastStage() ? ", the LM head" : "",
+                    billions(model.stageParameterCount())));
+        }
+        AnalyzeCommand.row(out, "batch", String.format(Locale.ROOT,
+                "%d x %d tokens, %d micro-batch%s a step (%d sequence%s), %d bytes a weight or activation",
+                model.batch(), model.seq(), model.microBatches(), model.microBatches() == 1 ? "" : "es",
+                (long) model.batch() * model.microBatches(), model.batch() * model.microBatches() == 1 ? "" : "s",
+                model.bytesPerParam()));
         AnalyzeCommand.row(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s (%,d a step unsplit)",
                 trace.ops().size(), iterations, iterations == 1 ? "" : "s",
                 TransformerTrace.naturalOpsPerIteration(model)));
@@ -152,18 +180,27 @@ final class SynthCommand implements Callable<Integer> {
         int s = atLeast("--seq", seq, 1, base.seq());
         int b = atLeast("--batch", batch, 1, base.batch());
         int m = atLeast("--micro-batches", microBatches, 1, base.microBatches());
+        int st = atLeast("--stages", stages, 1, base.stages());
+        int si = atLeast("--stage", stage, 0, stages == null ? base.stage() : st - 1);
+        int bytes = atLeast("--bytes-per-param", bytesPerParam, 1, base.bytesPerParam());
+        if (st > l) {
+            throw new TeraioException("--stages: " + st + " is more than the " + l + " layers");
+        }
+        if (si >= st) {
+            throw new TeraioException("--stage: must be below --stages " + st + ", got " + si);
+        }
         int k = atLeast("--kernels", kernels, 0, 0);
         atLeast("--iterations", iterations, 1, 1);
         requireMultiple("--hidden", hidden, h, "--heads", heads, nh);
         requireMultiple("--heads", heads, nh, "--kv-heads", kvHeads, kv);
         String name = base.name() + changes(new String[] {"--layers", "--hidden", "--heads", "--kv-heads", "--ffn",
-            "--vocab", "--seq", "--batch", "--micro-batches"}, layers, hidden, heads, kvHeads, ffn, vocab, seq, batch,
-            microBatches);
+            "--vocab", "--seq", "--batch", "--micro-batches", "--stages", "--stage", "--bytes-per-param"}, layers,
+            hidden, heads, kvHeads, ffn, vocab, seq, batch, microBatches, stages, stage, bytesPerParam);
         TransformerSpec model;
         int natural;
         try {
-            model = new TransformerSpec(name, l, h, nh, kv, f, v, s, b, m, base.bytesPerParam(),
-                    Rates.flopsPerSecond(tflops), Rates.memoryBytesPerSecond(memoryBandwidth), k);
+            model = new TransformerSpec(name, l, h, nh, kv, f, v, s, b, m, bytes,
+                    Rates.flopsPerSecond(tflops), Rates.memoryBytesPerSecond(memoryBandwidth), k, st, si);
             natural = TransformerTrace.naturalOpsPerIteration(model);
         } catch (IllegalArgumentException e) {
             throw new TeraioException("synth: " + e.getMessage(), e);

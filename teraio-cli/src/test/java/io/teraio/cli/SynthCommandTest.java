@@ -55,9 +55,28 @@ class SynthCommandTest {
         assertEquals(50_000, TraceReader.read(file).ops().size());
     }
 
+    @Test
+    void teraioSetupIsTheLastStageInFp32() {
+        Path file = dir.resolve("teraio-llama3-8b.json.gz");
+        CliRunner r = CliRunner.run("synth", "--preset", "teraio-llama3-8b", "--micro-batches", "4", "-o",
+                file.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("stage              1 of 2: layers 16 to 31, the LM head; 4.02 B parameters"),
+                r.out());
+        assertTrue(r.out().contains("8 x 2048 tokens, 4 micro-batches a step (32 sequences), 4 bytes a weight or"
+                + " activation"), r.out());
+        // 4.02 B fp32 weights: 16.06 GB; Adam's m and v twice that.
+        assertTrue(r.out().contains("parameter        146 persistent (14.96 GiB)"), r.out());
+        assertTrue(r.out().contains("optimizer_state  292 persistent (29.92 GiB)"), r.out());
+        assertTrue(r.out().contains("1,205 in 1 iteration (1,205 a step unsplit)"), r.out());
+        assertEquals("teraio-llama3-8b with --micro-batches 4", TraceReader.read(file).source().model());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "--preset llama2-7b | --preset: unknown model preset 'llama2-7b'; the presets are gpt2-large, llama3-8b, llama3-70b",
+        "--preset llama2-7b | --preset: unknown model preset 'llama2-7b'; the presets are gpt2-large, llama3-8b, llama3-70b, granite-8b, teraio-llama3-8b",
+        "--preset llama3-8b --stages 2 --stage 2 | --stage: must be below --stages 2, got 2",
+        "--preset llama3-8b --layers 2 --stages 3 | --stages: 3 is more than the 2 layers",
         "--preset gpt2-large --heads 7 | --heads: hidden 1280 (the preset's) is not a multiple of heads 7; give --hidden too",
         "--preset llama3-8b --heads 4 | --heads: heads 4 is not a multiple of kv-heads 8; give --kv-heads too",
         "--preset llama3-8b --layers 0 | --layers: must be at least 1, got 0",

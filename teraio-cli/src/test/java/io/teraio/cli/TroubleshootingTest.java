@@ -153,6 +153,8 @@ class TroubleshootingTest {
                 "plan " + d + "/tables.json --hardware " + d + "/no-ssd.json -o " + d + "/p.json",
                 "synth --preset gpt2-large -o " + d + "/no/such/dir/s.json",
                 "synth --preset foo -o " + d + "/s.json",
+                "synth --preset llama3-8b --stages 2 --stage 2 -o " + d + "/s.json",
+                "synth --preset llama3-8b --layers 2 --stages 3 -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
                 "synth --preset gpt2-large --mem-bw 20 -o " + d + "/s.json",
                 "bench-io --dir " + d + "/io --mode sideways",

@@ -27,15 +27,24 @@ import java.util.Objects;
  * @param memoryBytesPerSecond the memory bandwidth op durations are estimated with
  * @param kernelsPerIteration  the ops of one iteration: 0 for one op per step of the model
  *                             (its natural count), or a larger count to split the steps into
+ * @param stages               pipeline stages the layers are split into (1: the whole model)
+ * @param stage                the stage this trace is of, 0 to {@code stages - 1}: stage 0 holds
+ *                             the embedding, the last stage the final norm, LM head and loss;
+ *                             the layers are split evenly, the first {@code layers % stages}
+ *                             stages taking one more
  */
 public record TransformerSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffn, int vocab,
                               int seq, int batch, int microBatches, int bytesPerParam, double flopsPerSecond,
-                              double memoryBytesPerSecond, int kernelsPerIteration) {
+                              double memoryBytesPerSecond, int kernelsPerIteration, int stages, int stage) {
     /** The names {@link #preset} knows. */
-    public static final List<String> PRESETS = List.of("gpt2-large", "llama3-8b", "llama3-70b");
+    public static final List<String> PRESETS = List.of("gpt2-large", "llama3-8b", "llama3-70b", "granite-8b",
+            "teraio-llama3-8b", "teraio-granite-8b", "teraio-llama3-70b");
 
     /** Adam's moments are fp32. */
     static final int MOMENT_BYTES = 4;
+    private static final int FP32_BYTES = 4;
+    /** TERAIO's runs: two GPUs, one pipeline stage each. */
+    private static final int TERAIO_STAGES = 2;
 
     public TransformerSpec {
         Objects.requireNonNull(name, "name");
@@ -58,6 +67,10 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
             throw new IllegalArgumentException(at + "flopsPerSecond and memoryBytesPerSecond must be positive and"
                     + " finite, got " + flopsPerSecond + " and " + memoryBytesPerSecond);
         }
+        if (stages < 1 || stages > layers || stage < 0 || stage >= stages) {
+            throw new IllegalArgumentException(at + "stages must be 1 to layers (" + layers + ") and stage 0 to"
+                    + " stages - 1, got stages " + stages + " and stage " + stage);
+        }
         if (kernelsPerIteration < 0) {
             throw new IllegalArgumentException(at + "kernelsPerIteration must not be negative, got "
                     + kernelsPerIteration);
@@ -71,6 +84,14 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
         }
     }
 
+    /** The whole model on one device: stage 0 of 1. */
+    public TransformerSpec(String name, int layers, int hidden, int heads, int kvHeads, int ffn, int vocab, int seq,
+                           int batch, int microBatches, int bytesPerParam, double flopsPerSecond,
+                           double memoryBytesPerSecond, int kernelsPerIteration) {
+        this(name, layers, hidden, heads, kvHeads, ffn, vocab, seq, batch, microBatches, bytesPerParam, flopsPerSecond,
+                memoryBytesPerSecond, kernelsPerIteration, 1, 0);
+    }
+
     /**
      * A model of a known name, with batch 1, one micro-batch, bf16, an H100's rates
      * ({@link ImportOptions#H100_FLOPS_PER_SECOND}, {@link ImportOptions#H100_MEMORY_BYTES_PER_SECOND})
@@ -78,8 +99,18 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
      * <ul>
      * <li>{@code gpt2-large}: 36 layers, hidden 1280, 20 heads, ffn 5120, vocab 50257, seq 1024;
      * <li>{@code llama3-8b}: 32 layers, hidden 4096, 32 heads, 8 KV heads, ffn 14336, vocab 128256, seq 8192;
-     * <li>{@code llama3-70b}: 80 layers, hidden 8192, 64 heads, 8 KV heads, ffn 28672, vocab 128256, seq 8192.
+     * <li>{@code llama3-70b}: 80 layers, hidden 8192, 64 heads, 8 KV heads, ffn 28672, vocab 128256, seq 8192;
+     * <li>{@code granite-8b}: IBM's Granite-8B (code): 36 layers, hidden 4096, 32 heads, 8 KV heads, ffn 14336,
+     *     vocab 49152, seq 4096.
      * </ul>
+     * and TERAIO's setups (arXiv 2506.06472): the last of two pipeline stages, fp32 weights,
+     * gradients and activations, micro-batches of 8 sequences ({@code teraio-granite-8b}: 16):
+     * <ul>
+     * <li>{@code teraio-llama3-8b}: {@code llama3-8b} at seq 2048, layers 16 to 31;
+     * <li>{@code teraio-granite-8b}: {@code granite-8b} at seq 4096, layers 18 to 35;
+     * <li>{@code teraio-llama3-70b}: {@code llama3-70b} at seq 2048, layers 40 to 79.
+     * </ul>
+     * The paper's batch of B sequences is {@code B / batch} micro-batches of these.
      *
      * @throws IllegalArgumentException naming the valid names if {@code name} is none of them
      */
@@ -88,6 +119,10 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
             case "gpt2-large" -> h100(name, 36, 1280, 20, 20, 5120, 50257, 1024);
             case "llama3-8b" -> h100(name, 32, 4096, 32, 8, 14336, 128256, 8192);
             case "llama3-70b" -> h100(name, 80, 8192, 64, 8, 28672, 128256, 8192);
+            case "granite-8b" -> h100(name, 36, 4096, 32, 8, 14336, 49152, 4096);
+            case "teraio-llama3-8b" -> teraioStage(name, preset("llama3-8b"), 2048, 8);
+            case "teraio-granite-8b" -> teraioStage(name, preset("granite-8b"), 4096, 16);
+            case "teraio-llama3-70b" -> teraioStage(name, preset("llama3-70b"), 2048, 8);
             default -> throw new IllegalArgumentException("unknown model preset '" + name + "'; the presets are "
                     + String.join(", ", PRESETS));
         };
@@ -97,6 +132,34 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
                                         int vocab, int seq) {
         return new TransformerSpec(name, layers, hidden, heads, kvHeads, ffn, vocab, seq, 1, 1, 2,
                 ImportOptions.H100_FLOPS_PER_SECOND, ImportOptions.H100_MEMORY_BYTES_PER_SECOND, 0);
+    }
+
+    /** TERAIO's setup of {@code model}: the last of two stages, fp32, micro-batches of {@code batch} x {@code seq}. */
+    private static TransformerSpec teraioStage(String name, TransformerSpec model, int seq, int batch) {
+        return new TransformerSpec(name, model.layers, model.hidden, model.heads, model.kvHeads, model.ffn,
+                model.vocab, seq, batch, 1, FP32_BYTES, model.flopsPerSecond, model.memoryBytesPerSecond, 0,
+                TERAIO_STAGES, TERAIO_STAGES - 1);
+    }
+
+    /** The first layer of this stage. */
+    public int firstLayer() {
+        int base = layers / stages;
+        return stage * base + Math.min(stage, layers % stages);
+    }
+
+    /** The layers this stage holds. */
+    public int stageLayers() {
+        return layers / stages + (stage < layers % stages ? 1 : 0);
+    }
+
+    /** Whether this stage holds the embedding (the first stage). */
+    public boolean firstStage() {
+        return stage == 0;
+    }
+
+    /** Whether this stage holds the final norm, LM head and loss (the last stage). */
+    public boolean lastStage() {
+        return stage == stages - 1;
     }
 
     /** The width of one attention head. */
@@ -121,8 +184,21 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
      * ({@code vocab * hidden} each) and the final norm.
      */
     public long parameterCount() {
+        return layers * layerParameterCount() + 2L * hidden * vocab + hidden;
+    }
+
+    /**
+     * The weights of this stage: its layers', plus the embedding on the first stage and the
+     * final norm and LM head on the last ({@link #parameterCount} when there is one stage).
+     */
+    public long stageParameterCount() {
         long h = hidden;
-        long perLayer = 2 * h + 2 * h * h + 2 * h * kvDim() + 3 * h * ffn;
-        return layers * perLayer + 2 * h * vocab + h;
+        return stageLayers() * layerParameterCount() + (firstStage() ? h * vocab : 0)
+                + (lastStage() ? h * vocab + h : 0);
+    }
+
+    private long layerParameterCount() {
+        long h = hidden;
+        return 2 * h + 2 * h * h + 2 * h * kvDim() + 3 * h * ffn;
     }
 }

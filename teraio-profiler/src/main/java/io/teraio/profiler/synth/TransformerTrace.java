@@ -34,6 +34,15 @@ import java.util.Objects;
  * the LM head, each using the weights, their gradients and Adam's fp32 {@code m} and
  * {@code v}. That is {@link #naturalOpsPerIteration} ops.
  *
+ * <p>A pipeline stage ({@link TransformerSpec#stages} above 1) holds only its layers: the
+ * first stage the embedding, the last the final norm, LM head and loss. A later stage
+ * starts a micro-batch with {@code recv_activations} (allocating its input) and ends its
+ * backward with {@code send_gradients} (freeing the input's gradient); an earlier one ends
+ * its forward with {@code send_activations} (freeing its output) and starts its backward
+ * with {@code recv_gradients} (allocating the output's gradient). The micro-batches run one
+ * after another, as in gradient accumulation; what the other stage does meanwhile is not
+ * in the trace.
+ *
  * <p>Persistent tensors (all offloadable) have stable keys: {@code layers.3.mlp.up.weight}
  * (a {@code parameter}), {@code layers.3.mlp.up.weight.grad} (a {@code gradient}),
  * {@code layers.3.mlp.up.weight.adam.m} and {@code .adam.v} ({@code optimizer_state}).
@@ -68,8 +77,6 @@ public final class TransformerTrace {
      * but {@code load_batch}.
      */
     static final int OTHER_OPS_PER_MICRO_BATCH = 9;
-    /** AdamW ops besides one per layer: the embedding's, and the final norm's with the LM head. */
-    static final int OTHER_ADAMW_OPS = 2;
 
     private static final int[] NONE = new int[0];
     private static final int TOKEN_ID_BYTES = 8;
@@ -147,7 +154,9 @@ public final class TransformerTrace {
 
     /**
      * The ops of one unsplit iteration: per micro-batch {@value #FORWARD_OPS_PER_LAYER} +
-     * {@value #BACKWARD_OPS_PER_LAYER} per layer and 9 more; then {@code layers + 2} AdamW ops.
+     * {@value #BACKWARD_OPS_PER_LAYER} per layer and 9 more; then {@code layers + 2} AdamW ops
+     * (one per layer, the embedding's and the final norm's with the LM head). A pipeline stage
+     * counts its own layers and ends (see {@link TransformerSpec#stages}).
      *
      * @throws IllegalArgumentException if that is more than {@link Integer#MAX_VALUE}
      */
@@ -160,9 +169,24 @@ public final class TransformerTrace {
     }
 
     private static long naturalOps(TransformerSpec spec) {
-        long layers = spec.layers();
+        long layers = spec.stageLayers();
+        int adamwOfEnds = (spec.firstStage() ? 1 : 0) + (spec.lastStage() ? 1 : 0);
         return spec.microBatches() * ((FORWARD_OPS_PER_LAYER + BACKWARD_OPS_PER_LAYER) * layers
-                + OTHER_OPS_PER_MICRO_BATCH) + layers + OTHER_ADAMW_OPS;
+                + otherOpsPerMicroBatch(spec)) + layers + adamwOfEnds;
+    }
+
+    /**
+     * Ops per micro-batch besides the layers': {@value #OTHER_OPS_PER_MICRO_BATCH} for the
+     * whole model; on a pipeline stage, 5 on the first ({@code load_batch}, {@code embedding},
+     * {@code send_activations}, {@code recv_gradients}, {@code embedding_backward}), 9 on the
+     * last ({@code load_batch} for the labels, {@code recv_activations}, the head's six,
+     * {@code send_gradients}) and 4 on the others (the two receives and two sends).
+     */
+    private static int otherOpsPerMicroBatch(TransformerSpec spec) {
+        if (spec.stages() == 1) {
+            return OTHER_OPS_PER_MICRO_BATCH;
+        }
+        return spec.firstStage() ? 5 : spec.lastStage() ? 9 : 4;
     }
 
     // ---- the model: persistent tensors, then the steps of one iteration, as handles ----
@@ -189,41 +213,67 @@ public final class TransformerTrace {
         long vocab = spec.vocab();
         long ffn = spec.ffn();
         long kv = spec.kvDim();
-        Param embed = param("embed.weight", vocab * h);
-        Layer[] layers = new Layer[spec.layers()];
-        for (int l = 0; l < layers.length; l++) {
-            String p = "layers." + l + ".";
-            layers[l] = new Layer(param(p + "attn_norm.weight", h), param(p + "attn.q.weight", h * h),
+        boolean first = spec.firstStage();
+        boolean last = spec.lastStage();
+        Param embed = first ? param("embed.weight", vocab * h) : null;
+        Layer[] layers = new Layer[spec.stageLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "layers." + (spec.firstLayer() + i) + ".";
+            layers[i] = new Layer(param(p + "attn_norm.weight", h), param(p + "attn.q.weight", h * h),
                     param(p + "attn.k.weight", h * kv), param(p + "attn.v.weight", h * kv),
                     param(p + "attn.o.weight", h * h), param(p + "mlp_norm.weight", h),
                     param(p + "mlp.gate.weight", h * ffn), param(p + "mlp.up.weight", h * ffn),
                     param(p + "mlp.down.weight", ffn * h));
         }
-        Param norm = param("norm.weight", h);
-        Param head = param("lm_head.weight", vocab * h);
+        Param norm = last ? param("norm.weight", h) : null;
+        Param head = last ? param("lm_head.weight", vocab * h) : null;
 
         Saved[] saved = new Saved[layers.length];
         for (int micro = 0; micro < spec.microBatches(); micro++) {
-            int tokenIds = transientTensor(tokens * TOKEN_ID_BYTES, TensorKind.ACTIVATION);
-            int labels = transientTensor(tokens * TOKEN_ID_BYTES, TensorKind.ACTIVATION);
-            step("load_batch").allocs(tokenIds, labels);
+            // The first stage loads the token ids, the last the labels; a later stage receives its input.
+            int tokenIds = first ? transientTensor(tokens * TOKEN_ID_BYTES, TensorKind.ACTIVATION) : 0;
+            int labels = last ? transientTensor(tokens * TOKEN_ID_BYTES, TensorKind.ACTIVATION) : 0;
+            if (first && last) {
+                step("load_batch").allocs(tokenIds, labels);
+            } else if (first || last) {
+                step("load_batch").allocs(first ? tokenIds : labels);
+            }
             int x = activation(h);
-            step("embedding").uses(tokenIds, embed.weight).allocs(x);
+            if (first) {
+                step("embedding").uses(tokenIds, embed.weight).allocs(x);
+            } else {
+                step("recv_activations").allocs(x);
+            }
             for (int l = 0; l < layers.length; l++) {
                 saved[l] = forward(layers[l], x);
                 x = saved[l].out;
             }
-            int dx = head(norm, head, x, labels);
+            int dx;
+            if (last) {
+                dx = head(norm, head, x, labels);
+            } else {
+                step("send_activations").uses(x).frees(x);
+                dx = gradient(h);
+                step("recv_gradients").allocs(dx);
+            }
             for (int l = layers.length - 1; l >= 0; l--) {
                 dx = backward(layers[l], saved[l], dx);
             }
-            step("embedding_backward").uses(dx, tokenIds).updates(embed.grad).frees(dx, tokenIds);
+            if (first) {
+                step("embedding_backward").uses(dx, tokenIds).updates(embed.grad).frees(dx, tokenIds);
+            } else {
+                step("send_gradients").uses(dx).frees(dx);
+            }
         }
-        adamw(embed);
+        if (first) {
+            adamw(embed);
+        }
         for (Layer layer : layers) {
             adamw(layer.all());
         }
-        adamw(norm, head);
+        if (last) {
+            adamw(norm, head);
+        }
     }
 
     /** One layer's {@value #FORWARD_OPS_PER_LAYER} forward ops on input {@code x}. */

@@ -242,7 +242,7 @@ class TransformerTraceTest {
     private static TransformerSpec withKernels(TransformerSpec s, int kernels) {
         return new TransformerSpec(s.name(), s.layers(), s.hidden(), s.heads(), s.kvHeads(), s.ffn(), s.vocab(),
                 s.seq(), s.batch(), s.microBatches(), s.bytesPerParam(), s.flopsPerSecond(),
-                s.memoryBytesPerSecond(), kernels);
+                s.memoryBytesPerSecond(), kernels, s.stages(), s.stage());
     }
 
     private static List<String> persistentKeys(Trace trace) {
@@ -274,12 +274,112 @@ class TransformerTraceTest {
         assertEquals(8 * llama8.parameterCount(), bytesOf(trace, TensorKind.OPTIMIZER_STATE, true));
     }
 
+    /** Bytes of the tensors allocated by the ops of the first layer's forward in the first micro-batch. */
+    private static long firstLayerForwardBytes(Trace trace) {
+        List<String> forward = List.of("attn_norm", "qkv_proj", "attention", "o_proj", "attn_residual", "mlp_norm",
+                "gate_up_proj", "swiglu", "down_proj", "mlp_residual");
+        long bytes = 0;
+        int seen = 0;
+        for (Op op : trace.ops()) {
+            if (seen == forward.size()) {
+                break;
+            }
+            if (op.name().equals(forward.get(seen))) {
+                for (int t : op.allocs()) {
+                    bytes += trace.tensor(t).bytes();
+                }
+                seen++;
+            }
+        }
+        return bytes;
+    }
+
+    @Test
+    void teraioSetupsAreTheLastOfTwoStagesInFp32() {
+        // Llama3-8B's layers 16 to 31 and the LM head, fp32, 8 x 2048 = 16,384 tokens a micro-batch.
+        TransformerSpec llama8 = TransformerSpec.preset("teraio-llama3-8b");
+        assertEquals(List.of(2, 1, 16, 16, 4, 2048, 8), List.of(llama8.stages(), llama8.stage(), llama8.firstLayer(),
+                llama8.stageLayers(), llama8.bytesPerParam(), llama8.seq(), llama8.batch()));
+        Trace trace = TransformerTrace.generate(llama8);
+        Map<String, Tensor> t = byKey(trace);
+        assertFalse(t.containsKey("embed.weight"), "the embedding is on stage 0");
+        assertFalse(t.containsKey("layers.15.attn.q.weight"));
+        assertTrue(t.containsKey("layers.31.attn.q.weight"));
+        // One layer by hand: q, o 4096², k, v 4096 x 1024, gate, up, down 4096 x 14336, two norms of 4096.
+        long layerElements = 2L * 4096 * 4096 + 2L * 4096 * 1024 + 3L * 4096 * 14336 + 2 * 4096;
+        assertEquals(218_112_000L, layerElements);
+        long layer16 = trace.tensors().stream().filter(x -> x.key().startsWith("layers.16."))
+                .filter(x -> x.kind() == TensorKind.PARAMETER).mapToLong(Tensor::bytes).sum();
+        assertEquals(872_448_000L, layer16, "fp32 weights of one layer");
+        assertEquals(4L * 4096 * 14336, t.get("layers.16.mlp.up.weight.grad").bytes());
+        assertEquals(4L * 4096 * 14336, t.get("layers.16.mlp.up.weight.adam.v").bytes());
+        long stageElements = 16 * layerElements + 128256L * 4096 + 4096;
+        assertEquals(stageElements, llama8.stageParameterCount());
+        assertEquals(4 * stageElements, bytesOf(trace, TensorKind.PARAMETER, true));
+        assertEquals(4 * stageElements, bytesOf(trace, TensorKind.GRADIENT, true));
+        assertEquals(8 * stageElements, bytesOf(trace, TensorKind.OPTIMIZER_STATE, true));
+        // One layer's forward allocates 8 x hidden, 2 x kvDim and 3 x ffn fp32 elements a token, and the
+        // norms' rstd and the attention's log-sum-exp (fp32, 2 + 32 heads a token).
+        long tokens = 8 * 2048;
+        assertEquals(tokens * (4L * (8 * 4096 + 2 * 1024 + 3 * 14336) + 4L * (2 + 32)), firstLayerForwardBytes(trace));
+        assertEquals(5_102_501_888L, firstLayerForwardBytes(trace));
+        // The stage receives its input and loads the labels; no embedding, no gradient sent back from a loss.
+        Map<String, Long> counts = opsByName(trace);
+        assertEquals(1L, counts.get("recv_activations"));
+        assertEquals(1L, counts.get("send_gradients"));
+        assertEquals(1L, counts.get("lm_head"));
+        assertFalse(counts.containsKey("embedding"));
+        assertEquals(16 * 18 + 9 + 16 + 1, trace.ops().size());
+        assertEquals(tokens * 4096 * 4, t.get("op1.out0").bytes(), "the received activations");
+
+        // Granite-8B: 36 layers of Llama3-8B's width, vocab 49152; its stage holds layers 18 to 35.
+        TransformerSpec granite = TransformerSpec.preset("teraio-granite-8b");
+        assertEquals(List.of(18, 18, 4096, 16), List.of(granite.firstLayer(), granite.stageLayers(), granite.seq(),
+                granite.batch()));
+        assertEquals(36 * layerElements + 2L * 49152 * 4096 + 4096,
+                TransformerSpec.preset("granite-8b").parameterCount());
+        assertEquals(18 * layerElements + 49152L * 4096 + 4096, granite.stageParameterCount());
+
+        // Llama3-70B: a layer of 8192 wide, kvDim 1024, ffn 28672; layers 40 to 79.
+        TransformerSpec llama70 = TransformerSpec.preset("teraio-llama3-70b");
+        long layer70 = 2L * 8192 * 8192 + 2L * 8192 * 1024 + 3L * 8192 * 28672 + 2 * 8192;
+        assertEquals(List.of(40, 40), List.of(llama70.firstLayer(), llama70.stageLayers()));
+        assertEquals(40 * layer70 + 128256L * 8192 + 8192, llama70.stageParameterCount());
+    }
+
+    @Test
+    void pipelineStagesSplitTheLayersAndTheirEnds() {
+        // 5 layers in 3 stages: 2, 2, 1; the first holds the embedding, the last the head.
+        TransformerSpec whole = new TransformerSpec("s", 5, 64, 4, 2, 256, 100, 16, 2, 2, 2, 1e12, 1e11, 0);
+        long sum = 0;
+        int[][] expected = {{0, 2}, {2, 2}, {4, 1}};
+        for (int stage = 0; stage < 3; stage++) {
+            TransformerSpec s = new TransformerSpec("s", 5, 64, 4, 2, 256, 100, 16, 2, 2, 2, 1e12, 1e11, 0, 3, stage);
+            assertEquals(List.of(expected[stage][0], expected[stage][1]), List.of(s.firstLayer(), s.stageLayers()));
+            Trace trace = TransformerTrace.generate(s);
+            assertEquals(TransformerTrace.naturalOpsPerIteration(s), trace.ops().size());
+            TraceValidator.validate(trace, "stage " + stage);
+            Map<String, Long> counts = opsByName(trace);
+            assertEquals(stage == 0 ? 2L : null, counts.get("embedding_backward"));
+            assertEquals(stage == 1 ? null : 2L, counts.get("load_batch"));
+            assertEquals(stage == 2 ? null : 2L, counts.get("recv_gradients"));
+            assertEquals(stage == 0 ? null : 2L, counts.get("recv_activations"));
+            sum += s.stageParameterCount();
+            assertEquals(2 * s.stageParameterCount(), bytesOf(trace, TensorKind.PARAMETER, true));
+        }
+        assertEquals(whole.parameterCount(), sum);
+        assertThrows(IllegalArgumentException.class,
+                () -> new TransformerSpec("s", 2, 64, 4, 2, 256, 100, 16, 2, 2, 2, 1e12, 1e11, 0, 3, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new TransformerSpec("s", 2, 64, 4, 2, 256, 100, 16, 2, 2, 2, 1e12, 1e11, 0, 2, 2));
+    }
+
     @Test
     void unknownPresetNamesTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TransformerSpec.preset("llama2-7b"));
-        assertEquals("unknown model preset 'llama2-7b'; the presets are gpt2-large, llama3-8b, llama3-70b",
-                e.getMessage());
+        assertEquals("unknown model preset 'llama2-7b'; the presets are gpt2-large, llama3-8b, llama3-70b,"
+                + " granite-8b, teraio-llama3-8b, teraio-granite-8b, teraio-llama3-70b", e.getMessage());
     }
 
     @Test
