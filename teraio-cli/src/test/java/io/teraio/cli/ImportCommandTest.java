@@ -85,7 +85,7 @@ class ImportCommandTest {
         Path plan = dir.resolve("plan.json");
         long half = asCpu.get("peakLiveBytes").asLong() / 2;
         CliRunner planned = CliRunner.run("plan", dir.resolve("imported.json.gz").toString(), "--gpu-mem",
-                Long.toString(half), "-o", plan.toString());
+                half + "b", "-o", plan.toString());
         assertEquals(0, planned.exitCode(), planned.err());
         assertTrue(Files.exists(plan));
     }
