@@ -8,10 +8,12 @@ import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.Placement;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.DeviceMemory;
+import io.teraio.core.storage.StorageException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -31,6 +33,10 @@ final class IoBench implements AutoCloseable {
     private final DeviceBuffer[] buffers;
     private final Progress progress;
     private boolean written;
+    private long bytesWritten;
+    private long bytesRead;
+    private long blocksWritten;
+    private long blocksRead;
 
     /**
      * @param target   an SSD id, or {@link IoEngine#ANY_SSD} to spread blocks round-robin over all
@@ -134,9 +140,18 @@ final class IoBench implements AutoCloseable {
             finish(pending[b % n], b, write, b % n, mismatched, task);
         }
         if (mismatched[0] > 0) {
-            throw new TeraioException("bench-io: " + mismatched[0] + " blocks read back different from what was"
-                    + " written");
+            // exit 3 (Main): the storage returned other bytes than were written
+            throw new StorageException("bench-io: " + mismatched[0] + " of " + placements.size() + " blocks read back"
+                    + " different from what was written; " + summary(), io.ssdCount() == 1 ? "the SSD" : "the SSDs", -1,
+                    0, null);
         }
+    }
+
+    /** What was done so far, in bytes and blocks, for a failure's message. */
+    private String summary() {
+        return String.format(Locale.ROOT, "%s of %s written, %s read (%,d and %,d blocks of %s)",
+                Units.formatBytes(bytesWritten), Units.formatBytes(sizeBytes), Units.formatBytes(bytesRead),
+                blocksWritten, blocksRead, Units.formatBytes(blockBytes));
     }
 
     private void finish(CompletableFuture<Long> future, int block, boolean write, int slot, long[] mismatched,
@@ -144,7 +159,21 @@ final class IoBench implements AutoCloseable {
         try {
             future.join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof StorageException storage) {
+                // exit 3 (Main), with what was done before the storage failed
+                throw new StorageException("bench-io: stopped in the " + (write ? "write" : "read") + " of block " + block
+                        + " of " + placements.size() + " by a storage failure: " + storage.getMessage() + "; before it: "
+                        + summary(), storage.location(), storage.offset(), storage.errno(), storage);
+            }
             throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        long bytes = placements.get(block).bytes();
+        if (write) {
+            bytesWritten += bytes;
+            blocksWritten++;
+        } else {
+            bytesRead += bytes;
+            blocksRead++;
         }
         if (!write && !stamp(buffers[slot], block, placements.get(block).bytes(), false)) {
             mismatched[0]++;

@@ -17,8 +17,8 @@ final class Rates {
         if (tflops == null) {
             return ImportOptions.H100_FLOPS_PER_SECOND;
         }
-        if (!(tflops > 0) || tflops.isInfinite()) {
-            throw new TeraioException("--tflops: must be positive, got " + tflops);
+        if (!(tflops > 0) || !Double.isFinite(tflops * 1e12)) {
+            throw new TeraioException("--tflops: must be positive and finite, got " + tflops);
         }
         return tflops * 1e12;
     }

@@ -5,6 +5,7 @@ import io.teraio.core.Units;
 import io.teraio.core.trace.Tensor;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
+import io.teraio.core.trace.TraceValidator;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.profiler.LifetimeAnalyzer;
 import io.teraio.profiler.LifetimeSummary;
@@ -103,6 +104,7 @@ final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TransformerSpec model = model();
+        checkTotals(model);
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
         Trace trace;
@@ -111,8 +113,7 @@ final class SynthCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new TeraioException("synth: " + e.getMessage(), e);
         } catch (OutOfMemoryError e) {
-            long ops = (long) iterations
-                    * Math.max(model.kernelsPerIteration(), TransformerTrace.naturalOpsPerIteration(model));
+            long ops = TransformerTrace.totalOps(model, iterations);
             throw new TeraioException(String.format(Locale.ROOT, "synth: %,d ops do not fit in this JVM's %s of heap;"
                     + " use a smaller --kernels or --iterations, or a larger heap (TERAIO_JAVA_OPTS=-Xmx8g)",
                     ops, Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
@@ -197,19 +198,96 @@ final class SynthCommand implements Callable<Integer> {
             "--vocab", "--seq", "--batch", "--micro-batches", "--stages", "--stage", "--bytes-per-param"}, layers,
             hidden, heads, kvHeads, ffn, vocab, seq, batch, microBatches, stages, stage, bytesPerParam);
         TransformerSpec model;
-        int natural;
         try {
             model = new TransformerSpec(name, l, h, nh, kv, f, v, s, b, m, bytes,
                     Rates.flopsPerSecond(tflops), Rates.memoryBytesPerSecond(memoryBandwidth), k, st, si);
-            natural = TransformerTrace.naturalOpsPerIteration(model);
         } catch (IllegalArgumentException e) {
-            throw new TeraioException("synth: " + e.getMessage(), e);
+            throw new TeraioException(given("--layers", "--hidden", "--heads", "--kv-heads", "--ffn", "--vocab", "--seq",
+                    "--batch", "--micro-batches", "--stages", "--stage", "--bytes-per-param") + ": " + e.getMessage().replaceFirst("^TransformerSpec [^:]*: ", ""), e);
         }
+        checkOps(model);
+        int natural = TransformerTrace.naturalOpsPerIteration(model);
         if (k > 0 && k < natural) {
             throw new TeraioException(String.format(Locale.ROOT, "--kernels: %d is below the %d ops of an unsplit"
                     + " step of this model; use 0 (unsplit) or at least %d", k, natural, natural));
         }
         return model;
+    }
+
+    /**
+     * Refuses a trace of more than {@link TransformerTrace#MAX_OPS} ops before building
+     * anything (docs/synth.md#limits), naming the options given that make it so.
+     */
+    private void checkOps(TransformerSpec model) {
+        long ops = TransformerTrace.totalOps(model, iterations);
+        if (ops > TransformerTrace.MAX_OPS) {
+            throw new TeraioException(String.format(Locale.ROOT, "%s: %s ops%s, more than the %,d a generated trace"
+                    + " may have (docs/synth.md#limits)", given("--layers", "--micro-batches", "--kernels",
+                    "--iterations"), ops == Long.MAX_VALUE ? "more than 2^63" : String.format(Locale.ROOT, "%,d", ops),
+                    iterations == 1 ? "" : String.format(Locale.ROOT, " in %,d iterations", iterations),
+                    TransformerTrace.MAX_OPS));
+        }
+    }
+
+    /**
+     * Refuses a trace whose tensors would hold more than 2^50 bytes together, or whose ops
+     * would last more than 2^50 ns, before generating it (docs/synth.md#limits), naming the
+     * options given that make it so.
+     */
+    private void checkTotals(TransformerSpec model) {
+        TransformerTrace.Totals totals;
+        try {
+            totals = TransformerTrace.totals(model, iterations);
+        } catch (IllegalArgumentException e) {
+            throw new TeraioException("synth: " + e.getMessage(), e);
+        }
+        String sizes = given("--layers", "--hidden", "--heads", "--kv-heads", "--ffn", "--vocab", "--seq",
+                "--batch", "--micro-batches", "--iterations");
+        if (totals.tensorBytes() > TraceValidator.MAX_TOTAL_BYTES) {
+            throw new TeraioException(String.format(Locale.ROOT, "%s: the tensors would hold %s together, more than"
+                    + " the 1 PiB (2^50 bytes) a trace may (docs/synth.md#limits)", sizes,
+                    Units.formatBytes(totals.tensorBytes())));
+        }
+        if (totals.durationNs() > TraceValidator.MAX_TOTAL_DURATION_NS) {
+            throw new TeraioException(String.format(Locale.ROOT, "%s: the ops would last %s together, more than"
+                    + " the 2^50 ns (about 13 days) a trace may (docs/synth.md#limits)",
+                    given("--tflops", "--mem-bw", "--layers", "--hidden", "--heads", "--kv-heads", "--ffn",
+                            "--vocab", "--seq", "--batch", "--micro-batches", "--iterations"),
+                    Units.formatNanos(totals.durationNs())));
+        }
+    }
+
+    /**
+     * The options among {@code options} given on the command line with their values
+     * ({@code "--layers 2 --seq 512"}), or the preset when none was ({@code "--preset NAME"}).
+     */
+    private String given(String... options) {
+        StringBuilder sb = new StringBuilder();
+        for (String option : options) {
+            Object value = switch (option) {
+                case "--layers" -> layers;
+                case "--hidden" -> hidden;
+                case "--heads" -> heads;
+                case "--kv-heads" -> kvHeads;
+                case "--ffn" -> ffn;
+                case "--vocab" -> vocab;
+                case "--seq" -> seq;
+                case "--batch" -> batch;
+                case "--micro-batches" -> microBatches;
+                case "--stages" -> stages;
+                case "--stage" -> stage;
+                case "--bytes-per-param" -> bytesPerParam;
+                case "--kernels" -> kernels;
+                case "--iterations" -> iterations == 1 ? null : iterations;
+                case "--tflops" -> tflops;
+                case "--mem-bw" -> memoryBandwidth;
+                default -> throw new IllegalArgumentException("given: unknown option " + option);
+            };
+            if (value != null) {
+                sb.append(sb.length() == 0 ? "" : " ").append(option).append(' ').append(value);
+            }
+        }
+        return sb.length() > 0 ? sb.toString() : "--preset " + preset;
     }
 
     private static int atLeast(String option, Integer given, int min, int otherwise) {

@@ -33,15 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A corpus of malformed inputs, generated here, for every reader the CLI has: traces
- * ({@code analyze}, and {@code plan} where the trace reads), plans ({@code simulate}) and
- * hardware profiles ({@code plan --hardware}). Every numeric field is tried at its limits and
+ * ({@code analyze}, and {@code plan} where the trace reads), plans ({@code simulate}),
+ * hardware profiles ({@code plan --hardware}), the importers' formats ({@code import --from
+ * pytorch-et, kineto, g10}: small inputs made here, and cuts of the shared real files where
+ * they are present) and {@code synth}'s options. Every numeric field is tried at its limits and
  * beyond (0, -1, the int and long bounds and one past them, 2^50 and one past it, fractions,
  * exponents, strings, null), every required key is removed, files are cut short at many
  * points (plain and gzip), and bytes are broken (invalid UTF-8, NUL, raw controls, deep
  * nesting, numbers of 2,000 digits). Each input must get exactly one line on stderr and exit
  * code 2, or, where it is valid after all, exit code 0 with sane output (no negative sizes or
  * times, no percentage above 100, no raw control characters); never a stack trace, and never
- * more than {@link #TIMEOUT} (no hang).
+ * more than {@link #TIMEOUT} (no hang). A trace that {@code import} or {@code synth} wrote
+ * must read back through {@code analyze} as sanely.
  */
 class MalformedInputCorpusTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -114,6 +117,8 @@ class MalformedInputCorpusTest {
         planCases(cases);
         hardwareCases(cases);
         flagCases(cases);
+        importCases(cases);
+        synthCases(cases);
         assertTrue(cases.size() >= 150, "the corpus has " + cases.size() + " inputs, fewer than 150");
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
@@ -334,6 +339,235 @@ class MalformedInputCorpusTest {
         }
     }
 
+    // ---- imports: PyTorch execution traces, Kineto traces, G10 configs ----
+
+    private static final String ET = """
+            {"schema": "1.1.0-chakra.0.0.4", "nodes": [
+             {"name": "aten::mm", "id": 2, "ctrl_deps": 1,
+              "inputs": {"values": [[1, 100, 0, 1024, 4, "cuda:0"], [2, 101, 0, 1024, 4, "cuda:0"]],
+                         "shapes": [[32, 32], [32, 32]], "types": ["Tensor(float)", "Tensor(float)"]},
+              "outputs": {"values": [[3, 102, 0, 1024, 4, "cuda:0"]], "shapes": [[32, 32]], "types": ["Tensor(float)"]}},
+             {"name": "aten::relu", "id": 3, "ctrl_deps": 1,
+              "inputs": {"values": [[3, 102, 0, 1024, 4, "cuda:0"]], "shapes": [[32, 32]], "types": ["Tensor(float)"]},
+              "outputs": {"values": [[4, 103, 0, 1024, 4, "cuda:0"]], "shapes": [[32, 32]], "types": ["Tensor(float)"]}},
+             {"name": "aten::sum", "id": 4, "ctrl_deps": 1,
+              "inputs": {"values": [[4, 103, 0, 1024, 4, "cuda:0"]], "shapes": [[32, 32]], "types": ["Tensor(float)"]},
+              "outputs": {"values": [[5, 104, 0, 1, 4, "cuda:0"]], "shapes": [[]], "types": ["Tensor(float)"]}}]}
+            """;
+
+    private static void importCases(List<Case> cases) {
+        ObjectNode et = json(ET);
+        for (String field : List.of("/nodes/0/id", "/nodes/0/ctrl_deps", "/nodes/0/inputs/values/0/1",
+                "/nodes/0/inputs/values/0/2", "/nodes/0/inputs/values/0/3", "/nodes/0/inputs/values/0/4",
+                "/nodes/0/inputs/shapes/0/0", "/nodes/2/outputs/values/0/3")) {
+            for (String value : NUMBERS) {
+                cases.add(et("et " + field + " = " + shortly(value), withRaw(et, field, value)));
+            }
+        }
+        for (String field : List.of("/schema", "/nodes/0/name", "/nodes/0/inputs/types/0", "/nodes/0/inputs/values/0/5",
+                "/nodes/0/inputs/values/0", "/nodes/0/inputs", "/nodes")) {
+            for (String value : List.of("5", "null", "\"\"", "[]", "{}", "\"cuda:99999999999999999999\"")) {
+                cases.add(et("et " + field + " = " + value, withRaw(et, field, value)));
+            }
+        }
+        // sizes whose sum passes 2^50 bytes, or whose product passes 2^63
+        ObjectNode huge = et.deepCopy();
+        ((ArrayNode) huge.at("/nodes/0/inputs/values/0")).set(3, JSON.getNodeFactory().numberNode(1L << 48));
+        ((ArrayNode) huge.at("/nodes/0/inputs/values/1")).set(3, JSON.getNodeFactory().numberNode(1L << 48));
+        cases.add(et("et: two storages of 2^50 bytes", bytes(huge)));
+        ((ArrayNode) huge.at("/nodes/0/inputs/values/0")).set(2, JSON.getNodeFactory().numberNode(Long.MAX_VALUE / 2));
+        cases.add(et("et: (offset + numel) * itemsize past 2^63", bytes(huge)));
+        for (String rates : List.of("--tflops 1e-300", "--mem-bw 1b", "--tflops 1e300", "--mem-bw 16383p")) {
+            List<String> command = new ArrayList<>(importOf("pytorch-et"));
+            command.addAll(List.of(rates.split(" ")));
+            cases.add(new Case("et with " + rates, "et.json", ET.getBytes(StandardCharsets.UTF_8), command, rates.split(" ")[0]));
+        }
+        byte[] etBytes = ET.getBytes(StandardCharsets.UTF_8);
+        for (int i = 1; i < 10; i += 2) {
+            cases.add(et("et cut at byte " + etBytes.length * i / 10, Arrays.copyOf(etBytes, etBytes.length * i / 10)));
+        }
+        cases.add(et("et: invalid UTF-8", replaceFirst(etBytes, "aten::relu", new byte[] {(byte) 0xc0, (byte) 0xaf})));
+        cases.add(et("et: UTF-16", ET.getBytes(StandardCharsets.UTF_16)));
+        cases.add(et("et: nesting 100,000 deep in a value", ET.replaceFirst("\\[\\[1, 100", "[" + "[".repeat(100_000)
+                + "]".repeat(100_000) + ", [1, 100").getBytes(StandardCharsets.UTF_8)));
+        cases.add(et("et: a teraio trace", bytes(baseTrace)));
+        for (String sample : List.of("linear_et.json.gz", "hf_GPT2_et.json.tar.gz")) {
+            byte[] real = shared("param/" + sample);
+            for (int cut : real.length == 0 ? new int[0] : new int[] {100, real.length / 3, real.length - 100}) {
+                cases.add(new Case("real " + sample + " cut at byte " + cut, sample, Arrays.copyOf(real, cut),
+                        importOf("pytorch-et")));
+            }
+        }
+        byte[] kinetoSample = shared("param/linear_kineto.json.gz");
+        List<String> withKineto = new ArrayList<>(importOf("pytorch-et"));
+        Path linearEt = SharedTraces.path("param/linear_et.json.gz");
+        withKineto.set(withKineto.indexOf("@FILE@"), linearEt.toString());
+        withKineto.addAll(List.of("--kineto", "@FILE@"));
+        for (int cut : kinetoSample.length == 0 ? new int[0] : new int[] {10, kinetoSample.length / 2, kinetoSample.length - 9}) {
+            cases.add(new Case("real linear_kineto.json.gz cut at byte " + cut + " as --kineto", "k.json.gz",
+                    Arrays.copyOf(kinetoSample, cut), withKineto));
+        }
+
+        ObjectNode kineto = json(KINETO);
+        for (String field : List.of("/traceEvents/0/ts", "/traceEvents/0/dur", "/traceEvents/1/ts",
+                "/traceEvents/2/ts", "/traceEvents/2/dur", "/traceEvents/2/args/correlation", "/traceEvents/3/args/Bytes",
+                "/traceEvents/3/args/Addr", "/traceEvents/3/args/Device Type", "/traceEvents/3/args/Device Id",
+                "/traceEvents/3/ts", "/traceEvents/5/args/Bytes", "/traceEvents/4/dur")) {
+            for (String value : NUMBERS) {
+                cases.add(kineto("kineto " + field + " = " + shortly(value), withRaw(kineto, field, value)));
+            }
+        }
+        for (String field : List.of("/traceEvents/0/name", "/traceEvents/2/cat", "/traceEvents/3/name", "/traceEvents/2/ph",
+                "/traceEvents/3/args", "/traceEvents")) {
+            for (String value : List.of("5", "null", "\"\"", "[]", "{}")) {
+                cases.add(kineto("kineto " + field + " = " + value, withRaw(kineto, field, value)));
+            }
+        }
+        ObjectNode bigAllocations = kineto.deepCopy();
+        for (int i = 0; i < 150; i++) {
+            ((ArrayNode) bigAllocations.get("traceEvents")).add(kineto.at("/traceEvents/3").deepCopy());
+            ((ObjectNode) bigAllocations.at("/traceEvents/" + (6 + i) + "/args")).put("Bytes", 1L << 62).put("Addr", 9000 + i);
+        }
+        cases.add(kineto("kineto: 150 allocations of 2^62 bytes", bytes(bigAllocations)));
+        ObjectNode longKernels = kineto.deepCopy();
+        for (int i = 0; i < 20; i++) {
+            ObjectNode k = (ObjectNode) kineto.at("/traceEvents/2").deepCopy();
+            ((ArrayNode) longKernels.get("traceEvents")).add(k.put("ts", 2e12 * (i + 1)).put("dur", 1e12));
+        }
+        cases.add(kineto("kineto: 20 kernels of 10^12 us", bytes(longKernels)));
+        byte[] kinetoBytes = bytes(kineto);
+        for (int i = 1; i < 10; i += 2) {
+            cases.add(kineto("kineto cut at byte " + kinetoBytes.length * i / 10, Arrays.copyOf(kinetoBytes,
+                    kinetoBytes.length * i / 10)));
+        }
+        cases.add(kineto("kineto: NUL", replaceFirst(kinetoBytes, "traceEvents", new byte[] {0})));
+        cases.add(new Case("kineto --ops-only: a trace with no kernels", "k.json", "{\"traceEvents\": []}"
+                .getBytes(StandardCharsets.UTF_8), List.of("import", "--from", "kineto", "--ops-only", "@FILE@", "-o",
+                dir.resolve("imported.json").toString())));
+
+        String g10 = G10_KERNELS;
+        for (String[] at : new String[][] {{"Execution Time: 2400", "Execution Time: "}, {"Size in byte: 100,", "Size in byte: "},
+            {"Kernel ID: 1,", "Kernel ID: "}, {"tensor2 Is", "tensor"}}) {
+            for (String value : List.of("0", "-1", "2147483647", "2147483648", "9223372036854775807", "9223372036854775808",
+                    "-9223372036854775808", "1125899906842625", "1.5", "1e3", "x", "", "1" + "0".repeat(1999))) {
+                String suffix = at[0].substring(at[1].length());
+                String with = at[1] + value + (suffix.endsWith(",") ? "," : suffix.endsWith(" Is") ? " Is" : "");
+                cases.add(g10("g10 " + at[0] + " -> " + shortly(with), g10.replace(at[0], with)));
+            }
+        }
+        StringBuilder manyTensors = new StringBuilder();
+        for (int k = 0; k < 150; k++) {
+            manyTensors.append(G10_KERNEL.formatted(k, "Huge", 1000, "", "tensor" + k + " Is weight (global)?: 1, Size in byte: "
+                    + (1L << 62) + ", Range:0--1\n"));
+        }
+        cases.add(g10("g10: 150 weights of 2^62 bytes", manyTensors.toString()));
+        StringBuilder longKernelsG10 = new StringBuilder();
+        for (int k = 0; k < 150; k++) {
+            longKernelsG10.append(G10_KERNEL.formatted(k, "Slow", Long.MAX_VALUE / 2, "",
+                    "tensor" + k + " Is weight (global)?: 0, Size in byte: 64, Range:0--64\n"));
+        }
+        cases.add(g10("g10: 150 kernels of 2^62 cycles", longKernelsG10.toString()));
+        byte[] g10Bytes = g10.getBytes(StandardCharsets.UTF_8);
+        for (int i = 1; i < 10; i += 2) {
+            cases.add(g10("g10 cut at byte " + g10Bytes.length * i / 10, Arrays.copyOf(g10Bytes, g10Bytes.length * i / 10)));
+        }
+        cases.add(g10("g10: invalid UTF-8", replaceFirst(g10Bytes, "Conv2d", new byte[] {(byte) 0xff, (byte) 0xfe})));
+        cases.add(g10("g10: NUL", replaceFirst(g10Bytes, "Conv2d", new byte[] {0})));
+        cases.add(g10("g10: a line of 4 MiB", g10.replace("Conv2d_Forward", "C".repeat(4 << 20))));
+        byte[] realG10 = shared("g10/BERT_Base_bs256.kernels.config.gz");
+        for (int cut : realG10.length == 0 ? new int[0] : new int[] {10, realG10.length / 2, realG10.length - 9}) {
+            cases.add(new Case("real BERT kernels.config.gz cut at byte " + cut, "b.kernels.config.gz",
+                    Arrays.copyOf(realG10, cut), importOf("g10")));
+        }
+        byte[] realInterval = shared("g10/BERT_Base_bs256.interval.config.gz");
+        List<String> withInterval = new ArrayList<>(importOf("g10"));
+        withInterval.add(withInterval.indexOf("@FILE@"), SharedTraces.path("g10/BERT_Base_bs256.kernels.config.gz").toString());
+        for (int cut : realInterval.length == 0 ? new int[0] : new int[] {realInterval.length / 2, realInterval.length - 9}) {
+            cases.add(new Case("real BERT interval.config.gz cut at byte " + cut, "b.interval.config.gz",
+                    Arrays.copyOf(realInterval, cut), withInterval));
+        }
+    }
+
+    private static final String KINETO = """
+            {"traceEvents": [
+             {"ph": "X", "cat": "cpu_op", "name": "aten::linear", "pid": 1, "tid": 1, "ts": 100, "dur": 50, "args": {}},
+             {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 1, "ts": 110, "dur": 5,
+              "args": {"correlation": 7}},
+             {"ph": "X", "cat": "kernel", "name": "sgemm", "pid": 0, "tid": 7, "ts": 200, "dur": 20,
+              "args": {"correlation": 7, "External id": 7}},
+             {"ph": "i", "name": "[memory]", "pid": 1, "tid": 1, "ts": 105,
+              "args": {"Addr": 4096, "Bytes": 65536, "Total Allocated": 65536, "Device Type": 1, "Device Id": 0}},
+             {"ph": "X", "cat": "cpu_op", "name": "aten::sum", "pid": 1, "tid": 1, "ts": 300, "dur": 10, "args": {}},
+             {"ph": "i", "name": "[memory]", "pid": 1, "tid": 1, "ts": 305,
+              "args": {"Addr": 4096, "Bytes": -65536, "Total Allocated": 0, "Device Type": 1, "Device Id": 0}}]}
+            """;
+
+    /** A G10 kernel: id, name, cycles, input lines, output lines. */
+    private static final String G10_KERNEL = "Kernel ID: %d, Name: %s\nExecution Time: %d\nInput Tensors:\n%sOutput Tensors:\n%s"
+            + "_".repeat(60) + "\n";
+
+    private static final String G10_KERNELS = G10_KERNEL.formatted(0, "LoadData_A0", 1200, "",
+            "tensor0 Is weight (global)?: 0, Size in byte: 100, Range:0--100\n")
+            + G10_KERNEL.formatted(1, "Conv2d_Forward", 2400, "tensor1 Is weight (global)?: 1, Size in byte: 40, Range:100--140\n"
+                    + "tensor0 Is weight (global)?: 0, Size in byte: 100, Range:0--100\n",
+                    "tensor2 Is weight (global)?: 0, Size in byte: 200, Range:140--340\n")
+            + G10_KERNEL.formatted(2, "Conv2d_Apply_Grad", 120, "tensor1 Is weight (global)?: 1, Size in byte: 40, Range:100--140\n"
+                    + "tensor2 Is weight (global)?: 0, Size in byte: 200, Range:140--340\n",
+                    "tensor1 Is weight (global)?: 1, Size in byte: 40, Range:100--140\n");
+
+    private static Case et(String name, byte[] bytes) {
+        return new Case(name, "et.json", bytes, importOf("pytorch-et"));
+    }
+
+    private static Case kineto(String name, byte[] bytes) {
+        return new Case(name, "k.json", bytes, importOf("kineto"));
+    }
+
+    private static Case g10(String name, String text) {
+        return g10(name, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Case g10(String name, byte[] bytes) {
+        return new Case(name, "m.kernels.config", bytes, importOf("g10"));
+    }
+
+    private static List<String> importOf(String format) {
+        return List.of("import", "--from", format, "@FILE@", "-o", dir.resolve("imported.json").toString());
+    }
+
+    // ---- synth ----
+
+    private static void synthCases(List<Case> cases) {
+        String[][] flags = {
+            {"--layers", "0", "-1", "2147483647", "100000", "55555", "2147483648"},
+            {"--micro-batches", "100000", "2147483647", "1000000", "1"},
+            {"--batch", "2147483647", "100000", "1000000000"},
+            {"--seq", "2147483647", "1000000000", "0"},
+            {"--hidden", "2147483647", "1048576", "1280"},
+            {"--ffn", "2147483647", "100000000"},
+            {"--vocab", "2147483647", "1000000000"},
+            {"--kernels", "2147483647", "1000001", "-1", "100"},
+            {"--iterations", "2147483647", "1439", "1440", "0"},
+            {"--tflops", "1e-300", "1e300", "NaN", "Infinity", "-0"},
+            {"--mem-bw", "1b", "16383p", "0", "1"},
+        };
+        for (String[] flag : flags) {
+            for (int i = 1; i < flag.length; i++) {
+                List<String> command = new ArrayList<>(List.of("synth", "--preset", "gpt2-large", flag[0], flag[i]));
+                if (flag[0].equals("--hidden")) {
+                    command.addAll(List.of("--heads", "1", "--kv-heads", "1"));
+                }
+                command.addAll(List.of("-o", dir.resolve("synth.json").toString()));
+                cases.add(new Case("synth " + flag[0] + " " + flag[i], "unused", new byte[0], command, flag[0]));
+            }
+        }
+        cases.add(new Case("synth at the ops limit", "unused", new byte[0], List.of("synth", "--preset", "gpt2-large",
+                "--kernels", "1000000", "-o", dir.resolve("synth.json.gz").toString()), "--kernels"));
+        cases.add(new Case("synth --layers and --micro-batches at the int limit", "unused", new byte[0], List.of("synth",
+                "--preset", "llama3-70b", "--layers", "2147483647", "--micro-batches", "2147483647", "-o",
+                dir.resolve("synth.json").toString()), "--layers"));
+    }
+
     // ---- running and judging ----
 
     private static void check(Case c) throws IOException {
@@ -351,12 +585,18 @@ class MalformedInputCorpusTest {
             String[] lines = r.err().strip().split("\n");
             assertEquals(1, lines.length, c.name() + ": not one line:\n" + shortly(r.err()));
             String named = c.named().replace("@FILE@", file.toString());
-            String flag = c.command().size() > 3 ? c.command().get(2) : named;
+            String flag = c.command().size() > 3 && c.command().get(0).equals("plan") ? c.command().get(2) : named;
             assertTrue(lines[0].contains(named) || lines[0].startsWith("hardware") || lines[0].startsWith(flag),
                     c.name() + ": the message does not name " + named + ": " + shortly(lines[0]));
             assertEquals("", r.out(), c.name() + ": output beside the error");
         } else if (r.exitCode() == 0) {
             assertSane(c, r.out());
+            if (c.command().get(0).equals("import") || c.command().get(0).equals("synth")) {
+                String written = args[Arrays.asList(args).indexOf("-o") + 1];
+                CliRunner analyzed = CliRunner.run("analyze", written);
+                assertEquals(0, analyzed.exitCode(), c.name() + ": the trace written does not read back: " + analyzed.err());
+                assertSane(c, analyzed.out());
+            }
         } else {
             fail(c.name() + ": exit code " + r.exitCode() + ":\n" + shortly(all));
         }
@@ -399,6 +639,24 @@ class MalformedInputCorpusTest {
         }
         return new String(bytes(copy), StandardCharsets.UTF_8).replace("\"" + RAW + "\"", raw)
                 .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes of a real trace of the shared test data, or none where it is absent (those cases are left out). */
+    private static byte[] shared(String relative) {
+        Path file = SharedTraces.path(relative);
+        try {
+            return Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static byte[] bytes(JsonNode node) {

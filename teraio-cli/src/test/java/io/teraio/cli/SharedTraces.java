@@ -11,10 +11,14 @@ final class SharedTraces {
     }
 
     static Path file(String relative) {
-        Path dir = Path.of(System.getProperty("teraio.traces.dir", "../../shared/traces-data"));
-        Path file = dir.resolve(relative);
+        Path file = path(relative);
         assumeTrue(Files.isRegularFile(file), "real trace " + file.toAbsolutePath().normalize()
                 + " is absent (set -Dteraio.traces.dir to the shared traces-data directory)");
         return file;
+    }
+
+    /** Where the real trace would be, whether it is there or not. */
+    static Path path(String relative) {
+        return Path.of(System.getProperty("teraio.traces.dir", "../../shared/traces-data")).resolve(relative);
     }
 }

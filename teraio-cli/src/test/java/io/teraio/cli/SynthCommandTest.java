@@ -83,6 +83,18 @@ class SynthCommandTest {
         "--preset llama3-8b --kernels 100 | --kernels: 100 is below the 619 ops of an unsplit step",
         "--preset llama3-8b --mem-bw fast | --mem-bw: 'fast' is not a size",
         "--preset llama3-8b --tflops -1 | --tflops: must be positive",
+        "--preset gpt2-large --micro-batches 100000 | --micro-batches 100000: 65,700,038 ops, more than the 1,000,000 a"
+            + " generated trace may have",
+        "--preset gpt2-large --kernels 1000001 | --kernels 1000001: 1,000,001 ops, more than the 1,000,000",
+        "--preset llama3-8b --iterations 2000 | --iterations 2000: 1,238,000 ops in 2,000 iterations, more than the"
+            + " 1,000,000",
+        "--preset gpt2-large --batch 2147483647 | --batch 2147483647: the tensors would hold 8.00 EiB together, more than"
+            + " the 1 PiB (2^50 bytes) a trace may",
+        "--preset gpt2-large --hidden 1048576 --heads 1 --kv-heads 1 | --hidden 1048576 --heads 1 --kv-heads 1: the"
+            + " tensors would hold 1.70 PiB together",
+        "--preset gpt2-large --hidden 2147483647 --heads 1 --kv-heads 1 | --hidden 2147483647 --heads 1 --kv-heads 1:"
+            + " its largest tensor would hold 1.84e+19 bytes",
+        "--preset gpt2-large --tflops 1e-300 | --tflops 1.0E-300: the ops would last",
     })
     void badValuesAreOneLineNamingTheOption(String options, String message) {
         Path out = dir.resolve("bad.json");

@@ -52,6 +52,10 @@ class TroubleshootingTest {
         Files.writeString(dir.resolve("object.json"), "{\"foo\": 1}");
         Files.writeString(dir.resolve("events.json"), "{\"traceEvents\": []}");
         Files.writeString(dir.resolve("x.kernels.config"), "hello\n");
+        Files.writeString(dir.resolve("huge.kernels.config"), "Kernel ID: 0, Name: A\nExecution Time: 9\nInput Tensors:\n"
+                + "Output Tensors:\ntensor0 Is weight (global)?: 0, Size in byte: 1125899906842625, Range:0--1\n");
+        Files.writeString(dir.resolve("huge-memory.json"), "{\"traceEvents\": [{\"ph\": \"i\", \"name\": \"[memory]\","
+                + " \"ts\": 1, \"args\": {\"Bytes\": -9223372036854775808, \"Device Type\": 1}}]}");
         Files.createDirectories(dir.resolve("io"));
         Files.writeString(dir.resolve("slow-ssd.json"), """
                 {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
@@ -69,6 +73,14 @@ class TroubleshootingTest {
                   {"name": "aten::relu", "id": 2, "ctrl_deps": 1,
                    "inputs": {"values": [[1,100,0,16,4,"cpu"]], "shapes": [[16]], "types": ["Tensor(float)"]},
                    "outputs": {"values": [[2,101,0,16,4,"cpu"]], "shapes": [[16]], "types": ["Tensor(float)"]}}]}
+                """);
+        // A matrix product on the GPU, whose estimate at 1e-300 TFLOP/s lasts past the limit.
+        Files.writeString(dir.resolve("mm_et.json"), """
+                {"schema": "1.1.0-chakra.0.0.4", "nodes": [
+                  {"name": "aten::mm", "id": 2, "ctrl_deps": 1,
+                   "inputs": {"values": [[1,100,0,16,4,"cuda:0"],[2,101,0,16,4,"cuda:0"]], "shapes": [[4,4],[4,4]],
+                              "types": ["Tensor(float)","Tensor(float)"]},
+                   "outputs": {"values": [[3,102,0,16,4,"cuda:0"]], "shapes": [[4,4]], "types": ["Tensor(float)"]}}]}
                 """);
         // Two tables resident across the iteration boundary, 2 MiB on a 1.5 MiB device with no
         // SSD and 512 KiB of host memory: nowhere to put either.
@@ -145,6 +157,9 @@ class TroubleshootingTest {
                 "import --from kineto " + d + "/events.json --ops-only -o " + d + "/y.json",
                 "import --from pytorch-et " + d + "/object.json -o " + d + "/y.json",
                 "import --from g10 " + d + "/x.kernels.config -o " + d + "/y.json",
+                "import --from g10 " + d + "/huge.kernels.config -o " + d + "/y.json",
+                "import --from kineto " + d + "/huge-memory.json -o " + d + "/y.json",
+                "import --from pytorch-et " + d + "/mm_et.json --tflops 1e-300 -o " + d + "/y.json",
                 "import --from g10 " + d + "/x.kernels.config " + d + "/x.kernels.config -o " + d + "/y.json",
                 "import --from g10 " + d + "/a-file -o " + d + "/y.json",
                 "import --from pytorch-et " + d + "/cpu_et.json -o " + d + "/y.json",
@@ -157,6 +172,9 @@ class TroubleshootingTest {
                 "synth --preset llama3-8b --layers 2 --stages 3 -o " + d + "/s.json",
                 "synth --preset gpt2-large --tflops 0 -o " + d + "/s.json",
                 "synth --preset gpt2-large --mem-bw 20 -o " + d + "/s.json",
+                "synth --preset gpt2-large --micro-batches 100000 -o " + d + "/s.json",
+                "synth --preset gpt2-large --batch 2147483647 -o " + d + "/s.json",
+                "synth --preset gpt2-large --tflops 1e-300 -o " + d + "/s.json",
                 "bench-io --dir " + d + "/io --mode sideways",
                 "bench-io --dir " + d + "/io --size 0",
                 "bench-io --dir " + d + "/io --qd 0",

@@ -6,6 +6,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
+import io.teraio.core.trace.TraceValidator;
 import io.teraio.core.trace.Recorder;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -167,6 +168,13 @@ public final class G10Importer implements TraceImporter {
 
     private enum Section { KERNEL_HEADER, TIME, SHAPES, INPUTS, OUTPUTS }
 
+    /**
+     * The most cycles all kernels may take together: a trace's limit of 2^50 ns at
+     * {@link #CLOCK_HZ}, less 2^40 ns for rounding each kernel to a whole nanosecond.
+     */
+    private static final long MAX_TOTAL_CYCLES = (long) ((TraceValidator.MAX_TOTAL_DURATION_NS - (1L << 40))
+            * (CLOCK_HZ / 1e9));
+
     private static KernelsConfig readKernels(Path file, LongConsumer bytesRead) {
         List<Kernel> kernels = new ArrayList<>();
         Map<Integer, G10Tensor> tensors = new HashMap<>();
@@ -176,6 +184,8 @@ public final class G10Importer implements TraceImporter {
             Section section = null;
             String kernelName = null;
             long cycles = 0;
+            long totalCycles = 0;
+            long totalBytes = 0;
             String line;
             while ((line = lines.next()) != null) {
                 if (line.isBlank()) {
@@ -196,6 +206,13 @@ public final class G10Importer implements TraceImporter {
                                 + ", got " + quote(line));
                     }
                     cycles = parseLong(lines, line.substring(TIME_PREFIX.length()).trim(), "execution time");
+                    totalCycles = ImportLimits.saturatedAdd(totalCycles, cycles);
+                    if (totalCycles > MAX_TOTAL_CYCLES) {
+                        throw lines.error(String.format(Locale.ROOT, "kernel %d's execution time of %d cycles takes the"
+                                + " kernels' total past %d cycles at %s, the limit of a trace (2^50 ns, about 13 days;"
+                                + " docs/trace-format.md#limits)", kernels.size(), cycles, MAX_TOTAL_CYCLES,
+                                CLOCK_HZ_TEXT));
+                    }
                     section = Section.TIME;
                 } else if ((section == Section.TIME || section == Section.SHAPES) && line.startsWith("(")) {
                     section = Section.SHAPES; // a shape such as (1280,3,224,224): not needed
@@ -213,7 +230,14 @@ public final class G10Importer implements TraceImporter {
                     outputs.clear();
                     section = null;
                 } else if (line.startsWith("tensor")) {
+                    int known = tensors.size();
                     G10Tensor tensor = parseTensorUse(lines, line, tensors);
+                    if (tensors.size() > known) {
+                        totalBytes = ImportLimits.saturatedAdd(totalBytes, tensor.bytes);
+                        if (totalBytes > TraceValidator.MAX_TOTAL_BYTES) {
+                            throw lines.error(ImportLimits.bytesPastLimit("tensor" + tensor.g10Id, tensor.bytes));
+                        }
+                    }
                     (section == Section.INPUTS ? inputs : outputs).add(tensor.g10Id);
                 } else {
                     throw lines.error("expected a tensor " + TENSOR_SYNTAX + (section == Section.INPUTS
@@ -730,7 +754,8 @@ public final class G10Importer implements TraceImporter {
         }
 
         private static String reason(IOException e) {
-            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return e.getMessage() != null ? e.getMessage()
+                    : e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
         }
     }
 }

@@ -12,6 +12,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.TraceFormatException;
+import io.teraio.core.trace.TraceValidator;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.Recorder;
 import java.io.BufferedInputStream;
@@ -166,7 +167,8 @@ public final class KinetoImporter implements TraceImporter {
     }
 
     private static String reason(IOException e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return e.getMessage() != null ? e.getMessage()
+                : e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
     }
 
     private static String where(JsonProcessingException e) {
@@ -191,7 +193,7 @@ public final class KinetoImporter implements TraceImporter {
                 events = new Events();
                 while (json.nextToken() != JsonToken.END_ARRAY) {
                     if (json.currentToken() == JsonToken.START_OBJECT) {
-                        parseEvent(json, events);
+                        parseEvent(json, events, name);
                     } else {
                         json.skipChildren();
                     }
@@ -207,7 +209,7 @@ public final class KinetoImporter implements TraceImporter {
     }
 
     /** Reads one event object (the parser is at its START_OBJECT) and keeps what the import needs. */
-    private static void parseEvent(JsonParser json, Events events) throws IOException {
+    private static void parseEvent(JsonParser json, Events events, String name) throws IOException {
         String ph = null;
         String cat = null;
         String eventName = null;
@@ -261,6 +263,12 @@ public final class KinetoImporter implements TraceImporter {
             return;
         }
         if ("[memory]".equals(eventName)) {
+            if (bytes > TraceValidator.MAX_TOTAL_BYTES || bytes < -TraceValidator.MAX_TOTAL_BYTES) {
+                var at = json.currentLocation();
+                throw new TeraioException(String.format(Locale.ROOT, "%s:%d:%d: a [memory] event has Bytes %d, past the"
+                        + " limit of a trace, 2^50 bytes (1 PiB; docs/trace-format.md#limits)", name, at.getLineNr(),
+                        at.getColumnNr(), bytes));
+            }
             events.memory.add(new Memory(ts, events.thread(tid), addr, bytes, totalAllocated, deviceType, deviceId));
             return;
         }
@@ -435,7 +443,9 @@ public final class KinetoImporter implements TraceImporter {
                     "pytorch (torch.profiler / Kineto)", Path.of(name).getFileName().toString(), gpu ? "cuda" : "cpu"));
             Allocations allocations = mapAllocations(cpuOps, recorder, iterationStartOfOp);
 
+            long totalNs = 0;
             for (int op = 0, iteration = 0; op < opCount; op++) {
+                totalNs = ImportLimits.addDuration(name, totalNs, opDurationNs[op], "op " + op + " (" + opNames[op] + ")");
                 recorder.recordOp(opNames[op], opDurationNs[op], allocations.uses(op), allocations.allocs(op),
                         allocations.frees(op));
                 if (iteration < iterationEnds.length - 1 && op + 1 == iterationEnds[iteration]) {
@@ -659,10 +669,10 @@ public final class KinetoImporter implements TraceImporter {
                     if (m.bytes() > 0) {
                         if (m.deviceType() == DEVICE_TYPE_CPU) {
                             cpuCount++;
-                            cpuBytes += m.bytes();
+                            cpuBytes = ImportLimits.saturatedAdd(cpuBytes, m.bytes());
                         } else {
                             otherCount++;
-                            otherBytes += m.bytes();
+                            otherBytes = ImportLimits.saturatedAdd(otherBytes, m.bytes());
                         }
                     }
                     continue;
@@ -675,7 +685,7 @@ public final class KinetoImporter implements TraceImporter {
                     Integer allocation = live.get(m.addr());
                     if (allocation == null) {
                         unknownFrees++;
-                        unknownFreeBytes += -m.bytes();
+                        unknownFreeBytes = ImportLimits.saturatedAdd(unknownFreeBytes, -m.bytes());
                     } else {
                         freeOf[allocation] = i;
                         if (previousLive[allocation] >= 0) {
@@ -734,9 +744,10 @@ public final class KinetoImporter implements TraceImporter {
                     }
                 }
                 result.kept++;
-                result.bytesKept += m.bytes();
+                result.bytesKept = ImportLimits.addBytes(name, result.bytesKept, m.bytes(),
+                        String.format(Locale.ROOT, "the allocation at ts %.3f us", ts[i]));
             }
-            result.bytesDropped = cpuBytes + otherBytes;
+            result.bytesDropped = ImportLimits.saturatedAdd(cpuBytes, otherBytes);
             if (events.memory.isEmpty()) {
                 assumptions.add("no [memory] events (not recorded with profile_memory=True): ops only, no tensors");
                 return result;

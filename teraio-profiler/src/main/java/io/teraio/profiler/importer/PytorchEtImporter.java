@@ -197,10 +197,10 @@ public final class PytorchEtImporter implements TraceImporter {
         node.outEndBytes = endBytes(node.outStorages, outs);
         long bytes = 0;
         for (TensorArg t : ins) {
-            bytes += t.elsewhere() ? 0 : t.viewBytes();
+            bytes = ImportLimits.saturatedAdd(bytes, t.elsewhere() ? 0 : t.viewBytes());
         }
         for (TensorArg t : outs) {
-            bytes += t.elsewhere() ? 0 : t.viewBytes();
+            bytes = ImportLimits.saturatedAdd(bytes, t.elsewhere() ? 0 : t.viewBytes());
         }
         node.bytesMoved = bytes;
         node.flops = Flops.estimate(node.name, ins, outs);
@@ -312,8 +312,18 @@ public final class PytorchEtImporter implements TraceImporter {
                 || !(v.get(3) instanceof Long numel) || !(v.get(4) instanceof Long itemsize)) {
             return;
         }
+        if (offset < 0 || numel < 0 || itemsize < 0) {
+            return; // not a tensor any PyTorch wrote
+        }
         boolean elsewhere = device.startsWith("cpu") != cpuAsDevice;
-        into.add(new TensorArg(storage, (offset + numel) * itemsize, numel * itemsize, elsewhere, toShape(shape)));
+        // Sizes past 2^63 saturate; the trace's limit on the total refuses them, naming the storage.
+        into.add(new TensorArg(storage, saturatedMultiply(ImportLimits.saturatedAdd(offset, numel), itemsize),
+                saturatedMultiply(numel, itemsize), elsewhere, toShape(shape)));
+    }
+
+    /** {@code a * b} for non-negative values, {@link Long#MAX_VALUE} where that overflows. */
+    private static long saturatedMultiply(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
     private static long[] toShape(Object shape) {
@@ -614,12 +624,12 @@ public final class PytorchEtImporter implements TraceImporter {
             } else {
                 key = "op" + info.firstOutput + ".out" + allocs.get(info.firstOutput).size();
             }
+            bytesKept = ImportLimits.addBytes(name, bytesKept, bytes, "storage " + storage);
             int id = recorder.registerTensor(key, bytes, kind, persistent, true);
             tensorId[logical] = id;
             tensorsKept++;
             counts[kind.ordinal()]++;
             kindBytes[kind.ordinal()] += bytes;
-            bytesKept += bytes;
             if (!persistent) {
                 if (!preExisting) {
                     allocs.get(info.firstOutput).add(id);
@@ -638,6 +648,7 @@ public final class PytorchEtImporter implements TraceImporter {
         int matchedByKineto = 0;
         int estimated = 0;
         int noKernel = 0;
+        long totalNs = 0;
         for (int k = 0; k < kept.size(); k++) {
             int leaf = kept.get(k);
             Node node = nodes.get(leaf);
@@ -667,6 +678,10 @@ public final class PytorchEtImporter implements TraceImporter {
                 noKernel += seconds < 0 ? 1 : 0;
                 estimated++;
             }
+            boolean wasEstimated = !(alignment != null && gpuNs[leaf] >= 0);
+            totalNs = ImportLimits.addDuration(name, totalNs, durationNs, "node " + node.id + " (" + node.name + ")"
+                    + (wasEstimated ? String.format(Locale.ROOT, ", estimated at %.3g TFLOP/s and %.3g bytes/s (--tflops,"
+                    + " --mem-bw),", opts.flopsPerSecond() / 1e12, opts.memoryBytesPerSecond()) : ""));
             int[] uses = ids(opStorages[k], tensorId);
             recorder.recordOp(node.name, durationNs, uses, toArray(allocs.get(k)), toArray(frees.get(k)));
         }

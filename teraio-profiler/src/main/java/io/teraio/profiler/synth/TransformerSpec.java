@@ -75,9 +75,10 @@ public record TransformerSpec(String name, int layers, int hidden, int heads, in
             throw new IllegalArgumentException(at + "kernelsPerIteration must not be negative, got "
                     + kernelsPerIteration);
         }
-        // The largest tensors: the logits (tokens x vocab) and a weight (vocab or ffn x hidden), in fp32 at most 8 B.
-        double largest = Math.max((double) batch * seq * Math.max(vocab, Math.max(ffn, hidden)),
-                (double) hidden * Math.max(vocab, ffn)) * Math.max(bytesPerParam, MOMENT_BYTES);
+        // The largest tensors: the logits (tokens x vocab), a weight (vocab, ffn or hidden x hidden) in fp32, the token ids.
+        double largest = Math.max(Math.max((double) batch * seq * Math.max(vocab, Math.max(ffn, hidden)),
+                (double) hidden * Math.max(vocab, Math.max(ffn, hidden))) * Math.max(bytesPerParam, MOMENT_BYTES),
+                (double) batch * seq * 8);
         if (largest >= 0x1p62) {
             throw new IllegalArgumentException(at + String.format(Locale.ROOT, "its largest tensor would hold %.3g"
                     + " bytes, more than a trace can count (2^62); use smaller sizes", largest));

@@ -4,6 +4,7 @@ import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.Recorder;
+import io.teraio.core.trace.TraceValidator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -78,6 +79,14 @@ public final class TransformerTrace {
      */
     static final int OTHER_OPS_PER_MICRO_BATCH = 9;
 
+    /**
+     * The most ops a generated trace may have, all iterations together: four times the
+     * TERAIO paper's largest iteration (Llama3-70B, about 250,000 kernels). It bounds the
+     * time and memory of generating, analyzing and writing the trace (seconds, a few hundred
+     * MiB); see {@code docs/synth.md#limits}.
+     */
+    public static final long MAX_OPS = 1_000_000;
+
     private static final int[] NONE = new int[0];
     private static final int TOKEN_ID_BYTES = 8;
     private static final int FP32_BYTES = 4;
@@ -118,8 +127,10 @@ public final class TransformerTrace {
      *
      * @throws IllegalArgumentException if {@code iterations} is not positive,
      *         {@code spec.kernelsPerIteration()} is positive but below
-     *         {@link #naturalOpsPerIteration}, or the trace would have more than
-     *         {@link Integer#MAX_VALUE} ops
+     *         {@link #naturalOpsPerIteration}, or the trace would break a limit: more than
+     *         {@link #MAX_OPS} ops, tensors holding more than
+     *         {@link TraceValidator#MAX_TOTAL_BYTES} together, or ops lasting more than
+     *         {@link TraceValidator#MAX_TOTAL_DURATION_NS} together (see {@link #totals})
      */
     public static Trace generate(TransformerSpec spec, int iterations) {
         Objects.requireNonNull(spec, "spec");
@@ -134,9 +145,14 @@ public final class TransformerTrace {
                     + spec.kernelsPerIteration() + " is below the " + natural + " ops of an unsplit iteration;"
                     + " use 0 or at least " + natural);
         }
-        if (perIteration * iterations > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("generate " + spec.name() + ": " + perIteration + " ops per iteration"
-                    + " times " + iterations + " iterations is more ops than a trace can hold");
+        Totals totals = totals(spec, iterations);
+        if (totals.tensorBytes() > TraceValidator.MAX_TOTAL_BYTES) {
+            throw new IllegalArgumentException("generate " + spec.name() + ": its tensors would hold "
+                    + totals.tensorBytes() + " bytes together, past a trace's limit of 2^50 bytes (1 PiB)");
+        }
+        if (totals.durationNs() > TraceValidator.MAX_TOTAL_DURATION_NS) {
+            throw new IllegalArgumentException("generate " + spec.name() + ": its ops would last "
+                    + totals.durationNs() + " ns together, past a trace's limit of 2^50 ns (about 13 days)");
         }
         TransformerTrace generator = new TransformerTrace(spec);
         generator.buildSteps();
@@ -168,11 +184,12 @@ public final class TransformerTrace {
         return (int) natural;
     }
 
+    /** {@link #naturalOpsPerIteration} as a long, {@link Long#MAX_VALUE} past 2^63. */
     private static long naturalOps(TransformerSpec spec) {
         long layers = spec.stageLayers();
         int adamwOfEnds = (spec.firstStage() ? 1 : 0) + (spec.lastStage() ? 1 : 0);
-        return spec.microBatches() * ((FORWARD_OPS_PER_LAYER + BACKWARD_OPS_PER_LAYER) * layers
-                + otherOpsPerMicroBatch(spec)) + layers + adamwOfEnds;
+        long perMicroBatch = (FORWARD_OPS_PER_LAYER + BACKWARD_OPS_PER_LAYER) * layers + otherOpsPerMicroBatch(spec);
+        return saturatedAdd(saturatedMultiply(spec.microBatches(), perMicroBatch), layers + adamwOfEnds);
     }
 
     /**
@@ -187,6 +204,70 @@ public final class TransformerTrace {
             return OTHER_OPS_PER_MICRO_BATCH;
         }
         return spec.firstStage() ? 5 : spec.lastStage() ? 9 : 4;
+    }
+
+    /**
+     * What a generated trace would hold, for checking its limits before generating it.
+     *
+     * @param ops         ops in all iterations
+     * @param tensorBytes the bytes of all its tensors together (persistent ones once,
+     *                    transient ones once per iteration)
+     * @param durationNs  the duration of all its ops together
+     */
+    public record Totals(long ops, long tensorBytes, long durationNs) {
+    }
+
+    /**
+     * The ops of {@code iterations} iterations of {@code spec}, {@link Long#MAX_VALUE} past
+     * 2^63; generating more than {@link #MAX_OPS} is refused. Cheap: nothing is built.
+     */
+    public static long totalOps(TransformerSpec spec, int iterations) {
+        long perIteration = Math.max(naturalOps(spec), spec.kernelsPerIteration());
+        return saturatedMultiply(perIteration, Math.max(1, iterations));
+    }
+
+    /**
+     * The totals of the trace {@link #generate} would make, sums at most
+     * {@link Long#MAX_VALUE} (past it they stay there). Builds the steps of one iteration,
+     * so it takes a fraction of generating.
+     *
+     * @throws IllegalArgumentException if the trace would have more than {@link #MAX_OPS} ops
+     *         (check {@link #totalOps} first)
+     */
+    public static Totals totals(TransformerSpec spec, int iterations) {
+        Objects.requireNonNull(spec, "spec");
+        long ops = totalOps(spec, iterations);
+        if (ops > MAX_OPS) {
+            throw new IllegalArgumentException("generate " + spec.name() + ": " + ops + " ops in " + iterations
+                    + " iteration(s) is more than the " + MAX_OPS + " a generated trace may have");
+        }
+        TransformerTrace generator = new TransformerTrace(spec);
+        generator.buildSteps();
+        long persistent = 0;
+        for (long bytes : generator.persistentBytes) {
+            persistent = saturatedAdd(persistent, bytes);
+        }
+        long transientBytes = 0;
+        for (int t = 0; t < generator.transientCount; t++) {
+            transientBytes = saturatedAdd(transientBytes, generator.transientBytes[t]);
+        }
+        long durationNs = 0;
+        for (long d : generator.durations()) {
+            durationNs = saturatedAdd(durationNs, d);
+        }
+        return new Totals(ops, saturatedAdd(persistent, saturatedMultiply(transientBytes, iterations)),
+                saturatedMultiply(durationNs, iterations));
+    }
+
+    /** {@code a + b} for non-negative values, {@link Long#MAX_VALUE} where that overflows. */
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /** {@code a * b} for non-negative values, {@link Long#MAX_VALUE} where that overflows. */
+    private static long saturatedMultiply(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
     // ---- the model: persistent tensors, then the steps of one iteration, as handles ----

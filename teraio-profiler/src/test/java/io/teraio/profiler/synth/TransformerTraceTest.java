@@ -239,6 +239,43 @@ class TransformerTraceTest {
         assertEquals(250_000, large.ops().size(), 0.02 * 250_000);
     }
 
+    @Test
+    void totalsAreThoseOfTheTraceGenerated() {
+        for (int kernels : new int[] {0, 500}) {
+            TransformerSpec spec = tiny(2, kernels);
+            Trace trace = TransformerTrace.generate(spec, 3);
+            TransformerTrace.Totals totals = TransformerTrace.totals(spec, 3);
+            assertEquals(trace.ops().size(), totals.ops());
+            assertEquals(trace.ops().size(), TransformerTrace.totalOps(spec, 3));
+            assertEquals(trace.tensors().stream().mapToLong(Tensor::bytes).sum(), totals.tensorBytes());
+            assertEquals(trace.totalDurationNs(), totals.durationNs());
+        }
+    }
+
+    @Test
+    void tracesPastALimitAreRefusedBeforeAnythingIsBuilt() {
+        TransformerSpec manyMicroBatches = new TransformerSpec("mb", 36, 64, 4, 2, 256, 100, 16, 1, 100_000, 2, 1e12,
+                1e11, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TransformerTrace.generate(manyMicroBatches));
+        assertTrue(e.getMessage().contains("65700038 ops in 1 iteration(s) is more than the 1000000"), e.getMessage());
+        TransformerSpec overflowing = new TransformerSpec("big", Integer.MAX_VALUE, 64, 4, 2, 256, 100, 16, 1,
+                Integer.MAX_VALUE, 2, 1e12, 1e11, 0);
+        assertEquals(Long.MAX_VALUE, TransformerTrace.totalOps(overflowing, Integer.MAX_VALUE));
+        assertThrows(IllegalArgumentException.class, () -> TransformerTrace.generate(overflowing));
+
+        TransformerSpec wide = new TransformerSpec("wide", 36, 1 << 20, 1, 1, 256, 100, 16, 1, 1, 2, 1e12, 1e11, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> TransformerTrace.generate(wide));
+        assertTrue(e.getMessage().contains("past a trace's limit of 2^50 bytes"), e.getMessage());
+        TransformerSpec slow = new TransformerSpec("slow", 2, 64, 4, 2, 256, 100, 16, 1, 1, 2, 1e-9, 1e-9, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> TransformerTrace.generate(slow));
+        assertTrue(e.getMessage().contains("past a trace's limit of 2^50 ns"), e.getMessage());
+        // hidden² overflowed the weights' sizes before the spec counted it among the largest tensors
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TransformerSpec("square", 1, Integer.MAX_VALUE, 1, 1, 1, 1, 1, 1, 1, 2, 1e12, 1e11, 0));
+        assertTrue(e.getMessage().contains("largest tensor"), e.getMessage());
+    }
+
     private static TransformerSpec withKernels(TransformerSpec s, int kernels) {
         return new TransformerSpec(s.name(), s.layers(), s.hidden(), s.heads(), s.kvHeads(), s.ffn(), s.vocab(),
                 s.seq(), s.batch(), s.microBatches(), s.bytesPerParam(), s.flopsPerSecond(),
