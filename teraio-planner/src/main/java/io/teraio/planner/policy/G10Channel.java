@@ -133,20 +133,22 @@ final class G10Channel {
             long left = capacity[k] - claimed[k];
             if (rest + claimed[k] > capacity[k]) {
                 rest -= left;
-                link.addClaim(k, left);
-                if (link.claimed[k] >= link.capacity[k]) {
-                    link.markFull(k);
-                }
+                link.charge(k, left);
                 setClaim(k, capacity[k]);
                 markFull(k);
             } else {
                 addClaim(k, rest);
-                link.addClaim(k, rest);
-                if (link.claimed[k] >= link.capacity[k]) {
-                    link.markFull(k);
-                }
+                link.charge(k, rest);
                 rest = 0;
             }
+        }
+    }
+
+    /** Adds {@code bytes} to bucket {@code k}'s claims, marking it full once they reach its capacity. */
+    private void charge(int k, long bytes) {
+        addClaim(k, bytes);
+        if (claimed[k] >= capacity[k]) {
+            markFull(k);
         }
     }
 
