@@ -1,11 +1,12 @@
 package io.teraio.agent.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The one place the advice woven into DJL calls: static methods that hand each event to the
- * installed {@link Listener}, or drop it when none is. Public because the advice runs inside
- * DJL's classes; not API. Events carry DJL objects as {@code Object} so that the advice names
+ * The one place the hooks woven into DJL ({@link Hooks}) call: static methods that hand each event to the
+ * installed {@link Listener}, or drop it when none is. Public because the hooks run inside
+ * DJL's classes; not API. Events carry DJL objects as {@code Object} so that this class names
  * no DJL type.
  */
 public final class Dispatch {
@@ -50,7 +51,7 @@ public final class Dispatch {
         STEPS,
         /** Also arrays created and closed, and ops by name, without their arguments ({@code null}). */
         OPS,
-        /** Also each op's arguments, an {@code Object[]} built by the advice for the call. */
+        /** Also each op's arguments, an {@code Object[]} built by the hook for the call. */
         OPS_WITH_ARGUMENTS
     }
 
@@ -78,7 +79,7 @@ public final class Dispatch {
         events = l == null ? Events.STEPS.ordinal() : l.events().ordinal();
     }
 
-    /** Whether the op advice must build the op's arguments for {@link #opEnter}. */
+    /** Whether the op hook must build the op's arguments for {@link #opEnter}. */
     public static boolean opArguments() {
         return events == OPS_WITH_ARGUMENTS;
     }
@@ -102,6 +103,18 @@ public final class Dispatch {
         if (l != null) {
             l.handleMissing(resource);
         }
+    }
+
+    /** {@code NativeResource#getHandle} begins: only a missing handle leaves the fast path. */
+    public static void access(Object resource, AtomicReference<?> handle) {
+        if (handle.get() == null) {
+            handleMissing(resource);
+        }
+    }
+
+    /** {@code NativeResource#isReleased} returns {@code released}: an offloaded array is not released. */
+    public static boolean released(boolean released, Object resource) {
+        return released && !isOffloaded(resource);
     }
 
     public static boolean isOffloaded(Object resource) {

@@ -186,6 +186,18 @@ class HooksTest {
     }
 
     @Test
+    void anOpThatThrowsEndsToo() {
+        NDArray a = manager.ones(new Shape(2, 3));
+        NDArray b = manager.ones(new Shape(2, 3));
+        int ops = events.ops.size();
+        int exits = events.exits;
+        assertThrows(ai.djl.engine.EngineException.class, () -> a.matMul(b), "shapes that do not multiply");
+        List<String> began = events.ops.subList(ops, events.ops.size());
+        assertTrue(began.contains("matmul"), "the op that threw began: " + began);
+        assertEquals(began.size(), events.exits - exits, "every op that began ended, the one that threw too");
+    }
+
+    @Test
     void aListenerGetsOnlyTheEventsItWants() {
         NDArray a = manager.create(new float[] {1, 2, 3});
         NDArray b = manager.create(new float[] {4, 5, 6});
