@@ -1,11 +1,12 @@
 package io.teraio.core.hardware;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,26 +151,39 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
 
     /** This profile as a JSON object (the content of {@code hardware.json}). */
     public ObjectNode toJson() {
-        ObjectNode root = JsonFiles.mapper().createObjectNode();
-        root.put("format", FORMAT);
-        root.put("version", VERSION);
-        ArrayNode devs = root.putArray("devices");
+        return (ObjectNode) JsonFiles.tree(this::writeJson);
+    }
+
+    /** Writes this profile as a JSON object (the content of {@code hardware.json}). */
+    public void writeJson(JsonGenerator json) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("format", FORMAT);
+        json.writeNumberField("version", VERSION);
+        json.writeArrayFieldStart("devices");
         for (Device d : devices) {
-            devs.addObject().put("id", d.id()).put("memoryBytes", d.memoryBytes())
-                    .put("pcieBytesPerSecond", d.pcieBytesPerSecond());
+            json.writeStartObject();
+            json.writeNumberField("id", d.id());
+            json.writeNumberField("memoryBytes", d.memoryBytes());
+            json.writeNumberField("pcieBytesPerSecond", d.pcieBytesPerSecond());
+            json.writeEndObject();
         }
-        ArrayNode disks = root.putArray("ssds");
+        json.writeEndArray();
+        json.writeArrayFieldStart("ssds");
         for (Ssd s : ssds) {
-            ObjectNode o = disks.addObject();
-            o.put("id", s.id());
+            json.writeStartObject();
+            json.writeNumberField("id", s.id());
             if (s.directory() != null) {
-                o.put("directory", s.directory());
+                json.writeStringField("directory", s.directory());
             }
-            o.put("readBytesPerSecond", s.readBytesPerSecond()).put("writeBytesPerSecond", s.writeBytesPerSecond())
-                    .put("latencyNs", s.latencyNs()).put("device", s.device());
+            json.writeNumberField("readBytesPerSecond", s.readBytesPerSecond());
+            json.writeNumberField("writeBytesPerSecond", s.writeBytesPerSecond());
+            json.writeNumberField("latencyNs", s.latencyNs());
+            json.writeNumberField("device", s.device());
+            json.writeEndObject();
         }
-        root.put("hostMemoryBytes", hostMemoryBytes);
-        return root;
+        json.writeEndArray();
+        json.writeNumberField("hostMemoryBytes", hostMemoryBytes);
+        json.writeEndObject();
     }
 
     /**
@@ -240,6 +254,6 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
 
     /** Writes {@code hardware.json} atomically. */
     public void write(Path file) {
-        JsonFiles.write(toJson(), file);
+        JsonFiles.write(this::writeJson, file);
     }
 }

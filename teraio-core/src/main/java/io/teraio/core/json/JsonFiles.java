@@ -1,6 +1,9 @@
 package io.teraio.core.json;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,7 +11,9 @@ import io.teraio.core.Gzip;
 import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
@@ -27,14 +32,20 @@ import java.util.zip.GZIPOutputStream;
  * the file and say what is wrong in one line.
  */
 public final class JsonFiles {
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private JsonFiles() {
+    }
+
+    /**
+     * The mapper, made on first use: a process that only streams JSON ({@code TraceWriter},
+     * the agent in a training job) never loads jackson-databind's classes.
+     */
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
     /** The shared mapper (for building trees). */
     public static ObjectMapper mapper() {
-        return MAPPER;
+        return Mapper.MAPPER;
     }
 
     /**
@@ -65,7 +76,7 @@ public final class JsonFiles {
                 throw new TeraioException(sourceName + ": empty file");
             }
             raw.reset();
-            JsonNode node = MAPPER.readTree(Gzip.decompressIfGzip(raw, 1 << 16));
+            JsonNode node = mapper().readTree(Gzip.decompressIfGzip(raw, 1 << 16));
             if (node == null || node.isMissingNode()) {
                 throw new TeraioException(sourceName + ": empty file");
             }
@@ -77,6 +88,43 @@ public final class JsonFiles {
                     + e.getLocation().getColumnNr() + ": " + problem, e);
         } catch (IOException e) {
             throw new TeraioException(sourceName + ": cannot read: " + reason(e), e);
+        }
+    }
+
+    /** Writes one JSON value (an object, with its fields) to a generator. */
+    public interface Value {
+        void writeTo(JsonGenerator json) throws IOException;
+    }
+
+    /** Generators that leave their stream open (the caller's, or {@link #writeAtomically}'s). */
+    private static final JsonFactory STREAMING = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .build();
+
+    /**
+     * Writes {@code value} to {@code file}, indented as {@link #write(JsonNode, Path)} does, as
+     * {@link #writeAtomically} does; streamed, so jackson-databind is not loaded.
+     *
+     * @throws TeraioException naming the file if it cannot be written
+     */
+    public static void write(Value value, Path file) {
+        writeAtomically(file, out -> {
+            try (JsonGenerator json = STREAMING.createGenerator(out)) {
+                json.useDefaultPrettyPrinter();
+                value.writeTo(json);
+            }
+        });
+    }
+
+    /** {@code value} as a tree, to read or to place in a larger document. */
+    public static JsonNode tree(Value value) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            try (JsonGenerator json = STREAMING.createGenerator(bytes)) {
+                value.writeTo(json);
+            }
+            return mapper().readTree(bytes.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory", e);
         }
     }
 
@@ -92,7 +140,7 @@ public final class JsonFiles {
      * @throws TeraioException naming the file if it cannot be written
      */
     public static void write(JsonNode node, Path file) {
-        writeAtomically(file, out -> MAPPER.writeValue(new NonClosing(out), node));
+        writeAtomically(file, out -> mapper().writeValue(new NonClosing(out), node));
     }
 
     /**

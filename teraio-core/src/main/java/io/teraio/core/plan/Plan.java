@@ -1,12 +1,13 @@
 package io.teraio.core.plan;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,29 +45,50 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
 
     /** This plan as a JSON object. */
     public ObjectNode toJson() {
-        ObjectNode root = JsonFiles.mapper().createObjectNode();
-        root.put("format", FORMAT);
-        root.put("version", VERSION);
-        root.putObject("trace").put("sha256", traceSha256).put("opsPerIteration", opsPerIteration);
-        root.set("hardware", hardware.toJson());
-        root.put("policy", policy);
-        ArrayNode list = root.putArray("entries");
+        return (ObjectNode) JsonFiles.tree(this::writeJson);
+    }
+
+    /** Writes this plan as a JSON object (the content of a plan file). */
+    public void writeJson(JsonGenerator json) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("format", FORMAT);
+        json.writeNumberField("version", VERSION);
+        json.writeObjectFieldStart("trace");
+        json.writeStringField("sha256", traceSha256);
+        json.writeNumberField("opsPerIteration", opsPerIteration);
+        json.writeEndObject();
+        json.writeFieldName("hardware");
+        hardware.writeJson(json);
+        json.writeStringField("policy", policy);
+        json.writeArrayFieldStart("entries");
         for (PlanEntry e : entries) {
-            ObjectNode o = list.addObject();
-            o.put("tensor", e.tensor()).put("key", e.key()).put("action", e.action().jsonName())
-                    .put("target", e.target().jsonName());
+            json.writeStartObject();
+            json.writeNumberField("tensor", e.tensor());
+            json.writeStringField("key", e.key());
+            json.writeStringField("action", e.action().jsonName());
+            json.writeStringField("target", e.target().jsonName());
             if (e.target() == PlanTarget.SSD) {
-                o.put("ssd", e.ssd());
+                json.writeNumberField("ssd", e.ssd());
             }
-            o.put("issueAtOp", e.issueAtOp()).put("deadlineOp", e.deadlineOp()).put("urgent", e.urgent());
+            json.writeNumberField("issueAtOp", e.issueAtOp());
+            json.writeNumberField("deadlineOp", e.deadlineOp());
+            json.writeBooleanField("urgent", e.urgent());
+            json.writeEndObject();
         }
+        json.writeEndArray();
         if (predicted != null) {
-            root.putObject("predicted").put("iterationNs", predicted.iterationNs()).put("idealNs", predicted.idealNs())
-                    .put("stallNs", predicted.stallNs()).put("peakDeviceBytes", predicted.peakDeviceBytes())
-                    .put("bytesToSsd", predicted.bytesToSsd()).put("bytesFromSsd", predicted.bytesFromSsd())
-                    .put("bytesToHost", predicted.bytesToHost()).put("bytesFromHost", predicted.bytesFromHost());
+            json.writeObjectFieldStart("predicted");
+            json.writeNumberField("iterationNs", predicted.iterationNs());
+            json.writeNumberField("idealNs", predicted.idealNs());
+            json.writeNumberField("stallNs", predicted.stallNs());
+            json.writeNumberField("peakDeviceBytes", predicted.peakDeviceBytes());
+            json.writeNumberField("bytesToSsd", predicted.bytesToSsd());
+            json.writeNumberField("bytesFromSsd", predicted.bytesFromSsd());
+            json.writeNumberField("bytesToHost", predicted.bytesToHost());
+            json.writeNumberField("bytesFromHost", predicted.bytesFromHost());
+            json.writeEndObject();
         }
-        return root;
+        json.writeEndObject();
     }
 
     /**
@@ -132,6 +154,6 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
 
     /** Writes this plan atomically ({@code .gz} names are compressed). */
     public void write(Path file) {
-        JsonFiles.write(toJson(), file);
+        JsonFiles.write(this::writeJson, file);
     }
 }
