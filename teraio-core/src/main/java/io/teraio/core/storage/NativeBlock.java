@@ -1,6 +1,5 @@
 package io.teraio.core.storage;
 
-import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -13,7 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class NativeBlock implements AutoCloseable {
     /** The alignment of every block's start. */
     public static final int ALIGNMENT = 4096;
-    private static final MemoryIO IO = MemoryIO.getInstance();
 
     /** Blocks of at least this many bytes are mappings of their own, not malloc'd. */
     static final long MAP_MIN_BYTES = 64 << 10;
@@ -39,6 +37,7 @@ public final class NativeBlock implements AutoCloseable {
      * malloc'd block's pages would stay in the heap of the thread that allocated it.
      *
      * @throws OutOfMemoryError when the system has no such memory
+     * @throws IllegalStateException where teraio's POSIX library cannot be loaded (its reason)
      */
     public static NativeBlock allocate(long bytes) {
         if (bytes <= 0) {
@@ -51,12 +50,14 @@ public final class NativeBlock implements AutoCloseable {
                 return new NativeBlock(address, address, bytes, mapped);
             }
         }
-        long raw = IO.allocateMemory(bytes + ALIGNMENT - 1, false);
-        if (raw == 0) {
+        if (!Posix.available()) {
+            throw new IllegalStateException("cannot allocate native memory: " + Posix.unavailableReason());
+        }
+        long address = Posix.allocate(bytes, ALIGNMENT);
+        if (address == 0) {
             throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native memory");
         }
-        long aligned = (raw + ALIGNMENT - 1) & -ALIGNMENT;
-        return new NativeBlock(raw, aligned, bytes, 0);
+        return new NativeBlock(address, address, bytes, 0);
     }
 
     public long bytes() {
@@ -76,7 +77,7 @@ public final class NativeBlock implements AutoCloseable {
             throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + length) + ") of a block of "
                     + bytes + " bytes");
         }
-        return IO.newDirectByteBuffer(address + offset, length);
+        return Posix.view(address + offset, length);
     }
 
     /** Copies {@code dst.remaining()} bytes from {@code offset} into {@code dst} (advancing it). */
@@ -102,7 +103,7 @@ public final class NativeBlock implements AutoCloseable {
             if (mappedBytes > 0) {
                 NativeHeap.unmap(raw, mappedBytes);
             } else {
-                IO.freeMemory(raw);
+                Posix.free(raw);
             }
         }
     }

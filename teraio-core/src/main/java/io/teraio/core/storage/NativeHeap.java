@@ -16,12 +16,6 @@ public final class NativeHeap {
     /** The largest threshold glibc takes on 64-bit ({@code HEAP_MAX_SIZE / 2}). */
     public static final long MAX_MMAP_THRESHOLD_BYTES = 32L << 20;
 
-    private static final int PROT_READ_WRITE = 0x1 | 0x2;
-    /** {@code MAP_PRIVATE | MAP_ANONYMOUS} as Linux defines them. */
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
-    private static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT)
-            .startsWith("linux");
-
     private NativeHeap() {
     }
 
@@ -29,17 +23,16 @@ public final class NativeHeap {
      * A private anonymous mapping of {@code bytes} (page-aligned, zeroed, resident only once
      * touched), outside every malloc heap: {@link #unmap} gives it back to the system at once.
      *
-     * @return its address, or 0 where mappings cannot be made here (not Linux, or no C library
-     *         binding), for the caller to fall back to malloc
+     * @return its address, or 0 where mappings cannot be made here (teraio's POSIX library is not
+     *         loaded), for the caller to fall back
      * @throws OutOfMemoryError when the system refuses the mapping
      */
     static long map(long bytes) {
-        Posix.LibC libc = Posix.libc();
-        if (libc == null || !LINUX) {
+        if (!Posix.available()) {
             return 0;
         }
-        long address = libc.mmap(null, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0);
-        if (address == -1 || address == 0) {
+        long address = Posix.map(bytes);
+        if (address == 0) {
             throw new OutOfMemoryError("could not map " + bytes + " bytes of anonymous memory");
         }
         return address;
@@ -47,7 +40,7 @@ public final class NativeHeap {
 
     /** Unmaps what {@link #map} mapped. */
     static void unmap(long address, long bytes) {
-        Posix.libc().munmap(Posix.pointer(address), bytes);
+        Posix.unmap(address, bytes);
     }
 
     /**
@@ -62,16 +55,10 @@ public final class NativeHeap {
             throw new IllegalArgumentException("mmap threshold " + bytes + " must be in (0, "
                     + MAX_MMAP_THRESHOLD_BYTES + "] bytes");
         }
-        Posix.LibC libc = Posix.libc();
-        if (libc == null) {
+        if (!Posix.available()) {
             return Posix.unavailableReason();
         }
-        try {
-            return libc.mallopt(M_MMAP_THRESHOLD, (int) bytes) == 1 ? null
-                    : "mallopt(M_MMAP_THRESHOLD, " + bytes + ") refused it";
-        } catch (LinkageError e) {
-            return "the C library has no mallopt (" + e.getMessage() + "): not glibc";
-        }
+        return Posix.mallopt(M_MMAP_THRESHOLD, (int) bytes) ? null : "mallopt(M_MMAP_THRESHOLD, " + bytes + ") refused it";
     }
 
     /**
@@ -80,18 +67,13 @@ public final class NativeHeap {
      * tensor leaves between blocks still in use. It walks every heap under its lock: a few
      * milliseconds for heaps of tens of MiB.
      *
-     * @return {@code null} when it ran, else why not (not glibc, no C library binding)
+     * @return {@code null} when it ran, else why not (teraio's POSIX library, built for glibc, is not loaded)
      */
     public static String trim() {
-        Posix.LibC libc = Posix.libc();
-        if (libc == null) {
+        if (!Posix.available()) {
             return Posix.unavailableReason();
         }
-        try {
-            libc.malloc_trim(0);
-            return null;
-        } catch (LinkageError e) {
-            return "the C library has no malloc_trim (" + e.getMessage() + "): not glibc";
-        }
+        Posix.mallocTrim(0);
+        return null;
     }
 }

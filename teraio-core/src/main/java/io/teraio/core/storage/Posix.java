@@ -1,81 +1,54 @@
 package io.teraio.core.storage;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Pointer;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.off_t;
-import jnr.ffi.types.size_t;
 
 /**
- * The POSIX calls Java lacks ({@code fallocate}, {@code mmap}, glibc's {@code mallopt}), through
- * jnr-ffi; the one place their errnos are read. Loads lazily: where libc cannot be bound,
+ * The POSIX and glibc calls Java lacks ({@code fallocate}, {@code mmap}, {@code posix_memalign},
+ * {@code mallopt}, {@code malloc_trim}, and direct buffers over native memory), through
+ * teraio's own JNI library ({@code src/main/c/teraio_posix.c}, in this jar); the one place
+ * their errnos are read. Loads on first use: where the library cannot be loaded,
  * {@link #unavailableReason()} says why and callers fall back.
  */
 final class Posix {
-    /** {@code fallocate}'s result when libc could not be bound. */
+    /** {@code fallocate}'s result when the library is not loaded. */
     static final int UNAVAILABLE = -1;
-    private static final int O_RDWR = 2;
-    private static final int O_CLOEXEC = 0x80000;
-
-    /** The libc functions used; public for jnr's proxy generation, not API. */
-    public interface LibC {
-        @SaveError
-        int open(String path, int flags);
-
-        @SaveError
-        int fallocate(int fd, int mode, long offset, long length);
-
-        @SaveError
-        int close(int fd);
-
-        int mallopt(int param, int value);
-
-        int malloc_trim(@size_t long pad);
-
-        // the address as a Pointer: jnr-ffi 2.3.2 passes a leading long so that mmap fails with EINVAL
-        long mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);
-
-        int munmap(Pointer address, @size_t long length);
-    }
+    /** The system property naming a {@code libteraio_posix.so} to load instead of the jar's. */
+    static final String PROPERTY = "teraio.posix.nativeLibrary";
+    /** The library's {@code TERAIO_POSIX_ABI}. */
+    static final int ABI_VERSION = 1;
 
     private static final class Holder {
-        static final LibC LIBC;
-        static final jnr.ffi.Runtime RUNTIME;
-        static final String UNAVAILABLE_REASON;
+        static final String UNAVAILABLE_REASON = load();
 
-        static {
-            LibC libc = null;
-            jnr.ffi.Runtime runtime = null;
-            String reason = null;
+        private static String load() {
+            String where;
             try {
-                libc = LibraryLoader.create(LibC.class).load("c");
-                runtime = jnr.ffi.Runtime.getRuntime(libc);
-            } catch (LinkageError | RuntimeException e) {
-                reason = "libc could not be bound through jnr-ffi (" + e + ")";
+                where = NativeLibraries.load(Posix.class, "teraio_posix", PROPERTY);
+            } catch (IOException | LinkageError | SecurityException e) {
+                return "teraio's POSIX library (libteraio_posix.so) could not be loaded: " + e.getMessage();
             }
-            LIBC = libc;
-            RUNTIME = runtime;
-            UNAVAILABLE_REASON = reason;
+            try {
+                int abi = abiVersion0();
+                return abi == ABI_VERSION ? null : "teraio's POSIX library from " + where + " has ABI version " + abi
+                        + ", this jar needs " + ABI_VERSION + " (a library from another build)";
+            } catch (LinkageError e) {
+                return "teraio's POSIX library from " + where + " lacks its functions: " + e;
+            }
         }
     }
 
     private Posix() {
     }
 
-    /** The C library, or {@code null} where it could not be bound ({@link #unavailableReason()} says why). */
-    static LibC libc() {
-        return Holder.LIBC;
-    }
-
-    /** A pointer to {@code address} for calls that take one. */
-    static Pointer pointer(long address) {
-        return Pointer.wrap(Holder.RUNTIME, address);
-    }
-
     /** Why the native calls cannot be made here, or {@code null} when they can. */
     static String unavailableReason() {
         return Holder.UNAVAILABLE_REASON;
+    }
+
+    static boolean available() {
+        return Holder.UNAVAILABLE_REASON == null;
     }
 
     /**
@@ -86,24 +59,59 @@ final class Posix {
      *         {@link #UNAVAILABLE}
      */
     static int fallocate(Path file, long offset, long length) {
-        LibC libc = Holder.LIBC;
-        if (libc == null) {
-            return UNAVAILABLE;
-        }
-        int fd = libc.open(file.toString(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            return errno();
-        }
-        try {
-            int rc = libc.fallocate(fd, 0, offset, length);
-            return rc == 0 ? 0 : errno();
-        } finally {
-            libc.close(fd);
-        }
+        return available() ? fallocate0(file.toString(), offset, length) : UNAVAILABLE;
     }
 
-    private static int errno() {
-        int errno = Holder.RUNTIME.getLastError();
-        return errno == 0 ? Errno.EIO : errno;
+    /** A private anonymous mapping of {@code bytes}: its address, 0 when refused. Needs {@link #available()}. */
+    static long map(long bytes) {
+        return map0(bytes);
     }
+
+    /** Unmaps what {@link #map} mapped; 0 or the errno. */
+    static int unmap(long address, long bytes) {
+        return unmap0(address, bytes);
+    }
+
+    /** {@code bytes} of malloc'd memory aligned to {@code alignment}: the address, or 0 when there is none. */
+    static long allocate(long bytes, long alignment) {
+        return allocate0(bytes, alignment);
+    }
+
+    /** Frees what {@link #allocate} returned. */
+    static void free(long address) {
+        free0(address);
+    }
+
+    /** A direct buffer over {@code [address, address + length)}. */
+    static ByteBuffer view(long address, int length) {
+        return view0(address, length);
+    }
+
+    /** glibc's {@code mallopt}: whether it took the value. */
+    static boolean mallopt(int param, int value) {
+        return mallopt0(param, value) == 1;
+    }
+
+    /** glibc's {@code malloc_trim(pad)}. */
+    static void mallocTrim(long pad) {
+        mallocTrim0(pad);
+    }
+
+    private static native int abiVersion0();
+
+    private static native int fallocate0(String path, long offset, long length);
+
+    private static native long map0(long bytes);
+
+    private static native int unmap0(long address, long bytes);
+
+    private static native long allocate0(long bytes, long alignment);
+
+    private static native void free0(long address);
+
+    private static native ByteBuffer view0(long address, int length);
+
+    private static native int mallopt0(int param, int value);
+
+    private static native int mallocTrim0(long pad);
 }
