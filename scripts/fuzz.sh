@@ -45,8 +45,8 @@ done
 
 out="$root/target/fuzz"
 mkdir -p "$out"
-echo "fuzz.sh: building teraio-cli and teraio-agent with their test classes (mvn package -DskipTests) ..." >&2
-(cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests -pl teraio-cli,teraio-agent -am package \
+echo "fuzz.sh: building teraio-cli and teraio-agent with their test classes (./mvnw package -DskipTests) ..." >&2
+(cd "$root" && ./mvnw -B -q -Dstyle.color=never -DskipTests -pl teraio-cli,teraio-agent -am package \
     dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz-classpath.txt) >&2
 
 # Seeds made from the shared traces: teraio traces, plans for them, the plans' hardware profiles.

@@ -25,7 +25,7 @@ class TeraioExceptionTest {
                 .getBytes(StandardCharsets.UTF_8);
         TeraioException e = assertThrows(TeraioException.class,
                 () -> TraceReader.read(new ByteArrayInputStream(trace), "t.json"));
-        assertEquals("t.json:1:57: /te\\nsors/0: not valid JSON: Unrecognized token 'x': was expecting"
+        assertEquals("t.json:1:55: /te\\nsors/0: not valid JSON: Unrecognized token 'x': was expecting"
                 + " (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", e.getMessage());
     }
 }

@@ -59,7 +59,7 @@ class TraceReaderErrorTest {
         @Test
         void notJson() {
             String message = failure("format: teraio-trace\n");
-            assertTrue(message.startsWith("trace.json:1:8: not valid JSON: Unrecognized token 'format'"), message);
+            assertTrue(message.startsWith("trace.json:1:1: not valid JSON: Unrecognized token 'format'"), message);
         }
 
         @Test

@@ -7,15 +7,13 @@ import static io.teraio.core.trace.TraceFixtures.everyKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.networknt.schema.InputFormat;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,19 +23,19 @@ class TraceSchemaTest {
     /** Relative to the module directory, where surefire runs the tests. */
     private static final Path SCHEMA = Path.of("../docs/trace-format.schema.json");
 
-    private static JsonSchema schema;
+    private static Schema schema;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void loadSchema() throws IOException {
-        schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(Files.readString(SCHEMA));
+        schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(Files.readString(SCHEMA));
     }
 
     private static List<String> problems(String document) {
-        Set<ValidationMessage> messages = schema.validate(document, InputFormat.JSON);
-        return messages.stream().map(message -> message.getInstanceLocation() + " " + message.getType()).toList();
+        List<com.networknt.schema.Error> errors = schema.validate(document, InputFormat.JSON);
+        return errors.stream().map(error -> error.getInstanceLocation() + " " + error.getKeyword()).toList();
     }
 
     @Test
@@ -51,16 +49,16 @@ class TraceSchemaTest {
 
     @Test
     void rejectsAnUnknownKind() {
-        assertEquals(List.of("$.tensors[0].kind enum"), problems(edit(EXAMPLE_JSON, "\"parameter\"", "\"weights\"")));
+        assertEquals(List.of("/tensors/0/kind enum"), problems(edit(EXAMPLE_JSON, "\"parameter\"", "\"weights\"")));
     }
 
     @Test
     void rejectsZeroBytes() {
-        assertEquals(List.of("$.tensors[1].bytes minimum"), problems(edit(EXAMPLE_JSON, "\"bytes\": 8192", "\"bytes\": 0")));
+        assertEquals(List.of("/tensors/1/bytes minimum"), problems(edit(EXAMPLE_JSON, "\"bytes\": 8192", "\"bytes\": 0")));
     }
 
     @Test
     void rejectsAMissingKey() {
-        assertEquals(List.of("$.ops[1] required"), problems(edit(EXAMPLE_JSON, "\"name\": \"relu\", ", "")));
+        assertEquals(List.of("/ops/1 required"), problems(edit(EXAMPLE_JSON, "\"name\": \"relu\", ", "")));
     }
 }

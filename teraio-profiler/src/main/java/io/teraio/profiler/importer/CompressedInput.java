@@ -12,25 +12,24 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Opens a file that is plain, gzip-compressed ({@code .gz}, detected by its magic bytes) or a
  * tar archive (possibly gzip-compressed, detected by the {@code ustar} magic at offset 257)
- * whose first regular {@code .json} entry is the payload. A minimal tar reader: ustar
- * headers, regular files, octal sizes; no sparse or multi-volume archives.
+ * whose first regular {@code .json} entry is the payload (read with commons-compress).
  */
 final class CompressedInput {
     private static final JsonFactory JSON = new JsonFactory();
 
     private static final int BLOCK_BYTES = 512;
-    private static final int TAR_MAGIC_OFFSET = 257;
 
     private CompressedInput() {
     }
@@ -52,7 +51,7 @@ final class CompressedInput {
             content.mark(BLOCK_BYTES);
             byte[] header = content.readNBytes(BLOCK_BYTES);
             content.reset();
-            if (header.length == BLOCK_BYTES && isUstar(header)) {
+            if (header.length == BLOCK_BYTES && TarArchiveInputStream.matches(header, header.length)) {
                 return tarJsonEntry(content, name);
             }
             return content;
@@ -117,126 +116,51 @@ final class CompressedInput {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
-    private static boolean isUstar(byte[] header) {
-        return new String(header, TAR_MAGIC_OFFSET, 5, StandardCharsets.US_ASCII).equals("ustar");
-    }
-
     private static InputStream tarJsonEntry(InputStream in, String name) throws IOException {
-        while (true) {
-            byte[] header = in.readNBytes(BLOCK_BYTES);
-            if (header.length < BLOCK_BYTES) {
-                throw new TeraioException(name + ": truncated tar archive (a header is cut short)");
-            }
-            if (isZeroBlock(header)) {
-                throw new TeraioException(name + ": the tar archive holds no .json file");
-            }
-            String entry = cString(header, 0, 100);
-            String prefix = isUstar(header) ? cString(header, 345, 155) : "";
-            if (!prefix.isEmpty()) {
-                entry = prefix + "/" + entry;
-            }
-            long size = parseOctal(header, 124, 12, name);
-            byte type = header[156];
-            boolean regular = type == '0' || type == 0;
-            if (regular && entry.endsWith(".json")) {
-                return new EntryStream(in, size, name);
-            }
-            long padded = (size + BLOCK_BYTES - 1) / BLOCK_BYTES * BLOCK_BYTES;
-            long skipped = skip(in, padded);
-            if (skipped < padded) {
-                throw new TeraioException(name + ": truncated tar archive (entry " + entry + " is cut short)");
-            }
-        }
-    }
-
-    private static long skip(InputStream in, long count) throws IOException {
-        byte[] scratch = new byte[8192];
-        long done = 0;
-        while (done < count) {
-            int n = in.read(scratch, 0, (int) Math.min(scratch.length, count - done));
-            if (n < 0) {
-                break;
-            }
-            done += n;
-        }
-        return done;
-    }
-
-    private static boolean isZeroBlock(byte[] block) {
-        for (byte b : block) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String cString(byte[] bytes, int offset, int length) {
-        int end = offset;
-        while (end < offset + length && bytes[end] != 0) {
-            end++;
-        }
-        return new String(bytes, offset, end - offset, StandardCharsets.UTF_8);
-    }
-
-    private static long parseOctal(byte[] bytes, int offset, int length, String name) {
-        long value = 0;
-        for (int i = offset; i < offset + length; i++) {
-            byte b = bytes[i];
-            if (b == 0 || b == ' ') {
-                if (value > 0) {
-                    break;
+        TarArchiveInputStream tar = new TarArchiveInputStream(in);
+        TarArchiveEntry entry;
+        try {
+            while ((entry = tar.getNextEntry()) != null) {
+                if (entry.isFile() && entry.getName().endsWith(".json")) {
+                    return new EntryStream(tar, name);
                 }
-                continue;
             }
-            if (b < '0' || b > '7') {
-                throw new TeraioException(name + ": corrupt tar header (size field is not octal)");
-            }
-            value = value * 8 + (b - '0');
+        } catch (EOFException e) {
+            throw new TeraioException(name + ": truncated tar archive (" + oneLine(e) + ")", e);
+        } catch (IOException | IllegalArgumentException e) {
+            // commons-compress reports a corrupt header (a size field that is not octal) as either
+            throw new TeraioException(name + ": corrupt tar archive: " + oneLine(e), e);
         }
-        return value;
+        throw new TeraioException(name + ": the tar archive holds no .json file");
     }
 
-    /** A tar entry's content; a short read before its size is a truncated archive. */
+    /** A tar entry's content; an archive that ends inside it is a truncated archive. */
     private static final class EntryStream extends FilterInputStream {
-        private long remaining;
-        private final String name;
-
-        EntryStream(InputStream in, long size, String name) {
+        EntryStream(TarArchiveInputStream in, String name) {
             super(in);
-            this.remaining = size;
-            this.name = name;
         }
 
         @Override
         public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
+            try {
+                return in.read();
+            } catch (IOException e) {
+                throw truncated(e);
             }
-            int b = in.read();
-            if (b < 0) {
-                throw new TruncatedTarException(name);
-            }
-            remaining--;
-            return b;
         }
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (remaining <= 0) {
-                return -1;
+            try {
+                return in.read(buffer, offset, length);
+            } catch (IOException e) {
+                throw truncated(e);
             }
-            int n = in.read(buffer, offset, (int) Math.min(length, remaining));
-            if (n < 0) {
-                throw new TruncatedTarException(name);
-            }
-            remaining -= n;
-            return n;
         }
 
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(in.available(), remaining);
+        private static IOException truncated(IOException e) {
+            return e instanceof EOFException || String.valueOf(e.getMessage()).contains("runcated")
+                    ? new TruncatedTarException(e) : e;
         }
 
         @Override
@@ -249,8 +173,8 @@ final class CompressedInput {
     static final class TruncatedTarException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        TruncatedTarException(String name) {
-            super("truncated tar archive (the .json entry is cut short)");
+        TruncatedTarException(IOException cause) {
+            super("truncated tar archive (the .json entry is cut short)", cause);
         }
     }
 }
