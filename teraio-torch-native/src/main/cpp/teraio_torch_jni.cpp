@@ -240,26 +240,21 @@ JNIEXPORT void JNICALL Java_io_teraio_torch_TorchNative_close0(JNIEnv*, jclass, 
     delete ref(h);
 }
 
-JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_copyOut0(JNIEnv* env, jclass, jlong h, jlong offset,
-                                                                 jobject dst, jint position, jint length) {
+// Copies length bytes between [offset, offset + length) of the storage and the direct buffer at
+// position: out of the storage when toBuffer, else into it. Returns length.
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_copy0(JNIEnv* env, jclass, jlong h, jlong offset,
+                                                              jobject buffer, jint position, jint length,
+                                                              jboolean toBuffer) {
     c10::intrusive_ptr<c10::StorageImpl> keep;
-    char* from = nullptr;
-    char* to = nullptr;
-    jlong n = copyTarget(env, h, offset, dst, position, length, &from, &to, keep);
+    char* storageAt = nullptr;
+    char* bufferAt = nullptr;
+    jlong n = copyTarget(env, h, offset, buffer, position, length, &storageAt, &bufferAt, keep);
     if (n > 0) {
-        std::memcpy(to, from, static_cast<size_t>(n));
-    }
-    return n;
-}
-
-JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_copyIn0(JNIEnv* env, jclass, jlong h, jlong offset,
-                                                                jobject src, jint position, jint length) {
-    c10::intrusive_ptr<c10::StorageImpl> keep;
-    char* to = nullptr;
-    char* from = nullptr;
-    jlong n = copyTarget(env, h, offset, src, position, length, &to, &from, keep);
-    if (n > 0) {
-        std::memcpy(to, from, static_cast<size_t>(n));
+        if (toBuffer) {
+            std::memcpy(bufferAt, storageAt, static_cast<size_t>(n));
+        } else {
+            std::memcpy(storageAt, bufferAt, static_cast<size_t>(n));
+        }
     }
     return n;
 }

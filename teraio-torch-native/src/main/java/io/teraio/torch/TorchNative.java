@@ -41,9 +41,8 @@ final class TorchNative {
     /** Fills {@code out} with the storage's data address and bytes now. */
     static native long state0(long storage, long[] out);
 
-    static native long copyOut0(long storage, long offset, ByteBuffer dst, int position, int length);
-
-    static native long copyIn0(long storage, long offset, ByteBuffer src, int position, int length);
+    /** Copies {@code length} bytes between the storage at {@code offset} and the direct buffer at {@code position}: out of the storage when {@code toBuffer}. */
+    static native long copy0(long storage, long offset, ByteBuffer buffer, int position, int length, boolean toBuffer);
 
     /** Frees the storage's memory in place; returns the bytes freed. */
     static native long release0(long storage);

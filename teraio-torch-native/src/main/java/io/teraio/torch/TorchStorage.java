@@ -128,9 +128,7 @@ public final class TorchStorage implements DeviceBuffer {
             if (state != wanted) {
                 throw new IllegalStateException(op + ": it is " + state + ", not " + wanted);
             }
-            long n = out ? TorchNative.copyOut0(handle, offset, buffer, buffer.position(), length)
-                    : TorchNative.copyIn0(handle, offset, buffer, buffer.position(), length);
-            TorchErrors.check(n, op);
+            TorchErrors.check(TorchNative.copy0(handle, offset, buffer, buffer.position(), length, out), op);
         } finally {
             lock.readLock().unlock();
         }
