@@ -13,8 +13,13 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import ai.djl.util.Pair;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.Placement;
@@ -102,6 +107,20 @@ class TorchBridgeTest {
         try (TorchStorage again = bridge.storage(view)) {
             assertFalse(again.isClosed(), "a closed handle is forgotten: the next call opens a new one");
         }
+    }
+
+    @Test
+    void theParametersDjlInitializesAreEvictable() {
+        Block linear = Linear.builder().setUnits(8).build();
+        linear.initialize(manager, DataType.FLOAT32, new Shape(2, 16));
+        int n = 0;
+        for (Pair<String, Parameter> p : linear.getParameters()) {
+            try (TorchStorage s = bridge.storage(p.getValue().getArray())) {
+                assertTrue(s.evictable(), p.getKey() + ": " + s.whyNotEvictable());
+                n++;
+            }
+        }
+        assertEquals(2, n, "weight and bias");
     }
 
     @Test
