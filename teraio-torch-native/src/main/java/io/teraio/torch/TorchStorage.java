@@ -153,6 +153,12 @@ public final class TorchStorage implements DeviceBuffer {
             if (state != State.RESIDENT) {
                 throw new IllegalStateException(op + ": it is " + state + ", not RESIDENT (evicted twice?)");
             }
+            long[] now = new long[2];
+            TorchErrors.check(TorchNative.state0(handle, now), op);
+            if (now[1] != bytes) {
+                throw new TorchBridgeException(op + ": PyTorch resized it to " + now[1] + " bytes since the handle"
+                        + " was opened; its bytes were not all copied out (close this handle and open a new one)");
+            }
             long freed = TorchErrors.check(TorchNative.release0(handle), op);
             state = State.EVICTED;
             return freed;

@@ -359,7 +359,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             trimHeap();
         }
         if (iteration == 0 && options.torchBridge()) {
-            checkTorchBridge();
+            checkTorchBridge(trainer);
         }
         iteration++;
         opInIteration = 0;
@@ -389,11 +389,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      * PyTorch engine is loaded then, and no gradient is being collected), and says what it
      * found. The bridge moves nothing yet: optimizer state is all the agent offloads either way.
      */
-    private void checkTorchBridge() {
+    private void checkTorchBridge(Object trainer) {
         internal = true;
         Availability bridge;
         try {
-            bridge = DjlArrays.torchBridge();
+            bridge = DjlArrays.torchBridge(trainer);
         } catch (RuntimeException | LinkageError e) {
             bridge = Availability.no("checking it threw " + e);
         } finally {

@@ -262,10 +262,15 @@ final class DjlArrays {
     }
 
     /**
-     * Whether the PyTorch bridge works here: loads it (DJL's PyTorch engine is loaded by now,
-     * a step having run) and runs its self-check, on test tensors of its own, once.
+     * Whether the PyTorch bridge works here: when {@code trainer} trains on DJL's PyTorch
+     * engine (loaded by now, a step having run), loads the bridge and runs its self-check, on
+     * test tensors of its own, once; a job on another engine never loads it.
      */
-    static Availability torchBridge() {
+    static Availability torchBridge(Object trainer) {
+        String engine = ((Trainer) trainer).getManager().getEngine().getEngineName();
+        if (!engine.equals("PyTorch")) {
+            return Availability.no("the job trains on DJL's " + engine + " engine, not PyTorch");
+        }
         return TorchBridge.availability();
     }
 
