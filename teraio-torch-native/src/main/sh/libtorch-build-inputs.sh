@@ -1,6 +1,6 @@
 #!/bin/sh
 # What the torch bridge compiles and links against, fetched once into a cache:
-#   <cache>/libtorch-dev-<version>/include   libtorch headers, from Debian trixie's libtorch-dev <version>
+#   <cache>/libtorch-dev-<version>/include   libtorch's ATen and c10 headers, from Debian trixie's libtorch-dev <version>
 #                                            (no libtorch 2.7.1 headers are published; the bridge's
 #                                            load-time self-check catches a layout they get wrong)
 #   <cache>/djl-pytorch-<pytorch>/           libc10.so and libtorch_cpu.so, taken from DJL's native jar
@@ -49,8 +49,11 @@ if [ ! -f "$headers/.complete" ]; then
         *) fail "Debian trixie's libtorch-dev is now $got, not $dev_version; set -Dlibtorch-dev.version=${got%%[+-]*} and check that the bridge's self-check still passes" ;;
     esac
     dpkg-deb -x "$deb" "$work/x" || fail "dpkg-deb -x of $deb failed"
-    # only the headers: the package's .so links point into libtorch2.6, which the bridge does not use
-    mv "$work/x/usr/include" "$work/headers/include"
+    # only the headers the bridge includes (ATen, c10); the package's .so links point into
+    # libtorch2.6, which the bridge does not use
+    mkdir -p "$work/headers/include"
+    mv "$work/x/usr/include/ATen" "$work/x/usr/include/c10" "$work/headers/include/" \
+        || fail "$deb has no usr/include/ATen and usr/include/c10"
     echo "$got" > "$work/headers/.complete"
     settle "$work/headers" "$headers"
 fi
