@@ -206,7 +206,7 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_describe0(JNIEnv* env, 
     }
 }
 
-// The storage key (its address) and state of an open handle: out {data address, nbytes}.
+// The state of an open handle's storage now: out {data address, nbytes}.
 JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_state0(JNIEnv* env, jclass, jlong h, jlongArray out) {
     if (h == 0 || out == nullptr || env->GetArrayLength(out) < 2) {
         return E_NULL;
