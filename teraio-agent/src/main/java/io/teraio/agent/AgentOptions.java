@@ -35,11 +35,13 @@ import java.util.Objects;
  *                           ({@code mmapThreshold})
  * @param trimHeap           whether glibc gives back the free pages of its heaps after each iteration the plan
  *                           applies to ({@code trim})
+ * @param torchBridge        whether the PyTorch bridge is loaded and self-checked at the first step, to report
+ *                           whether it works here ({@code torchBridge}); it moves no tensors yet
  * @param config             the runtime configuration
  */
 public record AgentOptions(AgentMode mode, int warmupIterations, int profileIterations, Path trace, Path plan,
                            String hardware, Path stats, Path planOut, long mmapThresholdBytes,
-                           boolean trimHeap, TeraioConfig config) {
+                           boolean trimHeap, boolean torchBridge, TeraioConfig config) {
 
     /** The agent's own keys with their defaults ({@code null}: none), in the order docs/agent.md lists them. */
     public static final List<TeraioConfig.Key> KEYS = List.of(
@@ -54,7 +56,9 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             new TeraioConfig.Key("mmapThreshold", "0", "offload and auto mode: glibc's mmap threshold set at start, so"
                     + " freed tensors at least this large leave the process; 0 leaves glibc alone"),
             new TeraioConfig.Key("trim", "true", "offload and auto mode: after each iteration the plan applies to,"
-                    + " glibc gives back the free pages its heaps keep (malloc_trim, off the training thread)"));
+                    + " glibc gives back the free pages its heaps keep (malloc_trim, off the training thread)"),
+            new TeraioConfig.Key("torchBridge", "true", "load the PyTorch bridge (libteraio_torch.so) at the first"
+                    + " step and report whether its self-check passes; it moves no tensors yet; false: never load it"));
 
     public AgentOptions {
         Objects.requireNonNull(mode, "mode");
@@ -117,13 +121,11 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             throw new TeraioException("mmapThreshold: " + mmapThreshold + " bytes is not between 0 and "
                     + Units.formatBytes(NativeHeap.MAX_MMAP_THRESHOLD_BYTES) + " (glibc's largest)");
         }
-        String trimText = text(agent, "trim").toLowerCase(Locale.ROOT);
-        if (!trimText.equals("true") && !trimText.equals("false")) {
-            throw new TeraioException("trim: '" + text(agent, "trim") + "' is not true or false");
-        }
+        boolean trim = bool(agent, "trim");
+        boolean torchBridge = bool(agent, "torchBridge");
         TeraioConfig config = TeraioConfig.resolve(runtime);
         return new AgentOptions(mode, warmup, iterations, out, plan, hardware, stats, planOut, mmapThreshold,
-                trimText.equals("true"), config);
+                trim, torchBridge, config);
     }
 
     /** {@code key=value} for every key in effect, agent keys first, for the line logged at start. */
@@ -145,6 +147,7 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             map.put("mmapThreshold", mmapThresholdBytes == 0 ? "0 (glibc's own)" : Units.formatBytes(mmapThresholdBytes));
             map.put("trim", Boolean.toString(trimHeap));
         }
+        map.put("torchBridge", Boolean.toString(torchBridge));
         map.putAll(config.describe());
         return map;
     }
@@ -185,6 +188,14 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             return args.get(name);
         }
         return KEYS.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow().defaultValue();
+    }
+
+    private static boolean bool(Map<String, String> args, String name) {
+        String value = text(args, name).toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new TeraioException(name + ": '" + text(args, name) + "' is not true or false");
+        }
+        return value.equals("true");
     }
 
     private static int integer(Map<String, String> args, String name, int min) {

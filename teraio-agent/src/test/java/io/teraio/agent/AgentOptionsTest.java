@@ -30,6 +30,8 @@ class AgentOptionsTest {
         assertEquals("/nvme0:/nvme1", o.describe().get("dirs"));
         assertTrue(o.trimHeap());
         assertEquals("false", AgentOptions.parse("mode=auto,trim=FALSE").describe().get("trim"));
+        assertTrue(o.torchBridge());
+        assertEquals("false", AgentOptions.parse("mode=profile,torchBridge=false").describe().get("torchBridge"));
     }
 
     @Test
@@ -60,6 +62,7 @@ class AgentOptionsTest {
         assertEquals("teraio-agent argument 'verbose' is not key=value", message("mode=profile,verbose"));
         assertEquals("mode: given twice", message("mode=profile,mode=auto"));
         assertEquals("trim: 'sometimes' is not true or false", message("mode=auto,trim=sometimes"));
+        assertEquals("torchBridge: 'maybe' is not true or false", message("mode=auto,torchBridge=maybe"));
         assertEquals("hardware: 'dgx9' is neither a file nor a preset; presets: g10, h100, teraio-paper",
                 message("mode=auto,hardware=dgx9"));
     }

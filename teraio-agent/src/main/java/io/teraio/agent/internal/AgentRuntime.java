@@ -16,6 +16,7 @@ import io.teraio.core.engine.RuntimeStats;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
+import io.teraio.core.storage.Availability;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.NativeHeap;
@@ -138,6 +139,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private long predictedPeakBytes;
     private long predictedUnconstrainedBytes;
     private String error;
+    /** What the torch bridge check found ({@code available: ...}, {@code unavailable: ...}), or null before it. */
+    private String torchBridge;
     private boolean closed;
     private AgentStats finalStats;
 
@@ -355,6 +358,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             runtime.endIteration(opInIteration);
             trimHeap();
         }
+        if (iteration == 0 && options.torchBridge()) {
+            checkTorchBridge(trainer);
+        }
         iteration++;
         opInIteration = 0;
         try {
@@ -375,6 +381,31 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
         } catch (RuntimeException e) {
             stopApplying("after iteration " + (iteration - 1), e);
+        }
+    }
+
+    /**
+     * Loads the PyTorch bridge and runs its self-check, once, after the first step (DJL's
+     * PyTorch engine is loaded then, and no gradient is being collected), and says what it
+     * found. The bridge moves nothing yet: optimizer state is all the agent offloads either way.
+     */
+    private void checkTorchBridge(Object trainer) {
+        internal = true;
+        Availability bridge;
+        try {
+            bridge = DjlArrays.torchBridge(trainer);
+        } catch (RuntimeException | LinkageError e) {
+            bridge = Availability.no("checking it threw " + e);
+        } finally {
+            internal = false;
+        }
+        if (bridge.available()) {
+            torchBridge = "available: " + bridge.reason();
+            LOG.info("teraio-agent: torch bridge available ({}); not used yet: the agent offloads optimizer state",
+                    bridge.reason());
+        } else {
+            torchBridge = "unavailable: " + bridge.reason();
+            LOG.warn("teraio-agent: torch bridge unavailable, optimizer state only: {}", bridge.reason());
         }
     }
 
@@ -824,7 +855,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
                 entries.size(), offloadedBytes, prefetched, r.stallNs(), r.misses(), r.divergences(),
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
-                predictedUnconstrainedBytes, ProcessMemory.peakRssBytesNow(), deviceUsed, error);
+                predictedUnconstrainedBytes, ProcessMemory.peakRssBytesNow(), deviceUsed, torchBridge, error);
     }
 
     /** Records a failure that stopped the agent (for the stats). */

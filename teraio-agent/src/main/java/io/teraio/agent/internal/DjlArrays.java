@@ -13,7 +13,9 @@ import ai.djl.training.Trainer;
 import ai.djl.util.NativeResource;
 import ai.djl.util.Pair;
 import io.teraio.core.TeraioException;
+import io.teraio.core.storage.Availability;
 import io.teraio.core.trace.TraceSource;
+import io.teraio.torch.TorchBridge;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -257,6 +259,19 @@ final class DjlArrays {
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
+    }
+
+    /**
+     * Whether the PyTorch bridge works here: when {@code trainer} trains on DJL's PyTorch
+     * engine (loaded by now, a step having run), loads the bridge and runs its self-check, on
+     * test tensors of its own, once; a job on another engine never loads it.
+     */
+    static Availability torchBridge(Object trainer) {
+        String engine = ((Trainer) trainer).getManager().getEngine().getEngineName();
+        if (!engine.equals("PyTorch")) {
+            return Availability.no("the job trains on DJL's " + engine + " engine, not PyTorch");
+        }
+        return TorchBridge.availability();
     }
 
     /** Where a trace recorded from {@code trainer} comes from: the agent, DJL and engine versions, the model. */

@@ -104,6 +104,40 @@ class AgentIT {
     }
 
     @Test
+    void theTorchBridgeIsCheckedOnceAndAFailedSelfCheckLeavesOptimizerStateOffloadingAsItWas() throws Exception {
+        ChildJvm.Run plain = ChildJvm.train(dir, "mlp", 10, null);
+        assertEquals(0, plain.exitCode(), plain.stderr());
+        Path ssd = Files.createDirectories(dir.resolve("ssd"));
+        String args = "mode=auto,dirs=" + ssd + ",hostMemory=0,io.preallocate=16m,deviceMemory=4700k";
+
+        ChildJvm.Run works = ChildJvm.train(dir, "mlp", 10, args + ",stats=works.json");
+        assertEquals(0, works.exitCode(), works.stderr());
+        assertEquals(plain.losses(), works.losses(), "loading and checking the bridge must not change a loss bit");
+        assertEquals(1, occurrences(works.stderr(), "torch bridge available ("), works.stderr());
+        JsonNode worked = JsonFiles.read(dir.resolve("works.json"));
+        assertTrue(worked.get("torchBridge").asText().startsWith("available: libteraio_torch.so from the jar"),
+                worked.toString());
+
+        ChildJvm.Run broken = ChildJvm.train(dir, "mlp", 10, args + ",stats=broken.json",
+                List.of("-Dteraio.torch.test.breakSelfCheck=true"));
+        assertEquals(0, broken.exitCode(), broken.stderr());
+        assertEquals(plain.losses(), broken.losses(), "without the bridge training is as it was");
+        String reason = "self-check against libtorch 2.7.1 failed: the storage of a 4096-float tensor reads as 16384"
+                + " bytes, DJL's view has 16384, expected 16385 (teraio.torch.test.breakSelfCheck is set)";
+        assertEquals(1, occurrences(broken.stderr(), "torch bridge unavailable, optimizer state only: " + reason),
+                broken.stderr());
+        JsonNode fellBack = JsonFiles.read(dir.resolve("broken.json"));
+        assertEquals("unavailable: " + reason, fellBack.get("torchBridge").asText());
+        assertTrue(fellBack.get("bytesOffloaded").asLong() > 0, "optimizer state is offloaded as before: " + fellBack);
+        assertEquals(worked.get("planEntries"), fellBack.get("planEntries"));
+
+        ChildJvm.Run off = ChildJvm.train(dir, "mlp", 3, "mode=profile,torchBridge=false,stats=off.json");
+        assertEquals(0, off.exitCode(), off.stderr());
+        assertFalse(off.stderr().contains("torch bridge"), off.stderr());
+        assertFalse(JsonFiles.read(dir.resolve("off.json")).has("torchBridge"));
+    }
+
+    @Test
     void aBadArgumentFailsTheLaunchWithOneLineNamingTheKey() throws Exception {
         ChildJvm.Run run = ChildJvm.train(dir, "mlp", 1, "mode=profile,deviceMemory=lots");
         assertEquals(2, run.exitCode(), run.stderr());
@@ -170,6 +204,14 @@ class AgentIT {
         assertEquals(0, applied.get("misses").asLong(), applied.toString());
         assertEquals(0, applied.get("divergences").asLong(), applied.toString());
         assertTrue(applied.get("peakResidentBytes").asLong() <= budget, applied.toString());
+    }
+
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+            n++;
+        }
+        return n;
     }
 
     /** Each op's name with the keys of the persistent tensors it uses. */

@@ -20,7 +20,7 @@ final class ChildJvm {
 
     /** teraio's modules, as jars or reactor class folders. */
     private static final Pattern TERAIO = Pattern.compile(
-            ".*/teraio-(core|profiler|planner|agent)(-[^/]*\\.jar|/target/classes/?)");
+            ".*/teraio-(core|profiler|planner|torch-native|agent)(-[^/]*\\.jar|/target/classes/?)");
 
     private ChildJvm() {
     }
@@ -47,6 +47,12 @@ final class ChildJvm {
     /** Runs {@code model} for {@code steps} steps in {@code dir}; {@code agentArgs} null runs without the agent. */
     static Run train(Path dir, String model, int steps, String agentArgs, String... programArgs)
             throws IOException, InterruptedException {
+        return train(dir, model, steps, agentArgs, List.of(), programArgs);
+    }
+
+    /** As {@link #train(Path, String, int, String, String...)}, with {@code jvmArgs} (system properties) for the job. */
+    static Run train(Path dir, String model, int steps, String agentArgs, List<String> jvmArgs,
+            String... programArgs) throws IOException, InterruptedException {
         Path losses = dir.resolve("losses-" + System.nanoTime() + ".txt");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -54,6 +60,7 @@ final class ChildJvm {
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dai.djl.pytorch.num_threads=1");
         cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+        cmd.addAll(jvmArgs);
         if (agentArgs != null) {
             cmd.add("-javaagent:" + agentJar() + "=" + agentArgs);
         }

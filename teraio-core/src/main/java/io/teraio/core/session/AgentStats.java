@@ -35,13 +35,16 @@ import java.util.Locale;
  *                                    {@link ProcessMemory#UNAVAILABLE} where the system does not say (not Linux)
  * @param deviceUsedBytes             with {@code memory=cuda}: the device's used bytes at exit as CUDA counts them
  *                                    ({@code cudaMemGetInfo}); -1 with host memory
+ * @param torchBridge                 whether the PyTorch bridge works here: {@code available: <what loaded>} or
+ *                                    {@code unavailable: <why>}; null where it was not checked ({@code torchBridge=false},
+ *                                    or training ended before its first step)
  * @param error                       why the agent stopped working, or null
  */
 public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
                          long bytesPrefetched, long stallNanos, long misses, long divergences, long peakResidentBytes,
                          long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
                          long predictedUnconstrainedBytes, long processPeakRssBytes, long deviceUsedBytes,
-                         String error) {
+                         String torchBridge, String error) {
 
     public ObjectNode toJson() {
         ObjectNode root = JsonFiles.mapper().createObjectNode();
@@ -61,6 +64,9 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         root.put("predictedUnconstrainedBytes", predictedUnconstrainedBytes);
         root.put("processPeakRssBytes", processPeakRssBytes);
         root.put("deviceUsedBytes", deviceUsedBytes);
+        if (torchBridge != null) {
+            root.put("torchBridge", torchBridge);
+        }
         if (error != null) {
             root.put("error", error);
         }
@@ -101,6 +107,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
                 number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),
                 number(root, "predictedUnconstrainedBytes", file),
                 root.path("processPeakRssBytes").asLong(ProcessMemory.UNAVAILABLE), root.path("deviceUsedBytes").asLong(-1),
+                root.hasNonNull("torchBridge") ? root.get("torchBridge").asText() : null,
                 root.hasNonNull("error") ? root.get("error").asText() : null);
     }
 
