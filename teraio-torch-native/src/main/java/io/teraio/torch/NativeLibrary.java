@@ -1,22 +1,16 @@
 package io.teraio.torch;
 
 import io.teraio.core.storage.Availability;
+import io.teraio.core.storage.NativeLibraries;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 
 /**
- * Loads the bridge library once DJL's PyTorch engine is loaded: from the path in
- * {@link TorchBridge#LIBRARY_PROPERTY} when set, else from this jar
- * ({@code native/linux-x86_64/libteraio_torch.so}, copied to a temporary file deleted at
- * exit); then checks its ABI version and runs the {@link SelfCheck}.
+ * Loads the bridge library once DJL's PyTorch engine is loaded, through {@link NativeLibraries}:
+ * from the path in {@link TorchBridge#LIBRARY_PROPERTY} when set, else from this jar
+ * ({@code native/linux-x86_64/libteraio_torch.so}); then checks its ABI version and runs the
+ * {@link SelfCheck}.
  */
 final class NativeLibrary {
-    static final String RESOURCE = "/native/linux-x86_64/libteraio_torch.so";
-
     private NativeLibrary() {
     }
 
@@ -52,25 +46,6 @@ final class NativeLibrary {
     }
 
     private static String loadFrom() throws IOException {
-        String explicit = System.getProperty(TorchBridge.LIBRARY_PROPERTY);
-        if (explicit != null && !explicit.isBlank()) {
-            System.load(Path.of(explicit).toAbsolutePath().toString());
-            return explicit + " (" + TorchBridge.LIBRARY_PROPERTY + ")";
-        }
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            throw new IOException("the bridge is built for Linux x86-64 only, this is " + os + " " + arch);
-        }
-        try (InputStream in = NativeLibrary.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IOException("this jar has no " + RESOURCE + " (built without the native step?)");
-            }
-            Path tmp = Files.createTempFile("libteraio_torch-", ".so");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            System.load(tmp.toString());
-            return "the jar (" + RESOURCE + ")";
-        }
+        return NativeLibraries.load(NativeLibrary.class, "teraio_torch", TorchBridge.LIBRARY_PROPERTY);
     }
 }
