@@ -146,7 +146,7 @@ final class DoctorCommand implements Callable<Integer> {
         TeraioConfig c = TeraioConfig.resolve(Map.of("dirs", dir.toString(), "backend", "posix", "memory", "host",
                 "io.taskSize", Long.toString(resolved.taskSizeBytes()), "io.queueDepth",
                 Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(bytes + (8 << 20)),
-                "deviceMemory", Long.toString(resolved.taskSizeBytes() * resolved.queueDepth()), "hostMemory", "0",
+                "deviceMemory", Long.toString(IoBench.memoryBytes(resolved.taskSizeBytes(), resolved.queueDepth())), "hostMemory", "0",
                 "verify", "false"));
         try (MigrationEngine engine = MigrationEngine.open(c)) {
             IoBench.Bandwidth bw = IoBench.sequential(engine, c, bytes, Progress.of(spec));

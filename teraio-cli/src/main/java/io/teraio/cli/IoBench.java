@@ -21,6 +21,12 @@ import java.util.concurrent.CompletionException;
  * Sequential O_DIRECT throughput through the engine, as {@code fio} measures it: {@code size}
  * bytes written (or read) as requests of one block each, {@code io.queueDepth} requests in
  * flight per SSD, striped over the engine's SSDs. Shared by {@code bench-io} and {@code probe}.
+ *
+ * <p>As many requests again wait in the engine's queue, submitted ahead as a plan issues its
+ * entries ahead: a worker that finishes a task takes the next one at once, and the SSD sees
+ * back-to-back requests at the queue depth, as under fio, instead of sitting idle while the
+ * completion reaches this thread and its next request reaches a worker (two thread hand-offs a
+ * request, which cost 7% to 25% of the time at queue depth 1; docs/io-results.md).
  */
 final class IoBench implements AutoCloseable {
     private static final int PAGE = 4096;
@@ -38,9 +44,15 @@ final class IoBench implements AutoCloseable {
     private long blocksWritten;
     private long blocksRead;
 
+    /** The device memory an IoBench of {@code inFlight} requests of {@code blockBytes} takes (its buffers). */
+    static long memoryBytes(long blockBytes, int inFlight) {
+        return 2 * blockBytes * inFlight;
+    }
+
     /**
      * @param target   an SSD id, or {@link IoEngine#ANY_SSD} to spread blocks round-robin over all
-     * @param inFlight requests kept in flight (queue depth times SSDs)
+     * @param inFlight requests kept in flight at the SSDs (queue depth times SSDs); as many again
+     *                 wait in the engine's queue
      * @param progress where the bytes written and read are shown as they complete
      */
     IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
@@ -53,7 +65,7 @@ final class IoBench implements AutoCloseable {
         this.target = target;
         int ssds = target == IoEngine.ANY_SSD ? io.ssdCount() : 1;
         long blocks = (sizeBytes + blockBytes - 1) / blockBytes;
-        buffers = new DeviceBuffer[(int) Math.min(inFlight, blocks)];
+        buffers = new DeviceBuffer[(int) Math.min(2L * inFlight, blocks)];
         try {
             for (long b = 0; b < blocks; b++) {
                 long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
@@ -109,7 +121,7 @@ final class IoBench implements AutoCloseable {
     }
 
     /**
-     * Keeps {@code buffers.length} requests in flight; each buffer serves the blocks
+     * Keeps {@code buffers.length} requests submitted; each buffer serves the blocks
      * {@code i, i + n, i + 2n, ...} in turn. Writes stamp each block first; reads check the stamps.
      */
     private void run(boolean write) {

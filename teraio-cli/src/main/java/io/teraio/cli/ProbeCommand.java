@@ -64,7 +64,7 @@ final class ProbeCommand implements Callable<Integer> {
             Path dir = engine.dirs.get(i);
             TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
                     "io.preallocate", Long.toString(sizeBytes + (8 << 20)), "verify", "false")));
-            config = config.withDeviceMemory(config.taskSizeBytes() * config.queueDepth());
+            config = config.withDeviceMemory(IoBench.memoryBytes(config.taskSizeBytes(), config.queueDepth()));
             out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d ...%n", dir,
                     Units.formatBytes(sizeBytes), Units.formatBytes(config.taskSizeBytes()), config.queueDepth());
             out.flush();

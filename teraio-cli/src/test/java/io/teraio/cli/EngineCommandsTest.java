@@ -39,6 +39,15 @@ class EngineCommandsTest {
         assertTrue(json.get("readBytesPerSecond").asLong() > 0, r.out());
         assertEquals(0, count(a) + count(b), "the run directories are deleted at the end");
 
+        r = CliRunner.run("bench-io", "--dir", a.toString(), "--size", "8m", "--block", "1m", "--qd", "1", "--mode",
+                "write", "--prewrite", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        json = new ObjectMapper().readTree(r.out());
+        assertTrue(json.get("prewrite").asBoolean(), r.out());
+        assertTrue(json.get("writeBytesPerSecond").asLong() > 0, r.out());
+        assertFalse(json.has("readBytesPerSecond"), "--mode write reads nothing: " + r.out());
+        assertEquals(0, count(a), "the run directory is deleted at the end");
+
         r = CliRunner.run("bench-io", "--dir", a.toString(), "--mode", "sideways");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertEquals("--mode: 'sideways' is not write, read or both", r.err().strip());
