@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,6 +103,29 @@ class EngineCommandsTest {
         assertEquals(0, json.get("engine").get("failedWrites").asLong());
         assertTrue(json.get("engine").get("bytesToSsd").asLong() > 0, r.out());
         assertTrue(json.get("peakDeviceBytes").asLong() <= 20L << 20, r.out());
+
+        assertEquals(0, json.get("hardwareDifferences").size(), r.out());
+        assertFalse(r.err().contains("warning"), r.err());
+
+        // replayed on a probed disk half as fast to read, with probe's default host memory: the summary
+        // names the plan's hardware, keeps the plan's host memory (0) and warns of what differs
+        ObjectNode probed = (ObjectNode) new ObjectMapper().readTree(plan.toFile()).get("hardware");
+        ObjectNode ssd0 = (ObjectNode) probed.get("ssds").get(0);
+        long planRead = ssd0.get("readBytesPerSecond").asLong();
+        ssd0.put("readBytesPerSecond", planRead / 2);
+        probed.put("hostMemoryBytes", 64L << 30);
+        Path hardware = Files.writeString(dir.resolve("probed.json"), probed.toString());
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+                dir.resolve("b").toString(), "--device-mem", "24m", "--hardware", hardware.toString(), "--iterations",
+                "1", "--quiet");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("replay: warning: " + plan + " was made for other hardware than this replay's: device 0 memory"
+                + " 24.00 MiB (plan: 20.00 MiB), ssd 0 read " + Units.formatBytes(planRead / 2) + "/s (plan: "
+                + Units.formatBytes(planRead) + "/s); the prediction is for this replay's hardware", r.err().strip());
+        String predicted = r.out().lines().filter(l -> l.strip().startsWith("predicted")).findFirst().orElseThrow();
+        assertTrue(predicted.contains("device 24.00 MiB") && predicted.contains("host 0 B)"), predicted);
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("plan made for")
+                && l.contains("device 20.00 MiB") && l.contains("host 0 B (differs from this replay's")), r.out());
 
         r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(),
                 "--device-mem", "20m");

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -27,6 +29,11 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
     public static final int MAX_COUNT = 1024;
     /** The largest device or host memory a profile read from input may state: 2^50 bytes (1 PiB). */
     public static final long MAX_MEMORY_BYTES = 1L << 50;
+    /**
+     * How far a measured rate (a bandwidth, a latency) may be from another before
+     * {@link #differencesFrom} names it: 10%, about what two probes of one disk differ by.
+     */
+    public static final double RATE_TOLERANCE = 0.10;
     /** The least bandwidth (PCIe, SSD read or write) a profile read from input may state: 1 MiB/s. */
     public static final long MIN_BYTES_PER_SECOND = 1L << 20;
     /** The most bandwidth a profile read from input may state: 2^50 bytes/s (1 PiB/s). */
@@ -146,6 +153,58 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
             return what + " is " + value + ", less than the limit of 1048576 (1 MiB/s)";
         }
         return above(what, value, MAX_BYTES_PER_SECOND, "2^50 (1 PiB/s)");
+    }
+
+    /**
+     * What differs between this profile and {@code other} (this one's value first), one
+     * phrase each, such as {@code "ssd 0 read 1.13 GiB/s (other: 6.50 GiB/s)"}: device count,
+     * each device's memory and PCIe bandwidth, SSD count, each SSD's read and write bandwidth and
+     * latency, host memory. Sizes and counts must be equal; rates (bandwidths, latency) may
+     * differ by {@link #RATE_TOLERANCE}. SSD directories are not compared.
+     *
+     * @param otherName what {@code other} is called in the phrases ("plan")
+     * @return the differences, empty when none
+     */
+    public List<String> differencesFrom(HardwareProfile other, String otherName) {
+        List<String> out = new ArrayList<>();
+        if (devices.size() != other.devices.size()) {
+            out.add("device count " + devices.size() + " (" + otherName + ": " + other.devices.size() + ")");
+        }
+        for (int i = 0; i < Math.min(devices.size(), other.devices.size()); i++) {
+            Device a = devices.get(i);
+            Device b = other.devices.get(i);
+            if (a.memoryBytes() != b.memoryBytes()) {
+                out.add("device " + i + " memory " + Units.formatBytes(a.memoryBytes()) + " (" + otherName + ": "
+                        + Units.formatBytes(b.memoryBytes()) + ")");
+            }
+            rate(out, "device " + i + " PCIe", a.pcieBytesPerSecond(), b.pcieBytesPerSecond(), otherName, true);
+        }
+        if (ssds.size() != other.ssds.size()) {
+            out.add("SSD count " + ssds.size() + " (" + otherName + ": " + other.ssds.size() + ")");
+        }
+        for (int i = 0; i < Math.min(ssds.size(), other.ssds.size()); i++) {
+            Ssd a = ssds.get(i);
+            Ssd b = other.ssds.get(i);
+            rate(out, "ssd " + i + " read", a.readBytesPerSecond(), b.readBytesPerSecond(), otherName, true);
+            rate(out, "ssd " + i + " write", a.writeBytesPerSecond(), b.writeBytesPerSecond(), otherName, true);
+            rate(out, "ssd " + i + " latency", a.latencyNs(), b.latencyNs(), otherName, false);
+        }
+        if (hostMemoryBytes != other.hostMemoryBytes) {
+            out.add("host memory " + Units.formatBytes(hostMemoryBytes) + " (" + otherName + ": "
+                    + Units.formatBytes(other.hostMemoryBytes) + ")");
+        }
+        return out;
+    }
+
+    private static void rate(List<String> out, String what, long a, long b, String otherName, boolean perSecond) {
+        if (Math.abs(a - b) > RATE_TOLERANCE * Math.max(a, b)) {
+            out.add(String.format(Locale.ROOT, "%s %s (%s: %s)", what, rate(a, perSecond), otherName,
+                    rate(b, perSecond)));
+        }
+    }
+
+    private static String rate(long value, boolean perSecond) {
+        return perSecond ? Units.formatBytes(value) + "/s" : Units.formatNanos(value);
     }
 
     /** This profile as a JSON object (the content of {@code hardware.json}). */

@@ -56,4 +56,22 @@ class HardwareProfileTest {
         assertEquals("device 0: pcieBytesPerSecond is 9223372036854775807, more than the limit of 2^50 (1 PiB/s)",
                 fast.outOfLimits());
     }
+
+    @Test
+    void differencesNameWhatDiffersBeyondTheToleranceOfAMeasurement() {
+        long gib = 1L << 30;
+        HardwareProfile plan = new HardwareProfile(List.of(new Device(0, 3 * gib, 32 * gib)),
+                List.of(new Ssd(0, "/nvme0", 2 * gib, gib, 100_000, -1)), 0);
+        assertEquals(List.of(), plan.differencesFrom(plan, "plan"));
+        // 9% slower reads and 5% longer latency are within a probe's spread; not named
+        HardwareProfile near = new HardwareProfile(List.of(new Device(0, 3 * gib, 32 * gib)),
+                List.of(new Ssd(0, "/elsewhere", Math.round(2 * gib * 0.91), gib, 105_000, -1)), 0);
+        assertEquals(List.of(), near.differencesFrom(plan, "plan"));
+        HardwareProfile replay = new HardwareProfile(List.of(new Device(0, 2 * gib, 32 * gib)),
+                List.of(new Ssd(0, null, 2 * gib, gib / 2, 100_000, -1), new Ssd(1, null, 2 * gib, gib, 0, -1)),
+                64 * gib);
+        assertEquals(List.of("device 0 memory 2.00 GiB (plan: 3.00 GiB)", "SSD count 2 (plan: 1)",
+                "ssd 0 write 512.00 MiB/s (plan: 1.00 GiB/s)", "host memory 64.00 GiB (plan: 0 B)"),
+                replay.differencesFrom(plan, "plan"));
+    }
 }
