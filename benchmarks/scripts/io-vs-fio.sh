@@ -87,12 +87,18 @@ rmdir "$dir/s0" "$dir/s1" 2>/dev/null || true
 python3 - "$tsv" "$size" <<'PY'
 import collections, statistics, sys
 rows = collections.defaultdict(lambda: ([], [], []))
+by_round = collections.defaultdict(dict)  # round -> job -> (write, read)
 for line in open(sys.argv[1]):
     r, name, w, rd, load = line.rstrip('\n').split('\t')
     rows[name][0].append(int(w))
     if rd != '-':
         rows[name][1].append(int(rd))
     rows[name][2].append(float(load))
+    by_round[r][name] = (int(w), int(rd) if rd != '-' else None)
+def paired(a, b, k):
+    """teraio job a over fio job b round by round (the two ran close together): median, min, max."""
+    v = sorted(x[a][k] / x[b][k] for x in by_round.values() if a in x and b in x and x[a][k] and x[b][k])
+    return f"{statistics.median(v):.2f} ({v[0]:.2f}-{v[-1]:.2f})" if v else "-"
 def med(name, k):
     v = rows[name][k]
     return statistics.median(v) if v else float('nan')
@@ -101,8 +107,8 @@ loads = [l for v in rows.values() for l in v[2]]
 n = max(len(v[0]) for v in rows.values())
 print(f"\n{sys.argv[2]} per run, {n} rounds alternating, medians in MiB/s; 1-minute load {min(loads):.2f} to "
       f"{max(loads):.2f} (median {statistics.median(loads):.2f})\n")
-print("| queue depth, block | mode | fio psync | fio libaio | fio io_uring | teraio bench-io | teraio / fio psync | teraio / fio's best |")
-print("|---|---|---|---|---|---|---|---|")
+print("| queue depth, block | mode | fio psync | fio libaio | fio io_uring | teraio bench-io | teraio / fio psync | teraio / fio's best | per round: teraio / that fio engine, median (min-max) |")
+print("|---|---|---|---|---|---|---|---|---|")
 for qd, block in ((1, "1 MiB"), (8, "4 MiB"), (32, "4 MiB")):
     for k, mode in ((0, "write"), (1, "read")):
         fio = {e: med(f"fio-{e}-qd{qd}", k) for e in ("psync", "libaio", "io_uring") if f"fio-{e}-qd{qd}" in rows}
@@ -110,12 +116,14 @@ for qd, block in ((1, "1 MiB"), (8, "4 MiB"), (32, "4 MiB")):
         best = max(fio.values())
         cell = lambda e: mib(fio[e]) if e in fio else "-"
         psync = f"{t / fio['psync']:.3f}" if 'psync' in fio else "-"
-        print(f"| {qd}, {block} | {mode} | {cell('psync')} | {cell('libaio')} | {cell('io_uring')} | {mib(t)} | {psync} | {t / best:.3f} |")
+        versus = 'psync' if 'psync' in fio else max(fio, key=fio.get)
+        print(f"| {qd}, {block} | {mode} | {cell('psync')} | {cell('libaio')} | {cell('io_uring')} | {mib(t)} | {psync}"
+              f" | {t / best:.3f} | {versus}: {paired(f'teraio-qd{qd}', f'fio-{versus}-qd{qd}', k)} |")
 f, t = med("fio-psync-qd1-laid-out", 0), med("teraio-qd1-prewrite", 0)
 print(f"\nLaid out (the measured write overwrites written blocks), qd 1, 1 MiB: fio psync {mib(f)}, "
-      f"teraio --prewrite {mib(t)} MiB/s: {t / f:.3f}")
+      f"teraio --prewrite {mib(t)} MiB/s: {t / f:.3f}; per round {paired('teraio-qd1-prewrite', 'fio-psync-qd1-laid-out', 0)}")
 a, b = "teraio-1dir-qd8", "teraio-2dirs-qd4x2"
 print(f"Striping, 4 MiB, 8 in flight: one directory write {mib(med(a, 0))} read {mib(med(a, 1))}; two directories "
       f"write {mib(med(b, 0))} read {mib(med(b, 1))} MiB/s: two / one = {med(b, 0) / med(a, 0):.3f} write, "
-      f"{med(b, 1) / med(a, 1):.3f} read")
+      f"{med(b, 1) / med(a, 1):.3f} read; per round {paired(b, a, 0)} write, {paired(b, a, 1)} read")
 PY

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.ProbeResults;
+import io.teraio.core.plan.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -71,15 +73,35 @@ class EngineCommandsTest {
     @Test
     void probeWritesTheMeasuredSsdsIntoAHardwareProfile() {
         Path out = dir.resolve("hw.json");
-        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
-                "-o", out.toString());
+        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--dir",
+                dir.resolve("ssd2").toString(), "--size", "16m", "--gpu-mem", "3g", "-c", "io.taskSize=1m",
+                "-c", "io.queueDepth=2", "-o", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         HardwareProfile hw = HardwareProfile.read(out);
-        assertEquals(1, hw.ssds().size());
+        assertEquals(2, hw.ssds().size());
         assertEquals(dir.resolve("ssd").toAbsolutePath().toString(), hw.ssds().get(0).directory());
         assertTrue(hw.ssds().get(0).readBytesPerSecond() > 0 && hw.ssds().get(0).writeBytesPerSecond() > 0);
         assertTrue(hw.ssds().get(0).latencyNs() > 0);
         assertEquals(3L << 30, hw.device().memoryBytes(), "the hardware flags give the rest");
+        // every channel the engine uses, at its task size and queue depth
+        ProbeResults probe = hw.probe();
+        assertEquals(1L << 20, probe.taskBytes());
+        assertEquals(2, probe.queueDepth());
+        assertTrue(probe.toHostBytesPerSecond() > 0 && probe.fromHostBytesPerSecond() > 0, out.toString());
+        assertEquals(2, probe.ssds().size());
+        for (int i = 0; i < 2; i++) {
+            ProbeResults.SsdResults s = probe.ssds().get(i);
+            assertEquals(i, s.id());
+            assertTrue(s.mixedReadBytesPerSecond() > 0 && s.mixedWriteBytesPerSecond() > 0, s.toString());
+            assertTrue(s.readTaskNs() > 0 && s.writeTaskNs() > 0, s.toString());
+        }
+        assertTrue(r.out().contains("host tier (16.00 MiB): to host "), r.out());
+        // a plan made for the probed profile keeps what was measured
+        Path plan = dir.resolve("p.json");
+        r = CliRunner.run("plan", smallTrace().toString(), "--hardware", out.toString(), "--gpu-mem", "20m", "-o",
+                plan.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(probe, Plan.read(plan).hardware().probe());
     }
 
     @Test

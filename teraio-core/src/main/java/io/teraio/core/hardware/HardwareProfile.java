@@ -21,8 +21,9 @@ import java.util.Objects;
  * @param devices         the accelerators, ids 0..n-1 in order (at least one)
  * @param ssds            the SSDs, ids 0..n-1 in order (may be empty: host memory only)
  * @param hostMemoryBytes host memory offloading may use (not negative)
+ * @param probe           what {@code teraio probe} measured besides, or {@code null}
  */
-public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes, ProbeResults probe) {
     public static final String FORMAT = "teraio-hardware";
     public static final int VERSION = 1;
     /** The most devices, and the most SSDs, a profile read from input may list. */
@@ -44,10 +45,20 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
     public HardwareProfile {
         devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
         ssds = List.copyOf(Objects.requireNonNull(ssds, "ssds"));
-        String problem = problem(devices, ssds, hostMemoryBytes);
+        String problem = firstOf(problem(devices, ssds, hostMemoryBytes), problem(probe, ssds));
         if (problem != null) {
             throw new TeraioException("hardware profile: " + problem);
         }
+    }
+
+    /** A profile without probe results. */
+    public HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+        this(devices, ssds, hostMemoryBytes, null);
+    }
+
+    /** The same profile with {@code probe} as its probe results ({@code null}: none). */
+    public HardwareProfile withProbe(ProbeResults probe) {
+        return new HardwareProfile(devices, ssds, hostMemoryBytes, probe);
     }
 
     /** The one device of a single-GPU profile, or device 0. */
@@ -103,6 +114,29 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         return null;
     }
 
+    private static String problem(ProbeResults probe, List<Ssd> ssds) {
+        if (probe == null) {
+            return null;
+        }
+        if (probe.taskBytes() <= 0 || probe.queueDepth() <= 0) {
+            return "probe: taskBytes and queueDepth must be positive, got " + probe.taskBytes() + " and "
+                    + probe.queueDepth();
+        }
+        if (probe.ssds().size() != ssds.size()) {
+            return "probe: results for " + probe.ssds().size() + " SSDs, but the profile has " + ssds.size();
+        }
+        for (int i = 0; i < probe.ssds().size(); i++) {
+            ProbeResults.SsdResults s = probe.ssds().get(i);
+            if (s.id() != i) {
+                return "probe: ssd " + i + " has id " + s.id() + " (ids must be 0, 1, ... in order)";
+            }
+            if (s.readTaskNs() <= 0 || s.writeTaskNs() <= 0) {
+                return "probe: ssd " + i + ": readTaskNs and writeTaskNs must be positive";
+            }
+        }
+        return null;
+    }
+
     /**
      * Whether the values are within the limits a profile read from a file or given on the
      * command line must keep, so that every time and size the planner and the simulator
@@ -132,7 +166,24 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
                 return problem;
             }
         }
-        return above("hostMemoryBytes", hostMemoryBytes, MAX_MEMORY_BYTES, "2^50 (1 PiB)");
+        String host = above("hostMemoryBytes", hostMemoryBytes, MAX_MEMORY_BYTES, "2^50 (1 PiB)");
+        if (host != null || probe == null) {
+            return host;
+        }
+        String problem = firstOf(above("probe: taskBytes", probe.taskBytes(), 1L << 30, "1073741824 (1 GiB)"),
+                bandwidth("probe: toHostBytesPerSecond", probe.toHostBytesPerSecond()),
+                bandwidth("probe: fromHostBytesPerSecond", probe.fromHostBytesPerSecond()));
+        for (ProbeResults.SsdResults s : probe.ssds()) {
+            if (problem != null) {
+                return problem;
+            }
+            String p = "probe: ssd " + s.id() + ": ";
+            problem = firstOf(bandwidth(p + "mixedReadBytesPerSecond", s.mixedReadBytesPerSecond()),
+                    bandwidth(p + "mixedWriteBytesPerSecond", s.mixedWriteBytesPerSecond()),
+                    above(p + "readTaskNs", s.readTaskNs(), MAX_LATENCY_NS, "1000000000 (1 s)"),
+                    above(p + "writeTaskNs", s.writeTaskNs(), MAX_LATENCY_NS, "1000000000 (1 s)"));
+        }
+        return problem;
     }
 
     private static String firstOf(String... problems) {
@@ -228,6 +279,18 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
                     .put("latencyNs", s.latencyNs()).put("device", s.device());
         }
         root.put("hostMemoryBytes", hostMemoryBytes);
+        if (probe != null) {
+            ObjectNode p = root.putObject("probe");
+            p.put("taskBytes", probe.taskBytes()).put("queueDepth", probe.queueDepth())
+                    .put("toHostBytesPerSecond", probe.toHostBytesPerSecond())
+                    .put("fromHostBytesPerSecond", probe.fromHostBytesPerSecond());
+            ArrayNode list = p.putArray("ssds");
+            for (ProbeResults.SsdResults s : probe.ssds()) {
+                list.addObject().put("id", s.id()).put("mixedReadBytesPerSecond", s.mixedReadBytesPerSecond())
+                        .put("mixedWriteBytesPerSecond", s.mixedWriteBytesPerSecond())
+                        .put("readTaskNs", s.readTaskNs()).put("writeTaskNs", s.writeTaskNs());
+            }
+        }
         return root;
     }
 
@@ -272,16 +335,33 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
                     f.longValue(s, p, "writeBytesPerSecond"), latency, device));
         }
         long host = f.longValue(root, pointer, "hostMemoryBytes");
-        String problem = problem(devices, ssds, host);
+        ProbeResults probe = root.hasNonNull("probe") ? probeFromJson(f, root.get("probe"), pointer + "/probe") : null;
+        String problem = firstOf(problem(devices, ssds, host), problem(probe, ssds));
         if (problem != null) {
             throw f.error(pointer.isEmpty() ? "/" : pointer, problem);
         }
-        HardwareProfile profile = new HardwareProfile(devices, ssds, host);
+        HardwareProfile profile = new HardwareProfile(devices, ssds, host, probe);
         String outOfLimits = profile.outOfLimits();
         if (outOfLimits != null) {
             throw f.error(pointer.isEmpty() ? "/" : pointer, outOfLimits);
         }
         return profile;
+    }
+
+    private static ProbeResults probeFromJson(JsonFields f, JsonNode node, String pointer) {
+        f.object(node, pointer);
+        List<ProbeResults.SsdResults> ssds = new ArrayList<>();
+        JsonNode list = f.array(node, pointer, "ssds");
+        for (int i = 0; i < list.size(); i++) {
+            String p = pointer + "/ssds/" + i;
+            JsonNode s = f.object(list.get(i), p);
+            ssds.add(new ProbeResults.SsdResults(f.intValue(s, p, "id"), f.longValue(s, p, "mixedReadBytesPerSecond"),
+                    f.longValue(s, p, "mixedWriteBytesPerSecond"), f.longValue(s, p, "readTaskNs"),
+                    f.longValue(s, p, "writeTaskNs")));
+        }
+        return new ProbeResults(f.longValue(node, pointer, "taskBytes"), f.intValue(node, pointer, "queueDepth"),
+                f.longValue(node, pointer, "toHostBytesPerSecond"), f.longValue(node, pointer, "fromHostBytesPerSecond"),
+                ssds);
     }
 
     /** Reads {@code hardware.json}. */
