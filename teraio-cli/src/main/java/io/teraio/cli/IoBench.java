@@ -115,6 +115,9 @@ final class IoBench implements AutoCloseable {
                 io.write("bench-io warm-up", page, buffers[0], false).join();
                 io.read("bench-io warm-up", page, buffers[0], false).join();
             }
+        } catch (CompletionException e) {
+            // a storage failure stays a StorageException (exit 3 in Main), not an internal error
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         } finally {
             io.release(page);
         }
