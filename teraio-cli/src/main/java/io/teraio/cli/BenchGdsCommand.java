@@ -79,7 +79,7 @@ final class BenchGdsCommand implements Callable<Integer> {
                 "io.threads", Integer.toString(queueDepth),
                 "io.stagingBuffers", Integer.toString(queueDepth), // posix stages CUDA memory: one buffer per task
                 "io.preallocate", Long.toString(sizeBytes + blockBytes),
-                "deviceMemory", Long.toString(blockBytes * queueDepth),
+                "deviceMemory", Long.toString(IoBench.memoryBytes(blockBytes, queueDepth)),
                 "verify", "false")));
         PrintWriter out = spec.commandLine().getOut();
         if (!json) {

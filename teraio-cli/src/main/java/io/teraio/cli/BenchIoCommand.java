@@ -17,7 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code teraio bench-io --dir D... --size 4g --block 4m --qd 8 --threads N --mode write|read|both [--json]}. */
+/**
+ * {@code teraio bench-io --dir D... --size 4g --block 4m --qd 8 --threads N --mode write|read|both [--prewrite]
+ * [--json]}.
+ */
 @Command(name = "bench-io",
         description = {"Measure sequential O_DIRECT write and read throughput through teraio's engine, as fio",
                 "would (same size, block size and queue depth), over one or more SSD directories."})
@@ -41,6 +44,11 @@ final class BenchIoCommand implements Callable<Integer> {
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both", description = "write, read or both (default: both).")
     String mode;
+
+    @Option(names = "--prewrite", description = {"Write the space once, untimed, before the measured write, so that it",
+            "overwrites blocks already written (as fio does on a file that exists, and as the engine does after",
+            "a run's first iteration); without it the measured write fills freshly preallocated space."})
+    boolean prewrite;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -70,7 +78,7 @@ final class BenchIoCommand implements Callable<Integer> {
                 "io.queueDepth", Integer.toString(queueDepth),
                 "io.threads", Integer.toString(threads == null ? queueDepth : threads),
                 "io.preallocate", Long.toString(perSsd + blockBytes),
-                "deviceMemory", Long.toString(blockBytes * queueDepth * ssds),
+                "deviceMemory", Long.toString(IoBench.memoryBytes(blockBytes, queueDepth * ssds)),
                 "verify", "false")));
         PrintWriter out = spec.commandLine().getOut();
         double writeSeconds = Double.NaN;
@@ -84,6 +92,9 @@ final class BenchIoCommand implements Callable<Integer> {
                         ssds == 1 ? "" : "s");
                 out.flush();
             }
+            if (prewrite) {
+                bench.write();
+            }
             if (!m.equals("read")) {
                 writeSeconds = bench.write();
                 line(out, "write", sizeBytes, writeSeconds);
@@ -96,7 +107,7 @@ final class BenchIoCommand implements Callable<Integer> {
         if (json) {
             ObjectNode o = JsonFiles.mapper().createObjectNode();
             o.put("sizeBytes", sizeBytes).put("blockBytes", blockBytes).put("queueDepth", queueDepth)
-                    .put("threads", config.threads());
+                    .put("threads", config.threads()).put("prewrite", prewrite);
             o.putArray("dirs").addAll(engine.dirs.stream().map(d -> o.textNode(d.toString())).toList());
             if (!Double.isNaN(writeSeconds)) {
                 o.put("writeBytesPerSecond", Math.round(sizeBytes / writeSeconds)).put("writeSeconds", writeSeconds);

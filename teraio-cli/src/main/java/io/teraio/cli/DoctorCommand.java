@@ -47,7 +47,8 @@ final class DoctorCommand implements Callable<Integer> {
             description = "A configuration key, such as gds.cufileLibrary=/path/libcufile.so.0 (repeatable).")
     List<String> config = List.of();
 
-    @Option(names = "--probe", description = "Also measure each directory's sequential write and read bandwidth.")
+    @Option(names = "--probe", description = {"Also measure each directory as probe does (sequential write and read,",
+            "both at once, one task's time) and, with the first, the host tier's copy bandwidth."})
     boolean probe;
 
     @Option(names = "--probe-size", paramLabel = "SIZE", defaultValue = "256m",
@@ -112,7 +113,7 @@ final class DoctorCommand implements Callable<Integer> {
         found.append(", O_DIRECT ").append(direct == null ? "yes" : "no (" + direct + ")");
         ok &= direct == null;
         if (probe && direct == null) {
-            found.append(", ").append(bandwidth(dir, resolved, probeBytes));
+            found.append(", ").append(bandwidth(dir, resolved, probeBytes, i == 0));
         }
         return new Check(name, found.toString(), ok, "the posix backend needs O_DIRECT (some file systems refuse it) and room"
                 + " for the offloaded tensors");
@@ -141,17 +142,35 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    /** Sequential write and read bandwidth through the engine (posix), as {@code probe} measures it. */
-    private String bandwidth(Path dir, TeraioConfig resolved, long bytes) {
+    /**
+     * What {@code probe} measures, through the engine (posix): sequential write and read
+     * bandwidth, reads while writing, the time of one task-size read and write, and with
+     * {@code hostTier} the host tier's copy bandwidth each way.
+     */
+    private String bandwidth(Path dir, TeraioConfig resolved, long bytes, boolean hostTier) {
+        long task = resolved.taskSizeBytes();
+        long mixedBytes = bytes / 2;
         TeraioConfig c = TeraioConfig.resolve(Map.of("dirs", dir.toString(), "backend", "posix", "memory", "host",
-                "io.taskSize", Long.toString(resolved.taskSizeBytes()), "io.queueDepth",
-                Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(bytes + (8 << 20)),
-                "deviceMemory", Long.toString(resolved.taskSizeBytes() * resolved.queueDepth()), "hostMemory", "0",
-                "verify", "false"));
+                "io.taskSize", Long.toString(task), "io.queueDepth",
+                Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(bytes + 2 * mixedBytes + (8 << 20)),
+                "deviceMemory", Long.toString(2 * IoBench.memoryBytes(task, resolved.queueDepth())),
+                "hostMemory", Long.toString(hostTier ? bytes : 0), "verify", "false"));
         try (MigrationEngine engine = MigrationEngine.open(c)) {
             IoBench.Bandwidth bw = IoBench.sequential(engine, c, bytes, Progress.of(spec));
-            return String.format(Locale.ROOT, "write %s/s, read %s/s (%s)", Units.formatBytes(bw.writeBytesPerSecond()),
-                    Units.formatBytes(bw.readBytesPerSecond()), Units.formatBytes(bytes));
+            IoBench.Bandwidth mixed = IoBench.mixed(engine, c, mixedBytes, Progress.of(spec));
+            long readTask = IoBench.requestNs(engine, 0, task, false, 16);
+            long writeTask = IoBench.requestNs(engine, 0, task, true, 16);
+            String found = String.format(Locale.ROOT, "write %s/s, read %s/s (%s); at once read %s/s while writing"
+                            + " %s/s; one %s task: read %s, write %s", Units.formatBytes(bw.writeBytesPerSecond()),
+                    Units.formatBytes(bw.readBytesPerSecond()), Units.formatBytes(bytes),
+                    Units.formatBytes(mixed.readBytesPerSecond()), Units.formatBytes(mixed.writeBytesPerSecond()),
+                    Units.formatBytes(task), Units.formatNanos(readTask), Units.formatNanos(writeTask));
+            if (hostTier) {
+                IoBench.Bandwidth host = IoBench.hostTier(engine, c, bytes, Progress.of(spec));
+                found += String.format(Locale.ROOT, "; host tier: to host %s/s, from host %s/s",
+                        Units.formatBytes(host.writeBytesPerSecond()), Units.formatBytes(host.readBytesPerSecond()));
+            }
+            return found;
         } catch (RuntimeException e) {
             return "bandwidth not measured: " + e.getMessage();
         }

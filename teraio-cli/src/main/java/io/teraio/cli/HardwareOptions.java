@@ -108,7 +108,9 @@ final class HardwareOptions {
         if (hostMemory != null) {
             host = Units.parseBytesWithUnit("--host-mem", hostMemory);
         }
-        HardwareProfile profile = new HardwareProfile(devices, ssds, host);
+        // probe's measurements stay with the SSDs and links they were made on, not with ones the flags replace
+        boolean measuredStill = ssd == null && ssdRead == null && ssdWrite == null && ssdLatency == null && pcie == null;
+        HardwareProfile profile = new HardwareProfile(devices, ssds, host, measuredStill ? base.probe() : null);
         String outOfLimits = profile.outOfLimits();
         if (outOfLimits != null) {
             throw new TeraioException("hardware (" + (hardware == null ? DEFAULT_PRESET : hardware) + " with the flags given): "

@@ -16,14 +16,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sequential O_DIRECT throughput through the engine, as {@code fio} measures it: {@code size}
  * bytes written (or read) as requests of one block each, {@code io.queueDepth} requests in
  * flight per SSD, striped over the engine's SSDs. Shared by {@code bench-io} and {@code probe}.
+ *
+ * <p>As many requests again (at least 4 in all) wait in the engine's queue, submitted ahead as
+ * a plan issues its entries ahead: a worker that finishes a task takes the next one at once, and
+ * the SSD sees back-to-back requests at the queue depth, as under fio, instead of sitting idle
+ * while the completion reaches this thread and its next request reaches a worker; this thread
+ * waits for half of them at a time, so that a worker wakes it once per several requests. Before
+ * the timed runs, untimed page-size requests warm the JVM up. At queue depth 1 each of the two
+ * cost the SSD 100 to 300 microseconds of idle time per request on a loaded 2-core machine
+ * (docs/io-results.md).
  */
 final class IoBench implements AutoCloseable {
     private static final int PAGE = 4096;
+    /** Untimed requests of one page before the timed runs (each way). */
+    private static final int WARM_UP_REQUESTS = 1000;
     private final IoEngine io;
     private final long sizeBytes;
     private final long blockBytes;
@@ -38,9 +54,20 @@ final class IoBench implements AutoCloseable {
     private long blocksWritten;
     private long blocksRead;
 
+    /** The device memory an IoBench of {@code inFlight} requests of {@code blockBytes} takes (its buffers). */
+    static long memoryBytes(long blockBytes, int inFlight) {
+        return blockBytes * buffers(inFlight);
+    }
+
+    /** Requests kept submitted: twice those in flight, at least 4 (so that one thread wakes per two). */
+    private static int buffers(int inFlight) {
+        return Math.max(4, 2 * inFlight);
+    }
+
     /**
      * @param target   an SSD id, or {@link IoEngine#ANY_SSD} to spread blocks round-robin over all
-     * @param inFlight requests kept in flight (queue depth times SSDs)
+     * @param inFlight requests kept in flight at the SSDs (queue depth times SSDs); as many again
+     *                 wait in the engine's queue
      * @param progress where the bytes written and read are shown as they complete
      */
     IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
@@ -53,13 +80,8 @@ final class IoBench implements AutoCloseable {
         this.target = target;
         int ssds = target == IoEngine.ANY_SSD ? io.ssdCount() : 1;
         long blocks = (sizeBytes + blockBytes - 1) / blockBytes;
-        buffers = new DeviceBuffer[(int) Math.min(inFlight, blocks)];
+        buffers = new DeviceBuffer[(int) Math.min(buffers(inFlight), blocks)];
         try {
-            for (long b = 0; b < blocks; b++) {
-                long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
-                int where = target == IoEngine.ANY_SSD ? (int) (b % ssds) : target;
-                placements.add(io.allocate(bytes, where));
-            }
             for (int i = 0; i < buffers.length; i++) {
                 buffers[i] = memory.tryAllocate(blockBytes);
                 if (buffers[i] == null) {
@@ -67,9 +89,37 @@ final class IoBench implements AutoCloseable {
                             + Units.formatBytes(blockBytes));
                 }
             }
+            warmUp(); // before the blocks take their space: a host tier may hold no more than them
+            for (long b = 0; b < blocks; b++) {
+                long bytes = Math.min(blockBytes, sizeBytes - b * blockBytes);
+                int where = target == IoEngine.ANY_SSD ? (int) (b % ssds) : target;
+                placements.add(io.allocate(bytes, where));
+            }
         } catch (RuntimeException e) {
             close(); // what was taken before the failure; the caller never gets this object to close
             throw e;
+        }
+    }
+
+    /**
+     * {@link #WARM_UP_REQUESTS} writes and reads of one page through the engine, untimed, so that
+     * the timed runs measure the engine's compiled code, as a long training run does, not the
+     * JVM's interpreter and compilers (which cost the first few hundred requests tens to hundreds
+     * of microseconds each; docs/io-results.md).
+     */
+    private void warmUp() {
+        int ssd = target == IoEngine.ANY_SSD ? 0 : target;
+        Placement page = io.allocate(PAGE, ssd);
+        try {
+            for (int i = 0; i < WARM_UP_REQUESTS; i++) {
+                io.write("bench-io warm-up", page, buffers[0], false).join();
+                io.read("bench-io warm-up", page, buffers[0], false).join();
+            }
+        } catch (CompletionException e) {
+            // a storage failure stays a StorageException (exit 3 in Main), not an internal error
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } finally {
+            io.release(page);
         }
     }
 
@@ -87,6 +137,104 @@ final class IoBench implements AutoCloseable {
             double write = bench.write();
             double read = bench.read();
             return new Bandwidth(Math.round(sizeBytes / write), Math.round(sizeBytes / read));
+        }
+    }
+
+    /**
+     * What {@code probe} and {@code doctor --probe} measure of the host tier: {@code sizeBytes}
+     * offloaded to it (write) then prefetched back (read) through {@code engine}'s host lane in
+     * task-size blocks at its queue depth: a memory copy each way with host device memory, PCIe
+     * with CUDA memory.
+     */
+    static Bandwidth hostTier(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+        try (IoBench bench = new IoBench(engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
+                config.queueDepth(), IoEngine.HOST, progress)) {
+            double write = bench.write();
+            double read = bench.read();
+            return new Bandwidth(Math.round(sizeBytes / write), Math.round(sizeBytes / read));
+        }
+    }
+
+    /**
+     * Reads and writes on SSD 0 at the same time: {@code sizeBytes} written (untimed) then read
+     * back while another {@code sizeBytes} are written, both started together and sharing the
+     * SSD's queue depth; each bandwidth over its own run. Takes twice {@link #memoryBytes} of the
+     * engine's device memory.
+     */
+    static Bandwidth mixed(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+        long task = config.taskSizeBytes();
+        int depth = config.queueDepth();
+        try (IoBench reader = new IoBench(engine.io(), engine.memory(), sizeBytes, task, depth, 0, progress);
+             IoBench writer = new IoBench(engine.io(), engine.memory(), sizeBytes, task, depth, 0, Progress.to(null,
+                     false))) {
+            reader.write();
+            ExecutorService other = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "teraio-probe-mixed-write");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                Future<Double> write = other.submit(writer::write);
+                double read = reader.read();
+                double written = write.get();
+                return new Bandwidth(Math.round(sizeBytes / written), Math.round(sizeBytes / read));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TeraioException("probe: interrupted in the mixed read and write");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new TeraioException("probe: the mixed write"
+                        + " failed: " + e.getCause());
+            } finally {
+                other.shutdownNow();
+                awaitQuietly(other);
+            }
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService executor) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The median time of one {@code bytes} request through {@code engine}, from issue to
+     * completion, with nothing else in flight, over {@code samples} requests to {@code target}
+     * (after one untimed write).
+     */
+    static long requestNs(MigrationEngine engine, int target, long bytes, boolean write, int samples) {
+        IoEngine io = engine.io();
+        Placement p = io.allocate(bytes, target);
+        DeviceBuffer buffer = null;
+        try {
+            buffer = engine.memory().tryAllocate(bytes);
+            if (buffer == null) {
+                throw new TeraioException("probe: no memory for a buffer of " + Units.formatBytes(bytes));
+            }
+            io.write("probe", p, buffer, true).join();
+            long[] times = new long[samples];
+            for (int i = 0; i < samples; i++) {
+                long start = System.nanoTime();
+                (write ? io.write("probe", p, buffer, true) : io.read("probe", p, buffer, true)).join();
+                times[i] = System.nanoTime() - start;
+            }
+            Arrays.sort(times);
+            return times[samples / 2];
+        } finally {
+            if (buffer != null) {
+                buffer.close();
+            }
+            io.release(p);
         }
     }
 
@@ -109,7 +257,7 @@ final class IoBench implements AutoCloseable {
     }
 
     /**
-     * Keeps {@code buffers.length} requests in flight; each buffer serves the blocks
+     * Keeps {@code buffers.length} requests submitted; each buffer serves the blocks
      * {@code i, i + n, i + 2n, ...} in turn. Writes stamp each block first; reads check the stamps.
      */
     private void run(boolean write) {
@@ -126,6 +274,11 @@ final class IoBench implements AutoCloseable {
         for (int b = 0; b < placements.size(); b++) {
             int slot = b % n;
             if (pending[slot] != null) {
+                if (!pending[slot].isDone()) {
+                    // wait for half the window at once: the workers wake this thread once per n / 2 requests
+                    int later = b - n + Math.max(0, n / 2 - 1);
+                    pending[later % n].handle((bytes, e) -> null).join();
+                }
                 finish(pending[slot], b - n, write, slot, mismatched, task);
             }
             Placement p = placements.get(b);

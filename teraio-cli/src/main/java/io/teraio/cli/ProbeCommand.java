@@ -7,6 +7,7 @@ import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.Placement;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.storage.DeviceBuffer;
 import java.io.PrintWriter;
@@ -25,15 +26,18 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code teraio probe --dir D... -o hardware.json}: measures each SSD directory with the
- * engine itself (sequential write and read bandwidth, latency of a 4 KiB read) and writes a
- * hardware profile whose SSD part is what it measured; the rest comes from the hardware
- * flags (default the h100 preset).
+ * engine itself (sequential write and read bandwidth, latency of a 4 KiB read; reads and writes
+ * at once; the time of one task-size read and write) and the host tier (its copy bandwidth each
+ * way), and writes a hardware profile whose SSD part and {@code probe} results are what it
+ * measured; the rest comes from the hardware flags (default the h100 preset).
  */
 @Command(name = "probe",
         description = {"Measure each SSD directory's write and read bandwidth and latency with the engine,",
                 "and write the hardware profile (the devices and host memory from the hardware flags)."})
 final class ProbeCommand implements Callable<Integer> {
     private static final int LATENCY_SAMPLES = 200;
+    /** Task-size requests timed per SSD and direction. */
+    private static final int REQUEST_SAMPLES = 16;
 
     @Mixin
     EngineOptions engine;
@@ -60,25 +64,50 @@ final class ProbeCommand implements Callable<Integer> {
         HardwareProfile base = hardware.resolve();
         PrintWriter out = spec.commandLine().getOut();
         List<Ssd> measured = new ArrayList<>();
+        List<ProbeResults.SsdResults> results = new ArrayList<>();
+        long mixedBytes = sizeBytes / 2;
+        long taskBytes = 0;
+        int queueDepth = 0;
+        IoBench.Bandwidth host = null;
         for (int i = 0; i < engine.dirs.size(); i++) {
             Path dir = engine.dirs.get(i);
+            // the host tier is measured once, with the first directory's engine, over as many bytes (at most 1 GiB)
+            long hostBytes = i == 0 ? Math.min(sizeBytes, 1L << 30) : 0;
             TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
-                    "io.preallocate", Long.toString(sizeBytes + (8 << 20)), "verify", "false")));
-            config = config.withDeviceMemory(config.taskSizeBytes() * config.queueDepth());
+                    "io.preallocate", Long.toString(sizeBytes + 2 * mixedBytes + (8 << 20)), "verify", "false",
+                    "hostMemory", Long.toString(hostBytes))));
+            config = config.withDeviceMemory(2 * IoBench.memoryBytes(config.taskSizeBytes(), config.queueDepth()));
+            taskBytes = config.taskSizeBytes();
+            queueDepth = config.queueDepth();
             out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d ...%n", dir,
-                    Units.formatBytes(sizeBytes), Units.formatBytes(config.taskSizeBytes()), config.queueDepth());
+                    Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth);
             out.flush();
             try (MigrationEngine opened = MigrationEngine.open(config)) {
                 IoBench.Bandwidth bw = IoBench.sequential(opened, config, sizeBytes, Progress.of(spec));
                 long latency = latencyNs(opened);
+                IoBench.Bandwidth mixed = IoBench.mixed(opened, config, mixedBytes, Progress.of(spec));
+                long readTask = IoBench.requestNs(opened, 0, taskBytes, false, REQUEST_SAMPLES);
+                long writeTask = IoBench.requestNs(opened, 0, taskBytes, true, REQUEST_SAMPLES);
                 long readBw = bw.readBytesPerSecond();
                 long writeBw = bw.writeBytesPerSecond();
-                out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s%n", i, Units.formatBytes(readBw),
-                        Units.formatBytes(writeBw), Units.formatNanos(latency));
+                out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s; at once: read %s/s while"
+                                + " writing %s/s; one %s task: read %s, write %s%n", i, Units.formatBytes(readBw),
+                        Units.formatBytes(writeBw), Units.formatNanos(latency),
+                        Units.formatBytes(mixed.readBytesPerSecond()), Units.formatBytes(mixed.writeBytesPerSecond()),
+                        Units.formatBytes(taskBytes), Units.formatNanos(readTask), Units.formatNanos(writeTask));
                 measured.add(new Ssd(i, dir.toAbsolutePath().toString(), readBw, writeBw, latency, -1));
+                results.add(new ProbeResults.SsdResults(i, mixed.readBytesPerSecond(), mixed.writeBytesPerSecond(),
+                        readTask, writeTask));
+                if (hostBytes > 0) {
+                    host = IoBench.hostTier(opened, config, hostBytes, Progress.of(spec));
+                    out.printf(Locale.ROOT, "  host tier (%s): to host %s/s, from host %s/s%n",
+                            Units.formatBytes(hostBytes), Units.formatBytes(host.writeBytesPerSecond()),
+                            Units.formatBytes(host.readBytesPerSecond()));
+                }
             }
         }
-        HardwareProfile profile = new HardwareProfile(base.devices(), measured, base.hostMemoryBytes());
+        HardwareProfile profile = new HardwareProfile(base.devices(), measured, base.hostMemoryBytes(),
+                new ProbeResults(taskBytes, queueDepth, host.writeBytesPerSecond(), host.readBytesPerSecond(), results));
         profile.write(output);
         out.printf(Locale.ROOT, "wrote %s: %s%n", output, HardwareOptions.describe(profile));
         out.printf(Locale.ROOT, "Next: scripts/teraio plan TRACE --hardware %s -o plan.json%n", output);

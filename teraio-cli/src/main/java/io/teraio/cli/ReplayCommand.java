@@ -112,6 +112,7 @@ final class ReplayCommand implements Callable<Integer> {
                     + " lower --time-scale or --iterations");
         }
         HardwareProfile hw = predictionHardware(plan, memoryBytes);
+        List<String> differences = hw.differencesFrom(plan.hardware(), "plan");
         SimulationResult predicted = Simulator.simulate(workload, hw, plan.entries());
         if (!predicted.ran()) {
             throw new TeraioException("replay: the simulator says the plan does not fit " + Units.formatBytes(memoryBytes)
@@ -128,6 +129,11 @@ final class ReplayCommand implements Callable<Integer> {
                     trace, planFile, plan.policy(), plan.entries().size(), timeScale, iterations);
             out.printf(Locale.ROOT, "  config: %s%n", config.describe());
             out.flush();
+        }
+        if (!differences.isEmpty()) {
+            err.printf(Locale.ROOT, "replay: warning: %s was made for other hardware than this replay's: %s; the"
+                    + " prediction is for this replay's hardware%n", planFile, String.join(", ", differences));
+            err.flush();
         }
         ReplayResult result;
         Progress progress = Progress.of(spec);
@@ -175,12 +181,16 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("predictedPeakDeviceBytes", p.peakDeviceBytes()).put("corruptTensors", result.corruptTensors());
             o.set("engine", JsonFiles.mapper().valueToTree(s));
             o.set("hardware", hw.toJson());
+            o.set("planHardware", plan.hardware().toJson());
+            o.putPOJO("hardwareDifferences", differences);
             out.println(o.toPrettyString());
         } else {
             AnalyzeCommand.row(out, "measured", Units.formatNanos(measured) + " an iteration (the last of "
                     + Units.formatNanos(result.iterationNs().stream().mapToLong(Long::longValue).sum()) + ")");
             AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
                     Units.formatNanos(p.iterationNs()), HardwareOptions.describe(hw), errorPercent));
+            AnalyzeCommand.row(out, "plan made for", HardwareOptions.describe(plan.hardware())
+                    + (differences.isEmpty() ? " (as this replay's)" : " (differs from this replay's: see the warning)"));
             AnalyzeCommand.row(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
             AnalyzeCommand.row(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
                     + " (predicted %s)", Units.formatNanos(result.stallNs()), Units.formatNanos(result.memoryStallNs()),
@@ -225,7 +235,11 @@ final class ReplayCommand implements Callable<Integer> {
                 Units.formatBytes(s.bytesFromHost()));
     }
 
-    /** The hardware to predict with: --hardware or the plan's, with the replay's memory and the SSDs the plan uses. */
+    /**
+     * The hardware to predict with: --hardware's devices and SSDs (or the plan's), with the
+     * replay's device memory, as many SSDs as --dir gives, and the plan's host memory (the cap
+     * the plan was made under; a profile's own, such as probe's default, would misstate it).
+     */
     private HardwareProfile predictionHardware(Plan plan, long memoryBytes) {
         HardwareProfile base = hardwareFile != null ? HardwareProfile.read(hardwareFile) : plan.hardware();
         int dirs = engine.dirs.size();
@@ -244,6 +258,6 @@ final class ReplayCommand implements Callable<Integer> {
         for (Device d : base.devices()) {
             devices.add(new Device(d.id(), memoryBytes, d.pcieBytesPerSecond()));
         }
-        return new HardwareProfile(devices, base.ssds().subList(0, dirs), base.hostMemoryBytes());
+        return new HardwareProfile(devices, base.ssds().subList(0, dirs), plan.hardware().hostMemoryBytes());
     }
 }

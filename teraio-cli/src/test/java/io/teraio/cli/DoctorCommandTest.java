@@ -29,7 +29,9 @@ class DoctorCommandTest {
         assertTrue(json.get("java").get("ok").asBoolean());
         String dir0 = json.get("dir0").get("found").asText();
         assertTrue(dir0.startsWith(ssd + ": "), dir0);
-        assertTrue(dir0.contains("O_DIRECT yes") && dir0.matches(".*write .*/s, read .*/s \\(16\\.00 MiB\\).*"), dir0);
+        assertTrue(dir0.contains("O_DIRECT yes") && dir0.matches(".*write .*/s, read .*/s \\(16\\.00 MiB\\); at once read"
+                + " .*/s while writing .*/s; one 4\\.00 MiB task: read .*, write .*; host tier: to host .*/s, from host .*/s"),
+                dir0);
         assertFalse(json.get("dir1").get("ok").asBoolean());
         assertEquals(dir.resolve("missing") + ": not a directory", json.get("dir1").get("found").asText());
         assertEquals(Gds.isAvailable(), json.get("gds").get("ok").asBoolean());

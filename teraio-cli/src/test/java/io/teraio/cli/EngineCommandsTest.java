@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.ProbeResults;
+import io.teraio.core.plan.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -39,6 +43,15 @@ class EngineCommandsTest {
         assertTrue(json.get("readBytesPerSecond").asLong() > 0, r.out());
         assertEquals(0, count(a) + count(b), "the run directories are deleted at the end");
 
+        r = CliRunner.run("bench-io", "--dir", a.toString(), "--size", "8m", "--block", "1m", "--qd", "1", "--mode",
+                "write", "--prewrite", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        json = new ObjectMapper().readTree(r.out());
+        assertTrue(json.get("prewrite").asBoolean(), r.out());
+        assertTrue(json.get("writeBytesPerSecond").asLong() > 0, r.out());
+        assertFalse(json.has("readBytesPerSecond"), "--mode write reads nothing: " + r.out());
+        assertEquals(0, count(a), "the run directory is deleted at the end");
+
         r = CliRunner.run("bench-io", "--dir", a.toString(), "--mode", "sideways");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertEquals("--mode: 'sideways' is not write, read or both", r.err().strip());
@@ -60,15 +73,35 @@ class EngineCommandsTest {
     @Test
     void probeWritesTheMeasuredSsdsIntoAHardwareProfile() {
         Path out = dir.resolve("hw.json");
-        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--size", "16m", "--gpu-mem", "3g",
-                "-o", out.toString());
+        CliRunner r = CliRunner.run("probe", "--create", "--dir", dir.resolve("ssd").toString(), "--dir",
+                dir.resolve("ssd2").toString(), "--size", "16m", "--gpu-mem", "3g", "-c", "io.taskSize=1m",
+                "-c", "io.queueDepth=2", "-o", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         HardwareProfile hw = HardwareProfile.read(out);
-        assertEquals(1, hw.ssds().size());
+        assertEquals(2, hw.ssds().size());
         assertEquals(dir.resolve("ssd").toAbsolutePath().toString(), hw.ssds().get(0).directory());
         assertTrue(hw.ssds().get(0).readBytesPerSecond() > 0 && hw.ssds().get(0).writeBytesPerSecond() > 0);
         assertTrue(hw.ssds().get(0).latencyNs() > 0);
         assertEquals(3L << 30, hw.device().memoryBytes(), "the hardware flags give the rest");
+        // every channel the engine uses, at its task size and queue depth
+        ProbeResults probe = hw.probe();
+        assertEquals(1L << 20, probe.taskBytes());
+        assertEquals(2, probe.queueDepth());
+        assertTrue(probe.toHostBytesPerSecond() > 0 && probe.fromHostBytesPerSecond() > 0, out.toString());
+        assertEquals(2, probe.ssds().size());
+        for (int i = 0; i < 2; i++) {
+            ProbeResults.SsdResults s = probe.ssds().get(i);
+            assertEquals(i, s.id());
+            assertTrue(s.mixedReadBytesPerSecond() > 0 && s.mixedWriteBytesPerSecond() > 0, s.toString());
+            assertTrue(s.readTaskNs() > 0 && s.writeTaskNs() > 0, s.toString());
+        }
+        assertTrue(r.out().contains("host tier (16.00 MiB): to host "), r.out());
+        // a plan made for the probed profile keeps what was measured
+        Path plan = dir.resolve("p.json");
+        r = CliRunner.run("plan", smallTrace().toString(), "--hardware", out.toString(), "--gpu-mem", "20m", "-o",
+                plan.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(probe, Plan.read(plan).hardware().probe());
     }
 
     @Test
@@ -92,6 +125,29 @@ class EngineCommandsTest {
         assertEquals(0, json.get("engine").get("failedWrites").asLong());
         assertTrue(json.get("engine").get("bytesToSsd").asLong() > 0, r.out());
         assertTrue(json.get("peakDeviceBytes").asLong() <= 20L << 20, r.out());
+
+        assertEquals(0, json.get("hardwareDifferences").size(), r.out());
+        assertFalse(r.err().contains("warning"), r.err());
+
+        // replayed on a probed disk half as fast to read, with probe's default host memory: the summary
+        // names the plan's hardware, keeps the plan's host memory (0) and warns of what differs
+        ObjectNode probed = (ObjectNode) new ObjectMapper().readTree(plan.toFile()).get("hardware");
+        ObjectNode ssd0 = (ObjectNode) probed.get("ssds").get(0);
+        long planRead = ssd0.get("readBytesPerSecond").asLong();
+        ssd0.put("readBytesPerSecond", planRead / 2);
+        probed.put("hostMemoryBytes", 64L << 30);
+        Path hardware = Files.writeString(dir.resolve("probed.json"), probed.toString());
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+                dir.resolve("b").toString(), "--device-mem", "24m", "--hardware", hardware.toString(), "--iterations",
+                "1", "--quiet");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("replay: warning: " + plan + " was made for other hardware than this replay's: device 0 memory"
+                + " 24.00 MiB (plan: 20.00 MiB), ssd 0 read " + Units.formatBytes(planRead / 2) + "/s (plan: "
+                + Units.formatBytes(planRead) + "/s); the prediction is for this replay's hardware", r.err().strip());
+        String predicted = r.out().lines().filter(l -> l.strip().startsWith("predicted")).findFirst().orElseThrow();
+        assertTrue(predicted.contains("device 24.00 MiB") && predicted.contains("host 0 B)"), predicted);
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("plan made for")
+                && l.contains("device 20.00 MiB") && l.contains("host 0 B (differs from this replay's")), r.out());
 
         r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(),
                 "--device-mem", "20m");

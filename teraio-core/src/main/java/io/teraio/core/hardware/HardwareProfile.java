@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
 import io.teraio.core.json.JsonFields;
 import io.teraio.core.json.JsonFiles;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -20,14 +22,20 @@ import java.util.Objects;
  * @param devices         the accelerators, ids 0..n-1 in order (at least one)
  * @param ssds            the SSDs, ids 0..n-1 in order (may be empty: host memory only)
  * @param hostMemoryBytes host memory offloading may use (not negative)
+ * @param probe           what {@code teraio probe} measured besides, or {@code null}
  */
-public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes, ProbeResults probe) {
     public static final String FORMAT = "teraio-hardware";
     public static final int VERSION = 1;
     /** The most devices, and the most SSDs, a profile read from input may list. */
     public static final int MAX_COUNT = 1024;
     /** The largest device or host memory a profile read from input may state: 2^50 bytes (1 PiB). */
     public static final long MAX_MEMORY_BYTES = 1L << 50;
+    /**
+     * How far a measured rate (a bandwidth, a latency) may be from another before
+     * {@link #differencesFrom} names it: 10%, about what two probes of one disk differ by.
+     */
+    public static final double RATE_TOLERANCE = 0.10;
     /** The least bandwidth (PCIe, SSD read or write) a profile read from input may state: 1 MiB/s. */
     public static final long MIN_BYTES_PER_SECOND = 1L << 20;
     /** The most bandwidth a profile read from input may state: 2^50 bytes/s (1 PiB/s). */
@@ -38,10 +46,20 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
     public HardwareProfile {
         devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
         ssds = List.copyOf(Objects.requireNonNull(ssds, "ssds"));
-        String problem = problem(devices, ssds, hostMemoryBytes);
+        String problem = firstOf(problem(devices, ssds, hostMemoryBytes), problem(probe, ssds));
         if (problem != null) {
             throw new TeraioException("hardware profile: " + problem);
         }
+    }
+
+    /** A profile without probe results. */
+    public HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMemoryBytes) {
+        this(devices, ssds, hostMemoryBytes, null);
+    }
+
+    /** The same profile with {@code probe} as its probe results ({@code null}: none). */
+    public HardwareProfile withProbe(ProbeResults probe) {
+        return new HardwareProfile(devices, ssds, hostMemoryBytes, probe);
     }
 
     /** The one device of a single-GPU profile, or device 0. */
@@ -97,6 +115,29 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         return null;
     }
 
+    private static String problem(ProbeResults probe, List<Ssd> ssds) {
+        if (probe == null) {
+            return null;
+        }
+        if (probe.taskBytes() <= 0 || probe.queueDepth() <= 0) {
+            return "probe: taskBytes and queueDepth must be positive, got " + probe.taskBytes() + " and "
+                    + probe.queueDepth();
+        }
+        if (probe.ssds().size() != ssds.size()) {
+            return "probe: results for " + probe.ssds().size() + " SSDs, but the profile has " + ssds.size();
+        }
+        for (int i = 0; i < probe.ssds().size(); i++) {
+            ProbeResults.SsdResults s = probe.ssds().get(i);
+            if (s.id() != i) {
+                return "probe: ssd " + i + " has id " + s.id() + " (ids must be 0, 1, ... in order)";
+            }
+            if (s.readTaskNs() <= 0 || s.writeTaskNs() <= 0) {
+                return "probe: ssd " + i + ": readTaskNs and writeTaskNs must be positive";
+            }
+        }
+        return null;
+    }
+
     /**
      * Whether the values are within the limits a profile read from a file or given on the
      * command line must keep, so that every time and size the planner and the simulator
@@ -126,7 +167,24 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
                 return problem;
             }
         }
-        return above("hostMemoryBytes", hostMemoryBytes, MAX_MEMORY_BYTES, "2^50 (1 PiB)");
+        String host = above("hostMemoryBytes", hostMemoryBytes, MAX_MEMORY_BYTES, "2^50 (1 PiB)");
+        if (host != null || probe == null) {
+            return host;
+        }
+        String problem = firstOf(above("probe: taskBytes", probe.taskBytes(), 1L << 30, "1073741824 (1 GiB)"),
+                bandwidth("probe: toHostBytesPerSecond", probe.toHostBytesPerSecond()),
+                bandwidth("probe: fromHostBytesPerSecond", probe.fromHostBytesPerSecond()));
+        for (ProbeResults.SsdResults s : probe.ssds()) {
+            if (problem != null) {
+                return problem;
+            }
+            String p = "probe: ssd " + s.id() + ": ";
+            problem = firstOf(bandwidth(p + "mixedReadBytesPerSecond", s.mixedReadBytesPerSecond()),
+                    bandwidth(p + "mixedWriteBytesPerSecond", s.mixedWriteBytesPerSecond()),
+                    above(p + "readTaskNs", s.readTaskNs(), MAX_LATENCY_NS, "1000000000 (1 s)"),
+                    above(p + "writeTaskNs", s.writeTaskNs(), MAX_LATENCY_NS, "1000000000 (1 s)"));
+        }
+        return problem;
     }
 
     private static String firstOf(String... problems) {
@@ -147,6 +205,58 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
             return what + " is " + value + ", less than the limit of 1048576 (1 MiB/s)";
         }
         return above(what, value, MAX_BYTES_PER_SECOND, "2^50 (1 PiB/s)");
+    }
+
+    /**
+     * What differs between this profile and {@code other} (this one's value first), one
+     * phrase each, such as {@code "ssd 0 read 1.13 GiB/s (other: 6.50 GiB/s)"}: device count,
+     * each device's memory and PCIe bandwidth, SSD count, each SSD's read and write bandwidth and
+     * latency, host memory. Sizes and counts must be equal; rates (bandwidths, latency) may
+     * differ by {@link #RATE_TOLERANCE}. SSD directories are not compared.
+     *
+     * @param otherName what {@code other} is called in the phrases ("plan")
+     * @return the differences, empty when none
+     */
+    public List<String> differencesFrom(HardwareProfile other, String otherName) {
+        List<String> out = new ArrayList<>();
+        if (devices.size() != other.devices.size()) {
+            out.add("device count " + devices.size() + " (" + otherName + ": " + other.devices.size() + ")");
+        }
+        for (int i = 0; i < Math.min(devices.size(), other.devices.size()); i++) {
+            Device a = devices.get(i);
+            Device b = other.devices.get(i);
+            if (a.memoryBytes() != b.memoryBytes()) {
+                out.add("device " + i + " memory " + Units.formatBytes(a.memoryBytes()) + " (" + otherName + ": "
+                        + Units.formatBytes(b.memoryBytes()) + ")");
+            }
+            rate(out, "device " + i + " PCIe", a.pcieBytesPerSecond(), b.pcieBytesPerSecond(), otherName, true);
+        }
+        if (ssds.size() != other.ssds.size()) {
+            out.add("SSD count " + ssds.size() + " (" + otherName + ": " + other.ssds.size() + ")");
+        }
+        for (int i = 0; i < Math.min(ssds.size(), other.ssds.size()); i++) {
+            Ssd a = ssds.get(i);
+            Ssd b = other.ssds.get(i);
+            rate(out, "ssd " + i + " read", a.readBytesPerSecond(), b.readBytesPerSecond(), otherName, true);
+            rate(out, "ssd " + i + " write", a.writeBytesPerSecond(), b.writeBytesPerSecond(), otherName, true);
+            rate(out, "ssd " + i + " latency", a.latencyNs(), b.latencyNs(), otherName, false);
+        }
+        if (hostMemoryBytes != other.hostMemoryBytes) {
+            out.add("host memory " + Units.formatBytes(hostMemoryBytes) + " (" + otherName + ": "
+                    + Units.formatBytes(other.hostMemoryBytes) + ")");
+        }
+        return out;
+    }
+
+    private static void rate(List<String> out, String what, long a, long b, String otherName, boolean perSecond) {
+        if (Math.abs(a - b) > RATE_TOLERANCE * Math.max(a, b)) {
+            out.add(String.format(Locale.ROOT, "%s %s (%s: %s)", what, rate(a, perSecond), otherName,
+                    rate(b, perSecond)));
+        }
+    }
+
+    private static String rate(long value, boolean perSecond) {
+        return perSecond ? Units.formatBytes(value) + "/s" : Units.formatNanos(value);
     }
 
     /** This profile as a JSON object (the content of {@code hardware.json}). */
@@ -183,6 +293,25 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         }
         json.writeEndArray();
         json.writeNumberField("hostMemoryBytes", hostMemoryBytes);
+        if (probe != null) {
+            json.writeObjectFieldStart("probe");
+            json.writeNumberField("taskBytes", probe.taskBytes());
+            json.writeNumberField("queueDepth", probe.queueDepth());
+            json.writeNumberField("toHostBytesPerSecond", probe.toHostBytesPerSecond());
+            json.writeNumberField("fromHostBytesPerSecond", probe.fromHostBytesPerSecond());
+            json.writeArrayFieldStart("ssds");
+            for (ProbeResults.SsdResults s : probe.ssds()) {
+                json.writeStartObject();
+                json.writeNumberField("id", s.id());
+                json.writeNumberField("mixedReadBytesPerSecond", s.mixedReadBytesPerSecond());
+                json.writeNumberField("mixedWriteBytesPerSecond", s.mixedWriteBytesPerSecond());
+                json.writeNumberField("readTaskNs", s.readTaskNs());
+                json.writeNumberField("writeTaskNs", s.writeTaskNs());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        }
         json.writeEndObject();
     }
 
@@ -227,16 +356,33 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
                     f.longValue(s, p, "writeBytesPerSecond"), latency, device));
         }
         long host = f.longValue(root, pointer, "hostMemoryBytes");
-        String problem = problem(devices, ssds, host);
+        ProbeResults probe = root.hasNonNull("probe") ? probeFromJson(f, root.get("probe"), pointer + "/probe") : null;
+        String problem = firstOf(problem(devices, ssds, host), problem(probe, ssds));
         if (problem != null) {
             throw f.error(pointer.isEmpty() ? "/" : pointer, problem);
         }
-        HardwareProfile profile = new HardwareProfile(devices, ssds, host);
+        HardwareProfile profile = new HardwareProfile(devices, ssds, host, probe);
         String outOfLimits = profile.outOfLimits();
         if (outOfLimits != null) {
             throw f.error(pointer.isEmpty() ? "/" : pointer, outOfLimits);
         }
         return profile;
+    }
+
+    private static ProbeResults probeFromJson(JsonFields f, JsonNode node, String pointer) {
+        f.object(node, pointer);
+        List<ProbeResults.SsdResults> ssds = new ArrayList<>();
+        JsonNode list = f.array(node, pointer, "ssds");
+        for (int i = 0; i < list.size(); i++) {
+            String p = pointer + "/ssds/" + i;
+            JsonNode s = f.object(list.get(i), p);
+            ssds.add(new ProbeResults.SsdResults(f.intValue(s, p, "id"), f.longValue(s, p, "mixedReadBytesPerSecond"),
+                    f.longValue(s, p, "mixedWriteBytesPerSecond"), f.longValue(s, p, "readTaskNs"),
+                    f.longValue(s, p, "writeTaskNs")));
+        }
+        return new ProbeResults(f.longValue(node, pointer, "taskBytes"), f.intValue(node, pointer, "queueDepth"),
+                f.longValue(node, pointer, "toHostBytesPerSecond"), f.longValue(node, pointer, "fromHostBytesPerSecond"),
+                ssds);
     }
 
     /** Reads {@code hardware.json}. */

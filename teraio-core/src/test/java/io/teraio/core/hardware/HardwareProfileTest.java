@@ -56,4 +56,51 @@ class HardwareProfileTest {
         assertEquals("device 0: pcieBytesPerSecond is 9223372036854775807, more than the limit of 2^50 (1 PiB/s)",
                 fast.outOfLimits());
     }
+
+    @Test
+    void differencesNameWhatDiffersBeyondTheToleranceOfAMeasurement() {
+        long gib = 1L << 30;
+        HardwareProfile plan = new HardwareProfile(List.of(new Device(0, 3 * gib, 32 * gib)),
+                List.of(new Ssd(0, "/nvme0", 2 * gib, gib, 100_000, -1)), 0);
+        assertEquals(List.of(), plan.differencesFrom(plan, "plan"));
+        // 9% slower reads and 5% longer latency are within a probe's spread; not named
+        HardwareProfile near = new HardwareProfile(List.of(new Device(0, 3 * gib, 32 * gib)),
+                List.of(new Ssd(0, "/elsewhere", Math.round(2 * gib * 0.91), gib, 105_000, -1)), 0);
+        assertEquals(List.of(), near.differencesFrom(plan, "plan"));
+        HardwareProfile replay = new HardwareProfile(List.of(new Device(0, 2 * gib, 32 * gib)),
+                List.of(new Ssd(0, null, 2 * gib, gib / 2, 100_000, -1), new Ssd(1, null, 2 * gib, gib, 0, -1)),
+                64 * gib);
+        assertEquals(List.of("device 0 memory 2.00 GiB (plan: 3.00 GiB)", "SSD count 2 (plan: 1)",
+                "ssd 0 write 512.00 MiB/s (plan: 1.00 GiB/s)", "host memory 64.00 GiB (plan: 0 B)"),
+                replay.differencesFrom(plan, "plan"));
+    }
+
+    @Test
+    void probeResultsRoundTripAndOldFilesWithoutThemStillRead() throws IOException {
+        Path old = profile(1L << 30, 1L << 34, 1L << 32, 20_000, 0);
+        HardwareProfile hw = HardwareProfile.read(old);
+        assertNull(hw.probe(), "a profile from before the probe results has none");
+        ProbeResults probe = new ProbeResults(4L << 20, 8, 5L << 30, 6L << 30,
+                List.of(new ProbeResults.SsdResults(0, 1L << 30, 900L << 20, 2_500_000, 3_000_000)));
+        Path file = dir.resolve("probed.json");
+        hw.withProbe(probe).write(file);
+        assertEquals(hw.withProbe(probe), HardwareProfile.read(file));
+        assertEquals(List.of(), hw.withProbe(probe).differencesFrom(hw, "plan"), "probe results are not compared");
+    }
+
+    @Test
+    void probeResultsThatDoNotMatchTheSsdsAreRefusedNamingThePlace() throws IOException {
+        Path file = dir.resolve("bad.json");
+        Files.writeString(file, "{\"format\": \"teraio-hardware\", \"version\": 1, \"devices\": [{\"id\": 0, \"memoryBytes\":"
+                + " 1073741824, \"pcieBytesPerSecond\": 17179869184}], \"ssds\": [], \"hostMemoryBytes\": 0, \"probe\":"
+                + " {\"taskBytes\": 4194304, \"queueDepth\": 8, \"toHostBytesPerSecond\": 5000000000,"
+                + " \"fromHostBytesPerSecond\": 5000000000, \"ssds\": [{\"id\": 0, \"mixedReadBytesPerSecond\": \"fast\"}]}}");
+        TeraioException e = assertThrows(TeraioException.class, () -> HardwareProfile.read(file));
+        assertEquals(file + ": /probe/ssds/0/mixedReadBytesPerSecond: must be an integer, found \"fast\"", e.getMessage());
+        Files.writeString(file, Files.readString(file).replace(", \"ssds\": [{\"id\": 0, \"mixedReadBytesPerSecond\": \"fast\"}]",
+                ", \"ssds\": [{\"id\": 0, \"mixedReadBytesPerSecond\": 1, \"mixedWriteBytesPerSecond\": 1,"
+                + " \"readTaskNs\": 1, \"writeTaskNs\": 1}]"));
+        e = assertThrows(TeraioException.class, () -> HardwareProfile.read(file));
+        assertEquals(file + ": /: probe: results for 1 SSDs, but the profile has 0", e.getMessage());
+    }
 }
