@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (Jazzer, libFuzzer underneath) of the readers of user input, for
-# longer than the replay in `mvn verify`. Each target runs as its own fuzzing process, one after
+# longer than the replay in `./mvnw verify`. Each target runs as its own fuzzing process, one after
 # another, until its time or its execution count is reached, or until it finds a crash.
 #   scripts/fuzz.sh                          every target, 5 minutes each
 #   scripts/fuzz.sh --time 3600 trace        the trace reader for an hour
@@ -12,7 +12,7 @@
 # with `teraio import`, plans made from them with `teraio plan`, and those plans' hardware.
 # Under target/fuzz/: the corpus each target grew, crash files (TARGET-crash-*) and TARGET.log,
 # whose last lines are libFuzzer's counts. Exits 1 when a target found a crash: copy the crash
-# file into that target's *Inputs/ directory (mvn verify then replays it) and fix the reader.
+# file into that target's *Inputs/ directory (./mvnw verify then replays it) and fix the reader.
 # See docs/fuzzing.md.
 set -euo pipefail
 

@@ -16,7 +16,7 @@ out=${OUT:-target/agent-results}
 dir=${1:-$out/offload}
 mkdir -p "$out" "$dir"
 
-mvn -B -q -DskipTests -pl benchmarks,teraio-cli,teraio-agent,examples/djl-trainer -am package
+./mvnw -B -q -DskipTests -pl benchmarks,teraio-cli,teraio-agent,examples/djl-trainer -am package
 
 for workload in ${WORKLOADS:-resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5}; do
   IFS=: read -r model batch steps warmup rounds <<< "$workload"

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Coverage-guided fuzzing of the agent's argument parser {@link AgentOptions#parse} (Jazzer):
  * any string after {@code -javaagent:teraio-agent.jar=} gives options or a one-line
- * {@link io.teraio.core.TeraioException}. {@code mvn verify} replays the inputs in
+ * {@link io.teraio.core.TeraioException}. {@code ./mvnw verify} replays the inputs in
  * {@code AgentOptionsFuzzTestInputs/}; {@code scripts/fuzz.sh} fuzzes for real (docs/fuzzing.md).
  */
 class AgentOptionsFuzzTest {

@@ -36,7 +36,7 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
     public static final String MAIN_CLASS = "io.teraio.examples.djl.DjlTrainer";
     /** What builds the trainer and the agent, for error messages. */
     public static final String BUILD_COMMAND =
-            "mvn -B -q -DskipTests -pl teraio-cli,teraio-agent,examples/djl-trainer -am package";
+            "./mvnw -B -q -DskipTests -pl teraio-cli,teraio-agent,examples/djl-trainer -am package";
     /**
      * DJL's settings for this machine: no downloads (the PyTorch natives come from the class
      * path) and one PyTorch thread (its thread pools make steps 30 to 50 times slower on two

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Coverage-guided fuzzing (Jazzer) of the readers of user files: the trace reader, the plan
  * reader and the hardware profile reader. Any bytes, plain or gzip, give a document or a
- * one-line {@link TeraioException} ({@link FuzzChecks}). {@code mvn verify} replays the inputs
+ * one-line {@link TeraioException} ({@link FuzzChecks}). {@code ./mvnw verify} replays the inputs
  * in {@code ReadersFuzzTestInputs/METHOD/} (seeds and every crash found so far, kept as
  * regression inputs); {@code scripts/fuzz.sh} fuzzes each for real (docs/fuzzing.md).
  */

@@ -29,7 +29,7 @@ final class ChildJvm {
         String jar = System.getProperty("teraio.agent.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("teraio.agent.jar is not set or missing (" + jar
-                    + "); run the integration tests with mvn verify, which builds the jar first");
+                    + "); run the integration tests with ./mvnw verify, which builds the jar first");
         }
         return Path.of(jar);
     }
