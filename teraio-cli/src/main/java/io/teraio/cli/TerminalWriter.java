@@ -1,5 +1,6 @@
 package io.teraio.cli;
 
+import io.teraio.core.ControlCharacters;
 import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,10 +11,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * What the command prints, with control characters escaped: op names, tensor keys and model
  * names come from input files, and a trace could otherwise move the cursor, recolour or clear
- * the user's terminal. Line feeds and tabs pass; every other C0 control, DEL, a C1 control and
- * the Unicode bidirectional overrides are written as a backslash, {@code u} and four hex digits
- * (ESC is {@code \\u001b}): JSON's own escape, so JSON output stays valid JSON with the same
- * strings (Jackson escapes C0 controls itself, but not DEL, C1 or the overrides).
+ * the user's terminal. Line feeds and tabs pass; every other control character is escaped by
+ * {@link ControlCharacters}'s rule, in JSON's own escapes, so JSON output stays valid JSON with the
+ * same strings (Jackson escapes C0 controls itself, but not DEL, C1 or the overrides).
  * {@link Progress} draws its bar with {@link #printControl}, the one way past the escaping.
  */
 final class TerminalWriter extends PrintWriter {
@@ -55,24 +55,7 @@ final class TerminalWriter extends PrintWriter {
 
     /** {@code text} with control characters escaped as this writer escapes them. */
     static String escape(String text) {
-        StringBuilder sb = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (needsEscape(c)) {
-                if (sb == null) {
-                    sb = new StringBuilder(text.length() + 8).append(text, 0, i);
-                }
-                sb.append(String.format("\\u%04x", (int) c));
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? text : sb.toString();
-    }
-
-    private static boolean needsEscape(char c) {
-        return (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
-                || (c >= 0x2066 && c <= 0x2069);
+        return ControlCharacters.escape(text, true);
     }
 
     private static final class Escaping extends FilterWriter {

@@ -24,7 +24,7 @@ class TerminalWriterTest {
     @Test
     void controlCharactersAreEscapedLineFeedsAndTabsPass() {
         assertEquals("lin\\u001b[31mear", TerminalWriter.escape("lin\u001b[31mear"));
-        assertEquals("a\\u000db\\u0007c\\u007fd\\u009be\\u202ef\\u0000",
+        assertEquals("a\\rb\\u0007c\\u007fd\\u009be\\u202ef\\u0000",
                 TerminalWriter.escape("a\rb\u0007c\u007fd\u009be\u202ef\u0000"));
         assertEquals("two\nlines\tand a tab, µs and ü", TerminalWriter.escape("two\nlines\tand a tab, µs and ü"));
     }
