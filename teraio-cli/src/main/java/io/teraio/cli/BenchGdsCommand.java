@@ -115,7 +115,8 @@ final class BenchGdsCommand implements Callable<Integer> {
              DeviceMemory memory = mode == null ? new HostDeviceMemory(config.deviceMemoryBytes())
                      : new CudaDeviceMemory(config.device(), config.deviceMemoryBytes());
              IoEngine io = new IoEngine(List.of(backend), null, config);
-             IoBench bench = new IoBench(io, memory, sizeBytes, config.taskSizeBytes(), config.queueDepth(), 0, Progress.of(spec))) {
+             IoBench bench = new IoBench("bench-gds", io, memory, sizeBytes, config.taskSizeBytes(), config.queueDepth(), 0,
+                     Progress.of(spec))) {
             double write = bench.write();
             double read = bench.read();
             return new Row(path, description, write, read, null);

@@ -84,7 +84,7 @@ final class BenchIoCommand implements Callable<Integer> {
         double writeSeconds = Double.NaN;
         double readSeconds = Double.NaN;
         try (MigrationEngine opened = MigrationEngine.open(config);
-             IoBench bench = new IoBench(opened.io(), opened.memory(), sizeBytes, blockBytes, queueDepth * ssds,
+             IoBench bench = new IoBench("bench-io", opened.io(), opened.memory(), sizeBytes, blockBytes, queueDepth * ssds,
                      IoEngine.ANY_SSD, Progress.of(spec))) {
             if (!json) {
                 out.printf(Locale.ROOT, "bench-io: %s in %s blocks, queue depth %d, %d threads per SSD, %d SSD%s%n",

@@ -40,6 +40,7 @@ final class IoBench implements AutoCloseable {
     private static final int PAGE = 4096;
     /** Untimed requests of one page before the timed runs (each way). */
     private static final int WARM_UP_REQUESTS = 1000;
+    private final String command;
     private final IoEngine io;
     private final long sizeBytes;
     private final long blockBytes;
@@ -69,9 +70,11 @@ final class IoBench implements AutoCloseable {
      * @param inFlight requests kept in flight at the SSDs (queue depth times SSDs); as many again
      *                 wait in the engine's queue
      * @param progress where the bytes written and read are shown as they complete
+     * @param command  the command measuring ({@code bench-io}, {@code bench-gds}, {@code probe}), to begin its errors
      */
-    IoBench(IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
+    IoBench(String command, IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
             Progress progress) {
+        this.command = command;
         this.io = io;
         this.progress = progress;
         this.blockBytes = blockBytes;
@@ -85,7 +88,7 @@ final class IoBench implements AutoCloseable {
             for (int i = 0; i < buffers.length; i++) {
                 buffers[i] = memory.tryAllocate(blockBytes);
                 if (buffers[i] == null) {
-                    throw new TeraioException("bench-io: no memory for " + buffers.length + " buffers of "
+                    throw new TeraioException(command + ": no memory for " + buffers.length + " buffers of "
                             + Units.formatBytes(blockBytes));
                 }
             }
@@ -112,8 +115,8 @@ final class IoBench implements AutoCloseable {
         Placement page = io.allocate(PAGE, ssd);
         try {
             for (int i = 0; i < WARM_UP_REQUESTS; i++) {
-                io.write("bench-io warm-up", page, buffers[0], false).join();
-                io.read("bench-io warm-up", page, buffers[0], false).join();
+                io.write(command + " warm-up", page, buffers[0], false).join();
+                io.read(command + " warm-up", page, buffers[0], false).join();
             }
         } catch (CompletionException e) {
             // a storage failure stays a StorageException (exit 3 in Main), not an internal error
@@ -132,7 +135,7 @@ final class IoBench implements AutoCloseable {
      * back through {@code engine}'s first SSD in {@code config}'s task-size blocks at its queue depth.
      */
     static Bandwidth sequential(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
-        try (IoBench bench = new IoBench(engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
+        try (IoBench bench = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
                 config.queueDepth(), 0, progress)) {
             double write = bench.write();
             double read = bench.read();
@@ -147,7 +150,7 @@ final class IoBench implements AutoCloseable {
      * with CUDA memory.
      */
     static Bandwidth hostTier(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
-        try (IoBench bench = new IoBench(engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
+        try (IoBench bench = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
                 config.queueDepth(), IoEngine.HOST, progress)) {
             double write = bench.write();
             double read = bench.read();
@@ -164,8 +167,8 @@ final class IoBench implements AutoCloseable {
     static Bandwidth mixed(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
         long task = config.taskSizeBytes();
         int depth = config.queueDepth();
-        try (IoBench reader = new IoBench(engine.io(), engine.memory(), sizeBytes, task, depth, 0, progress);
-             IoBench writer = new IoBench(engine.io(), engine.memory(), sizeBytes, task, depth, 0, Progress.to(null,
+        try (IoBench reader = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, task, depth, 0, progress);
+             IoBench writer = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, task, depth, 0, Progress.to(null,
                      false))) {
             reader.write();
             ExecutorService other = Executors.newSingleThreadExecutor(r -> {
@@ -284,9 +287,9 @@ final class IoBench implements AutoCloseable {
             Placement p = placements.get(b);
             if (write) {
                 stamp(buffers[slot], b, p.bytes(), true);
-                pending[slot] = io.write("bench-io block " + b, p, buffers[slot], false);
+                pending[slot] = io.write(command + " block " + b, p, buffers[slot], false);
             } else {
-                pending[slot] = io.read("bench-io block " + b, p, buffers[slot], false);
+                pending[slot] = io.read(command + " block " + b, p, buffers[slot], false);
             }
         }
         for (int b = Math.max(0, placements.size() - n); b < placements.size(); b++) {
@@ -294,7 +297,7 @@ final class IoBench implements AutoCloseable {
         }
         if (mismatched[0] > 0) {
             // exit 3 (Main): the storage returned other bytes than were written
-            throw new StorageException("bench-io: " + mismatched[0] + " of " + placements.size() + " blocks read back"
+            throw new StorageException(command + ": " + mismatched[0] + " of " + placements.size() + " blocks read back"
                     + " different from what was written; " + summary(), io.ssdCount() == 1 ? "the SSD" : "the SSDs", -1,
                     0, null);
         }
@@ -314,7 +317,7 @@ final class IoBench implements AutoCloseable {
         } catch (CompletionException e) {
             if (e.getCause() instanceof StorageException storage) {
                 // exit 3 (Main), with what was done before the storage failed
-                throw new StorageException("bench-io: stopped in the " + (write ? "write" : "read") + " of block " + block
+                throw new StorageException(command + ": stopped in the " + (write ? "write" : "read") + " of block " + block
                         + " of " + placements.size() + " by a storage failure: " + storage.getMessage() + "; before it: "
                         + summary(), storage.location(), storage.offset(), storage.errno(), storage);
             }

@@ -29,7 +29,7 @@ class IoBenchTest {
     @Test
     void aFailedReadStopsTheBenchWithWhatWasDoneBeforeIt() {
         StorageException e = assertThrows(StorageException.class,
-                () -> writeThenRead(ssd -> ssd.readErrors.set(FaultyBackend.PERSISTENT)));
+                () -> writeThenRead("bench-io", ssd -> ssd.readErrors.set(FaultyBackend.PERSISTENT)));
         assertTrue(e.getMessage().startsWith("bench-io: stopped in the read of block 0 of 16 by a storage failure: read of"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("EIO") && e.getMessage().endsWith("; before it: 16.00 MiB of 16.00 MiB written,"
@@ -40,19 +40,26 @@ class IoBenchTest {
     @Test
     void blocksReadBackWrongAreADataFailure() {
         StorageException e = assertThrows(StorageException.class,
-                () -> writeThenRead(ssd -> ssd.bitFlips.set(FaultyBackend.PERSISTENT)));
+                () -> writeThenRead("bench-io", ssd -> ssd.bitFlips.set(FaultyBackend.PERSISTENT)));
         assertEquals("bench-io: 16 of 16 blocks read back different from what was written; 16.00 MiB of 16.00 MiB"
                 + " written, 16.00 MiB read (16 and 16 blocks of 1.00 MiB)", e.getMessage());
         assertEquals(Main.EXIT_DATA, Main.failed(e, false, new PrintWriter(new StringWriter())));
     }
 
+    @Test
+    void aFailureSaysWhichCommandMeasured() {
+        StorageException e = assertThrows(StorageException.class,
+                () -> writeThenRead("probe", ssd -> ssd.readErrors.set(FaultyBackend.PERSISTENT)));
+        assertTrue(e.getMessage().startsWith("probe: stopped in the read of block 0"), e.getMessage());
+    }
+
     /** Writes 16 MiB in 1 MiB blocks at queue depth 1, then breaks the SSD with {@code fault} and reads it back. */
-    private static void writeThenRead(Consumer<FaultyBackend> fault) {
+    private static void writeThenRead(String command, Consumer<FaultyBackend> fault) {
         FaultyBackend ssd = new FaultyBackend(new HostStorageBackend(64 * MIB));
         TeraioConfig config = TeraioConfig.resolve(Map.of("io.taskSize", "1m", "io.queueDepth", "1", "io.threads", "1",
                 "verify", "false"), Map.of(), Map.of());
         try (IoEngine io = new IoEngine(List.of(ssd), null, config); DeviceMemory memory = new HostDeviceMemory(4 * MIB);
-             IoBench bench = new IoBench(io, memory, 16 * MIB, MIB, 1, 0,
+             IoBench bench = new IoBench(command, io, memory, 16 * MIB, MIB, 1, 0,
                      Progress.to(new PrintWriter(new StringWriter()), false))) {
             bench.write();
             fault.accept(ssd);
