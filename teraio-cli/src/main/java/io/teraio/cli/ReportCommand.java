@@ -119,6 +119,10 @@ final class ReportCommand implements Callable<Integer> {
                     + ")"));
         } else if (hardware.given()) {
             HardwareProfile target = hardware.resolve();
+            if (target.devices().size() > 1) {
+                throw new TeraioException("report: the hardware has " + target.devices().size() + " devices; plan"
+                        + " the job with teraio plan (one trace per device), then report its traces and the plan");
+            }
             hw = target;
             Policy chosen = Policies.byName(policy);
             if (!chosen.name().equals(NonePolicy.NAME)) {

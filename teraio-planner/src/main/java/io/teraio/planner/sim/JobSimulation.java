@@ -40,11 +40,16 @@ public record JobSimulation(List<SimulationResult> devices, List<Long> iteration
         return outOfMemory() == null;
     }
 
-    /** The first device's reason it could not go on ({@code device 1: out of memory at op ...}), or {@code null}. */
+    /**
+     * Why the job could not go on: the first device that ran out of memory
+     * ({@code device 1: out of memory at op ...}; the others say where they were stopped), or
+     * {@code null}.
+     */
     public String outOfMemory() {
         for (int d = 0; d < devices.size(); d++) {
-            if (!devices.get(d).ran()) {
-                return "device " + d + ": " + devices.get(d).outOfMemory();
+            String why = devices.get(d).outOfMemory();
+            if (why != null && !why.startsWith(Replay.STOPPED)) {
+                return "device " + d + ": " + why;
             }
         }
         return null;

@@ -67,6 +67,8 @@ final class Replay {
     private static final int BARRIER = 3;
 
     private static final int TOP_STALLS = 10;
+    /** How a joint replay's {@code outOfMemory} starts on a device stopped because another ran out of memory. */
+    static final String STOPPED = "stopped at ";
 
     private final Workload w;
     private final int n;
@@ -414,8 +416,16 @@ final class Replay {
             }
             jointAfterBatch(rs);
         }
+        String cause = null;
+        for (int d = 0; d < rs.length && cause == null; d++) {
+            cause = rs[d].outOfMemory == null ? null : "device " + d;
+        }
         List<SimulationResult> results = new ArrayList<>(rs.length);
         for (Replay r : rs) {
+            if (cause != null && r.outOfMemory == null && r.phase != DONE) {
+                r.outOfMemory = STOPPED + "op " + r.op + " (" + r.w.opName(r.op) + ") in iteration " + r.iter
+                        + ": " + cause + " ran out of memory";
+            }
             results.add(r.result());
         }
         return results;

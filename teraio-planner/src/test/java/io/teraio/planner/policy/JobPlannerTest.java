@@ -185,6 +185,22 @@ class JobPlannerTest {
     }
 
     @Test
+    void aDeviceOutOfMemoryStopsTheJobAndIsNamed() {
+        Workload w = savedAcrossIdleOps();
+        HardwareProfile hw = sharedSsd();
+        List<PlanEntry> fits = List.of(
+                new PlanEntry(0, "a", PlanAction.OFFLOAD, PlanTarget.SSD, 0, 1, 3, false),
+                new PlanEntry(0, "a", PlanAction.PREFETCH, PlanTarget.SSD, 0, 6, 7, true));
+        JobSimulation job = Simulator.simulateJob(List.of(w, savedAcrossIdleOps()), hw, List.of(fits, List.of()));
+        assertEquals(false, job.ran());
+        assertTrue(job.outOfMemory().startsWith("device 1: out of memory at op 3 (big) in iteration 0"),
+                job.outOfMemory());
+        assertTrue(job.devices().get(0).outOfMemory().startsWith("stopped at op "),
+                job.devices().get(0).outOfMemory());
+        assertEquals(0, job.percentOfIdeal());
+    }
+
+    @Test
     void aDevicesEntriesMustUseItsOwnSsds() {
         Workload w = savedAcrossIdleOps();
         HardwareProfile hw = new HardwareProfile(List.of(new Device(0, 5 * MB / 2, 10 * GB_PER_S),
