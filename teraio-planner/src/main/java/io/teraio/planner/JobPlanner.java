@@ -24,7 +24,7 @@ import java.util.stream.IntStream;
  * together ({@link Simulator#simulateJob}), where shared SSDs and the shared host memory cap
  * contend. When they did, each device plans again with what the replay measured: a shared SSD
  * that {@code k} devices' plans used gives each device {@code 1/k} of its bandwidth, and host
- * memory used by several devices (or over its cap) is split evenly. This repeats until a round
+ * memory, once the replay went over its cap, is split evenly. This repeats until a round
  * planned with the same split as an earlier one (or {@link #MAX_ROUNDS}); the plans of the round
  * whose replay was fastest and valid are kept, the earliest on a tie, so the result is never
  * slower than the devices planned independently (round 0) when those run together at all.
@@ -151,10 +151,8 @@ public final class JobPlanner {
             if (round.simulation() == null || !round.simulation().ran()) {
                 break;
             }
-            int[] next = new int[ssds];
-            int[] hostUsers = new int[1];
-            usersOf(hardware, round, next, hostUsers);
-            boolean nextHost = hostSplit || hostUsers[0] > 1 || round.simulation().hostMemoryViolation() != null;
+            int[] next = usersOf(hardware, round);
+            boolean nextHost = hostSplit || round.simulation().hostMemoryViolation() != null;
             if (seen.contains(Arrays.toString(next) + nextHost)) {
                 break;
             }
@@ -176,30 +174,24 @@ public final class JobPlanner {
         return new Result(rounds, chosen);
     }
 
-    /** Per shared SSD, how many devices' plans use it (at least 1); how many devices use host memory. */
-    private static void usersOf(HardwareProfile hardware, Round round, int[] ways, int[] hostUsers) {
-        Arrays.fill(ways, 1);
-        int[] users = new int[ways.length];
+    /** Per SSD, how many devices' plans use it if it is shared (at least 1); 1 for an SSD mapped to a device. */
+    private static int[] usersOf(HardwareProfile hardware, Round round) {
+        int[] ways = new int[hardware.ssds().size()];
         for (List<PlanEntry> plan : round.entries()) {
             boolean[] uses = new boolean[ways.length];
-            boolean host = false;
             for (PlanEntry e : plan) {
                 if (e.target() == PlanTarget.SSD) {
                     uses[e.ssd()] = true;
-                } else {
-                    host = true;
                 }
             }
             for (int s = 0; s < ways.length; s++) {
-                users[s] += uses[s] ? 1 : 0;
+                ways[s] += uses[s] ? 1 : 0;
             }
-            hostUsers[0] += host ? 1 : 0;
         }
         for (int s = 0; s < ways.length; s++) {
-            if (hardware.ssds().get(s).device() < 0) {
-                ways[s] = Math.max(1, users[s]);
-            }
+            ways[s] = hardware.ssds().get(s).device() < 0 ? Math.max(1, ways[s]) : 1;
         }
+        return ways;
     }
 
     private static Round round(Policy policy, List<Workload> workloads, List<String> digests,
