@@ -6,8 +6,10 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.json.JsonFiles;
+import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
+import io.teraio.planner.JobPlanner;
 import io.teraio.planner.Policy;
 import io.teraio.planner.TransferBound;
 import io.teraio.planner.Workload;
@@ -27,13 +29,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code teraio compare TRACE [hardware flags] [--json]}: every policy side by side, in one run. */
+/**
+ * {@code teraio compare TRACE... [hardware flags] [--json]}: every policy side by side, in one
+ * run; with one trace per device, every policy's job (planned jointly, and independently).
+ */
 @Command(name = "compare",
         description = {"Plan the trace with every policy and simulate each plan on the same hardware,",
-                "one row per policy."})
+                "one row per policy. With one trace per device of the hardware (in device order), each",
+                "policy plans the job jointly (docs/planner.md#several-devices): a row for the job, one for",
+                "its devices planned independently and replayed together, and one per device."})
 final class CompareCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "TRACE", description = "A teraio trace (.json or .json.gz); its last iteration is planned.")
-    Path trace;
+    @Parameters(paramLabel = "TRACE", arity = "1..*",
+            description = "A teraio trace (.json or .json.gz) per device; its last iteration is planned.")
+    List<Path> traces;
 
     @Mixin
     HardwareOptions hardware;
@@ -59,6 +67,10 @@ final class CompareCommand implements Callable<Integer> {
             chosen.add(Policies.byName(name));
         }
         HardwareProfile hw = hardware.resolve();
+        if (traces.size() > 1 || hw.devices().size() > 1) {
+            return compareJob(chosen, hw);
+        }
+        Path trace = traces.get(0);
         Workload workload = Workload.of(Progress.of(spec).readTrace(trace));
         List<Row> rows = new ArrayList<>();
         for (Policy policy : chosen) {
@@ -69,7 +81,7 @@ final class CompareCommand implements Callable<Integer> {
         if (json) {
             printJson(out, rows, workload, bound);
         } else {
-            printTable(out, rows, workload, hw, bound);
+            printTable(out, trace, rows, workload, hw, bound);
         }
         out.flush();
         return 0;
@@ -110,16 +122,79 @@ final class CompareCommand implements Callable<Integer> {
                 Units.formatBytes(p.bytesFromHost()), String.format(Locale.ROOT, "%,d", r.planMillis()));
     }
 
-    private void printTable(PrintWriter out, List<Row> rows, Workload w, HardwareProfile hw, TransferBound bound) {
+    private Integer compareJob(List<Policy> chosen, HardwareProfile hw) {
+        JobSummary.requireOneTracePerDevice("compare", traces, hw);
+        JobSummary.Ranks ranks = JobSummary.read(Progress.of(spec), traces);
+        List<Workload> workloads = ranks.workloads();
+        List<String> digests = ranks.digests();
+        List<Row> rows = new ArrayList<>();
+        for (Policy policy : chosen) {
+            rows.addAll(runJob(policy, workloads, digests, hw));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            printJson(out, rows, workloads.get(0), null);
+        } else {
+            for (int d = 0; d < traces.size(); d++) {
+                Workload w = workloads.get(d);
+                out.printf(Locale.ROOT, "device %d: %s: %,d ops an iteration, ideal %s, peak live %s; bound: %s%n", d,
+                        traces.get(d), w.opCount(), Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()),
+                        PlanSummary.bound(TransferBound.of(w, JobSummary.alone(hw, d))));
+            }
+            out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
+            printRows(out, rows, 24);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * One policy's rows for a job: the job planned jointly ({@code teraio}), its devices planned
+     * independently and replayed together ({@code teraio, independent}, only when the joint
+     * planning went past that round), and each device of the joint plan ({@code teraio, device 1}).
+     */
+    static List<Row> runJob(Policy policy, List<Workload> workloads, List<String> digests, HardwareProfile hw) {
+        long start = System.nanoTime();
+        JobPlanner.Result result;
+        try {
+            result = JobPlanner.plan(policy, workloads, digests, hw);
+        } catch (TeraioException e) {
+            return List.of(new Row(policy.name(), null, (System.nanoTime() - start) / 1_000_000, e.getMessage()));
+        }
+        long planMillis = (System.nanoTime() - start) / 1_000_000;
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row(policy.name(), JobPlan.jobPrediction(JobSummary.predictions(result.simulation())),
+                planMillis, null));
+        if (result.rounds().size() > 1) {
+            JobPlanner.Round first = result.rounds().get(0);
+            rows.add(first.valid()
+                    ? new Row(policy.name() + ", independent",
+                            JobPlan.jobPrediction(JobSummary.predictions(first.simulation())), planMillis, null)
+                    : new Row(policy.name() + ", independent", null, planMillis, first.problem()));
+        }
+        for (int d = 0; d < workloads.size(); d++) {
+            rows.add(new Row(policy.name() + ", device " + d, result.simulation().devices().get(d).prediction(),
+                    planMillis, null));
+        }
+        return rows;
+    }
+
+    private void printTable(PrintWriter out, Path trace, List<Row> rows, Workload w, HardwareProfile hw,
+                            TransferBound bound) {
         out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
                 Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
         out.printf(Locale.ROOT, "hardware: %s%n", HardwareOptions.describe(hw));
         out.printf(Locale.ROOT, "bound: %s%n", PlanSummary.bound(bound));
-        String format = "%-14s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
+        printRows(out, rows, 14);
+    }
+
+    /** The table's heading and rows, the policy column {@code width} wide. */
+    private static void printRows(PrintWriter out, List<Row> rows, int width) {
+        String format = "%-" + width + "s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
         out.printf(Locale.ROOT, format, COLUMNS.toArray());
         for (Row r : rows) {
             if (r.prediction() == null) {
-                out.printf(Locale.ROOT, "%-14s %s%n", r.policy(), "does not run: " + r.failure());
+                out.printf(Locale.ROOT, "%-" + width + "s %s%n", r.policy(), "does not run: " + r.failure());
                 continue;
             }
             out.printf(Locale.ROOT, format, cells(r).toArray());
@@ -152,7 +227,9 @@ final class CompareCommand implements Callable<Integer> {
                 o.put("bytesFromHost", p.bytesFromHost());
             }
             o.put("planMillis", r.planMillis());
-            o.put("boundPercentOfIdeal", Math.round(bound.percentOfIdeal() * 100) / 100.0);
+            if (bound != null) {
+                o.put("boundPercentOfIdeal", Math.round(bound.percentOfIdeal() * 100) / 100.0);
+            }
             if (r.failure() != null) {
                 o.put("failure", r.failure());
             }

@@ -54,10 +54,19 @@ final class HardwareOptions {
     @Option(names = "--host-mem", paramLabel = "SIZE", description = "Host memory offloading may use, such as 64g.")
     String hostMemory;
 
+    @Option(names = "--devices", paramLabel = "N",
+            description = "N devices like device 0 (1 to 1024), for a job of N ranks; the SSDs stay shared by all"
+                    + " unless --ssd-per-device.")
+    Integer deviceCount;
+
+    @Option(names = "--ssd-per-device",
+            description = "With --ssd COUNTxBW: COUNT SSDs of each device's own (mapped to it), not COUNT shared by all.")
+    boolean ssdPerDevice;
+
     /** Whether any of these options was given. */
     boolean given() {
         return hardware != null || gpuMemory != null || ssd != null || ssdRead != null || ssdWrite != null
-                || ssdLatency != null || pcie != null || hostMemory != null;
+                || ssdLatency != null || pcie != null || hostMemory != null || deviceCount != null || ssdPerDevice;
     }
 
     /** The profile the flags describe. */
@@ -66,6 +75,27 @@ final class HardwareOptions {
         List<Device> devices = new ArrayList<>(base.devices());
         List<Ssd> ssds = new ArrayList<>(base.ssds());
         long host = base.hostMemoryBytes();
+        if (deviceCount != null) {
+            if (deviceCount < 1 || deviceCount > HardwareProfile.MAX_COUNT) {
+                throw new TeraioException("--devices: must be 1 to " + HardwareProfile.MAX_COUNT + ", got " + deviceCount);
+            }
+            Device first = devices.get(0);
+            devices.clear();
+            for (int i = 0; i < deviceCount; i++) {
+                devices.add(new Device(i, first.memoryBytes(), first.pcieBytesPerSecond()));
+            }
+            if (ssd == null) {
+                for (Ssd s : ssds) {
+                    if (s.device() >= deviceCount) {
+                        throw new TeraioException("--devices: " + deviceCount + " devices, but ssd " + s.id()
+                                + " of the base profile serves device " + s.device());
+                    }
+                }
+            }
+        }
+        if (ssdPerDevice && ssd == null) {
+            throw new TeraioException("--ssd-per-device: needs --ssd COUNTxBW (the SSDs each device gets)");
+        }
         if (gpuMemory != null) {
             long bytes = positive("--gpu-mem", Units.parseBytesWithUnit("--gpu-mem", gpuMemory), gpuMemory);
             devices.replaceAll(d -> new Device(d.id(), bytes, d.pcieBytesPerSecond()));
@@ -88,8 +118,11 @@ final class HardwareOptions {
             }
             long latency = ssds.isEmpty() ? HardwarePresets.DEFAULT_SSD_LATENCY_NS : ssds.get(0).latencyNs();
             ssds.clear();
-            for (int i = 0; i < count; i++) {
-                ssds.add(new Ssd(i, null, bw, bw, latency, -1));
+            int owners = ssdPerDevice ? devices.size() : 1;
+            for (int d = 0; d < owners; d++) {
+                for (int i = 0; i < count; i++) {
+                    ssds.add(new Ssd(ssds.size(), null, bw, bw, latency, ssdPerDevice ? d : -1));
+                }
             }
         }
         if (ssdRead != null) {
@@ -165,7 +198,11 @@ final class HardwareOptions {
     /** One line describing a profile, for command output. */
     static String describe(HardwareProfile hw) {
         Device d = hw.device();
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "device %s, PCIe %s/s", Units.formatBytes(d.memoryBytes()),
+        int n = hw.devices().size();
+        boolean alike = hw.devices().stream().allMatch(o -> o.memoryBytes() == d.memoryBytes()
+                && o.pcieBytesPerSecond() == d.pcieBytesPerSecond());
+        StringBuilder sb = new StringBuilder(n == 1 ? "" : n + " devices, " + (alike ? "each " : "the first "));
+        sb.append(String.format(Locale.ROOT, "device %s, PCIe %s/s", Units.formatBytes(d.memoryBytes()),
                 Units.formatBytes(d.pcieBytesPerSecond())));
         if (hw.ssds().isEmpty()) {
             sb.append(", no SSD");
@@ -176,6 +213,11 @@ final class HardwareOptions {
             sb.append(String.format(Locale.ROOT, ", %d SSD%s %s/s read, %s/s write%s", hw.ssds().size(),
                     hw.ssds().size() == 1 ? "" : "s", Units.formatBytes(s.readBytesPerSecond()),
                     Units.formatBytes(s.writeBytesPerSecond()), same ? " each" : " (first; others differ)"));
+            if (n > 1) {
+                long shared = hw.ssds().stream().filter(o -> o.device() < 0).count();
+                sb.append(shared == hw.ssds().size() ? " shared by all devices"
+                        : shared == 0 ? " mapped to devices" : " (" + shared + " shared, the others mapped to devices)");
+            }
         }
         sb.append(", host ").append(Units.formatBytes(hw.hostMemoryBytes()));
         return sb.toString();

@@ -6,6 +6,7 @@ import io.teraio.cli.report.ReportInput.Fact;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
@@ -19,6 +20,7 @@ import io.teraio.planner.Policy;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.NonePolicy;
 import io.teraio.planner.policy.Policies;
+import io.teraio.planner.sim.JobSimulation;
 import io.teraio.planner.sim.SimulationResult;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -51,11 +53,13 @@ import picocli.CommandLine.Model.CommandSpec;
                 "device memory (live, active, and with a plan resident against the capacity), the largest",
                 "tensors' lifetimes with their offloaded spans, SSD and PCIe bandwidth, stalls, a summary."})
 final class ReportCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "TRACE", description = "A teraio trace (.json or .json.gz); its last iteration is shown.")
-    Path trace;
+    @Parameters(arity = "1..*", paramLabel = "TRACE [PLAN]",
+            description = {"A teraio trace (.json or .json.gz); its last iteration is shown. Then, optionally, a"
+                    + " plan from teraio plan for it.", "For a plan of several devices: one trace per device, in"
+                    + " device order, then the plan; one page per device (HTML-device0.html, ...)."})
+    List<Path> files;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "PLAN",
-            description = "A plan from teraio plan for this trace (optional).")
+    Path trace;
     Path planFile;
 
     @Mixin
@@ -80,15 +84,16 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        trace = files.get(0);
+        planFile = files.size() > 1 ? files.get(files.size() - 1) : null;
+        if (files.size() > 2) {
+            return reportJob(files.subList(0, files.size() - 1));
+        }
         if (planFile != null && hardware.given()) {
             throw new TeraioException("report: --hardware and the hardware flags apply only without PLAN; " + planFile
                     + " is simulated on the hardware it was made for");
         }
-        Path directory = output.toAbsolutePath().getParent();
-        if (!create && directory != null && !Files.exists(directory)) {
-            throw new TeraioException(output + ": cannot write: directory " + directory + " does not exist; create it,"
-                    + " or give --create");
-        }
+        requireDirectory();
         long started = System.nanoTime();
         Progress progress = Progress.of(spec);
         Trace loaded = progress.readTrace(trace);
@@ -102,7 +107,11 @@ final class ReportCommand implements Callable<Integer> {
         HardwareProfile hw = null;
         SimulationResult result = null;
         if (planFile != null) {
-            Plan plan = Plan.read(planFile);
+            JobPlan job = JobPlan.read(planFile);
+            if (job.devices().size() > 1) {
+                return reportJob(List.of(trace));
+            }
+            Plan plan = job.devices().get(0);
             hw = plan.hardware();
             result = progress.stage("simulating " + planFile, () -> PlanValidator.validate(workload, plan, planFile,
                     true));
@@ -110,6 +119,10 @@ final class ReportCommand implements Callable<Integer> {
                     + ")"));
         } else if (hardware.given()) {
             HardwareProfile target = hardware.resolve();
+            if (target.devices().size() > 1) {
+                throw new TeraioException("report: the hardware has " + target.devices().size() + " devices; plan"
+                        + " the job with teraio plan (one trace per device), then report its traces and the plan");
+            }
             hw = target;
             Policy chosen = Policies.byName(policy);
             if (!chosen.name().equals(NonePolicy.NAME)) {
@@ -128,16 +141,7 @@ final class ReportCommand implements Callable<Integer> {
             facts.add(new Fact("bound", PlanSummary.bound(TransferBound.of(workload, hw))));
         }
         if (result != null) {
-            Prediction p = result.prediction();
-            facts.add(new Fact("predicted", String.format(Locale.ROOT, "iteration %s, %.1f%% of ideal; stall %s"
-                    + " in %,d ops", Units.formatNanos(p.iterationNs()), p.percentOfIdeal(),
-                    Units.formatNanos(p.stallNs()), result.stalledOps())));
-            facts.add(new Fact("peak device", String.format(Locale.ROOT, "%s of %s",
-                    Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(hw.device().memoryBytes()))));
-            facts.add(new Fact("moved", String.format(Locale.ROOT, "%s to SSD, %s from SSD, %s to host,"
-                    + " %s from host an iteration", Units.formatBytes(p.bytesToSsd()),
-                    Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
-                    Units.formatBytes(p.bytesFromHost()))));
+            addPrediction(facts, result, hw.device().memoryBytes());
         }
         ReportInput.Table table = null;
         if (compare) {
@@ -162,6 +166,84 @@ final class ReportCommand implements Callable<Integer> {
                 Units.formatNanos(System.nanoTime() - started));
         out.flush();
         return 0;
+    }
+
+    private static void addPrediction(List<Fact> facts, SimulationResult result, long capacityBytes) {
+        Prediction p = result.prediction();
+        facts.add(new Fact("predicted", String.format(Locale.ROOT, "iteration %s, %.1f%% of ideal; stall %s"
+                + " in %,d ops", Units.formatNanos(p.iterationNs()), p.percentOfIdeal(),
+                Units.formatNanos(p.stallNs()), result.stalledOps())));
+        facts.add(new Fact("peak device", String.format(Locale.ROOT, "%s of %s",
+                Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(capacityBytes))));
+        facts.add(new Fact("moved", String.format(Locale.ROOT, "%s to SSD, %s from SSD, %s to host,"
+                + " %s from host an iteration", Units.formatBytes(p.bytesToSsd()),
+                Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
+                Units.formatBytes(p.bytesFromHost()))));
+    }
+
+    /**
+     * A plan of several devices: the devices replayed together, then one page per device
+     * ({@code report-device0.html}, ...) with its trace, its part of the plan and its replay,
+     * and the job's line.
+     */
+    private Integer reportJob(List<Path> traces) {
+        if (hardware.given() || compare) {
+            throw new TeraioException("report: --hardware, the hardware flags and --compare apply to one device's"
+                    + " trace; " + planFile + " is simulated on the hardware it was made for");
+        }
+        JobPlan job = JobPlan.read(planFile);
+        int devices = job.devices().size();
+        if (traces.size() != devices) {
+            throw new TeraioException("report: " + planFile + " is a plan for " + devices
+                    + (devices == 1 ? " device" : " devices") + ", but " + traces.size()
+                    + (traces.size() == 1 ? " trace was" : " traces were") + " given (one per device, in device order)");
+        }
+        requireDirectory();
+        long started = System.nanoTime();
+        Progress progress = Progress.of(spec);
+        List<Trace> loaded = new ArrayList<>();
+        List<Workload> workloads = new ArrayList<>();
+        for (Path t : traces) {
+            loaded.add(progress.readTrace(t));
+            workloads.add(Workload.of(loaded.get(loaded.size() - 1)));
+        }
+        JobSimulation joint = progress.stage("simulating " + planFile,
+                () -> PlanValidator.validateJob(workloads, job, planFile, true));
+        String jobLine = String.format(Locale.ROOT, "%d devices: iteration %s (device %d is the slowest), %.1f%% of"
+                + " ideal", devices, Units.formatNanos(joint.lastIterationNs()), joint.slowestDevice(),
+                joint.percentOfIdeal());
+        PrintWriter out = spec.commandLine().getOut();
+        for (int d = 0; d < devices; d++) {
+            Workload w = workloads.get(d);
+            HardwareProfile view = JobSummary.alone(job.hardware(), d);
+            List<Fact> facts = new ArrayList<>();
+            facts.add(new Fact("device", d + " of " + devices + ": " + traces.get(d) + describe(loaded.get(d).source())));
+            facts.add(new Fact("iteration", String.format(Locale.ROOT, "%,d ops, ideal %s, peak live %s",
+                    w.opCount(), Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()))));
+            facts.add(new Fact("plan", planFile + " (policy " + job.policy() + ", device " + d + ": "
+                    + describeEntries(job.devices().get(d).entries()) + ")"));
+            facts.add(new Fact("hardware", HardwareOptions.describe(job.hardware())));
+            facts.add(new Fact("job", jobLine));
+            facts.add(new Fact("bound", PlanSummary.bound(TransferBound.of(w, view))));
+            addPrediction(facts, joint.devices().get(d), view.device().memoryBytes());
+            Path page = FileNames.withSuffix(output, "-device" + d);
+            long bytes = HtmlReport.write(new ReportInput(traces.get(d).getFileName() + " (device " + d + ")", facts, w,
+                    view, joint.devices().get(d), null), page);
+            out.printf(Locale.ROOT, "report: device %d: %s -> %s (%s)%n", d, traces.get(d), page,
+                    Units.formatBytes(bytes));
+        }
+        out.printf(Locale.ROOT, "report: %s in %s%n", jobLine, Units.formatNanos(System.nanoTime() - started));
+        out.flush();
+        return 0;
+    }
+
+    /** Fails unless the output's directory exists or {@code --create} was given. */
+    private void requireDirectory() {
+        Path directory = output.toAbsolutePath().getParent();
+        if (!create && directory != null && !Files.exists(directory)) {
+            throw new TeraioException(output + ": cannot write: directory " + directory + " does not exist; create it,"
+                    + " or give --create");
+        }
     }
 
     private static String describe(TraceSource source) {

@@ -13,6 +13,8 @@ import io.teraio.profiler.synth.TransformerSpec;
 import io.teraio.profiler.synth.TransformerTrace;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -75,6 +77,12 @@ final class SynthCommand implements Callable<Integer> {
                     + " the preset's, or the last of --stages).")
     Integer stage;
 
+    @Option(names = "--all-stages",
+            description = "Write every stage of --stages (or the preset's), one trace each: the ranks of a"
+                    + " pipeline-parallel job, for teraio plan with one trace per device. TRACE names them:"
+                    + " job.json.gz gives job-stage0.json.gz, job-stage1.json.gz, ...")
+    boolean allStages;
+
     @Option(names = "--bytes-per-param", paramLabel = "N",
             description = "Bytes of a weight, gradient or activation element: 2 (bf16) or 4 (fp32; default:"
                     + " the preset's). Adam's moments are fp32 either way.")
@@ -103,21 +111,14 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (allStages) {
+            return writeAllStages();
+        }
         TransformerSpec model = model();
         checkTotals(model);
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
-        Trace trace;
-        try {
-            trace = TransformerTrace.generate(model, iterations);
-        } catch (IllegalArgumentException e) {
-            throw new TeraioException("synth: " + e.getMessage(), e);
-        } catch (OutOfMemoryError e) {
-            long ops = TransformerTrace.totalOps(model, iterations);
-            throw new TeraioException(String.format(Locale.ROOT, "synth: %,d ops do not fit in this JVM's %s of heap;"
-                    + " use a smaller --kernels or --iterations, or a larger heap (TERAIO_JAVA_OPTS=-Xmx8g)",
-                    ops, Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
-        }
+        Trace trace = generate(model);
         long generatedNs = System.nanoTime() - start;
         LifetimeSummary summary = LifetimeAnalyzer.analyze(trace).summary();
         start = System.nanoTime();
@@ -162,6 +163,55 @@ final class SynthCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Next: scripts/teraio analyze %s%n", output);
         out.flush();
         return 0;
+    }
+
+    /** {@code --all-stages}: each stage to its own file, one line each, then how to plan them as a job. */
+    private Integer writeAllStages() {
+        if (stage != null) {
+            throw new TeraioException("--all-stages: writes every stage; give --stages N without --stage");
+        }
+        TransformerSpec first = model();
+        checkTotals(first);
+        int count = first.stages();
+        if (count < 2) {
+            throw new TeraioException("--all-stages: the model has one stage; give --stages N (2 or more)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            stage = i;
+            TransformerSpec model = model();
+            Path file = FileNames.withSuffix(output, "-stage" + i);
+            long start = System.nanoTime();
+            Trace trace = generate(model);
+            TraceWriter.write(trace, file);
+            out.printf(Locale.ROOT, "synth %s -> %s in %s: layers %d to %d%s%s, %,d ops, peak live %s%n", model.name(),
+                    file, Units.formatNanos(System.nanoTime() - start), model.firstLayer(),
+                    model.firstLayer() + model.stageLayers() - 1, model.firstStage() ? ", the embedding" : "",
+                    model.lastStage() ? ", the LM head" : "", trace.ops().size(),
+                    Units.formatBytes(LifetimeAnalyzer.analyze(trace).summary().peakLiveBytes()));
+            out.flush();
+            files.add(file.toString());
+        }
+        stage = null;
+        out.printf(Locale.ROOT, "Next: scripts/teraio plan %s --devices %d -o plan.json%n", String.join(" ", files),
+                count);
+        out.flush();
+        return 0;
+    }
+
+    /** The model's trace, or a one-line error (a bad size, or too many ops for the heap). */
+    private Trace generate(TransformerSpec model) {
+        try {
+            return TransformerTrace.generate(model, iterations);
+        } catch (IllegalArgumentException e) {
+            throw new TeraioException("synth: " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            long ops = TransformerTrace.totalOps(model, iterations);
+            throw new TeraioException(String.format(Locale.ROOT, "synth: %,d ops do not fit in this JVM's %s of heap;"
+                    + " use a smaller --kernels or --iterations, or a larger heap (TERAIO_JAVA_OPTS=-Xmx8g)",
+                    ops, Units.formatBytes(Runtime.getRuntime().maxMemory())), e);
+        }
     }
 
     /** The preset with the options given; each bad value is an error naming its option. */

@@ -32,6 +32,40 @@ class ReportCommandTest {
     Path dir;
 
     @Test
+    void aPlanOfTwoDevicesGetsOnePagePerDeviceWithItsOwnCapacityAndReplay() throws IOException {
+        Trace t0 = new SyntheticWorkload("r0", 4, 2, 64L << 20, 256L << 20, 20_000_000).trace();
+        Trace t1 = new SyntheticWorkload("r1", 4, 2, 64L << 20, 192L << 20, 25_000_000).trace();
+        Path r0 = dir.resolve("r0.json.gz");
+        Path r1 = dir.resolve("r1.json.gz");
+        TraceWriter.write(t0, r0);
+        TraceWriter.write(t1, r1);
+        String mem = (Workload.of(t0).peakLiveBytes() / 2) + "b";
+        Path plan = dir.resolve("job.json");
+        CliRunner planned = CliRunner.run("plan", r0.toString(), r1.toString(), "--devices", "2", "--gpu-mem", mem,
+                "--ssd", "4g", "--ssd-per-device", "-o", plan.toString());
+        assertEquals(0, planned.exitCode(), planned.err());
+        Path html = dir.resolve("job.html");
+        CliRunner r = CliRunner.run("report", r0.toString(), r1.toString(), plan.toString(), "-o", html.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        io.teraio.core.plan.JobPlan job = io.teraio.core.plan.JobPlan.read(plan);
+        for (int d = 0; d < 2; d++) {
+            Path page = dir.resolve("job-device" + d + ".html");
+            assertTrue(r.out().contains("report: device " + d + ": " + (d == 0 ? r0 : r1) + " -> " + page), r.out());
+            JsonNode data = ReportPages.data(page);
+            assertEquals(Long.parseLong(mem.replace("b", "")), data.get("capacityBytes").asLong());
+            assertTrue(data.get("planned").asBoolean());
+            String text = Files.readString(page, StandardCharsets.UTF_8);
+            assertTrue(text.contains(String.format(java.util.Locale.ROOT, "%.1f%% of ideal",
+                    job.devices().get(d).predicted().percentOfIdeal())), "device " + d + "'s own prediction");
+        }
+        assertTrue(r.out().contains("report: 2 devices: iteration "), r.out());
+        CliRunner one = CliRunner.run("report", r0.toString(), plan.toString(), "-o", html.toString());
+        assertEquals(Main.EXIT_USAGE, one.exitCode());
+        assertEquals("report: " + plan + " is a plan for 2 devices, but 1 trace was given (one per device, in device"
+                + " order)\n", one.err());
+    }
+
+    @Test
     void reportOfARealTracePlannedHereShowsResidentMemoryUnderTheCapacity() throws IOException {
         Path trace = dir.resolve("bert.json.gz");
         CliRunner imported = CliRunner.run("import", "--from", "g10",

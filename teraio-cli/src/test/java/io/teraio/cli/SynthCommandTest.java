@@ -44,6 +44,44 @@ class SynthCommandTest {
     }
 
     @Test
+    void allStagesWritesTheRanksOfAPipelineJobThatPlanTakes() {
+        Path job = dir.resolve("job.json.gz");
+        String[] small = {"--preset", "llama3-8b", "--layers", "3", "--hidden", "64", "--heads", "4", "--kv-heads", "2",
+            "--ffn", "256", "--vocab", "100", "--seq", "16", "--stages", "3"};
+        List<String> args = new ArrayList<>(List.of("synth", "-o", job.toString(), "--all-stages"));
+        args.addAll(List.of(small));
+        CliRunner r = CliRunner.run(args.toArray(new String[0]));
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> ranks = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            Path rank = dir.resolve("job-stage" + k + ".json.gz");
+            Trace trace = TraceReader.read(rank);
+            assertTrue(trace.source().model().endsWith("--stages 3 --stage " + k), trace.source().model());
+            assertTrue(r.out().contains(" -> " + rank + " in "), r.out());
+            ranks.add(rank.toString());
+        }
+        assertTrue(r.out().contains("layers 0 to 0, the embedding") && r.out().contains("layers 2 to 2, the LM head"),
+                r.out());
+        assertTrue(r.out().strip().endsWith("Next: scripts/teraio plan " + String.join(" ", ranks)
+                + " --devices 3 -o plan.json"), r.out());
+        List<String> plan = new ArrayList<>(List.of("plan"));
+        plan.addAll(ranks);
+        plan.addAll(List.of("--devices", "3", "--ssd", "1g", "--ssd-per-device", "-o", dir.resolve("p.json").toString()));
+        CliRunner planned = CliRunner.run(plan.toArray(new String[0]));
+        assertEquals(0, planned.exitCode(), planned.err());
+        assertTrue(planned.out().contains("  device 2: " + ranks.get(2)), planned.out());
+
+        args.addAll(List.of("--stage", "1"));
+        CliRunner both = CliRunner.run(args.toArray(new String[0]));
+        assertEquals(Main.EXIT_USAGE, both.exitCode());
+        assertEquals("--all-stages: writes every stage; give --stages N without --stage\n", both.err());
+        CliRunner one = CliRunner.run("synth", "--preset", "llama3-8b", "--layers", "2", "-o", job.toString(),
+                "--all-stages");
+        assertEquals(Main.EXIT_USAGE, one.exitCode());
+        assertEquals("--all-stages: the model has one stage; give --stages N (2 or more)\n", one.err());
+    }
+
+    @Test
     void llama3At50kKernelsHasItsPublishedSizes() {
         Path file = dir.resolve("llama3-8b.json.gz");
         CliRunner r = CliRunner.run("synth", "--preset", "llama3-8b", "-o", file.toString(), "--kernels", "50000");

@@ -100,7 +100,12 @@ class TroubleshootingTest {
                 {"format": "teraio-hardware", "version": 1,
                  "devices": [{"id": 0, "memoryBytes": 1572864, "pcieBytesPerSecond": 10000000000}],
                  "ssds": [], "hostMemoryBytes": 524288}
-                """);
+                """);        // A plan for two devices (version 2), made for other traces.
+        io.teraio.core.hardware.HardwareProfile two = new io.teraio.core.hardware.HardwareProfile(List.of(
+                new io.teraio.core.hardware.Device(0, 1L << 30, 16_000_000_000L),
+                new io.teraio.core.hardware.Device(1, 1L << 30, 16_000_000_000L)), List.of(), 0);
+        io.teraio.core.plan.Plan rank = new io.teraio.core.plan.Plan("00", 3, two, "teraio", List.of(), null);
+        new io.teraio.core.plan.JobPlan(two, "teraio", List.of(rank, rank), null).write(dir.resolve("job.json"));
     }
 
     /** A heading's code span as a regular expression matching the start of a message. */
@@ -195,7 +200,19 @@ class TroubleshootingTest {
                 "report " + d + "/t.json -o " + d + "/a-file/r.html",
                 "report " + d + "/t.json -o " + d + "/no-such-dir/r.html",
                 "demo --workload custom --compute gpu --out " + d + "/demo",
-                "demo --compute cpu --out " + d + "/demo"));
+                "demo --compute cpu --out " + d + "/demo",
+                "plan " + d + "/t.json " + d + "/t.json -o " + d + "/p.json",
+                "plan " + d + "/t.json --devices 2 -o " + d + "/p.json",
+                "compare " + d + "/t.json --devices 2",
+                "plan " + d + "/t.json " + d + "/t.json --devices 0 -o " + d + "/p.json",
+                "plan " + d + "/t.json --ssd-per-device -o " + d + "/p.json",
+                "simulate " + d + "/t.json " + d + "/job.json",
+                "simulate " + d + "/t.json " + d + "/t.json " + d + "/job.json",
+                "report " + d + "/t.json " + d + "/job.json -o " + d + "/r.html",
+                "report " + d + "/t.json --devices 2 --gpu-mem 1g -o " + d + "/r.html",
+                "replay " + d + "/t.json " + d + "/job.json --dir " + d + "/io --device-mem 1m",
+                "synth --preset llama3-8b --layers 2 --all-stages -o " + d + "/s.json",
+                "synth --preset llama3-8b --stages 2 --stage 1 --all-stages -o " + d + "/s.json"));
         if (!io.teraio.examples.custom.ComputeBackend.CUDA.availability(0).available()) {
             // without a GPU; with one, this trains
             commands.add("demo --workload custom --compute cuda --out " + d + "/demo");

@@ -4,11 +4,13 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.TraceDigest;
+import io.teraio.planner.sim.JobSimulation;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
 import java.util.ArrayList;
@@ -70,7 +72,83 @@ public final class PlanValidator {
      * @throws TeraioException with the first problem, one line
      */
     public static void validateStructure(Workload workload, Plan plan, Object origin, boolean checkDigest) {
-        new Checker(workload, plan, origin, null).run(checkDigest);
+        new Checker(workload, plan, origin, null, 0).run(checkDigest);
+    }
+
+    /**
+     * Checks the plans of a job: each device's entries against its own workload (every rule that
+     * needs no simulation, SSDs serving that device), then the devices replayed together must
+     * not run out of device memory, exceed their devices' memory or the shared host memory cap.
+     * A job of one device is {@link #validate(Workload, Plan, Object, boolean)}.
+     *
+     * @param workloads one per device of the plan, by device id
+     * @return the devices replayed together
+     * @throws TeraioException with the first problem, one line ({@code plan.json: device 1: entry 4 ...})
+     */
+    public static JobSimulation validateJob(List<Workload> workloads, JobPlan plan, Object origin,
+                                            boolean checkDigest) {
+        int count = requireOneWorkloadPerDevice(workloads, plan, origin);
+        if (count == 1) {
+            return JobSimulation.of(List.of(validate(workloads.get(0), plan.devices().get(0), origin, checkDigest)));
+        }
+        validateJobStructure(workloads, plan, origin, checkDigest);
+        List<List<PlanEntry>> entries = new ArrayList<>(count);
+        for (int d = 0; d < count; d++) {
+            entries.add(plan.devices().get(d).entries());
+        }
+        JobSimulation result;
+        try {
+            result = Simulator.simulateJob(workloads, plan.hardware(), entries);
+        } catch (TeraioException e) {
+            throw new TeraioException(prefix(origin) + e.getMessage(), e);
+        }
+        String problem = jobProblem(result, plan.hardware());
+        if (problem != null) {
+            throw new TeraioException(prefix(origin) + problem);
+        }
+        return result;
+    }
+
+    /**
+     * Checks each device's entries of a job plan against its workload with the rules that need
+     * no simulation (those of {@link #validateStructure}, SSDs serving that device).
+     *
+     * @throws TeraioException with the first problem, one line ({@code plan.json: device 1: entry 4 ...})
+     */
+    public static void validateJobStructure(List<Workload> workloads, JobPlan plan, Object origin,
+                                            boolean checkDigest) {
+        int count = requireOneWorkloadPerDevice(workloads, plan, origin);
+        for (int d = 0; d < count; d++) {
+            new Checker(workloads.get(d), plan.devices().get(d), prefix(origin) + "device " + d, null, d)
+                    .run(checkDigest);
+        }
+    }
+
+    private static int requireOneWorkloadPerDevice(List<Workload> workloads, JobPlan plan, Object origin) {
+        int count = plan.devices().size();
+        if (workloads.size() != count) {
+            throw new TeraioException(prefix(origin) + "the plan is for " + count + (count == 1 ? " device" : " devices")
+                    + ", but " + workloads.size() + (workloads.size() == 1 ? " trace was" : " traces were")
+                    + " given (one per device, in device order)");
+        }
+        return count;
+    }
+
+    /** What keeps a job's replay from being a valid run, or {@code null}. */
+    public static String jobProblem(JobSimulation result, HardwareProfile hardware) {
+        if (!result.ran()) {
+            return "simulating the plan: " + result.outOfMemory();
+        }
+        if (result.hostMemoryViolation() != null) {
+            return "simulating the plan: " + result.hostMemoryViolation();
+        }
+        for (int d = 0; d < result.devices().size(); d++) {
+            String problem = peakProblem(result.devices().get(d), hardware, d);
+            if (problem != null) {
+                return "simulating the plan: device " + d + ": " + problem;
+            }
+        }
+        return null;
     }
 
     /**
@@ -102,7 +180,7 @@ public final class PlanValidator {
      */
     public static List<String> problems(Workload workload, Plan plan, Object origin, boolean checkDigest) {
         List<String> problems = new ArrayList<>();
-        new Checker(workload, plan, origin, problems).run(checkDigest);
+        new Checker(workload, plan, origin, problems, 0).run(checkDigest);
         if (problems.isEmpty()) {
             try {
                 validateSimulated(workload, plan, origin);
@@ -155,10 +233,15 @@ public final class PlanValidator {
         if (result.hostMemoryViolation() != null) {
             return "simulating the plan: " + result.hostMemoryViolation();
         }
+        String peak = peakProblem(result, hardware, 0);
+        return peak == null ? null : "simulating the plan: " + peak;
+    }
+
+    private static String peakProblem(SimulationResult result, HardwareProfile hardware, int device) {
         long peak = result.prediction().peakDeviceBytes();
-        long capacity = hardware.device().memoryBytes();
+        long capacity = hardware.devices().get(device).memoryBytes();
         if (peak > capacity) {
-            return "simulating the plan: its peak device memory " + Units.formatBytes(peak) + " exceeds the device's "
+            return "its peak device memory " + Units.formatBytes(peak) + " exceeds the device's "
                     + Units.formatBytes(capacity);
         }
         return null;
@@ -176,8 +259,11 @@ public final class PlanValidator {
         private final String prefix;
         private final List<String> problems;
         private final int n;
+        /** The device the plan is for: its SSDs must serve it. */
+        private final int device;
 
-        Checker(Workload w, Plan plan, Object origin, List<String> problems) {
+        Checker(Workload w, Plan plan, Object origin, List<String> problems, int device) {
+            this.device = device;
             this.w = w;
             this.plan = plan;
             this.entries = plan.entries();
@@ -240,8 +326,8 @@ public final class PlanValidator {
             }
             if (e.target() == PlanTarget.SSD) {
                 Ssd ssd = hardware.ssds().get(e.ssd());
-                if (ssd.device() >= 0 && ssd.device() != 0) {
-                    return "ssd " + e.ssd() + " serves device " + ssd.device() + ", not device 0";
+                if (ssd.device() >= 0 && ssd.device() != device) {
+                    return "ssd " + e.ssd() + " serves device " + ssd.device() + ", not device " + device;
                 }
             }
             return null;

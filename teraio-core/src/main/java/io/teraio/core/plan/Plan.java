@@ -62,32 +62,49 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
         json.writeStringField("policy", policy);
         json.writeArrayFieldStart("entries");
         for (PlanEntry e : entries) {
-            json.writeStartObject();
-            json.writeNumberField("tensor", e.tensor());
-            json.writeStringField("key", e.key());
-            json.writeStringField("action", e.action().jsonName());
-            json.writeStringField("target", e.target().jsonName());
-            if (e.target() == PlanTarget.SSD) {
-                json.writeNumberField("ssd", e.ssd());
-            }
-            json.writeNumberField("issueAtOp", e.issueAtOp());
-            json.writeNumberField("deadlineOp", e.deadlineOp());
-            json.writeBooleanField("urgent", e.urgent());
-            json.writeEndObject();
+            writeEntry(json, e, -1);
         }
         json.writeEndArray();
         if (predicted != null) {
-            json.writeObjectFieldStart("predicted");
-            json.writeNumberField("iterationNs", predicted.iterationNs());
-            json.writeNumberField("idealNs", predicted.idealNs());
-            json.writeNumberField("stallNs", predicted.stallNs());
-            json.writeNumberField("peakDeviceBytes", predicted.peakDeviceBytes());
-            json.writeNumberField("bytesToSsd", predicted.bytesToSsd());
-            json.writeNumberField("bytesFromSsd", predicted.bytesFromSsd());
-            json.writeNumberField("bytesToHost", predicted.bytesToHost());
-            json.writeNumberField("bytesFromHost", predicted.bytesFromHost());
-            json.writeEndObject();
+            json.writeFieldName("predicted");
+            writePrediction(json, predicted, -1);
         }
+        json.writeEndObject();
+    }
+
+    /** Writes one entry, with its {@code device} first unless {@code device} is negative (version 1). */
+    static void writeEntry(JsonGenerator json, PlanEntry e, int device) throws IOException {
+        json.writeStartObject();
+        if (device >= 0) {
+            json.writeNumberField("device", device);
+        }
+        json.writeNumberField("tensor", e.tensor());
+        json.writeStringField("key", e.key());
+        json.writeStringField("action", e.action().jsonName());
+        json.writeStringField("target", e.target().jsonName());
+        if (e.target() == PlanTarget.SSD) {
+            json.writeNumberField("ssd", e.ssd());
+        }
+        json.writeNumberField("issueAtOp", e.issueAtOp());
+        json.writeNumberField("deadlineOp", e.deadlineOp());
+        json.writeBooleanField("urgent", e.urgent());
+        json.writeEndObject();
+    }
+
+    /** Writes a prediction object, with its {@code device} first unless {@code device} is negative. */
+    static void writePrediction(JsonGenerator json, Prediction predicted, int device) throws IOException {
+        json.writeStartObject();
+        if (device >= 0) {
+            json.writeNumberField("device", device);
+        }
+        json.writeNumberField("iterationNs", predicted.iterationNs());
+        json.writeNumberField("idealNs", predicted.idealNs());
+        json.writeNumberField("stallNs", predicted.stallNs());
+        json.writeNumberField("peakDeviceBytes", predicted.peakDeviceBytes());
+        json.writeNumberField("bytesToSsd", predicted.bytesToSsd());
+        json.writeNumberField("bytesFromSsd", predicted.bytesFromSsd());
+        json.writeNumberField("bytesToHost", predicted.bytesToHost());
+        json.writeNumberField("bytesFromHost", predicted.bytesFromHost());
         json.writeEndObject();
     }
 
@@ -99,6 +116,11 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
      */
     public static Plan fromJson(JsonNode root, Object origin) {
         JsonFields f = new JsonFields(origin);
+        f.object(root, "");
+        if (FORMAT.equals(root.path("format").asText(null)) && root.path("version").asInt() == JobPlan.VERSION) {
+            throw f.error("/version", "a plan for several devices (version " + JobPlan.VERSION + "); this reads one"
+                    + " device's plan (version " + VERSION + ")");
+        }
         f.header(root, FORMAT, VERSION);
         JsonNode trace = f.object(root.get("trace"), "/trace");
         String sha = f.string(trace, "/trace", "sha256");
@@ -111,32 +133,40 @@ public record Plan(String traceSha256, int opsPerIteration, HardwareProfile hard
         JsonNode list = f.array(root, "", "entries");
         List<PlanEntry> entries = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            String p = "/entries/" + i;
-            JsonNode e = f.object(list.get(i), p);
-            PlanAction action = switch (f.string(e, p, "action")) {
-                case "offload" -> PlanAction.OFFLOAD;
-                case "prefetch" -> PlanAction.PREFETCH;
-                default -> throw f.error(p + "/action", "must be \"offload\" or \"prefetch\", found " + e.get("action"));
-            };
-            PlanTarget target = switch (f.string(e, p, "target")) {
-                case "ssd" -> PlanTarget.SSD;
-                case "host" -> PlanTarget.HOST;
-                default -> throw f.error(p + "/target", "must be \"ssd\" or \"host\", found " + e.get("target"));
-            };
-            int ssd = target == PlanTarget.SSD ? f.intValue(e, p, "ssd") : -1;
-            entries.add(new PlanEntry(f.intValue(e, p, "tensor"), f.string(e, p, "key"), action, target, ssd,
-                    f.intValue(e, p, "issueAtOp"), f.intValue(e, p, "deadlineOp"), f.bool(e, p, "urgent")));
+            entries.add(readEntry(f, list.get(i), "/entries/" + i));
         }
         Prediction predicted = null;
         if (root.hasNonNull("predicted")) {
-            JsonNode pr = f.object(root.get("predicted"), "/predicted");
-            String p = "/predicted";
-            predicted = new Prediction(f.longValue(pr, p, "iterationNs"), f.longValue(pr, p, "idealNs"),
-                    f.longValue(pr, p, "stallNs"), f.longValue(pr, p, "peakDeviceBytes"),
-                    f.longValue(pr, p, "bytesToSsd"), f.longValue(pr, p, "bytesFromSsd"),
-                    f.longValue(pr, p, "bytesToHost"), f.longValue(pr, p, "bytesFromHost"));
+            predicted = readPrediction(f, root.get("predicted"), "/predicted");
         }
         return new Plan(sha, ops, hardware, policy.toLowerCase(Locale.ROOT), entries, predicted);
+    }
+
+    /** One entry at {@code p} (its {@code device}, if any, is the caller's). */
+    static PlanEntry readEntry(JsonFields f, JsonNode node, String p) {
+        JsonNode e = f.object(node, p);
+        PlanAction action = switch (f.string(e, p, "action")) {
+            case "offload" -> PlanAction.OFFLOAD;
+            case "prefetch" -> PlanAction.PREFETCH;
+            default -> throw f.error(p + "/action", "must be \"offload\" or \"prefetch\", found " + e.get("action"));
+        };
+        PlanTarget target = switch (f.string(e, p, "target")) {
+            case "ssd" -> PlanTarget.SSD;
+            case "host" -> PlanTarget.HOST;
+            default -> throw f.error(p + "/target", "must be \"ssd\" or \"host\", found " + e.get("target"));
+        };
+        int ssd = target == PlanTarget.SSD ? f.intValue(e, p, "ssd") : -1;
+        return new PlanEntry(f.intValue(e, p, "tensor"), f.string(e, p, "key"), action, target, ssd,
+                f.intValue(e, p, "issueAtOp"), f.intValue(e, p, "deadlineOp"), f.bool(e, p, "urgent"));
+    }
+
+    /** A prediction object at {@code p}. */
+    static Prediction readPrediction(JsonFields f, JsonNode node, String p) {
+        JsonNode pr = f.object(node, p);
+        return new Prediction(f.longValue(pr, p, "iterationNs"), f.longValue(pr, p, "idealNs"),
+                f.longValue(pr, p, "stallNs"), f.longValue(pr, p, "peakDeviceBytes"),
+                f.longValue(pr, p, "bytesToSsd"), f.longValue(pr, p, "bytesFromSsd"),
+                f.longValue(pr, p, "bytesToHost"), f.longValue(pr, p, "bytesFromHost"));
     }
 
     /** Reads a plan file ({@code .json} or {@code .json.gz}). */

@@ -63,8 +63,12 @@ final class Replay {
     private static final int RUNNING = 0;
     private static final int REACHED = 1;
     private static final int DONE = 2;
+    /** In a joint replay: the iteration ended, waiting for the other devices to end theirs. */
+    private static final int BARRIER = 3;
 
     private static final int TOP_STALLS = 10;
+    /** How a joint replay's {@code outOfMemory} starts on a device stopped because another ran out of memory. */
+    static final String STOPPED = "stopped at ";
 
     private final Workload w;
     private final int n;
@@ -77,6 +81,12 @@ final class Replay {
     private final List<PlanEntry> entries;
     private final int iterations;
     private final int points;
+    /** The SSD channels, the issue order and the host memory, shared with the other devices of a joint replay. */
+    private final Shared shared;
+    /** This replay's index among {@link Shared#replays}. */
+    private final int device;
+    /** Whether other devices share the replay: iterations end at a barrier. */
+    private final boolean joint;
 
     // Plan entries.
     private final int[] eSlot;
@@ -125,13 +135,10 @@ final class Replay {
     private double[] xRate = new double[xCapacity];
     private int[] freeIds = new int[xCapacity];
     private int freeIdCount;
-    private long issueSeq;
     /** Transfers holding a channel or moving bytes: while none are, only the compute stream makes progress. */
     private int moving;
-
-    // SSD channels: 2 * ssd for reads, 2 * ssd + 1 for writes.
-    private final int[] channelBusy;
-    private final MinHeap[] channelQueue;
+    /** Transfers of this device queued on an SSD channel that another device's transfer holds. */
+    private int queued;
 
     // PCIe links, by direction.
     private final int[][] linkFlows;
@@ -164,9 +171,8 @@ final class Replay {
     private final long[] iterationNs;
     private String outOfMemory;
 
-    // Memory.
+    // Memory (host memory is the shared one's).
     private long used;
-    private long hostUsed;
 
     // Statistics of the last iteration.
     private boolean recording;
@@ -207,6 +213,21 @@ final class Replay {
     Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
            double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
            SimulationOptions options) {
+        this(w, capacityBytes, pcieBytesPerNs, ssdReadBytesPerNs, ssdWriteBytesPerNs, ssdLatencyNs, hostCapacityBytes,
+                entries, options, new Shared(ssdReadBytesPerNs.length, 1), 0);
+    }
+
+    /**
+     * One device of a joint replay: {@code shared} holds the SSD channels and host memory of
+     * all of them, and this replay is its {@code replays[device]}.
+     */
+    Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
+           double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
+           SimulationOptions options, Shared shared, int device) {
+        this.shared = shared;
+        this.device = device;
+        this.joint = shared.replays.length > 1;
+        shared.replays[device] = this;
         this.w = w;
         this.n = w.opCount();
         this.capacityBytes = capacityBytes;
@@ -280,12 +301,6 @@ final class Replay {
         }
 
         int ssds = ssdReadBytesPerNs.length;
-        channelBusy = new int[2 * ssds];
-        Arrays.fill(channelBusy, -1);
-        channelQueue = new MinHeap[2 * ssds];
-        for (int c = 0; c < channelQueue.length; c++) {
-            channelQueue[c] = new MinHeap();
-        }
         linkFlows = new int[][] {new int[ssds], new int[ssds]};
     }
 
@@ -312,16 +327,9 @@ final class Replay {
     }
 
     SimulationResult run() {
-        initialState();
-        if (used > capacityBytes) {
-            outOfMemory = "out of memory at the start of iteration 0: the tensors resident across the iteration"
-                    + " boundary take " + Units.formatBytes(used) + ", more than the device's "
-                    + Units.formatBytes(capacityBytes);
+        if (!start()) {
             return result();
         }
-        issueColdStartPrefetches();
-        beginIteration(0);
-        reach(0);
         afterBatch();
         while (phase != DONE && outOfMemory == null) {
             if (events.isEmpty()) {
@@ -335,6 +343,135 @@ final class Replay {
             afterBatch();
         }
         return result();
+    }
+
+    /** Sets up the start state and reaches op 0; false if the start state does not fit the device. */
+    private boolean start() {
+        initialState();
+        if (used > capacityBytes) {
+            outOfMemory = "out of memory at the start of iteration 0: the tensors resident across the iteration"
+                    + " boundary take " + Units.formatBytes(used) + ", more than the device's "
+                    + Units.formatBytes(capacityBytes);
+            return false;
+        }
+        issueColdStartPrefetches();
+        beginIteration(0);
+        reach(0);
+        return true;
+    }
+
+    /**
+     * Replays the devices of {@code shared} together on one clock: each runs its own iterations
+     * over its own PCIe link and memory, their transfers queue on the shared SSD channels in
+     * one issue order, their host memory is one, and every iteration but the last ends at a
+     * barrier: the next starts on every device once all have ended the previous one
+     * (synchronous training).
+     *
+     * @return each device's result, in device order
+     */
+    static List<SimulationResult> runJoint(Shared shared) {
+        Replay[] rs = shared.replays;
+        boolean fits = true;
+        for (Replay r : rs) {
+            r.initialState();
+        }
+        for (Replay r : rs) {
+            if (r.used > r.capacityBytes) {
+                r.outOfMemory = "out of memory at the start of iteration 0: the tensors resident across the"
+                        + " iteration boundary take " + Units.formatBytes(r.used) + ", more than the device's "
+                        + Units.formatBytes(r.capacityBytes);
+                fits = false;
+            }
+        }
+        if (fits) {
+            for (Replay r : rs) {
+                r.issueColdStartPrefetches();
+                r.beginIteration(0);
+                r.reach(0);
+            }
+            jointAfterBatch(rs);
+        }
+        while (fits && !allDone(rs) && noneOutOfMemory(rs)) {
+            long t = Long.MAX_VALUE;
+            for (Replay r : rs) {
+                if (!r.events.isEmpty()) {
+                    t = Math.min(t, r.events.peekFirst());
+                }
+            }
+            if (t == Long.MAX_VALUE) {
+                throw new IllegalStateException("simulator: no events left on any device");
+            }
+            for (Replay r : rs) {
+                r.now = t;
+            }
+            boolean handled = true;
+            while (handled) {
+                handled = false;
+                for (Replay r : rs) {
+                    while (!r.events.isEmpty() && r.events.peekFirst() == t) {
+                        r.handle(r.events.pop());
+                        handled = true;
+                    }
+                }
+            }
+            jointAfterBatch(rs);
+        }
+        String cause = null;
+        for (int d = 0; d < rs.length && cause == null; d++) {
+            cause = rs[d].outOfMemory == null ? null : "device " + d;
+        }
+        List<SimulationResult> results = new ArrayList<>(rs.length);
+        for (Replay r : rs) {
+            if (cause != null && r.outOfMemory == null && r.phase != DONE) {
+                r.outOfMemory = STOPPED + "op " + r.op + " (" + r.w.opName(r.op) + ") in iteration " + r.iter
+                        + ": " + cause + " ran out of memory";
+            }
+            results.add(r.result());
+        }
+        return results;
+    }
+
+    /** Ends the ops that ended, releases the barrier once every device reached it, then lets each go on. */
+    private static void jointAfterBatch(Replay[] rs) {
+        for (Replay r : rs) {
+            if (r.opEnded) {
+                r.opEnded = false;
+                r.endOp();
+            }
+        }
+        boolean barrier = true;
+        for (Replay r : rs) {
+            barrier &= r.phase == BARRIER;
+        }
+        if (barrier) {
+            for (Replay r : rs) {
+                r.beginIteration(r.iter + 1);
+                r.reach(0);
+            }
+        }
+        for (Replay r : rs) {
+            if (r.phase != DONE) {
+                r.goOn();
+            }
+        }
+    }
+
+    private static boolean allDone(Replay[] rs) {
+        for (Replay r : rs) {
+            if (r.phase != DONE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean noneOutOfMemory(Replay[] rs) {
+        for (Replay r : rs) {
+            if (r.outOfMemory != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- state at the start
@@ -359,7 +496,7 @@ final class Replay {
             state[t] = OFFLOADED;
             loc[t] = eSsd[kept.location()];
             if (loc[t] == HOST) {
-                hostUsed += w.bytes(t);
+                shared.hostUsed += w.bytes(t);
             }
             if (kept.wrappingPrefetch() >= 0) {
                 doneIter[kept.wrappingPrefetch()] = -1;
@@ -390,9 +527,9 @@ final class Replay {
         if (i == iterations - 1) {
             recording = true;
             peakBytes = used;
-            peakHostBytes = hostUsed;
-            if (hostUsed > hostCapacityBytes) {
-                hostViolation = "host memory holds " + Units.formatBytes(hostUsed) + " of offloaded tensors at the"
+            peakHostBytes = shared.hostUsed;
+            if (shared.hostUsed > hostCapacityBytes) {
+                hostViolation = "host memory holds " + Units.formatBytes(shared.hostUsed) + " of offloaded tensors at the"
                         + " start of the iteration, more than the hardware's hostMemoryBytes ("
                         + Units.formatBytes(hostCapacityBytes) + ")";
             }
@@ -456,10 +593,15 @@ final class Replay {
                 return;
             }
         }
+        goOn();
+    }
+
+    /** Grants what memory allows and starts the reached op if it can; notes a device that can go on no more. */
+    private void goOn() {
         grantMemory();
         if (phase == REACHED) {
             tryStart();
-            if (phase == REACHED && moving == 0) {
+            if (phase == REACHED && moving == 0 && queued == 0) {
                 outOfMemory = describeOutOfMemory();
             }
         }
@@ -563,6 +705,7 @@ final class Replay {
                     toDeviceSeries.finish(end), toHostSeries.finish(end), opStartNs,
                     new TensorMoves(Arrays.copyOf(moveTensor, moveCount), Arrays.copyOf(moveNs, moveCount),
                             Arrays.copyOf(moveState, moveCount), Arrays.copyOf(movePlace, moveCount)));
+            recording = false; // in a joint replay its transfers in flight go on while other devices finish
             return;
         }
         for (int t : w.frees(op)) {
@@ -576,6 +719,10 @@ final class Replay {
             free(t);
         }
         iterationNs[iter] = now - iterStartNs;
+        if (joint) {
+            phase = BARRIER;
+            return;
+        }
         beginIteration(iter + 1);
         reach(0);
     }
@@ -635,8 +782,9 @@ final class Replay {
         if (ssd == HOST) {
             bytesToHost += recording ? bytes : 0;
             changeHost(bytes);
-            if (hostUsed > hostCapacityBytes && recording && hostViolation == null) {
-                hostViolation = PlanValidator.describe(e, entries.get(e)) + " puts " + Units.formatBytes(hostUsed)
+            if (shared.hostUsed > hostCapacityBytes && recording && hostViolation == null) {
+                hostViolation = (joint ? "device " + device + ": " : "") + PlanValidator.describe(e, entries.get(e))
+                        + " puts " + Units.formatBytes(shared.hostUsed)
                         + " in host memory at op " + op + ", more than the hardware's hostMemoryBytes ("
                         + Units.formatBytes(hostCapacityBytes) + ")";
             }
@@ -787,9 +935,9 @@ final class Replay {
     }
 
     private void changeHost(long delta) {
-        hostUsed += delta;
+        shared.hostUsed += delta;
         if (recording) {
-            peakHostBytes = Math.max(peakHostBytes, hostUsed);
+            peakHostBytes = Math.max(peakHostBytes, shared.hostUsed);
         }
     }
 
@@ -812,7 +960,7 @@ final class Replay {
         xUrgency[x] = urgent ? 0 : 1;
         xDueIter[x] = dueIter;
         xDue[x] = due;
-        xSeq[x] = ++issueSeq;
+        xSeq[x] = ++shared.issueSeq;
         xDropped[x] = false;
         xMoved[x] = 0;
         xRate[x] = 0;
@@ -855,28 +1003,36 @@ final class Replay {
     private void enqueueOnChannel(int x) {
         int c = channel(xSsd[x], xOffload[x]);
         xState[x] = X_QUEUED;
-        if (channelBusy[c] < 0) {
+        if (!shared.busy[c]) {
             startOnChannel(c, x);
         } else {
-            channelQueue[c].push(xUrgency[x], xSeq[x], x);
+            shared.queue[c].push(xUrgency[x], xSeq[x], x * shared.replays.length + device);
+            queued++;
         }
     }
 
+    /** Serves channel c's queue, whichever device each transfer belongs to, until one holds the channel. */
     private void startNextOnChannel(int c) {
-        MinHeap queue = channelQueue[c];
-        while (channelBusy[c] < 0 && !queue.isEmpty()) {
-            int x = queue.pop();
-            if (xDropped[x]) {
-                changeUsed(-w.bytes(xSlot[x])); // an offload's source or a prefetch's reservation
-                release(x);
-            } else {
-                startOnChannel(c, x);
-            }
+        MinHeap queue = shared.queue[c];
+        int devices = shared.replays.length;
+        while (!shared.busy[c] && !queue.isEmpty()) {
+            int v = queue.pop();
+            shared.replays[v % devices].startQueued(c, v / devices);
+        }
+    }
+
+    private void startQueued(int c, int x) {
+        queued--;
+        if (xDropped[x]) {
+            changeUsed(-w.bytes(xSlot[x])); // an offload's source or a prefetch's reservation
+            release(x);
+        } else {
+            startOnChannel(c, x);
         }
     }
 
     private void startOnChannel(int c, int x) {
-        channelBusy[c] = x;
+        shared.busy[c] = true;
         moving++;
         long latency = ssdLatencyNs[xSsd[x]];
         if (latency > 0) {
@@ -1017,7 +1173,7 @@ final class Replay {
                     linkFlowCount[l]--;
                     rerate(l);
                     int c = channel(xSsd[id], xOffload[id]);
-                    channelBusy[c] = -1;
+                    shared.busy[c] = false;
                     complete(id);
                     startNextOnChannel(c);
                 }

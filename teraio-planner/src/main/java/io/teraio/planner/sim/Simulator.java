@@ -61,17 +61,63 @@ public final class Simulator {
         Objects.requireNonNull(options, "options");
         Device device = hardware.device();
         requireFeasible(workload, device.memoryBytes());
-        List<Ssd> ssds = hardware.ssds();
-        double[] read = new double[ssds.size()];
-        double[] write = new double[ssds.size()];
-        long[] latency = new long[ssds.size()];
-        for (int i = 0; i < ssds.size(); i++) {
-            read[i] = ssds.get(i).readBytesPerSecond() / 1e9;
-            write[i] = ssds.get(i).writeBytesPerSecond() / 1e9;
-            latency[i] = ssds.get(i).latencyNs();
+        SsdRates ssds = SsdRates.of(hardware);
+        return new Replay(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read, ssds.write,
+                ssds.latency, hardware.hostMemoryBytes(), entries, options).run();
+    }
+
+    /** The SSDs of a profile as the replay takes them: bytes per ns each way and latency, by SSD id. */
+    private record SsdRates(double[] read, double[] write, long[] latency) {
+        static SsdRates of(HardwareProfile hardware) {
+            List<Ssd> ssds = hardware.ssds();
+            SsdRates r = new SsdRates(new double[ssds.size()], new double[ssds.size()], new long[ssds.size()]);
+            for (int i = 0; i < ssds.size(); i++) {
+                r.read[i] = ssds.get(i).readBytesPerSecond() / 1e9;
+                r.write[i] = ssds.get(i).writeBytesPerSecond() / 1e9;
+                r.latency[i] = ssds.get(i).latencyNs();
+            }
+            return r;
         }
-        return new Replay(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, read, write, latency,
-                hardware.hostMemoryBytes(), entries, options).run();
+    }
+
+    /** {@link #simulateJob(List, HardwareProfile, List, SimulationOptions)} with the default options. */
+    public static JobSimulation simulateJob(List<Workload> workloads, HardwareProfile hardware,
+                                            List<List<PlanEntry>> entries) {
+        return simulateJob(workloads, hardware, entries, SimulationOptions.DEFAULT);
+    }
+
+    /**
+     * Replays the devices of a job at once: device {@code d} runs {@code workloads.get(d)} with
+     * {@code entries.get(d)} in its own memory and over its own PCIe link; the SSDs serve the
+     * transfers of every device on one read and one write channel each, in one issue order;
+     * host memory holds the offloaded tensors of all of them under one cap; and each iteration
+     * but the last ends at a barrier, as in synchronous training (docs/simulator.md#several-devices).
+     *
+     * @throws TeraioException if the counts of workloads, plans and devices differ, if one op of
+     *                         a device needs more memory resident at once than it has, or an entry
+     *                         names a tensor, op or SSD that does not exist (each naming the device)
+     */
+    public static JobSimulation simulateJob(List<Workload> workloads, HardwareProfile hardware,
+                                            List<List<PlanEntry>> entries, SimulationOptions options) {
+        Objects.requireNonNull(options, "options");
+        int devices = hardware.devices().size();
+        if (workloads.size() != devices || entries.size() != devices) {
+            throw new TeraioException("simulating a job: " + workloads.size() + " traces and " + entries.size()
+                    + " plans for " + devices + " devices (one of each per device)");
+        }
+        SsdRates ssds = SsdRates.of(hardware);
+        Shared shared = new Shared(ssds.read.length, devices);
+        for (int d = 0; d < devices; d++) {
+            Device device = hardware.devices().get(d);
+            try {
+                requireFeasible(workloads.get(d), device.memoryBytes());
+                new Replay(workloads.get(d), device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read,
+                        ssds.write, ssds.latency, hardware.hostMemoryBytes(), entries.get(d), options, shared, d);
+            } catch (TeraioException e) {
+                throw new TeraioException("device " + d + ": " + e.getMessage(), e);
+            }
+        }
+        return JobSimulation.of(Replay.runJoint(shared));
     }
 
     /** {@link #ideal(Workload, SimulationOptions)} with the default options. */
