@@ -187,10 +187,10 @@ public final class Hooks {
         }
     }
 
-    /** Whether a JniUtils method is an op: public, static, not a metadata read, and an array in or out. */
+    /** Whether a JniUtils method is an op: public, static, with a body, not a metadata read, and an array in or out. */
     static boolean isOp(MethodNode m) {
         if ((m.access & (Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC)) != (Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC)
-                || NOT_OPS.contains(m.name)) {
+                || (m.access & (Opcodes.ACC_NATIVE | Opcodes.ACC_ABSTRACT)) != 0 || NOT_OPS.contains(m.name)) {
             return false;
         }
         if (ARRAY_TYPES.contains(Type.getReturnType(m.desc).getDescriptor())) {
