@@ -149,22 +149,20 @@ final class DoctorCommand implements Callable<Integer> {
      */
     private String bandwidth(Path dir, TeraioConfig resolved, long bytes, boolean hostTier) {
         long task = resolved.taskSizeBytes();
-        long mixedBytes = bytes / 2;
         TeraioConfig c = TeraioConfig.resolve(Map.of("dirs", dir.toString(), "backend", "posix", "memory", "host",
                 "io.taskSize", Long.toString(task), "io.queueDepth",
-                Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(bytes + 2 * mixedBytes + (8 << 20)),
+                Integer.toString(resolved.queueDepth()), "io.preallocate", Long.toString(IoBench.probeFileBytes(bytes)),
                 "deviceMemory", Long.toString(2 * IoBench.memoryBytes(task, resolved.queueDepth())),
                 "hostMemory", Long.toString(hostTier ? bytes : 0), "verify", "false"));
         try (MigrationEngine engine = MigrationEngine.open(c)) {
-            IoBench.Bandwidth bw = IoBench.sequential(engine, c, bytes, Progress.of(spec));
-            IoBench.Bandwidth mixed = IoBench.mixed(engine, c, mixedBytes, Progress.of(spec));
-            long readTask = IoBench.requestNs(engine, 0, task, false, 16);
-            long writeTask = IoBench.requestNs(engine, 0, task, true, 16);
+            IoBench.SsdProbe probe = IoBench.probeSsd(engine, c, bytes, Progress.of(spec));
+            IoBench.Bandwidth bw = probe.sequential();
+            IoBench.Bandwidth mixed = probe.mixed();
             String found = String.format(Locale.ROOT, "write %s/s, read %s/s (%s); at once read %s/s while writing"
                             + " %s/s; one %s task: read %s, write %s", Units.formatBytes(bw.writeBytesPerSecond()),
                     Units.formatBytes(bw.readBytesPerSecond()), Units.formatBytes(bytes),
                     Units.formatBytes(mixed.readBytesPerSecond()), Units.formatBytes(mixed.writeBytesPerSecond()),
-                    Units.formatBytes(task), Units.formatNanos(readTask), Units.formatNanos(writeTask));
+                    Units.formatBytes(task), Units.formatNanos(probe.readTaskNs()), Units.formatNanos(probe.writeTaskNs()));
             if (hostTier) {
                 IoBench.Bandwidth host = IoBench.hostTier(engine, c, bytes, Progress.of(spec));
                 found += String.format(Locale.ROOT, "; host tier: to host %s/s, from host %s/s",

@@ -130,6 +130,34 @@ final class IoBench implements AutoCloseable {
     record Bandwidth(long writeBytesPerSecond, long readBytesPerSecond) {
     }
 
+    /** The times of one task-size request {@link #probeSsd} takes the median of. */
+    static final int REQUEST_SAMPLES = 16;
+
+    /** What {@link #probeSsd} measures of SSD 0. */
+    record SsdProbe(Bandwidth sequential, Bandwidth mixed, long readTaskNs, long writeTaskNs) {
+    }
+
+    /**
+     * The bytes a probe of {@code sizeBytes} writes to an SSD ({@link #probeSsd}: the sequential
+     * run, then twice half as much mixed), with room to spare: its {@code io.preallocate}.
+     */
+    static long probeFileBytes(long sizeBytes) {
+        return sizeBytes + 2 * (sizeBytes / 2) + (8 << 20);
+    }
+
+    /**
+     * What {@code probe} and {@code doctor --probe} measure of {@code engine}'s SSD 0: {@link
+     * #sequential} over {@code sizeBytes}, {@link #mixed} over half as much, and the median time
+     * of one task-size read and write ({@link #requestNs}).
+     */
+    static SsdProbe probeSsd(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+        Bandwidth sequential = sequential(engine, config, sizeBytes, progress);
+        Bandwidth mixed = mixed(engine, config, sizeBytes / 2, progress);
+        long task = config.taskSizeBytes();
+        return new SsdProbe(sequential, mixed, requestNs(engine, 0, task, false, REQUEST_SAMPLES),
+                requestNs(engine, 0, task, true, REQUEST_SAMPLES));
+    }
+
     /**
      * What {@code probe} and {@code doctor --probe} measure: {@code sizeBytes} written then read
      * back through {@code engine}'s first SSD in {@code config}'s task-size blocks at its queue depth.

@@ -36,8 +36,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 "and write the hardware profile (the devices and host memory from the hardware flags)."})
 final class ProbeCommand implements Callable<Integer> {
     private static final int LATENCY_SAMPLES = 200;
-    /** Task-size requests timed per SSD and direction. */
-    private static final int REQUEST_SAMPLES = 16;
 
     @Mixin
     EngineOptions engine;
@@ -65,7 +63,6 @@ final class ProbeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Ssd> measured = new ArrayList<>();
         List<ProbeResults.SsdResults> results = new ArrayList<>();
-        long mixedBytes = sizeBytes / 2;
         long taskBytes = 0;
         int queueDepth = 0;
         IoBench.Bandwidth host = null;
@@ -74,7 +71,7 @@ final class ProbeCommand implements Callable<Integer> {
             // the host tier is measured once, with the first directory's engine, over as many bytes (at most 1 GiB)
             long hostBytes = i == 0 ? Math.min(sizeBytes, 1L << 30) : 0;
             TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
-                    "io.preallocate", Long.toString(sizeBytes + 2 * mixedBytes + (8 << 20)), "verify", "false",
+                    "io.preallocate", Long.toString(IoBench.probeFileBytes(sizeBytes)), "verify", "false",
                     "hostMemory", Long.toString(hostBytes))));
             config = config.withDeviceMemory(2 * IoBench.memoryBytes(config.taskSizeBytes(), config.queueDepth()));
             taskBytes = config.taskSizeBytes();
@@ -83,11 +80,12 @@ final class ProbeCommand implements Callable<Integer> {
                     Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth);
             out.flush();
             try (MigrationEngine opened = MigrationEngine.open(config)) {
-                IoBench.Bandwidth bw = IoBench.sequential(opened, config, sizeBytes, Progress.of(spec));
+                IoBench.SsdProbe probe = IoBench.probeSsd(opened, config, sizeBytes, Progress.of(spec));
                 long latency = latencyNs(opened);
-                IoBench.Bandwidth mixed = IoBench.mixed(opened, config, mixedBytes, Progress.of(spec));
-                long readTask = IoBench.requestNs(opened, 0, taskBytes, false, REQUEST_SAMPLES);
-                long writeTask = IoBench.requestNs(opened, 0, taskBytes, true, REQUEST_SAMPLES);
+                IoBench.Bandwidth bw = probe.sequential();
+                IoBench.Bandwidth mixed = probe.mixed();
+                long readTask = probe.readTaskNs();
+                long writeTask = probe.writeTaskNs();
                 long readBw = bw.readBytesPerSecond();
                 long writeBw = bw.writeBytesPerSecond();
                 out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s; at once: read %s/s while"

@@ -16,15 +16,13 @@ public final class NativeBlock implements AutoCloseable {
     /** Blocks of at least this many bytes are mappings of their own, not malloc'd. */
     static final long MAP_MIN_BYTES = 64 << 10;
 
-    private final long raw;
     private final long address;
     private final long bytes;
     /** The length of its mapping, or 0 for a malloc'd block. */
     private final long mappedBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private NativeBlock(long raw, long address, long bytes, long mappedBytes) {
-        this.raw = raw;
+    private NativeBlock(long address, long bytes, long mappedBytes) {
         this.address = address;
         this.bytes = bytes;
         this.mappedBytes = mappedBytes;
@@ -47,7 +45,7 @@ public final class NativeBlock implements AutoCloseable {
             long mapped = (bytes + ALIGNMENT - 1) & -ALIGNMENT;
             long address = NativeHeap.map(mapped);
             if (address != 0) {
-                return new NativeBlock(address, address, bytes, mapped);
+                return new NativeBlock(address, bytes, mapped);
             }
         }
         if (!Posix.available()) {
@@ -57,7 +55,7 @@ public final class NativeBlock implements AutoCloseable {
         if (address == 0) {
             throw new OutOfMemoryError("could not allocate " + bytes + " bytes of native memory");
         }
-        return new NativeBlock(address, address, bytes, 0);
+        return new NativeBlock(address, bytes, 0);
     }
 
     public long bytes() {
@@ -101,9 +99,9 @@ public final class NativeBlock implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             if (mappedBytes > 0) {
-                NativeHeap.unmap(raw, mappedBytes);
+                NativeHeap.unmap(address, mappedBytes);
             } else {
-                Posix.free(raw);
+                Posix.free(address);
             }
         }
     }

@@ -122,7 +122,7 @@ final class CompressedInput {
         try {
             while ((entry = tar.getNextEntry()) != null) {
                 if (entry.isFile() && entry.getName().endsWith(".json")) {
-                    return new EntryStream(tar, name);
+                    return new EntryStream(tar);
                 }
             }
         } catch (EOFException e) {
@@ -134,9 +134,12 @@ final class CompressedInput {
         throw new TeraioException(name + ": the tar archive holds no .json file");
     }
 
-    /** A tar entry's content; an archive that ends inside it is a truncated archive. */
+    /**
+     * A tar entry's content; an archive that ends inside it is a truncated archive, reported as
+     * such ({@link #describe}), not as the truncated compressed data an EOFException means elsewhere.
+     */
     private static final class EntryStream extends FilterInputStream {
-        EntryStream(TarArchiveInputStream in, String name) {
+        EntryStream(TarArchiveInputStream in) {
             super(in);
         }
 
@@ -159,6 +162,7 @@ final class CompressedInput {
         }
 
         private static IOException truncated(IOException e) {
+            // commons-compress says so in the message of a plain IOException ("Truncated TAR archive")
             return e instanceof EOFException || String.valueOf(e.getMessage()).contains("runcated")
                     ? new TruncatedTarException(e) : e;
         }
