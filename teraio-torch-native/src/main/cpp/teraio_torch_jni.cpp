@@ -221,6 +221,19 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_state0(JNIEnv* env, jcl
     return 0;
 }
 
+// How many references hold the open handle's storage now (tensors, views, autograd's saved
+// variables), not counting this call's own.
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_references0(JNIEnv*, jclass, jlong h) {
+    if (h == 0) {
+        return E_NULL;
+    }
+    c10::intrusive_ptr<c10::StorageImpl> impl = ref(h)->weak.lock();
+    if (!impl) {
+        return E_STORAGE_GONE;
+    }
+    return static_cast<jlong>(impl.use_count()) - 1;
+}
+
 JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_open0(JNIEnv*, jclass, jlong th) {
     if (th == 0) {
         return E_NULL;

@@ -104,6 +104,28 @@ public final class TorchBridge {
         }
     }
 
+    /**
+     * What the bridge sees of an array's tensor now, in one native call and without opening a
+     * handle: for deciding which arrays to track as views, to evict, and to hook.
+     *
+     * @param storageKey   the storage's key (views of one storage share it)
+     * @param storageBytes the storage's bytes now (0 when evicted)
+     * @param evictable    whether {@link TorchStorage#release()} could free it now: a CPU
+     *                     storage with memory and an allocator (an op's output)
+     * @param requiresGrad whether the tensor requires a gradient ({@link #registerHook} accepts it)
+     */
+    public record TensorInfo(long storageKey, long storageBytes, boolean evictable, boolean requiresGrad) {
+    }
+
+    /** {@link TensorInfo} of {@code array}'s tensor. */
+    public TensorInfo info(NDArray array) {
+        long[] d = describe(tensorHandle(array, "read the tensor of"), array);
+        return new TensorInfo(d[TorchNative.STORAGE_KEY], d[TorchNative.STORAGE_BYTES],
+                d[TorchNative.DEVICE_TYPE] == TorchNative.DEVICE_CPU && d[TorchNative.HAS_ALLOCATOR] != 0
+                        && d[TorchNative.STORAGE_DATA] != 0,
+                d[TorchNative.REQUIRES_GRAD] != 0);
+    }
+
     /** The key of {@code array}'s storage (views of one storage share it), without opening a handle. */
     public long storageKey(NDArray array) {
         return describe(tensorHandle(array, "read the storage of"), array)[TorchNative.STORAGE_KEY];

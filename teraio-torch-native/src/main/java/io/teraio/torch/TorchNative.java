@@ -38,6 +38,9 @@ final class TorchNative {
 
     static native void close0(long storage);
 
+    /** How many references hold the storage now (tensors, views, autograd's saved variables). */
+    static native long references0(long storage);
+
     /** Fills {@code out} with the storage's data address and bytes now. */
     static native long state0(long storage, long[] out);
 

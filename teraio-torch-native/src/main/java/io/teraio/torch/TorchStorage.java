@@ -197,6 +197,22 @@ public final class TorchStorage implements DeviceBuffer {
         }
     }
 
+    /**
+     * How many references hold the storage now: its tensors (every view is one), the ones
+     * autograd saved for backward, and any other owner; 1 when one tensor alone holds it.
+     *
+     * @throws TorchBridgeException when every tensor of it was freed
+     */
+    public long references() {
+        lock.readLock().lock();
+        try {
+            checkOpen("count the references to " + this);
+            return TorchErrors.check(TorchNative.references0(handle), "count the references to " + this);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The storage's data address and byte size as libtorch sees them now (for checks and tests). */
     long[] nativeState() {
         lock.readLock().lock();

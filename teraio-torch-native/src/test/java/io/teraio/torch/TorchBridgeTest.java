@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bridge on real DJL arrays in this JVM: it loads and passes its self-check; a storage's
  * bytes go to an O_DIRECT file through the I/O engine's staging buffers and come back bit for
- * bit, with the memory freed in between; views share one handle; misuse is refused with a
+ * bit, with the memory freed in between; views share one handle, and count as references; misuse is refused with a
  * message; hooks on tensors without a gradient are refused, and a hook that throws fails
  * backward.
  */
@@ -106,6 +106,13 @@ class TorchBridgeTest {
         }
         try (TorchStorage again = bridge.storage(view)) {
             assertFalse(again.isClosed(), "a closed handle is forgotten: the next call opens a new one");
+            assertEquals(2, again.references(), "the array and its view");
+            view.close();
+            assertEquals(1, again.references(), "the array alone");
+            TorchBridge.TensorInfo info = bridge.info(a);
+            assertEquals(again.key(), info.storageKey());
+            assertEquals(4096, info.storageBytes());
+            assertTrue(info.evictable() && !info.requiresGrad(), info.toString());
         }
     }
 
