@@ -25,9 +25,11 @@ final class PlanSummary {
         long offloads = entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).count();
         long toHost = entries.stream()
                 .filter(e -> e.action() == PlanAction.OFFLOAD && e.target() == PlanTarget.HOST).count();
+        long tails = offloads - (entries.size() - offloads);
         AnalyzeCommand.row(out, "entries", String.format(Locale.ROOT,
-                "%,d: %,d offloads (%,d to SSD, %,d to host) and their prefetches",
-                entries.size(), offloads, offloads - toHost, toHost));
+                "%,d: %,d offloads (%,d to SSD, %,d to host) and their prefetches%s",
+                entries.size(), offloads, offloads - toHost, toHost, tails == 0 ? ""
+                        : String.format(Locale.ROOT, ", but for %,d tensors held after their last use", tails)));
         AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT,
                 "%s to SSD, %s from SSD, %s to host, %s from host an iteration",
                 Units.formatBytes(p.bytesToSsd()), Units.formatBytes(p.bytesFromSsd()),

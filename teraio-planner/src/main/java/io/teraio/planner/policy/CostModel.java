@@ -41,8 +41,13 @@ final class CostModel {
      * @throws io.teraio.core.TeraioException naming the first op that cannot fit
      */
     static CostModel forPlanning(Workload workload, HardwareProfile hardware) {
+        return forPlanning(workload, hardware, false);
+    }
+
+    /** {@link #forPlanning(Workload, HardwareProfile)} for a policy that moves tail periods too when {@code tails}. */
+    static CostModel forPlanning(Workload workload, HardwareProfile hardware, boolean tails) {
         CostModel model = new CostModel(workload, hardware);
-        Periods.requireFits(workload, model.capacityBytes());
+        Periods.requireFits(workload, model.capacityBytes(), tails);
         return model;
     }
 

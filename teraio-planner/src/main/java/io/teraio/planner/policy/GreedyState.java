@@ -179,16 +179,22 @@ final class GreedyState {
         return !model.isHost(option) || hostUse != null;
     }
 
-    /** The cheapest round trip of {@code period} over the options available. */
+    /** The cheapest round trip of {@code period} over the options available (a tail's: its offload). */
     private long cheapestRoundTripNs(int period) {
-        long bytes = bytes(period);
         long cheapest = Long.MAX_VALUE;
         for (int o = 0; o <= model.hostOption(); o++) {
             if (available(o)) {
-                cheapest = Math.min(cheapest, model.roundTripNs(bytes, o));
+                cheapest = Math.min(cheapest, costNs(period, o));
             }
         }
         return cheapest;
+    }
+
+    /** What moving {@code period} through {@code option} costs in transfers: a round trip, or a tail's offload alone. */
+    private long costNs(int period, int option) {
+        long bytes = bytes(period);
+        return periods.tail(period) ? model.transferNs(bytes, option, CostModel.WRITE)
+                : model.roundTripNs(bytes, option);
     }
 
     /** An upper bound of the on-time score of {@code period}: its whole idle range counted, its cheapest option. */
@@ -240,9 +246,17 @@ final class GreedyState {
             return null;
         }
         int absentFrom = done + 1;
-        long cost = model.roundTripNs(bytes, option);
+        long cost = costNs(period, option);
         if (toBeat != null && (double) bytes * pressure.overWeight(absentFrom, nextUse) / cost <= toBeat.score()) {
             return null;
+        }
+        if (periods.tail(period)) {
+            // written out after its last use, gone at nextUse: nothing to read back
+            if (absentFrom >= nextUse || !hostFits(period, option)) {
+                return null;
+            }
+            double benefit = (double) bytes * pressure.overWeight(absentFrom, nextUse);
+            return new Move(period, option, absentFrom, nextUse, nextUse, nextUse, 0, 0, benefit / cost, -1);
         }
         int start = buckets.fillBackward(option, CostModel.READ, absentFrom, nextUse,
                 model.bucketBytes(bytes, option, CostModel.READ));
@@ -314,7 +328,10 @@ final class GreedyState {
         long freePre = buckets.free(option, CostModel.READ, last, nextUse);
         int absentTo = last;
         long stallPre = 0;
-        if (freePre >= needPre) {
+        if (periods.tail(period)) {
+            absentTo = nextUse; // nothing to read back
+            last = nextUse;
+        } else if (freePre >= needPre) {
             absentTo = buckets.fillBackward(option, CostModel.READ, last, nextUse, needPre);
         } else {
             stallPre = model.nsFor(needPre - freePre, option, CostModel.READ);
@@ -337,7 +354,7 @@ final class GreedyState {
         int nextUse = periods.nextUse(period);
         long bytes = bytes(period);
         int before = pressure.firstOver(lastUse + 1, moved.absentFrom());
-        int after = pressure.lastOver(moved.absentTo(), nextUse);
+        int after = periods.tail(period) ? -1 : pressure.lastOver(moved.absentTo(), nextUse);
         if (before < 0 && after < 0) {
             return null;
         }
@@ -403,8 +420,10 @@ final class GreedyState {
         readLog[period] = new ClaimLog();
         buckets.claimForward(option, CostModel.WRITE, lastUse + 1, move.offloadClaimEnd(),
                 model.bucketBytes(bytes, option, CostModel.WRITE), writeLog[period]);
-        buckets.claimBackward(option, CostModel.READ, move.prefetchFrom(), nextUse,
-                model.bucketBytes(bytes, option, CostModel.READ), readLog[period]);
+        if (!periods.tail(period)) {
+            buckets.claimBackward(option, CostModel.READ, move.prefetchFrom(), nextUse,
+                    model.bucketBytes(bytes, option, CostModel.READ), readLog[period]);
+        }
         pressure.add(move.absentFrom(), move.absentTo(), -bytes);
         if (model.isHost(option)) {
             hostUse.add(lastUse + 1, nextUse + 1, bytes);
@@ -448,6 +467,7 @@ final class GreedyState {
     void hoistPrefetches() {
         long capacity = model.capacityBytes();
         List<Integer> order = new ArrayList<>(committed);
+        order.removeIf(periods::tail); // no prefetch
         order.sort(Comparator.comparingInt(periods::nextUse));
         int floor = 0;
         for (int p : order) {
@@ -479,7 +499,7 @@ final class GreedyState {
     ModelOutcome outcome() {
         long moved = 0;
         for (int p : committed) {
-            moved += 2 * bytes(p);
+            moved += (periods.tail(p) ? 1 : 2) * bytes(p);
         }
         return new ModelOutcome(pressure.overWeight(), pressure.max(), stallNs, moved);
     }
@@ -504,6 +524,9 @@ final class GreedyState {
             boolean urgentPre = m.prefetchStallNs() > 0 || nextUse - m.absentTo() <= 1;
             entries.add(new PlanEntry(tensor.id(), tensor.key(), PlanAction.OFFLOAD, model.target(m.option()),
                     model.ssdId(m.option()), issue % n, needs % n, urgentOff));
+            if (periods.tail(period)) {
+                continue; // written out after its last use, never read back
+            }
             entries.add(new PlanEntry(tensor.id(), tensor.key(), PlanAction.PREFETCH, model.target(m.option()),
                     model.ssdId(m.option()), m.absentTo() % n, nextUse % n, urgentPre));
         }

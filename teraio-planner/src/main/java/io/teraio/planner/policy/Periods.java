@@ -16,8 +16,12 @@ import java.util.function.IntPredicate;
  *
  * <p>Only offloadable tensors of the iteration have periods: the gaps between consecutive
  * ops that need them, plus the wrapping gap of a tensor that wraps. The time before a
- * tensor's first use and after its last use (when it does not wrap) is not a period: a
- * plan could not bring the tensor back or would have nothing to bring it back for.
+ * tensor's first use is not a period (a plan could not bring the tensor back). The time after
+ * the last use of a tensor that does not wrap is a <em>tail</em> period only when asked for
+ * ({@link #of(Workload, IntPredicate, boolean)}): the tensor is held, unused, until it is freed
+ * (a framework that frees a step's arrays only when the step ends, as DJL does), and a move
+ * writes it out with no prefetch. Its {@code nextUse} is then the first op at which the tensor
+ * is gone: its freeing op plus one, or {@code n} when it is freed at the iteration's end.
  */
 final class Periods {
     private final int opCount;
@@ -25,13 +29,19 @@ final class Periods {
     private int[] tensor = new int[16];
     private int[] lastUse = new int[16];
     private int[] nextUse = new int[16];
+    private boolean[] tail = new boolean[16];
 
     private Periods(int opCount) {
         this.opCount = opCount;
     }
 
-    /** The periods of the tensors {@code include} accepts (and that are offloadable). */
+    /** The periods of the tensors {@code include} accepts (and that are offloadable), without tails. */
     static Periods of(Workload workload, IntPredicate include) {
+        return of(workload, include, false);
+    }
+
+    /** The periods of the tensors {@code include} accepts (and that are offloadable), with tails when {@code tails}. */
+    static Periods of(Workload workload, IntPredicate include, boolean tails) {
         int n = workload.opCount();
         Periods periods = new Periods(n);
         for (int t = 0; t < workload.tensorCount(); t++) {
@@ -47,24 +57,32 @@ final class Periods {
             }
             if (workload.wraps(t)) {
                 periods.addIfIdle(t, uses[uses.length - 1], uses[0] + n);
+            } else if (tails && workload.freeOp(t) > uses[uses.length - 1]) {
+                int gone = Math.min(n, workload.freeOp(t) + 1);
+                if (periods.addIfIdle(t, uses[uses.length - 1], gone)) {
+                    periods.tail[periods.size - 1] = true;
+                }
             }
         }
         return periods;
     }
 
-    private void addIfIdle(int t, int from, int to) {
+    /** Adds the period if it has an idle op; whether it did. */
+    private boolean addIfIdle(int t, int from, int to) {
         if (to - from < 2) {
-            return;
+            return false;
         }
         if (size == tensor.length) {
             tensor = Arrays.copyOf(tensor, 2 * size);
             lastUse = Arrays.copyOf(lastUse, 2 * size);
             nextUse = Arrays.copyOf(nextUse, 2 * size);
+            tail = Arrays.copyOf(tail, 2 * size);
         }
         tensor[size] = t;
         lastUse[size] = from;
         nextUse[size] = to;
         size++;
+        return true;
     }
 
     int size() {
@@ -83,6 +101,11 @@ final class Periods {
         return nextUse[p];
     }
 
+    /** Whether period {@code p} is a tail: after its tensor's last use, moved with no prefetch. */
+    boolean tail(int p) {
+        return tail[p];
+    }
+
     int opCount() {
         return opCount;
     }
@@ -90,13 +113,13 @@ final class Periods {
     /**
      * Throws unless some plan can keep every op under {@code capacityBytes}: at each op, the
      * live bytes minus those of every offloadable tensor idle there (a tensor is idle at an op
-     * inside one of its periods) must fit.
+     * inside one of its periods, tails included when {@code tails}) must fit.
      *
      * @throws TeraioException naming the first op that cannot fit, what it needs and the capacity
      */
-    static void requireFits(Workload workload, long capacityBytes) {
+    static void requireFits(Workload workload, long capacityBytes, boolean tails) {
         int n = workload.opCount();
-        Periods all = of(workload, t -> true);
+        Periods all = of(workload, t -> true, tails);
         long[] idle = new long[n + 1];
         for (int p = 0; p < all.size; p++) {
             long bytes = workload.bytes(all.tensor[p]);

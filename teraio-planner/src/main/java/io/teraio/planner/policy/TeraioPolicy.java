@@ -102,8 +102,8 @@ public final class TeraioPolicy implements Policy {
      */
     @Override
     public List<PlanEntry> plan(Workload workload, HardwareProfile hardware) {
-        CostModel model = CostModel.forPlanning(workload, hardware);
-        Periods periods = Periods.of(workload, t -> true);
+        CostModel model = CostModel.forPlanning(workload, hardware, true);
+        Periods periods = Periods.of(workload, t -> true, true);
         Variant all = variant(model, periods, GreedyState.Options.ALL);
         List<List<PlanEntry>> candidates = new ArrayList<>(all.candidates());
         if (!all.forced() && Simulator.startBytes(workload, candidates.get(0)) <= model.capacityBytes()) {
@@ -182,8 +182,8 @@ public final class TeraioPolicy implements Policy {
      * M' at or under capacity whenever the check that some plan can passes.
      */
     GreedyState run(Workload workload, HardwareProfile hardware) {
-        CostModel model = CostModel.forPlanning(workload, hardware);
-        Periods periods = Periods.of(workload, t -> true);
+        CostModel model = CostModel.forPlanning(workload, hardware, true);
+        Periods periods = Periods.of(workload, t -> true, true);
         GreedyState best = variant(model, periods, GreedyState.Options.ALL).state();
         ModelOutcome outcome = best.outcome();
         if ((outcome.stallNs() > 0 || outcome.overflowNs() > 0) && model.ssdCount() > 0 && best.usedHost()) {

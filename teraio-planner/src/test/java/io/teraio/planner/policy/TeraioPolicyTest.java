@@ -62,6 +62,37 @@ class TeraioPolicyTest {
         assertEquals(0, r.prediction().stallNs());
     }
 
+    /**
+     * Activation {@code a} (1 MB) is made by op 0 and last used by op 1, but held until the
+     * iteration ends (a framework that closes a step's arrays only after it, as DJL does); ops
+     * 3 and 4 need a 2 MB temporary. With 2.5 MB {@code a} must leave after its last use, and
+     * nothing brings it back: its tail is written out, with no prefetch.
+     */
+    @Test
+    void aTensorHeldAfterItsLastUseIsWrittenOutWithNoPrefetch() {
+        TinyTrace t = new TinyTrace();
+        int a = t.allocated("a", MB, TensorKind.ACTIVATION);
+        int x = t.allocated("x", 2 * MB, TensorKind.ACTIVATION);
+        Workload w = t.op("fwd", MS, ids(), ids(a), ids())
+                .op("use", MS, ids(a), ids(), ids())
+                .op("idle", MS, ids(), ids(), ids())
+                .op("big", MS, ids(), ids(x), ids())
+                .op("use", MS, ids(x), ids(), ids(x))
+                .workload();
+        assertEquals(w.opCount(), w.freeOp(0), "held to the end");
+        HardwareProfile hw = TinyTrace.hardware(5 * MB / 2, 1, 1_000_000_000L, 0);
+        List<PlanEntry> entries = new TeraioPolicy().plan(w, hw);
+        assertEquals(List.of(new PlanEntry(0, "a", PlanAction.OFFLOAD, PlanTarget.SSD, 0, 2, 3, true)), entries);
+        PlanChecks.assertFollowsSemantics(w, hw, entries);
+        SimulationResult r = PlanChecks.simulateCleanly(w, hw, entries);
+        assertTrue(r.ran(), r.outOfMemory());
+        assertTrue(r.prediction().peakDeviceBytes() <= 5 * MB / 2, r.prediction().toString());
+        assertEquals(MB, r.prediction().bytesToSsd());
+        assertEquals(0, r.prediction().bytesFromSsd());
+        // the policies that move only between two uses cannot fit it
+        assertThrows(TeraioException.class, () -> new G10Policy().plan(w, hw));
+    }
+
     @Test
     void nothingMovesWhenEverythingFits() {
         Workload w = savedActivation();

@@ -59,7 +59,7 @@ class TeraioVersusPaperTest {
 
     private static boolean feasible(Workload w, HardwareProfile hw) {
         try {
-            Periods.requireFits(w, hw.device().memoryBytes());
+            Periods.requireFits(w, hw.device().memoryBytes(), false);
             return true;
         } catch (RuntimeException e) {
             return false;
