@@ -19,8 +19,11 @@ import java.util.Locale;
  * memory budget that only offloading can meet.
  */
 final class DjlDemo {
-    /** The budget is the training state (parameters, gradients, optimizer state) divided by this. */
-    static final double BUDGET_DIVISOR = 1.5;
+    /**
+     * The budget is the training state (parameters, gradients, optimizer state) divided by
+     * this: a third or less of the unconstrained peak, which holds the activations as well.
+     */
+    static final double BUDGET_DIVISOR = 3;
     /** Steps the agent skips before profiling. */
     static final int WARMUP = 1;
     /** Steps the agent profiles before it plans and offloads. */
@@ -157,6 +160,8 @@ final class DjlDemo {
         progress.printf(Locale.ROOT, "[3/3] with teraio (auto): %d steps in %s; %d plan entries, %s offloaded;"
                         + " agent files in %s%n", steps, Units.formatNanos(System.nanoTime() - start),
                 stats.planEntries(), Units.formatBytes(stats.bytesOffloaded()), work);
+        progress.printf(Locale.ROOT, "      to see the profiled step and the plan over it: teraio report %s %s -o %s%n",
+                work.resolve("trace.json.gz"), planFile, work.resolve("report.html"));
         Prediction predicted = Plan.read(planFile).predicted();
         if (predicted != null) {
             progress.printf(Locale.ROOT, "      the plan predicts a step of %s against %s without offloading (ratio %.2f),"

@@ -13,6 +13,7 @@ import io.teraio.core.engine.MemoryRule;
 import io.teraio.core.engine.PlanRuntime;
 import io.teraio.core.engine.ProfiledOps;
 import io.teraio.core.engine.RuntimeStats;
+import io.teraio.core.engine.TensorState;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanMaker;
@@ -26,13 +27,20 @@ import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
+import io.teraio.torch.BackwardListener;
+import io.teraio.torch.TorchBridge;
+import io.teraio.torch.TorchStorage;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,15 +73,35 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /** What the agent knows of one live array. */
     private static final class Tracked {
-        final long bytes;
+        /** Its storage's bytes; 0 for a view of a tracked array's storage (counted there). */
+        long bytes;
         int traceId = -1;
         boolean persistent;
         boolean resident = true;
+        /** With the bridge: the tracked array whose storage this one views, or null. */
+        Tracked base;
+        /** With the bridge: its storage's key (0 unknown), whether it could be evicted, whether it requires a gradient. */
+        long storageKey;
+        boolean evictable;
+        boolean requiresGrad;
+        /** A parameter's gradient (its owner), once known; see {@link AgentRuntime#gradients}. */
+        Tracked grad;
+        /** The slot the plan moves its storage through, while it has one. */
+        StorageSlot slot;
+        boolean closed;
 
         Tracked(long bytes) {
             this.bytes = bytes;
         }
+
+        /** The tracked array owning the storage it uses: its base while that lives, else itself. */
+        Tracked owner() {
+            // a closed array still owns its storage while the plan holds it out (its views use it)
+            return base != null && (!base.closed || base.slot != null) ? base.owner() : this;
+        }
     }
+
+    private static final Tracked[] NO_TENSORS = new Tracked[0];
 
     private final AgentOptions options;
     private final String version;
@@ -95,6 +123,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final AtomicBoolean trimming = new AtomicBoolean();
     private final AtomicReference<String> trimRefused = new AtomicReference<>();
     private long peakResidentBytes;
+    /** Where the plan's peak was, by parts (for the log at exit); null before the plan applies. */
+    private String peakAt;
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
     private boolean applyWindow;
@@ -141,6 +171,32 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private String error;
     /** What the torch bridge check found ({@code available: ...}, {@code unavailable: ...}), or null before it. */
     private String torchBridge;
+    /**
+     * The PyTorch bridge once its check passed: activations and parameters then have backward
+     * uses in the trace (a hook before each backward node) and move through it; null without.
+     */
+    private TorchBridge bridge;
+    /** With the bridge: each tracked storage's owning array, by storage key (its views track 0 bytes). */
+    private final HashMap<Long, Tracked> storages = new HashMap<>();
+    /** With the bridge: per op of the current iteration, its name and what it used and made (its backward node's needs). */
+    private final List<String> iterationNames = new ArrayList<>();
+    private final List<Tracked[]> iterationTensors = new ArrayList<>();
+    /** The uses of the op in progress, resolved to owners, for {@link #iterationTensors}. */
+    private Tracked[] currentUses = NO_TENSORS;
+    /** Forward ops whose backward node was reported this iteration (an op with several outputs has several hooks). */
+    private final BitSet backwardSeen = new BitSet();
+    private final BackwardListener backwardListener = this::backwardStarts;
+    /** Keys of planned activations and parameters (moved through the bridge) and their slots while bound. */
+    private Set<String> slotKeys = Set.of();
+    private final HashMap<String, StorageSlot> slots = new HashMap<>();
+    /** Writing buffers whose writes are confirmed: their storages are freed on the training thread. */
+    private final ConcurrentLinkedQueue<StorageSlot> written = new ConcurrentLinkedQueue<>();
+    /** Slots whose arrays closed, until no buffer over them is open (then their handles close). */
+    private final List<StorageSlot> retired = new ArrayList<>();
+    /** Slots whose arrays closed while views of them live on (see {@link #heldByOthers}). */
+    private final List<StorageSlot> orphans = new ArrayList<>();
+    /** Slots not resident now (restored before any use, whatever the plan does). */
+    private int slotsOut;
     private boolean closed;
     private AgentStats finalStats;
 
@@ -224,10 +280,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
             // created outside any JniUtils op: a "create" op of its own
             int k = opInIteration++;
-            beforeOp(k, "create");
+            beforeOp(k, "create", NO_TENSORS);
             if (observing) {
                 liveNames.add("create");
                 liveAllocBytes.add(t.bytes);
+            }
+            if (torchOps()) {
+                noteOp(k, "create", new Tracked[] {t.owner()});
             }
             if (recorder != null) {
                 int[] allocs = null;
@@ -248,9 +307,25 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (internal) {
             return;
         }
-        Tracked t = arrays.remove(array);
+        Tracked t = arrays.get(array);
         if (t == null) {
             return;
+        }
+        try {
+            if (t.slot != null && (t.slot.resident || !heldByOthers(t.slot))) {
+                retire(t.slot, false); // it alone holds its storage: its bytes need not come back
+            } else if (t.slot != null) {
+                orphans.add(t.slot); // views hold it still: it stays out until they are used or gone
+            } else if (t.base != null && t.base.closed && t.base.slot != null && !heldByOthers(t.base.slot)) {
+                retire(t.base.slot, false); // the last view of a closed array's storage
+            }
+        } catch (RuntimeException e) {
+            stopApplying("restoring a closing array", e);
+        }
+        arrays.remove(array);
+        t.closed = true;
+        if (t.storageKey != 0) {
+            storages.remove(t.storageKey, t);
         }
         if (t.resident) {
             residentBytes -= t.bytes;
@@ -289,27 +364,44 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (depth++ > 0) {
             return OP_NESTED;
         }
+        drainWritten();
         int k = opInIteration++;
         currentOp = k;
         currentOpName = name;
         opAllocs.clear();
-        List<Object> used = observing || recorder != null ? arraysOf(args) : List.of();
+        boolean torch = torchOps();
+        List<Object> used = observing || recorder != null || torch || slotsOut > 0 ? arraysOf(args) : List.of();
         if (observing) {
             observe(name, used, k);
         }
-        try {
-            beforeOp(k, name);
-        } catch (RuntimeException e) {
-            stopApplying("applying the plan before op " + k + " (" + name + ")", e);
-        }
+        int[] ids = null;
         if (recorder != null) {
             try {
-                recorderOp = recorder.beginOp(name, uses(used, k));
+                ids = uses(used, k);
             } catch (RuntimeException e) {
                 stopApplying("recording op " + k + " (" + name + ")", e);
             }
         }
+        Tracked[] owners = torch || slotsOut > 0 ? owners(used, name) : NO_TENSORS;
+        if (ids != null && bridge != null) {
+            ids = traceIds(owners); // storages, each once, gradients included
+        }
+        currentUses = torch ? owners : NO_TENSORS;
         opUses.clear(); // holds no array past its op
+        try {
+            beforeOp(k, name, owners);
+        } catch (TeraioException e) {
+            throw e; // an array the op reads could not be restored: the op must not run
+        } catch (RuntimeException e) {
+            stopApplying("applying the plan before op " + k + " (" + name + ")", e);
+        }
+        if (recorder != null && ids != null) {
+            try {
+                recorderOp = recorder.beginOp(name, ids);
+            } catch (RuntimeException e) {
+                stopApplying("recording op " + k + " (" + name + ")", e);
+            }
+        }
         return OP_OUTER;
     }
 
@@ -326,8 +418,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 for (int j = 0; j < opAllocs.size(); j++) {
                     Tracked t = arrays.get(opAllocs.get(j));
                     if (t != null && t.bytes > 0 && t.traceId < 0) {
-                        t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, allocKind(), false,
-                                false);
+                        TensorKind kind = allocKind();
+                        // an activation moves through the bridge (a gradient is written by backward unseen)
+                        t.traceId = recorder.registerTensor(siteKey(currentOp, j), t.bytes, kind, false,
+                                kind == TensorKind.ACTIVATION && movable(t));
                         ids[n++] = t.traceId;
                     }
                 }
@@ -343,9 +437,107 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 Tracked t = arrays.get(a);
                 bytes += t == null ? 0 : t.bytes;
             }
-            liveAllocBytes.add(bytes);
+            liveAllocBytes.set(currentOp, bytes);
+        }
+        if (torchOps()) {
+            try {
+                followOutputs();
+            } catch (RuntimeException e) {
+                stopApplying("following op " + currentOp + " (" + currentOpName + ") into backward", e);
+            }
         }
         opAllocs.clear();
+        currentUses = NO_TENSORS;
+        updatePeak();
+    }
+
+    /**
+     * With the bridge, after an op: notes what it used and made (what its backward node will
+     * need), hooks its outputs that require a gradient (so that its backward node is an op of
+     * the iteration, {@link #backwardStarts}), and while the plan applies binds the outputs the
+     * plan moves to their keys.
+     */
+    private void followOutputs() {
+        int k = currentOp;
+        Tracked[] tensors = Arrays.copyOf(currentUses, currentUses.length * 2 + opAllocs.size());
+        int n = currentUses.length;
+        for (int i = 0; i < currentUses.length; i++) {
+            if (currentUses[i].grad != null) {
+                tensors[n++] = currentUses[i].grad; // its backward node accumulates into it
+            }
+        }
+        for (int j = 0; j < opAllocs.size(); j++) {
+            Object array = opAllocs.get(j);
+            Tracked t = arrays.get(array);
+            if (t == null) {
+                continue;
+            }
+            tensors[n++] = t.owner();
+            if (t.requiresGrad) {
+                // every output: the first hook of the node's to fire stands for it (backwardSeen)
+                DjlArrays.registerHook(bridge, array, k, backwardListener);
+            }
+            if (applying && !slotKeys.isEmpty() && t.base == null && t.evictable && t.bytes > 0) {
+                String key = siteKey(k, j);
+                if (slotKeys.contains(key)) {
+                    bind(key, array, t);
+                }
+            }
+        }
+        noteOp(k, currentOpName, n == tensors.length ? tensors : Arrays.copyOf(tensors, n));
+    }
+
+    /** Notes op {@code k}'s name and tensors for its backward node. */
+    private void noteOp(int k, String name, Tracked[] tensors) {
+        while (iterationNames.size() <= k) {
+            iterationNames.add(null);
+            iterationTensors.add(NO_TENSORS);
+        }
+        iterationNames.set(k, name);
+        iterationTensors.set(k, tensors);
+    }
+
+    /**
+     * A backward hook: the gradient of an output of op {@code id} of this iteration is
+     * complete and the op's backward node runs next, on this thread, inside DJL's backward
+     * call. The node is the iteration's next op ({@code backward:<op>}), using what op
+     * {@code id} used and made: while profiling it is recorded (timed until the next node), and
+     * while the plan applies its tensors are restored first. Throws (failing backward) only
+     * when an evicted tensor cannot be read back.
+     */
+    private synchronized void backwardStarts(long id) {
+        if (internal || bridge == null || id < 0 || id >= iterationNames.size() || backwardSeen.get((int) id)
+                || !torchOps() && slotsOut == 0) {
+            return;
+        }
+        int j = (int) id;
+        backwardSeen.set(j);
+        drainWritten();
+        int k = opInIteration++;
+        String name = "backward:" + iterationNames.get(j);
+        currentOp = k;
+        currentOpName = name;
+        Tracked[] needs = iterationTensors.get(j);
+        noteOp(k, name, NO_TENSORS);
+        if (observing) {
+            liveNames.add(name);
+            liveAllocBytes.add(0L);
+        }
+        if (recorder != null && recorderOp >= 0) {
+            try {
+                recorder.endOp(recorderOp, null); // the part of backward before this node: the node before, or setting up
+                recorderOp = recorder.beginOp(name, traceIds(needs));
+            } catch (RuntimeException e) {
+                stopApplying("recording backward node " + k + " (" + name + ")", e);
+            }
+        }
+        try {
+            beforeOp(k, name, needs);
+        } catch (TeraioException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            stopApplying("applying the plan before backward node " + k + " (" + name + ")", e);
+        }
         updatePeak();
     }
 
@@ -363,6 +555,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         iteration++;
         opInIteration = 0;
+        iterationNames.clear();
+        iterationTensors.clear();
+        backwardSeen.clear();
+        dropOrphans();
+        retired.removeIf(this::closeRetired);
         try {
             if (recorder != null) {
                 recorder.endIteration();
@@ -387,7 +584,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     /**
      * Loads the PyTorch bridge and runs its self-check, once, after the first step (DJL's
      * PyTorch engine is loaded then, and no gradient is being collected), and says what it
-     * found. The bridge moves nothing yet: optimizer state is all the agent offloads either way.
+     * found. Without it, optimizer state is all the agent moves.
      */
     private void checkTorchBridge(Object trainer) {
         internal = true;
@@ -401,8 +598,17 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if (bridge.available()) {
             torchBridge = "available: " + bridge.reason();
-            LOG.info("teraio-agent: torch bridge available ({}); not used yet: the agent offloads optimizer state",
-                    bridge.reason());
+            internal = true;
+            try {
+                this.bridge = TorchBridge.load();
+                for (Map.Entry<Object, Tracked> e : arrays.entrySet()) {
+                    describe(e.getKey(), e.getValue());
+                }
+            } finally {
+                internal = false;
+            }
+            LOG.info("teraio-agent: torch bridge available ({}): activations and parameters are followed into"
+                    + " backward and can be moved", bridge.reason());
         } else {
             torchBridge = "unavailable: " + bridge.reason();
             LOG.warn("teraio-agent: torch bridge unavailable, optimizer state only: {}", bridge.reason());
@@ -415,16 +621,20 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         internal = true;
         try {
             recorder = new Recorder(DjlArrays.source(trainer, version));
-            register(DjlArrays.parameters(trainer), TensorKind.PARAMETER, false);
+            Map<String, Object> parameters = DjlArrays.parameters(trainer);
+            register(parameters, TensorKind.PARAMETER, false);
+            register(gradients(parameters), TensorKind.GRADIENT, false);
             register(DjlArrays.optimizerStates(trainer), TensorKind.OPTIMIZER_STATE, true);
         } finally {
             internal = false;
         }
         profileWindow = true;
         want(Dispatch.Events.OPS_WITH_ARGUMENTS);
-        unconstrainedPeakBytes = residentBytes;
+        // peaks are taken at the ops of the iterations (updatePeak), as the trace has them: not
+        // at this instant between two iterations, when the last one's batch is not closed yet
+        unconstrainedPeakBytes = 0;
         if (options.mode() == AgentMode.PROFILE) {
-            peakResidentBytes = residentBytes;
+            peakResidentBytes = 0;
         }
         LOG.info("teraio-agent: profiling iterations {} to {}", iteration,
                 iteration + options.profileIterations() - 1);
@@ -436,8 +646,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (t == null) {
                 t = track(e.getValue());
             }
+            t = t.owner();
             if (t.bytes > 0 && t.traceId < 0) {
-                t.traceId = recorder.registerTensor(e.getKey(), t.bytes, kind, true, offloadable);
+                t.traceId = recorder.registerTensor(e.getKey(), t.bytes, kind, true,
+                        offloadable || kind != TensorKind.OPTIMIZER_STATE && movable(t));
                 t.persistent = true;
             }
         }
@@ -468,7 +680,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             error = "planning: " + e.getMessage();
             LOG.warn("teraio-agent: no plan: {}; training goes on without offloading", e.getMessage());
             applyWindow = true;
-            peakResidentBytes = residentBytes;
+            peakResidentBytes = 0;
             return;
         }
         plan = planned.plan();
@@ -514,6 +726,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private void observe(String name, List<Object> used, int k) {
         liveNames.add(name);
+        liveAllocBytes.add(0L); // set at the op's end
         for (Object a : used) {
             String key = observedKeys.get(a);
             if (key != null) {
@@ -556,15 +769,43 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (engine == null && !entries.isEmpty()) {
             engine = engines.apply(options.config());
         }
+        Map<String, Object> parameters;
         internal = true;
         try {
             stateArrays = DjlArrays.optimizerStates(trainer);
+            parameters = bridge == null ? Map.of() : DjlArrays.parameters(trainer);
         } finally {
             internal = false;
         }
+        if (bridge != null) {
+            Set<String> keys = new HashSet<>();
+            entries.stream().map(PlanEntry::key).filter(k -> !stateArrays.containsKey(k)).forEach(keys::add);
+            slotKeys = keys;
+            for (Map.Entry<String, Object> p : parameters.entrySet()) {
+                if (arrays.get(p.getValue()) == null) {
+                    track(p.getValue());
+                }
+            }
+            Map<String, Object> persistent = new HashMap<>(parameters);
+            internal = true;
+            try {
+                persistent.putAll(gradients(parameters));
+            } finally {
+                internal = false;
+            }
+            for (Map.Entry<String, Object> p : persistent.entrySet()) {
+                Tracked t = arrays.get(p.getValue()).owner();
+                if (keys.contains(p.getKey()) && movable(t) && t.bytes > 0) {
+                    bind(p.getKey(), p.getValue(), t);
+                }
+            }
+        }
         if (engine != null) {
             runtime = new PlanRuntime(engine, entries, profiled, MemoryRule.budget(options.config().deviceMemoryBytes(),
-                    this::heldBytes, this::offloadsInFlight), this::stage);
+                    () -> {
+                        drainWritten(); // the rule is asked on the training thread, between native calls
+                        return heldBytes();
+                    }, this::offloadsInFlight), this::stage);
             runtime.startState(kept -> {
                 stage(kept.key());
                 return engine.state(kept.key()) != null;
@@ -579,11 +820,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         applying = true;
         applyWindow = true;
-        peakResidentBytes = heldBytes();
-        long missing = entries.stream().map(PlanEntry::key).distinct().filter(k -> !stateArrays.containsKey(k))
-                .count();
-        LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found{})",
-                entries.size(), iteration, stateArrays.size(),
+        drainWritten(); // what the start state wrote out leaves memory now
+        peakResidentBytes = 0; // taken at the ops from now on (updatePeak)
+        if (!slotKeys.isEmpty() && runtime != null) {
+            want(Dispatch.Events.OPS_WITH_ARGUMENTS); // each op's arrays are restored before it runs
+        }
+        long missing = entries.stream().map(PlanEntry::key).distinct()
+                .filter(k -> !stateArrays.containsKey(k) && !slotKeys.contains(k)).count();
+        LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found,"
+                        + " {} activations and parameters moved through the torch bridge{})", entries.size(), iteration,
+                stateArrays.size(), slotKeys.size(),
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
 
@@ -612,6 +858,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      * once the write is confirmed (its bytes count as {@link #writingBytes} until then).
      */
     private void stage(String key) {
+        StorageSlot slot = slots.get(key);
+        if (slot != null) {
+            stageSlot(slot);
+            return;
+        }
         Object array = stateArrays.get(key);
         Tracked t = array == null ? null : arrays.get(array);
         if (t == null || !t.resident || offloaded.containsKey(array) || engine.state(key) != null || t.bytes == 0) {
@@ -704,11 +955,266 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         });
     }
 
-    /** Reports op {@code k} to the runtime while the plan applies. */
-    private void beforeOp(int k, String name) {
-        if (applying && runtime != null) {
-            runtime.beforeOp(k, name, List.of());
+    /**
+     * Reports op {@code k} to the runtime while the plan applies, and restores the moved
+     * storages among {@code uses} (whatever the plan did: an evicted storage must never reach a
+     * kernel).
+     *
+     * @throws TeraioException when a storage cannot be restored
+     */
+    private void beforeOp(int k, String name, Tracked[] uses) {
+        List<StorageSlot> out = null;
+        for (Tracked t : uses) {
+            StorageSlot slot = t.slot;
+            if (slot != null && !slot.resident) {
+                if (out == null) {
+                    out = new ArrayList<>(2);
+                }
+                out.add(slot);
+            }
         }
+        if (applying && runtime != null) {
+            if (out == null) {
+                runtime.beforeOp(k, name, List.of());
+            } else {
+                List<String> keys = new ArrayList<>(out.size());
+                out.forEach(slot -> keys.add(slot.key));
+                runtime.beforeOp(k, name, keys);
+            }
+        }
+        if (out != null) {
+            for (StorageSlot slot : out) {
+                restoreSlot(slot);
+            }
+        }
+    }
+
+    // ---- storages moved through the torch bridge ---------------------------------------
+
+    /** Whether ops are followed into backward now: the bridge works and the iteration is profiled, watched or planned. */
+    private boolean torchOps() {
+        return bridge != null && (recorder != null || observing || applying && runtime != null);
+    }
+
+    /** Binds a planned key to the array's storage, for this iteration (an activation) or the run (a parameter). */
+    private void bind(String key, Object array, Tracked t) {
+        StorageSlot old = slots.get(key);
+        if (old != null) {
+            retire(old, heldByOthers(old) || !((Tracked) old.owner).closed); // the previous iteration's
+        }
+        TorchStorage storage;
+        internal = true;
+        try {
+            storage = DjlArrays.storage(bridge, array);
+        } finally {
+            internal = false;
+        }
+        if (!storage.evictable()) {
+            return;
+        }
+        StorageSlot slot = new StorageSlot(key, storage, t);
+        slots.put(key, slot);
+        t.slot = slot;
+    }
+
+    /**
+     * Registers a resident slot's storage with the engine, which writes it out through its
+     * staging buffers; once the write is confirmed the storage is freed, on the training thread
+     * ({@link #drainWritten}). Its bytes count as {@link #writingBytes} until then.
+     */
+    private void stageSlot(StorageSlot slot) {
+        if (!slot.resident || slot.dead || ((Tracked) slot.owner).closed || engine.state(slot.key) != null) {
+            return;
+        }
+        long bytes = slot.bytes();
+        StorageSlot.Buffer buffer = slot.buffer(false, b -> written.add(slot));
+        writingBytes.addAndGet(bytes);
+        try {
+            engine.register(slot.key, buffer, () -> landSlot(slot));
+        } catch (RuntimeException e) {
+            buffer.keep();
+            buffer.close();
+            writingBytes.addAndGet(-bytes);
+            throw e;
+        }
+        slot.resident = false;
+        slotsOut++;
+        Tracked t = (Tracked) slot.owner;
+        if (t != null && t.resident) {
+            t.resident = false;
+            residentBytes -= t.bytes;
+        }
+    }
+
+    /** Frees the storages whose writes were confirmed since (on the training thread, between native calls). */
+    private void drainWritten() {
+        StorageSlot slot;
+        while ((slot = written.poll()) != null) {
+            evict(slot);
+        }
+    }
+
+    /** Frees a written slot's storage (a dead one's memory is PyTorch's to free). */
+    private void evict(StorageSlot slot) {
+        writingBytes.addAndGet(-slot.bytes());
+        if (slot.dead) {
+            return;
+        }
+        try {
+            slot.storage.release();
+        } catch (RuntimeException e) {
+            LOG.debug("teraio-agent: could not free {}: {}", slot, e.getMessage());
+        }
+    }
+
+    /**
+     * The engine's landing buffer for a slot's read (a prefetch or a miss, on the training
+     * thread): its storage allocated again by its own allocator. Its bytes count as
+     * {@link #landingBytes} until the restore completes.
+     */
+    private StorageSlot.Buffer landSlot(StorageSlot slot) {
+        if (written.remove(slot)) {
+            evict(slot); // written but not freed yet: freed now, as the read brings the bytes back
+        }
+        if (slot.storage.state() == TorchStorage.State.EVICTED) {
+            slot.storage.allocate();
+        } // else RESTORING: a read that failed left it allocated
+        long bytes = slot.bytes();
+        landingBytes.addAndGet(bytes);
+        return slot.buffer(true, b -> landingBytes.addAndGet(-bytes));
+    }
+
+    /**
+     * Makes a slot's storage usable again: waits for its prefetch or reads it now (a miss),
+     * or, when its bytes never left (a write not yet confirmed, or confirmed and its storage
+     * not freed yet), keeps them; then the engine forgets the key.
+     *
+     * @throws TeraioException when its bytes cannot be read back
+     */
+    private void restoreSlot(StorageSlot slot) {
+        if (slot.resident) {
+            return;
+        }
+        long bytes = slot.bytes();
+        try {
+            if (written.remove(slot)) {
+                writingBytes.addAndGet(-bytes); // written, never freed: the storage has its bytes
+            } else {
+                if (LOG.isDebugEnabled() && engine.state(slot.key) == TensorState.OFFLOADED) {
+                    LOG.debug("teraio-agent: {} read back at once before op {} ({}): no prefetch was on its way",
+                            slot, currentOp, currentOpName);
+                }
+                StorageSlot.Buffer buffer = (StorageSlot.Buffer) (runtime != null ? runtime.acquire(slot.key)
+                        : engine.acquire(slot.key));
+                if (slot.storage.state() == TorchStorage.State.RESTORING) {
+                    slot.storage.restored();
+                }
+                buffer.keep();
+                (buffer.landing ? landingBytes : writingBytes).addAndGet(-bytes);
+            }
+            engine.free(slot.key);
+        } catch (RuntimeException e) {
+            throw new TeraioException("teraio-agent: cannot restore " + slot + ": " + e.getMessage(), e);
+        }
+        slot.resident = true;
+        slotsOut--;
+        Tracked t = (Tracked) slot.owner;
+        if (t != null && !t.resident) {
+            t.resident = true;
+            residentBytes += t.bytes;
+        }
+        updatePeak();
+    }
+
+    /**
+     * A slot's array closed (or its key was bound again): restored first if it is out and
+     * {@code restore} (a view may outlive the array), then forgotten (left out, its engine key
+     * freed); its handle closes once no buffer is open.
+     */
+    private void retire(StorageSlot slot, boolean restore) {
+        if (restore) {
+            restoreSlot(slot);
+        } else if (!slot.resident) {
+            if (written.remove(slot)) {
+                writingBytes.addAndGet(-slot.bytes());
+            }
+            slot.dead = true;
+            slotsOut--;
+            if (engine.state(slot.key) != null) {
+                engine.free(slot.key); // a landing buffer closed unused gives its bytes back
+            }
+        }
+        slot.dead = true;
+        slots.remove(slot.key, slot);
+        orphans.remove(slot);
+        Tracked t = (Tracked) slot.owner;
+        if (t != null && t.slot == slot) {
+            t.slot = null;
+        }
+        if (t != null && t.closed && t.resident) {
+            residentBytes -= t.bytes; // restored for a view after its array closed
+            t.resident = false;
+        }
+        if (!closeRetired(slot)) {
+            retired.add(slot);
+        }
+    }
+
+    /** Closes a retired slot's storage handle when no buffer over it is open; whether it did. */
+    private boolean closeRetired(StorageSlot slot) {
+        if (!slot.idle()) {
+            return false;
+        }
+        slot.storage.close();
+        return true;
+    }
+
+    /**
+     * Whether something besides the one closing array holds a slot's storage (a view, a tensor
+     * autograd saved), which may still use it. An array that alone holds its storage (an
+     * activation written out after its last use, say) goes without its bytes being read back;
+     * one whose views live on leaves its slot an orphan ({@link #orphans}), restored if a view is
+     * used, dropped when the last view goes.
+     */
+    private boolean heldByOthers(StorageSlot slot) {
+        try {
+            return slot.storage.references() > 1;
+        } catch (RuntimeException e) {
+            return false; // every tensor of it is gone
+        }
+    }
+
+    /** Drops the orphans no tensor holds any more (their views closed out of sight, or freed by PyTorch). */
+    private void dropOrphans() {
+        for (int i = orphans.size() - 1; i >= 0; i--) {
+            StorageSlot slot = orphans.get(i);
+            if (slot.dead) {
+                orphans.remove(i);
+                continue;
+            }
+            long references;
+            try {
+                references = slot.storage.references();
+            } catch (RuntimeException e) {
+                references = 0;
+            }
+            if (references == 0) {
+                orphans.remove(i);
+                retire(slot, false);
+            }
+        }
+    }
+
+    /** Restores every slot that is out and forgets them all (the plan stopped applying). */
+    private void restoreAll() {
+        for (StorageSlot slot : new ArrayList<>(slots.values())) {
+            try {
+                retire(slot, true);
+            } catch (RuntimeException e) {
+                LOG.warn("teraio-agent: {}", e.getMessage());
+            }
+        }
+        slotKeys = Set.of();
     }
 
     private void stopApplying(String where, RuntimeException e) {
@@ -719,7 +1225,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         applying = false;
         recorder = null;
         profileWindow = false;
-        if (offloaded.isEmpty()) {
+        if (engine != null && !slots.isEmpty()) {
+            restoreAll();
+        }
+        if (offloaded.isEmpty() && slotsOut == 0) {
             goIdle();
         }
     }
@@ -728,18 +1237,96 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private Tracked track(Object array) {
         long bytes;
+        boolean was = internal;
         internal = true;
         try {
             bytes = DjlArrays.bytes(array);
         } catch (RuntimeException e) {
             bytes = 0;
         } finally {
-            internal = false;
+            internal = was;
         }
         Tracked t = new Tracked(bytes);
         arrays.put(array, t);
         residentBytes += bytes;
+        if (bridge != null && bytes > 0) {
+            internal = true;
+            try {
+                describe(array, t);
+            } finally {
+                internal = was;
+            }
+        }
         return t;
+    }
+
+    /**
+     * With the bridge: reads the array's storage; an array whose storage a tracked array owns
+     * already is a view of it and tracks no bytes of its own.
+     */
+    private void describe(Object array, Tracked t) {
+        if (t.bytes == 0 || t.storageKey != 0) {
+            return;
+        }
+        TorchBridge.TensorInfo info;
+        try {
+            info = DjlArrays.tensorInfo(bridge, array);
+        } catch (RuntimeException e) {
+            return; // no native tensor now (an offloaded optimizer state array): tracked as it is
+        }
+        t.storageKey = info.storageKey();
+        t.evictable = info.evictable();
+        t.requiresGrad = info.requiresGrad();
+        Tracked owner = storages.putIfAbsent(info.storageKey(), t);
+        if (owner != null && owner != t) {
+            if (t.resident) {
+                residentBytes -= t.bytes;
+            }
+            t.bytes = 0;
+            t.base = owner;
+        }
+    }
+
+    /**
+     * The owners of the storages {@code used} arrays hold (untracked ones left out), with the
+     * gradients of the parameters among them when the op reads or zeroes gradients.
+     */
+    private Tracked[] owners(List<Object> used, String op) {
+        if (used.isEmpty()) {
+            return NO_TENSORS;
+        }
+        boolean gradients = op.equals("getGradient") || op.equals("zeroGrad");
+        Tracked[] owners = new Tracked[gradients ? used.size() * 2 : used.size()];
+        int n = 0;
+        for (Object a : used) {
+            Tracked t = arrays.get(a);
+            if (t != null) {
+                owners[n++] = t.owner();
+                if (gradients && t.owner().grad != null) {
+                    owners[n++] = t.owner().grad;
+                }
+            }
+        }
+        return n == owners.length ? owners : Arrays.copyOf(owners, n);
+    }
+
+    /** The trace ids of the live, recorded storages among {@code tensors}, each once. */
+    private static int[] traceIds(Tracked[] tensors) {
+        int[] ids = new int[tensors.length];
+        int n = 0;
+        outer:
+        for (Tracked t : tensors) {
+            if (t.closed || t.traceId < 0 || t.bytes == 0) {
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                if (ids[i] == t.traceId) {
+                    continue outer;
+                }
+            }
+            ids[n++] = t.traceId;
+        }
+        return Arrays.copyOf(ids, n);
     }
 
     /** The arrays an op's arguments hold, in {@link #opUses} (null arguments: none). */
@@ -763,6 +1350,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (t == null) {
                 t = track(a);
             }
+            t = t.owner();
             if (t.bytes == 0) {
                 continue;
             }
@@ -773,6 +1361,50 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             ids[n++] = t.traceId;
         }
         return n == ids.length ? ids : Arrays.copyOf(ids, n);
+    }
+
+    /**
+     * With the bridge: each parameter's gradient ({@code <parameter>.grad}), an array over the
+     * storage backward accumulates it into (DJL zeroes it in place), which its parameter's
+     * tracked array then knows: an op that uses a parameter in backward, or reads or zeroes its
+     * gradient, uses the gradient's storage too. Parameters without a gradient yet are left out.
+     */
+    private Map<String, Object> gradients(Map<String, Object> parameters) {
+        Map<String, Object> gradients = new HashMap<>();
+        if (bridge == null) {
+            return gradients;
+        }
+        for (Map.Entry<String, Object> p : parameters.entrySet()) {
+            Tracked parameter = arrays.get(p.getValue());
+            Object gradient = DjlArrays.gradient(p.getValue());
+            if (parameter == null || gradient == null) {
+                continue;
+            }
+            Tracked g = arrays.get(gradient);
+            if (g == null) {
+                g = track(gradient);
+            }
+            Tracked owner = g.owner();
+            if (owner != g && owner.traceId < 0 && owner.slot == null) {
+                // this array (which lives as long as the parameter) owns the storage from now on
+                g.bytes = owner.bytes;
+                g.base = null;
+                owner.bytes = 0;
+                owner.base = g;
+                storages.put(g.storageKey, g);
+                owner = g;
+            }
+            if (owner.bytes > 0) {
+                parameter.grad = owner;
+                gradients.put(p.getKey() + ".grad", gradient);
+            }
+        }
+        return gradients;
+    }
+
+    /** Whether the bridge can move the array's storage (it owns it, and it is evictable). */
+    private boolean movable(Tracked t) {
+        return bridge != null && t.base == null && t.evictable;
     }
 
     private TensorKind allocKind() {
@@ -786,6 +1418,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if ((applyWindow || profileWindow && options.mode() == AgentMode.PROFILE) && now > peakResidentBytes) {
             peakResidentBytes = now;
+            peakAt = "iteration " + iteration + ", op " + currentOp + " (" + currentOpName + "): arrays "
+                    + Units.formatBytes(residentBytes) + ", being written " + Units.formatBytes(writingBytes.get())
+                    + ", being read " + Units.formatBytes(landingBytes.get());
         }
     }
 
@@ -898,6 +1533,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("teraio-agent: closing the engine: {}", e.getMessage());
             }
+        }
+        if (peakAt != null) {
+            LOG.info("teraio-agent: the peak resident bytes ({}) were at {}", Units.formatBytes(peakResidentBytes),
+                    peakAt);
         }
         LOG.debug("teraio-agent: {} arrays tracked at exit, {} resident", arrays.size(),
                 Units.formatBytes(residentBytes));

@@ -15,7 +15,9 @@ import ai.djl.util.Pair;
 import io.teraio.core.TeraioException;
 import io.teraio.core.storage.Availability;
 import io.teraio.core.trace.TraceSource;
+import io.teraio.torch.BackwardListener;
 import io.teraio.torch.TorchBridge;
+import io.teraio.torch.TorchStorage;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -272,6 +274,31 @@ final class DjlArrays {
             return Availability.no("the job trains on DJL's " + engine + " engine, not PyTorch");
         }
         return TorchBridge.availability();
+    }
+
+    /** The gradient of a parameter's array (a new array over its gradient's storage), or null when it has none yet. */
+    static Object gradient(Object parameter) {
+        try {
+            NDArray g = ((PtNDArray) parameter).getGradient();
+            return g instanceof PtNDArray ? g : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** What the bridge sees of the array's tensor (storage, evictable, requires a gradient). */
+    static TorchBridge.TensorInfo tensorInfo(TorchBridge bridge, Object array) {
+        return bridge.info((NDArray) array);
+    }
+
+    /** The array's storage, through the bridge (one handle per storage, shared by its views). */
+    static TorchStorage storage(TorchBridge bridge, Object array) {
+        return bridge.storage((NDArray) array);
+    }
+
+    /** Registers a backward hook on the array's tensor (see {@link TorchBridge#registerHook}). */
+    static void registerHook(TorchBridge bridge, Object array, long id, BackwardListener listener) {
+        bridge.registerHook((NDArray) array, id, listener);
     }
 
     /** Where a trace recorded from {@code trainer} comes from: the agent, DJL and engine versions, the model. */

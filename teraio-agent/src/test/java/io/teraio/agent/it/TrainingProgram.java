@@ -8,7 +8,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -24,12 +29,13 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * A real DJL training program for the agent's integration tests: DJL's own {@code Mlp} or a
- * {@code ResNetV1} from {@code ai.djl.basicmodelzoo}, trained with Adam on seeded synthetic
- * data in a plain loop (iterateDataset, forward, backward, step). Writes one line per step
+ * A real DJL training program for the agent's integration tests: DJL's own {@code Mlp}, a
+ * {@code ResNetV1} from {@code ai.djl.basicmodelzoo}, or a transformer of two of DJL's
+ * {@code TransformerEncoderBlock}s (attention and feed-forward blocks, dropout on) with a linear
+ * head, trained with Adam on seeded synthetic data in a plain loop (iterateDataset, forward, backward, step). Writes one line per step
  * with the loss's float bits, so runs can be compared bitwise.
  *
- * <p>Arguments: {@code mlp|resnet STEPS LOSSES_FILE [DIVERGE_AT]}; at step {@code DIVERGE_AT} the
+ * <p>Arguments: {@code mlp|resnet|transformer STEPS LOSSES_FILE [DIVERGE_AT]}; at step {@code DIVERGE_AT} the
  * loop runs one extra op (a max of the predictions, logged), which changes no loss. Each step's
  * wall and CPU time go to the same file on {@code #} lines.
  */
@@ -50,6 +56,14 @@ public final class TrainingProgram {
         if (model.equals("mlp")) {
             input = new Shape(batch, 256);
             block = new Mlp(256, classes, new int[] {512, 256});
+        } else if (model.equals("transformer")) {
+            // two encoder blocks (self-attention, then a feed-forward block; dropout on) and a linear head
+            input = new Shape(batch, 16, 64);
+            block = new SequentialBlock()
+                    .add(new TransformerEncoderBlock(64, 4, 256, 0.1f, Activation::gelu))
+                    .add(new TransformerEncoderBlock(64, 4, 256, 0.1f, Activation::gelu))
+                    .add(Blocks.batchFlattenBlock())
+                    .add(Linear.builder().setUnits(classes).build());
         } else {
             input = new Shape(batch, 3, 16, 16);
             block = ResNetV1.builder().setImageShape(new Shape(3, 16, 16)).setNumLayers(20).setOutSize(classes)

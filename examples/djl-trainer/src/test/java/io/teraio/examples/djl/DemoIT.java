@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ class DemoIT {
         assertEquals(STEPS, demo.get("offload").get("losses").size());
         long budget = demo.get("budgetBytes").asLong();
         long unconstrained = demo.get("baseline").get("peakResidentBytes").asLong();
-        assertTrue(unconstrained >= 1.5 * budget, "the budget must need offloading: " + unconstrained + " vs " + budget);
+        assertTrue(unconstrained >= 3 * budget, "a third of the peak or less: " + unconstrained + " vs " + budget);
         assertTrue(demo.get("offload").get("bytesOffloaded").asLong() > 0, output);
         assertTrue(demo.get("offload").get("peakResidentBytes").asLong() <= budget, output);
         // the OS's count of each child JVM: its peak, more than its fixed heap; the saving is theirs, any sign
@@ -67,5 +68,11 @@ class DemoIT {
         assertTrue(plan.get("entries").size() > 0, "auto mode writes the plan it applied");
         plan.get("entries").forEach(e -> assertEquals("ssd", e.get("target").asText(),
                 "the demo offloads to its directory, not to host memory: " + e));
+        // through the torch bridge, parameters and their gradients move too, not AdamW's state alone
+        List<String> keys = new java.util.ArrayList<>();
+        plan.get("entries").forEach(e -> keys.add(e.get("key").asText()));
+        assertTrue(keys.stream().anyMatch(k -> k.matches("\\d+Linear_weight")), keys.toString());
+        assertTrue(keys.stream().anyMatch(k -> k.endsWith(".grad")), keys.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("trace.json.gz")), "the agent's trace stays in --out");
     }
 }

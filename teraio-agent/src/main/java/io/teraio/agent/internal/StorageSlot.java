@@ -1,0 +1,137 @@
+package io.teraio.agent.internal;
+
+import io.teraio.core.Units;
+import io.teraio.core.storage.DeviceBuffer;
+import io.teraio.torch.TorchStorage;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A storage the plan moves through the PyTorch bridge: a parameter's (for the whole run) or an
+ * activation's (for one iteration: the array op {@code k} made as its {@code j}-th output,
+ * keyed {@code opK.outJ} as in the trace). Its memory is freed in place while DJL and autograd
+ * keep holding the tensor ({@link TorchStorage}), so the array, its views and the backward
+ * graph need nothing done to them; the agent must only restore it before any use.
+ *
+ * <p>The engine sees it through {@link Buffer}s: a writing buffer over the resident storage,
+ * whose close (by an I/O thread, once the write is confirmed) asks the agent to evict it, and
+ * landing buffers over the storage allocated again for a read. Guarded by the agent's monitor,
+ * except what the buffers touch from I/O threads.
+ */
+final class StorageSlot {
+    final String key;
+    final TorchStorage storage;
+    /** The agent's record of the array owning the storage (its bytes, whether resident). */
+    final Object owner;
+    /** In memory and usable (false from staging until the restore completes). */
+    boolean resident = true;
+    /** The array was closed: nothing restores it again; PyTorch frees its memory with its last tensor. */
+    volatile boolean dead;
+    /** Written out and waiting for the training thread to free its memory. */
+    boolean evictionPending;
+    /** Buffers over it not yet closed: the handle may be closed only when none is. */
+    private final AtomicInteger openBuffers = new AtomicInteger();
+
+    StorageSlot(String key, TorchStorage storage, Object owner) {
+        this.key = key;
+        this.storage = storage;
+        this.owner = owner;
+    }
+
+    long bytes() {
+        return storage.bytes();
+    }
+
+    /** Whether no buffer over it is open (nothing in flight can touch it). */
+    boolean idle() {
+        return openBuffers.get() == 0;
+    }
+
+    /**
+     * A buffer over the storage for the engine.
+     *
+     * @param closed run once when the engine closes it without the agent having kept it
+     *               (a writing buffer: its write is confirmed; a landing buffer: unused)
+     */
+    Buffer buffer(boolean landing, Consumer<Buffer> closed) {
+        openBuffers.incrementAndGet();
+        return new Buffer(landing, closed);
+    }
+
+    @Override
+    public String toString() {
+        return "'" + key + "' (" + storage + ")";
+    }
+
+    /**
+     * The engine's view of the slot's storage: it streams bytes through the engine's staging
+     * buffers ({@link #hostView} is null), never a copy of the whole storage.
+     */
+    final class Buffer implements DeviceBuffer {
+        final boolean landing;
+        private final Consumer<Buffer> closed;
+        private final AtomicBoolean isClosed = new AtomicBoolean();
+        private volatile boolean kept;
+
+        private Buffer(boolean landing, Consumer<Buffer> closed) {
+            this.landing = landing;
+            this.closed = closed;
+        }
+
+        StorageSlot slot() {
+            return StorageSlot.this;
+        }
+
+        /** The storage is the array's again: closing this buffer no longer calls back. */
+        void keep() {
+            kept = true;
+        }
+
+        @Override
+        public long bytes() {
+            return storage.bytes();
+        }
+
+        @Override
+        public ByteBuffer hostView(long offset, int length) {
+            return null;
+        }
+
+        @Override
+        public void copyToHost(long offset, ByteBuffer dst) {
+            storage.copyToHost(offset, dst);
+        }
+
+        @Override
+        public void copyFromHost(long offset, ByteBuffer src) {
+            storage.copyFromHost(offset, src);
+        }
+
+        @Override
+        public boolean isClosed() {
+            return isClosed.get();
+        }
+
+        @Override
+        public void close() {
+            if (!isClosed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                if (!kept) {
+                    closed.accept(this);
+                }
+            } finally {
+                openBuffers.decrementAndGet();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (landing ? "landing" : "writing") + " buffer of " + StorageSlot.this + ", "
+                    + Units.formatBytes(bytes());
+        }
+    }
+}
