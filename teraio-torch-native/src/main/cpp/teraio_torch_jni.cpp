@@ -16,6 +16,7 @@
 #include <c10/core/Storage.h>
 #include <c10/core/StorageImpl.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -25,6 +26,8 @@
 namespace {
 
 constexpr jint ABI_VERSION = 1;
+// What allocate0 aligns memory to: O_DIRECT's (and a page's) 4 KiB.
+constexpr size_t ALIGNMENT = 4096;
 
 // Codes, kept in step with TorchErrors.java.
 constexpr jlong E_STORAGE_GONE = -1;     // every tensor of the storage was freed
@@ -221,6 +224,24 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_state0(JNIEnv* env, jcl
     return 0;
 }
 
+// A direct ByteBuffer over the open handle's storage memory when it is ALIGNMENT-aligned and at
+// most 2 GiB (the I/O engine then reads and writes it with no staging copy); null otherwise.
+JNIEXPORT jobject JNICALL Java_io_teraio_torch_TorchNative_alignedView0(JNIEnv* env, jclass, jlong h) {
+    if (h == 0) {
+        return nullptr;
+    }
+    c10::intrusive_ptr<c10::StorageImpl> impl = ref(h)->weak.lock();
+    if (!impl || impl->device_type() != c10::DeviceType::CPU) {
+        return nullptr;
+    }
+    void* data = impl->_mutable_data_ptr_no_checks().get();
+    size_t nbytes = impl->nbytes();
+    if (data == nullptr || reinterpret_cast<uintptr_t>(data) % ALIGNMENT != 0 || nbytes > 0x7fffffffu) {
+        return nullptr;
+    }
+    return env->NewDirectByteBuffer(data, static_cast<jlong>(nbytes));
+}
+
 // How many references hold the open handle's storage now (tensors, views, autograd's saved
 // variables), not counting this call's own.
 JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_references0(JNIEnv*, jclass, jlong h) {
@@ -294,8 +315,11 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_release0(JNIEnv*, jclas
     }
 }
 
-// Gives a released storage nbytes of new memory from its own allocator (uninitialized: the
-// caller copies the bytes back in). Returns nbytes.
+// Gives a released storage nbytes of new memory, aligned to ALIGNMENT (a page) so that O_DIRECT
+// can read straight into it and write straight from it (uninitialized: the caller copies the
+// bytes back in). The memory is malloc's, freed by the DataPtr's own deleter whenever the
+// storage lets it go (PyTorch frees a DataPtr through its deleter, not the allocator); the
+// storage keeps its allocator for anything it allocates later. Returns nbytes.
 JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_allocate0(JNIEnv*, jclass, jlong h, jlong nbytes) {
     if (nbytes <= 0) {
         return E_RANGE;
@@ -308,8 +332,13 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_allocate0(JNIEnv*, jcla
     if (impl->_mutable_data_ptr_no_checks().get() != nullptr) {
         return E_ALLOCATED;
     }
+    void* memory = nullptr;
+    size_t rounded = (static_cast<size_t>(nbytes) + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    if (posix_memalign(&memory, ALIGNMENT, rounded) != 0 || memory == nullptr) {
+        return E_LIBTORCH;
+    }
     try {
-        c10::DataPtr data = impl->allocator()->allocate(static_cast<size_t>(nbytes));
+        c10::DataPtr data(memory, memory, &std::free, impl->device());
         impl->set_data_ptr_noswap(std::move(data));
         impl->set_nbytes(static_cast<size_t>(nbytes));
         return nbytes;

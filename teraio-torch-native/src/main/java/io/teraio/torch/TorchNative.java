@@ -38,6 +38,9 @@ final class TorchNative {
 
     static native void close0(long storage);
 
+    /** A direct buffer over the storage's memory when it is 4 KiB-aligned (and at most 2 GiB), else null. */
+    static native java.nio.ByteBuffer alignedView0(long storage);
+
     /** How many references hold the storage now (tensors, views, autograd's saved variables). */
     static native long references0(long storage);
 

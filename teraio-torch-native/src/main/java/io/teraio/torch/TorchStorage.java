@@ -10,8 +10,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@link TorchBridge#storage}, whose memory can be freed in place and given back while every
  * tensor, DJL array and autograd node that holds it keeps holding it. As a
  * {@link DeviceBuffer} it streams its bytes to and from the caller's direct buffers (the I/O
- * engine's task-size staging buffers): {@link #hostView} is null, so no copy of its whole size
- * is ever made.
+ * engine's task-size staging buffers), so no copy of its whole size is ever made; memory
+ * {@link #allocate()} gave it is 4 KiB-aligned, and {@link #hostView} then gives the I/O
+ * engine a view of it, which O_DIRECT reads and writes with no staging copy at all.
  *
  * <p>Its life: {@link State#RESIDENT} (bytes readable with {@link #copyToHost}) →
  * {@link #release()} → {@link State#EVICTED} (no memory) → {@link #allocate()} →
@@ -51,6 +52,9 @@ public final class TorchStorage implements DeviceBuffer {
     /** The native weak reference; 0 once closed. Guarded by {@link #lock}. */
     private long handle;
     private State state = State.RESIDENT;
+    /** A view of its memory when 4 KiB-aligned; null when not (or not known yet, {@link #viewKnown}). */
+    private volatile ByteBuffer aligned;
+    private volatile boolean viewKnown;
 
     TorchStorage(TorchBridge bridge, long handle, long key, long bytes, String notEvictable, String name) {
         this.bridge = bridge;
@@ -91,10 +95,31 @@ public final class TorchStorage implements DeviceBuffer {
         }
     }
 
-    /** Null: the storage's memory comes and goes, so the engine copies through its own buffers. */
+    /**
+     * A view of {@code [offset, offset + length)} of the storage's memory when that memory is
+     * 4 KiB-aligned (what {@link #allocate()} gives; PyTorch's own allocations usually are not),
+     * so that the I/O engine reads and writes it straight; null otherwise (the engine then copies
+     * through its staging buffers), and while evicted. Valid until the storage is released.
+     */
     @Override
     public ByteBuffer hostView(long offset, int length) {
-        return null;
+        lock.readLock().lock();
+        try {
+            if (handle == 0 || state == State.EVICTED) {
+                return null;
+            }
+            if (!viewKnown) {
+                aligned = TorchNative.alignedView0(handle); // once per allocation (a race repeats it, harmlessly)
+                viewKnown = true;
+            }
+            ByteBuffer view = aligned;
+            if (view == null || offset < 0 || length < 0 || offset > view.capacity() - length) {
+                return null;
+            }
+            return view.slice((int) offset, length);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Copies {@code [offset, offset + dst.remaining())} of the resident storage into {@code dst} (direct). */
@@ -161,13 +186,19 @@ public final class TorchStorage implements DeviceBuffer {
             }
             long freed = TorchErrors.check(TorchNative.release0(handle), op);
             state = State.EVICTED;
+            aligned = null;
+            viewKnown = true;
             return freed;
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    /** Gives the evicted storage new memory, of its size, from its own allocator; fill it with {@link #copyFromHost}. */
+    /**
+     * Gives the evicted storage new memory of its size, 4 KiB-aligned (malloc's, freed with the
+     * storage as PyTorch frees any memory, by the pointer's own deleter); fill it with
+     * {@link #copyFromHost} or through {@link #hostView}.
+     */
     public void allocate() {
         lock.writeLock().lock();
         try {
@@ -178,6 +209,8 @@ public final class TorchStorage implements DeviceBuffer {
             }
             TorchErrors.check(TorchNative.allocate0(handle, bytes), op);
             state = State.RESTORING;
+            aligned = TorchNative.alignedView0(handle);
+            viewKnown = true;
         } finally {
             lock.writeLock().unlock();
         }

@@ -85,9 +85,19 @@ class TorchBridgeTest {
             assertEquals(TorchStorage.State.EVICTED, s.state());
             assertArrayEquals(new long[] {0, 0}, s.nativeState(), "no memory and no bytes once evicted");
             s.allocate();
-            assertEquals(bytes, io.read("a", p, s, false).join());
+            assertEquals(0, s.hostView(0, 4096).alignmentOffset(0, 4096), "restored memory is page-aligned");
+            assertEquals(bytes, io.read("a", p, s, false).join()); // straight into it, but for the last 12 bytes
             s.restored();
             io.release(p);
+            // a second round trip, from and into page-aligned memory: O_DIRECT with no staging copy
+            Placement again = io.allocate(bytes, 0);
+            assertEquals(bytes, io.write("a", again, s, false).join());
+            s.release();
+            assertEquals(null, s.hostView(0, 4096), "no view of an evicted storage");
+            s.allocate();
+            assertEquals(bytes, io.read("a", again, s, false).join());
+            s.restored();
+            io.release(again);
         }
         assertArrayEquals(before, a.toFloatArray());
         assertEquals(manager.create(before).sum().getFloat(), a.sum().getFloat(), "a kernel reads the restored bytes");

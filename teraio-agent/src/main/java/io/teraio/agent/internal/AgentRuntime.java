@@ -102,6 +102,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     }
 
     private static final Tracked[] NO_TENSORS = new Tracked[0];
+    /** The key of an activation ({@link #siteKey}), bound to its array each iteration. */
+    private static final java.util.regex.Pattern ACTIVATION_KEY = java.util.regex.Pattern.compile("op\\d+\\.out\\d+");
 
     private final AgentOptions options;
     private final String version;
@@ -177,7 +179,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      */
     private TorchBridge bridge;
     /** With the bridge: each tracked storage's owning array, by storage key (its views track 0 bytes). */
-    private final HashMap<Long, Tracked> storages = new HashMap<>();
+    private final HashMap<Long, List<Tracked>> storages = new HashMap<>();
     /** With the bridge: per op of the current iteration, its name and what it used and made (its backward node's needs). */
     private final List<String> iterationNames = new ArrayList<>();
     private final List<Tracked[]> iterationTensors = new ArrayList<>();
@@ -324,8 +326,15 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         arrays.remove(array);
         t.closed = true;
-        if (t.storageKey != 0) {
-            storages.remove(t.storageKey, t);
+        List<Tracked> over = t.storageKey == 0 ? null : storages.get(t.storageKey);
+        if (over != null) {
+            boolean owned = over.get(0) == t;
+            over.remove(t);
+            if (over.isEmpty()) {
+                storages.remove(t.storageKey);
+            } else if (owned && t.slot == null) {
+                passOwnership(t, over.get(0), over); // a view outlives it (a batch slice's dataset, say)
+            }
         }
         if (t.resident) {
             residentBytes -= t.bytes;
@@ -778,8 +787,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = false;
         }
         if (bridge != null) {
+            // optimizer state too: its memory then comes back page-aligned, moved with no staging copy
             Set<String> keys = new HashSet<>();
-            entries.stream().map(PlanEntry::key).filter(k -> !stateArrays.containsKey(k)).forEach(keys::add);
+            entries.stream().map(PlanEntry::key).forEach(keys::add);
             slotKeys = keys;
             for (Map.Entry<String, Object> p : parameters.entrySet()) {
                 if (arrays.get(p.getValue()) == null) {
@@ -787,6 +797,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 }
             }
             Map<String, Object> persistent = new HashMap<>(parameters);
+            persistent.putAll(stateArrays);
             internal = true;
             try {
                 persistent.putAll(gradients(parameters));
@@ -794,7 +805,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 internal = false;
             }
             for (Map.Entry<String, Object> p : persistent.entrySet()) {
-                Tracked t = arrays.get(p.getValue()).owner();
+                Tracked t = arrays.get(p.getValue());
+                t = (t == null ? track(p.getValue()) : t).owner();
                 if (keys.contains(p.getKey()) && movable(t) && t.bytes > 0) {
                     bind(p.getKey(), p.getValue(), t);
                 }
@@ -825,11 +837,14 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (!slotKeys.isEmpty() && runtime != null) {
             want(Dispatch.Events.OPS_WITH_ARGUMENTS); // each op's arrays are restored before it runs
         }
+        long persistentSlots = slots.size();
         long missing = entries.stream().map(PlanEntry::key).distinct()
-                .filter(k -> !stateArrays.containsKey(k) && !slotKeys.contains(k)).count();
-        LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found,"
-                        + " {} activations and parameters moved through the torch bridge{})", entries.size(), iteration,
-                stateArrays.size(), slotKeys.size(),
+                .filter(k -> !stateArrays.containsKey(k) && !slots.containsKey(k) && !ACTIVATION_KEY.matcher(k).matches())
+                .count();
+        LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found;{}{})",
+                entries.size(), iteration, stateArrays.size(), bridge == null ? " moved by their native tensors"
+                        : " through the torch bridge: " + persistentSlots + " parameters, gradients and optimizer"
+                        + " state arrays, and the activations the plan names",
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
 
@@ -1262,7 +1277,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /**
      * With the bridge: reads the array's storage; an array whose storage a tracked array owns
-     * already is a view of it and tracks no bytes of its own.
+     * already is a view of it and tracks no bytes of its own, and the first one owns the
+     * storage's bytes (all of them, when it is a slice).
      */
     private void describe(Object array, Tracked t) {
         if (t.bytes == 0 || t.storageKey != 0) {
@@ -1277,13 +1293,40 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         t.storageKey = info.storageKey();
         t.evictable = info.evictable();
         t.requiresGrad = info.requiresGrad();
-        Tracked owner = storages.putIfAbsent(info.storageKey(), t);
-        if (owner != null && owner != t) {
+        List<Tracked> over = storages.computeIfAbsent(info.storageKey(), key -> new ArrayList<>(1));
+        if (!over.isEmpty()) {
             if (t.resident) {
                 residentBytes -= t.bytes;
             }
             t.bytes = 0;
-            t.base = owner;
+            t.base = over.get(0);
+        } else if (info.storageBytes() > t.bytes) {
+            // the first array seen of a storage owns all of it: a slice of a larger array counts the whole
+            if (t.resident) {
+                residentBytes += info.storageBytes() - t.bytes;
+            }
+            t.bytes = info.storageBytes();
+        }
+        over.add(t);
+    }
+
+    /**
+     * Makes {@code heir}, a view in {@code over} (the tracked arrays over one storage), its
+     * owner in {@code owner}'s place: the bytes move to it, and the other views now view it.
+     */
+    private static void passOwnership(Tracked owner, Tracked heir, List<Tracked> over) {
+        heir.bytes = owner.bytes;
+        heir.evictable = owner.evictable;
+        heir.resident = owner.resident;
+        heir.base = null;
+        owner.bytes = 0;
+        owner.base = heir;
+        over.remove(heir);
+        over.add(0, heir);
+        for (Tracked view : over) {
+            if (view != heir) {
+                view.base = heir;
+            }
         }
     }
 
@@ -1385,13 +1428,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 g = track(gradient);
             }
             Tracked owner = g.owner();
-            if (owner != g && owner.traceId < 0 && owner.slot == null) {
+            List<Tracked> over = storages.get(g.storageKey);
+            if (owner != g && owner.traceId < 0 && owner.slot == null && over != null && over.get(0) == owner) {
                 // this array (which lives as long as the parameter) owns the storage from now on
-                g.bytes = owner.bytes;
-                g.base = null;
-                owner.bytes = 0;
-                owner.base = g;
-                storages.put(g.storageKey, g);
+                passOwnership(owner, g, over);
                 owner = g;
             }
             if (owner.bytes > 0) {

@@ -66,8 +66,9 @@ final class StorageSlot {
     }
 
     /**
-     * The engine's view of the slot's storage: it streams bytes through the engine's staging
-     * buffers ({@link #hostView} is null), never a copy of the whole storage.
+     * The engine's view of the slot's storage: a view of its memory when 4 KiB-aligned (memory
+     * the bridge allocated to restore it), which the engine reads and writes straight, else a
+     * stream through the engine's staging buffers; never a copy of the whole storage.
      */
     final class Buffer implements DeviceBuffer {
         final boolean landing;
@@ -96,7 +97,7 @@ final class StorageSlot {
 
         @Override
         public ByteBuffer hostView(long offset, int length) {
-            return null;
+            return storage.hostView(offset, length); // null unless 4 KiB-aligned (once restored)
         }
 
         @Override
