@@ -35,8 +35,9 @@ import java.util.Objects;
  *                           ({@code mmapThreshold})
  * @param trimHeap           whether glibc gives back the free pages of its heaps after each iteration the plan
  *                           applies to ({@code trim})
- * @param torchBridge        whether the PyTorch bridge is loaded and self-checked at the first step, to report
- *                           whether it works here ({@code torchBridge}); it moves no tensors yet
+ * @param torchBridge        whether the PyTorch bridge is loaded and self-checked at the first step
+ *                           ({@code torchBridge}): when it works, backward's nodes are followed and parameters,
+ *                           gradients and activations move through it; without it optimizer state only
  * @param config             the runtime configuration
  */
 public record AgentOptions(AgentMode mode, int warmupIterations, int profileIterations, Path trace, Path plan,
@@ -58,7 +59,8 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
             new TeraioConfig.Key("trim", "true", "offload and auto mode: after each iteration the plan applies to,"
                     + " glibc gives back the free pages its heaps keep (malloc_trim, off the training thread)"),
             new TeraioConfig.Key("torchBridge", "true", "load the PyTorch bridge (libteraio_torch.so) at the first"
-                    + " step and report whether its self-check passes; it moves no tensors yet; false: never load it"));
+                    + " step: when its self-check passes, parameters, gradients and activations move through it as"
+                    + " well as optimizer state; false: never load it (optimizer state only)"));
 
     public AgentOptions {
         Objects.requireNonNull(mode, "mode");

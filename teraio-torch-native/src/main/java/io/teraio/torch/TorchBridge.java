@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code libc10.so} and {@code libtorch_cpu.so}); then runs a self-check of the libtorch layout
  * it relies on against DJL's own view of a test tensor. Anything wrong makes the bridge
  * unavailable, with the reason; nothing is printed here (the agent prints the reason once and
- * keeps offloading optimizer state only).
+ * moves optimizer state only).
  *
  * <p>Thread-safe.
  */

@@ -42,6 +42,11 @@ final class TorchErrors {
         throw new TorchBridgeException(operation + ": " + meaning(result) + " (code " + result + ")");
     }
 
+    /** As {@link #check(long, String)}, with the words built only when it fails. */
+    static long check(long result, java.util.function.Supplier<String> operation) {
+        return result >= 0 ? result : check(result, operation.get());
+    }
+
     /** As {@link #check}, adding libtorch's own words when it gave some. */
     static long check(long result, String operation, String[] message) {
         if (result >= 0) {

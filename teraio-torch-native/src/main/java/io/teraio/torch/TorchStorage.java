@@ -4,6 +4,7 @@ import io.teraio.core.Units;
 import io.teraio.core.storage.DeviceBuffer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * One PyTorch storage (the memory a tensor and all its views share), opened through
@@ -136,22 +137,24 @@ public final class TorchStorage implements DeviceBuffer {
 
     private void copy(long offset, ByteBuffer buffer, boolean out) {
         int length = buffer.remaining();
-        String op = (out ? "copy out " : "copy in ") + "[" + offset + ", " + (offset + length) + ") of " + this;
+        // the words are built only for a failure: this runs for every task of every move
+        Supplier<String> op = () -> (out ? "copy out " : "copy in ") + "[" + offset + ", " + (offset + length)
+                + ") of " + this;
         if (!buffer.isDirect()) {
-            throw new IllegalArgumentException(op + ": the buffer is not direct");
+            throw new IllegalArgumentException(op.get() + ": the buffer is not direct");
         }
         if (out && buffer.isReadOnly()) {
-            throw new IllegalArgumentException(op + ": the buffer is read-only");
+            throw new IllegalArgumentException(op.get() + ": the buffer is read-only");
         }
         if (offset < 0 || offset > bytes - length) {
-            throw new IndexOutOfBoundsException(op + ": outside its " + bytes + " bytes");
+            throw new IndexOutOfBoundsException(op.get() + ": outside its " + bytes + " bytes");
         }
         lock.readLock().lock();
         try {
             checkOpen(op);
             State wanted = out ? State.RESIDENT : State.RESTORING;
             if (state != wanted) {
-                throw new IllegalStateException(op + ": it is " + state + ", not " + wanted);
+                throw new IllegalStateException(op.get() + ": it is " + state + ", not " + wanted);
             }
             TorchErrors.check(TorchNative.copy0(handle, offset, buffer, buffer.position(), length, out), op);
         } finally {
@@ -170,18 +173,18 @@ public final class TorchStorage implements DeviceBuffer {
     public long release() {
         lock.writeLock().lock();
         try {
-            String op = "evict " + this;
+            Supplier<String> op = () -> "evict " + this;
             checkOpen(op);
             if (notEvictable != null) {
-                throw new TorchBridgeException(op + ": " + notEvictable);
+                throw new TorchBridgeException(op.get() + ": " + notEvictable);
             }
             if (state != State.RESIDENT) {
-                throw new IllegalStateException(op + ": it is " + state + ", not RESIDENT (evicted twice?)");
+                throw new IllegalStateException(op.get() + ": it is " + state + ", not RESIDENT (evicted twice?)");
             }
             long[] now = new long[2];
             TorchErrors.check(TorchNative.state0(handle, now), op);
             if (now[1] != bytes) {
-                throw new TorchBridgeException(op + ": PyTorch resized it to " + now[1] + " bytes since the handle"
+                throw new TorchBridgeException(op.get() + ": PyTorch resized it to " + now[1] + " bytes since the handle"
                         + " was opened; its bytes were not all copied out (close this handle and open a new one)");
             }
             long freed = TorchErrors.check(TorchNative.release0(handle), op);
@@ -202,10 +205,10 @@ public final class TorchStorage implements DeviceBuffer {
     public void allocate() {
         lock.writeLock().lock();
         try {
-            String op = "allocate " + this;
+            Supplier<String> op = () -> "allocate " + this;
             checkOpen(op);
             if (state != State.EVICTED) {
-                throw new IllegalStateException(op + ": it is " + state + ", not EVICTED");
+                throw new IllegalStateException(op.get() + ": it is " + state + ", not EVICTED");
             }
             TorchErrors.check(TorchNative.allocate0(handle, bytes), op);
             state = State.RESTORING;
@@ -220,7 +223,7 @@ public final class TorchStorage implements DeviceBuffer {
     public void restored() {
         lock.writeLock().lock();
         try {
-            checkOpen("restore " + this);
+            checkOpen(() -> "restore " + this);
             if (state != State.RESTORING) {
                 throw new IllegalStateException("restore " + this + ": it is " + state + ", not RESTORING");
             }
@@ -239,8 +242,9 @@ public final class TorchStorage implements DeviceBuffer {
     public long references() {
         lock.readLock().lock();
         try {
-            checkOpen("count the references to " + this);
-            return TorchErrors.check(TorchNative.references0(handle), "count the references to " + this);
+            Supplier<String> op = () -> "count the references to " + this;
+            checkOpen(op);
+            return TorchErrors.check(TorchNative.references0(handle), op);
         } finally {
             lock.readLock().unlock();
         }
@@ -250,9 +254,10 @@ public final class TorchStorage implements DeviceBuffer {
     long[] nativeState() {
         lock.readLock().lock();
         try {
-            checkOpen("read the state of " + this);
+            Supplier<String> op = () -> "read the state of " + this;
+            checkOpen(op);
             long[] out = new long[2];
-            TorchErrors.check(TorchNative.state0(handle, out), "read the state of " + this);
+            TorchErrors.check(TorchNative.state0(handle, out), op);
             return out;
         } finally {
             lock.readLock().unlock();
@@ -286,9 +291,9 @@ public final class TorchStorage implements DeviceBuffer {
         }
     }
 
-    private void checkOpen(String op) {
+    private void checkOpen(Supplier<String> op) {
         if (handle == 0) {
-            throw new IllegalStateException(op + ": the storage handle is closed");
+            throw new IllegalStateException(op.get() + ": the storage handle is closed");
         }
     }
 
