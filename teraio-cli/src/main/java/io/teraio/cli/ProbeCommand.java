@@ -50,6 +50,11 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The hardware.json to write.")
     Path output;
 
+    @Option(names = "--no-verify", negatable = false,
+            description = {"Measure without CRC32C on every task, as an engine with verify=false runs (replay checks",
+                    "it by default, and so does probe)."})
+    boolean noVerify;
+
     @Spec
     CommandSpec spec;
 
@@ -66,18 +71,22 @@ final class ProbeCommand implements Callable<Integer> {
         long taskBytes = 0;
         int queueDepth = 0;
         IoBench.Bandwidth host = null;
+        boolean verify = false;
+        long migrationNs = 0;
         for (int i = 0; i < engine.dirs.size(); i++) {
             Path dir = engine.dirs.get(i);
             // the host tier is measured once, with the first directory's engine, over as many bytes (at most 1 GiB)
             long hostBytes = i == 0 ? Math.min(sizeBytes, 1L << 30) : 0;
             TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
-                    "io.preallocate", Long.toString(IoBench.probeFileBytes(sizeBytes)), "verify", "false",
-                    "hostMemory", Long.toString(hostBytes))));
+                    "io.preallocate", Long.toString(IoBench.probeFileBytes(sizeBytes)),
+                    "hostMemory", Long.toString(hostBytes), "verify", Boolean.toString(!noVerify))));
             config = config.withDeviceMemory(2 * IoBench.memoryBytes(config.taskSizeBytes(), config.queueDepth()));
             taskBytes = config.taskSizeBytes();
             queueDepth = config.queueDepth();
-            out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d ...%n", dir,
-                    Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth);
+            verify = config.verify();
+            out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d, %s ...%n", dir,
+                    Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth,
+                    verify ? "CRC32C on every task (verify)" : "no CRC32C (verify=false)");
             out.flush();
             try (MigrationEngine opened = MigrationEngine.open(config)) {
                 IoBench.SsdProbe probe = IoBench.probeSsd(opened, config, sizeBytes, Progress.of(spec));
@@ -97,6 +106,9 @@ final class ProbeCommand implements Callable<Integer> {
                 results.add(new ProbeResults.SsdResults(i, mixed.readBytesPerSecond(), mixed.writeBytesPerSecond(),
                         readTask, writeTask));
                 if (hostBytes > 0) {
+                    migrationNs = IoBench.migrationNs(opened, 0, taskBytes);
+                    out.printf(Locale.ROOT, "  one migration: %s to issue (the compute stream's part)%n",
+                            Units.formatNanos(migrationNs));
                     host = IoBench.hostTier(opened, config, hostBytes, Progress.of(spec));
                     out.printf(Locale.ROOT, "  host tier (%s): to host %s/s, from host %s/s%n",
                             Units.formatBytes(hostBytes), Units.formatBytes(host.writeBytesPerSecond()),
@@ -105,7 +117,8 @@ final class ProbeCommand implements Callable<Integer> {
             }
         }
         HardwareProfile profile = new HardwareProfile(base.devices(), measured, base.hostMemoryBytes(),
-                new ProbeResults(taskBytes, queueDepth, host.writeBytesPerSecond(), host.readBytesPerSecond(), results));
+                new ProbeResults(taskBytes, queueDepth, host.writeBytesPerSecond(), host.readBytesPerSecond(), verify,
+                        migrationNs, results));
         profile.write(output);
         out.printf(Locale.ROOT, "wrote %s: %s%n", output, HardwareOptions.describe(profile));
         out.printf(Locale.ROOT, "Next: scripts/teraio plan TRACE --hardware %s -o plan.json%n", output);
