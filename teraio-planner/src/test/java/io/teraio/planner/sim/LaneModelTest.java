@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.teraio.core.engine.LaneStats;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
+import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.planner.TinyTrace;
 import io.teraio.planner.Workload;
@@ -63,6 +64,29 @@ class LaneModelTest {
         assertEquals(List.of(new OpStall(3, "useA", 3990, Simulator.WAITING_FOR_PREFETCH)), r.worstStalls());
         // The lane: 4000 B each way, busy 10..4010 and 10010..14010.
         assertEquals(List.of(new LaneStats("ssd0", 4000, 4000, 8000), new LaneStats("host", 0, 0, 0)), r.lanes());
+    }
+
+    @Test
+    void aJobOfOneDeviceReplaysTheEngineModelAsSimulateDoes() {
+        HardwareProfile hw = probed(4, 1, 1, 1, 1, 1, 0);
+        SimulationResult alone = Simulator.simulate(twoTensors(), hw, TWO_PLAN);
+        SimulationResult job = Simulator.simulateJob(List.of(twoTensors()), hw, List.of(TWO_PLAN)).devices().get(0);
+        assertEquals(alone.iterationNs(), job.iterationNs());
+        assertEquals(alone.worstStalls(), job.worstStalls());
+        assertEquals(alone.lanes(), job.lanes());
+    }
+
+    @Test
+    void anUrgentTransferOvertakesTheTasksNotYetStartedOfOneBeforeIt() {
+        // Queue depth 1: a's two read tasks, then b's, issued together at op 2 (t0 = 10010); b's
+        // prefetch is urgent, so after a's first task (in flight when b came) b's two tasks go
+        // first: a1 10010..11010, b1 ..12010, b2 ..13010, a2 ..14010. Op 3 (uses a, reached at
+        // 10020) waits until 14010: 3990; op 4 finds b in. Iteration: 10040 + 3990 = 14030.
+        List<PlanEntry> plan = List.of(offload(1, "a", 0, 1, 1), offload(2, "b", 0, 1, 1),
+                prefetch(1, "a", 0, 2, 3), TinyTrace.entry(PlanAction.PREFETCH, 2, "b", 0, 2, 4, true));
+        SimulationResult r = Simulator.simulate(twoTensors(), probed(1, 1, 1, 1, 1, 1, 0), plan);
+        assertEquals(14_030, r.prediction().iterationNs());
+        assertEquals(List.of(new OpStall(3, "useA", 3990, Simulator.WAITING_FOR_PREFETCH)), r.worstStalls());
     }
 
     @Test
