@@ -1300,15 +1300,19 @@ final class Replay {
         Shared sh = shared;
         LaneModel m = sh.model;
         int devices = sh.replays.length;
-        int[] reads = new int[sh.lanes];
-        int[] writes = new int[sh.lanes];
+        int[] reads = sh.laneReads;
+        int[] writes = sh.laneWrites;
+        double[] linkSum = sh.linkSum;
+        double[] ssdSum = sh.ssdSum;
+        Arrays.fill(reads, 0);
+        Arrays.fill(writes, 0);
+        Arrays.fill(linkSum, 0);
+        Arrays.fill(ssdSum, 0);
         for (int slot = 0; slot < sh.slotPhase.length; slot++) {
             if (sh.slotPhase[slot] == Shared.SLOT_DATA) {
                 (sh.slotWrite[slot] ? writes : reads)[slot / m.depth]++;
             }
         }
-        double[] linkSum = new double[2 * devices];
-        double[] ssdSum = new double[2 * devices];
         for (int slot = 0; slot < sh.slotPhase.length; slot++) {
             if (sh.slotPhase[slot] != Shared.SLOT_DATA) {
                 continue;

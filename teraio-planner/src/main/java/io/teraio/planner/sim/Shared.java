@@ -45,6 +45,11 @@ final class Shared {
     final int[] laneTasks;
     /** When the tasks' bytes left were last brought up to date. */
     long advancedNs;
+    /** Scratch for the rates: per lane the read and write tasks moving bytes; per device and direction the rates' sums. */
+    final int[] laneReads;
+    final int[] laneWrites;
+    final double[] linkSum;
+    final double[] ssdSum;
 
     /** Per lane: bytes moved each way (counted as tasks or transfers complete) and busy time. */
     final long[] laneBytesRead;
@@ -78,6 +83,10 @@ final class Shared {
         slotRate = new double[slots];
         slotFinishAt = new long[slots];
         laneTasks = new int[lanes];
+        laneReads = new int[lanes];
+        laneWrites = new int[lanes];
+        linkSum = new double[2 * devices];
+        ssdSum = new double[2 * devices];
         laneBytesRead = new long[lanes];
         laneBytesWritten = new long[lanes];
         laneBusyNs = new long[lanes];
