@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * One run of the simulator: the state of the compute stream, the tensors, the transfers, the
- * SSD channels and the PCIe links, advanced event by event. Everything lives in primitive
+ * SSD channels and the PCIe links (or, with a {@link LaneModel}, the engine's lanes and their
+ * tasks), advanced event by event. Everything lives in primitive
  * arrays indexed by op, tensor slot, entry or transfer id; transfer ids are recycled, so a
  * replay allocates nothing per event once its arrays have grown. The model is described in
  * docs/simulator.md; this class is its only implementation.

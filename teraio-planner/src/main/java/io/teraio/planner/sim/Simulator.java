@@ -24,6 +24,10 @@ import java.util.Objects;
  * paying the SSD's latency once) and over the device's PCIe link in each direction, which the
  * transfers using it share max-min fairly (a transfer moves at the smaller of its SSD's
  * bandwidth and its fair share; rates are recomputed whenever a transfer starts or ends).
+ * With {@code probe} results in the profile, transfers move instead as the engine moves them
+ * ({@link #modelOf}): one lane per SSD and for the host tier, tasks of the probe's task size
+ * with its queue depth in flight, at the rates it measured, and the compute stream pays its
+ * per-migration overhead for each entry it issues.
  * An offload frees its tensor's memory when it completes; a prefetch first reserves memory,
  * waiting in deadline order, then reads. The whole model, including the initial state and
  * the stall causes, is in docs/simulator.md.
