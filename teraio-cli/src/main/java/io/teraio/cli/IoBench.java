@@ -161,10 +161,14 @@ final class IoBench implements AutoCloseable {
     /**
      * What {@code probe} and {@code doctor --probe} measure: {@code sizeBytes} written then read
      * back through {@code engine}'s first SSD in {@code config}'s task-size blocks at its queue depth.
+     * The space is written once first, untimed: the timed write overwrites it, as the engine's
+     * writes do from a run's second iteration on (on some disks the first write to a fresh
+     * extent is much slower, docs/io-results.md).
      */
     static Bandwidth sequential(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
         try (IoBench bench = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
                 config.queueDepth(), 0, progress)) {
+            bench.write();
             double write = bench.write();
             double read = bench.read();
             return new Bandwidth(Math.round(sizeBytes / write), Math.round(sizeBytes / read));
@@ -266,6 +270,47 @@ final class IoBench implements AutoCloseable {
                 buffer.close();
             }
             io.release(p);
+        }
+    }
+
+    /** The migrations {@link #migrationNs} takes the median of. */
+    static final int MIGRATION_SAMPLES = 32;
+
+    /**
+     * The engine's per-migration overhead on the thread that issues it (the compute stream): the
+     * median time {@link MigrationEngine#offload} and {@link MigrationEngine#prefetch} of one
+     * {@code bytes} tensor to {@code target} take to return, each waited for before the next, over
+     * {@link #MIGRATION_SAMPLES} of each (after one untimed pair).
+     */
+    static long migrationNs(MigrationEngine engine, int target, long bytes) {
+        DeviceBuffer buffer = engine.memory().tryAllocate(bytes);
+        if (buffer == null) {
+            throw new TeraioException("probe: no memory for a tensor of " + Units.formatBytes(bytes));
+        }
+        String key = "probe migration";
+        engine.register(key, buffer);
+        try {
+            long[] times = new long[2 * MIGRATION_SAMPLES];
+            for (int i = -1; i < MIGRATION_SAMPLES; i++) {
+                long start = System.nanoTime();
+                CompletableFuture<Long> offload = engine.offload(key, target, false);
+                long issued = System.nanoTime();
+                offload.join();
+                long again = System.nanoTime();
+                CompletableFuture<Long> prefetch = engine.prefetch(key, false);
+                long prefetchIssued = System.nanoTime();
+                prefetch.join();
+                if (i >= 0) {
+                    times[2 * i] = issued - start;
+                    times[2 * i + 1] = prefetchIssued - again;
+                }
+            }
+            Arrays.sort(times);
+            return times[times.length / 2];
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } finally {
+            engine.free(key);
         }
     }
 

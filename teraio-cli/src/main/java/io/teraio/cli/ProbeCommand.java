@@ -3,17 +3,13 @@ package io.teraio.cli;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
-import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.engine.Placement;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
-import io.teraio.core.storage.DeviceBuffer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,8 +31,6 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Measure each SSD directory's write and read bandwidth and latency with the engine,",
                 "and write the hardware profile (the devices and host memory from the hardware flags)."})
 final class ProbeCommand implements Callable<Integer> {
-    private static final int LATENCY_SAMPLES = 200;
-
     @Mixin
     EngineOptions engine;
 
@@ -49,6 +43,11 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The hardware.json to write.")
     Path output;
+
+    @Option(names = "--no-verify", negatable = false,
+            description = {"Measure without CRC32C on every task, as an engine with verify=false runs (replay checks",
+                    "it by default, and so does probe)."})
+    boolean noVerify;
 
     @Spec
     CommandSpec spec;
@@ -66,37 +65,40 @@ final class ProbeCommand implements Callable<Integer> {
         long taskBytes = 0;
         int queueDepth = 0;
         IoBench.Bandwidth host = null;
+        boolean verify = false;
+        long migrationNs = 0;
         for (int i = 0; i < engine.dirs.size(); i++) {
             Path dir = engine.dirs.get(i);
             // the host tier is measured once, with the first directory's engine, over as many bytes (at most 1 GiB)
             long hostBytes = i == 0 ? Math.min(sizeBytes, 1L << 30) : 0;
             TeraioConfig config = TeraioConfig.resolve(engine.args(Map.of("dirs", dir.toString(),
-                    "io.preallocate", Long.toString(IoBench.probeFileBytes(sizeBytes)), "verify", "false",
-                    "hostMemory", Long.toString(hostBytes))));
+                    "io.preallocate", Long.toString(IoBench.probeFileBytes(sizeBytes)),
+                    "hostMemory", Long.toString(hostBytes), "verify", Boolean.toString(!noVerify))));
             config = config.withDeviceMemory(2 * IoBench.memoryBytes(config.taskSizeBytes(), config.queueDepth()));
             taskBytes = config.taskSizeBytes();
             queueDepth = config.queueDepth();
-            out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d ...%n", dir,
-                    Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth);
+            verify = config.verify();
+            out.printf(Locale.ROOT, "probe %s: %s sequential, %s tasks, queue depth %d, %s ...%n", dir,
+                    Units.formatBytes(sizeBytes), Units.formatBytes(taskBytes), queueDepth,
+                    verify ? "CRC32C on every task (verify)" : "no CRC32C (verify=false)");
             out.flush();
             try (MigrationEngine opened = MigrationEngine.open(config)) {
-                IoBench.SsdProbe probe = IoBench.probeSsd(opened, config, sizeBytes, Progress.of(spec));
-                long latency = latencyNs(opened);
-                IoBench.Bandwidth bw = probe.sequential();
-                IoBench.Bandwidth mixed = probe.mixed();
-                long readTask = probe.readTaskNs();
-                long writeTask = probe.writeTaskNs();
-                long readBw = bw.readBytesPerSecond();
-                long writeBw = bw.writeBytesPerSecond();
+                EngineProbe.Measured m = EngineProbe.ssd(opened, config, sizeBytes, i,
+                        dir.toAbsolutePath().toString(), Progress.of(spec));
+                Ssd ssd = m.ssd();
+                ProbeResults.SsdResults r = m.results();
                 out.printf(Locale.ROOT, "  ssd %d: read %s/s, write %s/s, latency %s; at once: read %s/s while"
-                                + " writing %s/s; one %s task: read %s, write %s%n", i, Units.formatBytes(readBw),
-                        Units.formatBytes(writeBw), Units.formatNanos(latency),
-                        Units.formatBytes(mixed.readBytesPerSecond()), Units.formatBytes(mixed.writeBytesPerSecond()),
-                        Units.formatBytes(taskBytes), Units.formatNanos(readTask), Units.formatNanos(writeTask));
-                measured.add(new Ssd(i, dir.toAbsolutePath().toString(), readBw, writeBw, latency, -1));
-                results.add(new ProbeResults.SsdResults(i, mixed.readBytesPerSecond(), mixed.writeBytesPerSecond(),
-                        readTask, writeTask));
+                                + " writing %s/s; one %s task: read %s, write %s%n", i,
+                        Units.formatBytes(ssd.readBytesPerSecond()), Units.formatBytes(ssd.writeBytesPerSecond()),
+                        Units.formatNanos(ssd.latencyNs()), Units.formatBytes(r.mixedReadBytesPerSecond()),
+                        Units.formatBytes(r.mixedWriteBytesPerSecond()), Units.formatBytes(taskBytes),
+                        Units.formatNanos(r.readTaskNs()), Units.formatNanos(r.writeTaskNs()));
+                measured.add(ssd);
+                results.add(r);
                 if (hostBytes > 0) {
+                    migrationNs = EngineProbe.migrationNs(opened, config);
+                    out.printf(Locale.ROOT, "  one migration: %s to issue (the compute stream's part)%n",
+                            Units.formatNanos(migrationNs));
                     host = IoBench.hostTier(opened, config, hostBytes, Progress.of(spec));
                     out.printf(Locale.ROOT, "  host tier (%s): to host %s/s, from host %s/s%n",
                             Units.formatBytes(hostBytes), Units.formatBytes(host.writeBytesPerSecond()),
@@ -105,32 +107,12 @@ final class ProbeCommand implements Callable<Integer> {
             }
         }
         HardwareProfile profile = new HardwareProfile(base.devices(), measured, base.hostMemoryBytes(),
-                new ProbeResults(taskBytes, queueDepth, host.writeBytesPerSecond(), host.readBytesPerSecond(), results));
+                new ProbeResults(taskBytes, queueDepth, host.writeBytesPerSecond(), host.readBytesPerSecond(), verify,
+                        migrationNs, results));
         profile.write(output);
         out.printf(Locale.ROOT, "wrote %s: %s%n", output, HardwareOptions.describe(profile));
         out.printf(Locale.ROOT, "Next: scripts/teraio plan TRACE --hardware %s -o plan.json%n", output);
         out.flush();
         return 0;
-    }
-
-    /** The median time of a 4 KiB read, one at a time, through the engine. */
-    private static long latencyNs(MigrationEngine opened) {
-        IoEngine io = opened.io();
-        Placement p = io.allocate(4096, 0);
-        DeviceBuffer buffer = opened.memory().tryAllocate(4096);
-        try {
-            io.write("probe", p, buffer, true).join();
-            long[] samples = new long[LATENCY_SAMPLES];
-            for (int i = 0; i < samples.length; i++) {
-                long start = System.nanoTime();
-                io.read("probe", p, buffer, true).join();
-                samples[i] = System.nanoTime() - start;
-            }
-            Arrays.sort(samples);
-            return samples[samples.length / 2];
-        } finally {
-            buffer.close();
-            io.release(p);
-        }
     }
 }

@@ -5,9 +5,11 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
+import io.teraio.core.engine.LaneStats;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
+import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.json.JsonFiles;
 import io.teraio.core.storage.StorageException;
@@ -130,6 +132,21 @@ final class ReplayCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  config: %s%n", config.describe());
             out.flush();
         }
+        if (hw.probe() != null && (hw.probe().taskBytes() != config.taskSizeBytes()
+                || hw.probe().queueDepth() != config.queueDepth())) {
+            err.printf(Locale.ROOT, "replay: warning: the probe results were measured with io.taskSize %s and"
+                    + " io.queueDepth %d, this replay's engine runs %s and %d; the prediction models the probe's%n",
+                    Units.formatBytes(hw.probe().taskBytes()), hw.probe().queueDepth(),
+                    Units.formatBytes(config.taskSizeBytes()), config.queueDepth());
+            err.flush();
+        }
+        if (hw.probe() != null && hw.probe().verify() == noVerify) {
+            err.printf(Locale.ROOT, "replay: warning: the probe results were measured %s CRC32C on every task, this"
+                    + " replay runs %s it%s; the prediction models the probe's%n", noVerify ? "with" : "without",
+                    noVerify ? "without" : "with",
+                    noVerify ? " (--no-verify)" : " (probe without --no-verify to match)");
+            err.flush();
+        }
         if (!differences.isEmpty()) {
             err.printf(Locale.ROOT, "replay: warning: %s was made for other hardware than this replay's: %s; the"
                     + " prediction is for this replay's hardware%n", planFile, String.join(", ", differences));
@@ -177,9 +194,17 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("errorPercent", Math.round(errorPercent * 100) / 100.0)
                     .put("idealNs", workload.idealNs()).put("stallNs", result.stallNs())
                     .put("memoryStallNs", result.memoryStallNs()).put("predictedStallNs", p.stallNs())
+                    .put("predictedOverheadNs", predicted.overheadNs())
                     .put("stalledOps", result.stalledOps()).put("peakDeviceBytes", result.peakDeviceBytes())
                     .put("predictedPeakDeviceBytes", p.peakDeviceBytes()).put("corruptTensors", result.corruptTensors());
             o.set("engine", JsonFiles.mapper().valueToTree(s));
+            o.put("model", Simulator.modelOf(hw));
+            var lanes = o.putArray("lanes");
+            for (LanePair pair : LanePair.of(result.lanes(), predicted.lanes())) {
+                ObjectNode lane = lanes.addObject().put("lane", pair.name());
+                lane.set("measured", JsonFiles.mapper().valueToTree(pair.measured()));
+                lane.set("predicted", JsonFiles.mapper().valueToTree(pair.predicted()));
+            }
             o.set("hardware", hw.toJson());
             o.set("planHardware", plan.hardware().toJson());
             o.putPOJO("hardwareDifferences", differences);
@@ -189,6 +214,7 @@ final class ReplayCommand implements Callable<Integer> {
                     + Units.formatNanos(result.iterationNs().stream().mapToLong(Long::longValue).sum()) + ")");
             AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
                     Units.formatNanos(p.iterationNs()), HardwareOptions.describe(hw), errorPercent));
+            AnalyzeCommand.row(out, "model", Simulator.modelOf(hw));
             AnalyzeCommand.row(out, "plan made for", HardwareOptions.describe(plan.hardware())
                     + (differences.isEmpty() ? " (as this replay's)" : " (differs from this replay's: see the warning)"));
             AnalyzeCommand.row(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
@@ -196,11 +222,16 @@ final class ReplayCommand implements Callable<Integer> {
                     + " (predicted %s)", Units.formatNanos(result.stallNs()), Units.formatNanos(result.memoryStallNs()),
                     result.stalledOps(), Units.formatNanos(p.stallNs())));
             AnalyzeCommand.row(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
-                    - result.memoryStallNs()) + " (the rest: allocating, freeing, issuing; what the simulator does not model)");
+                    - result.memoryStallNs()) + " (the rest: allocating, freeing, issuing; predicted "
+                    + Units.formatNanos(predicted.overheadNs()) + (hw.probe() == null ? ", without probe results)"
+                    : ", the probe's " + Units.formatNanos(hw.probe().migrationNs()) + " per entry issued)"));
             AnalyzeCommand.row(out, "misses", s.misses() + " tensors fetched on demand");
             AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
                     Units.formatBytes(s.bytesToSsd()), Units.formatBytes(s.bytesFromSsd()),
                     Units.formatBytes(s.bytesToHost()), Units.formatBytes(s.bytesFromHost())));
+            for (LanePair pair : LanePair.of(result.lanes(), predicted.lanes())) {
+                AnalyzeCommand.row(out, "lane " + pair.name(), pair.describe());
+            }
             AnalyzeCommand.row(out, "peak memory", Units.formatBytes(result.peakDeviceBytes()) + " of "
                     + Units.formatBytes(memoryBytes) + " (predicted " + Units.formatBytes(p.peakDeviceBytes()) + ")");
             AnalyzeCommand.row(out, "failed writes", s.failedWrites() + " (tensors kept resident)");
@@ -214,6 +245,35 @@ final class ReplayCommand implements Callable<Integer> {
             return Main.EXIT_DATA;
         }
         return 0;
+    }
+
+    /**
+     * A lane as measured (the engine's counters over the last iteration) and as predicted (the
+     * simulator's); either is all zeros where one side has no such lane (an engine without a
+     * host tier).
+     */
+    record LanePair(String name, LaneStats measured, LaneStats predicted) {
+        static List<LanePair> of(List<LaneStats> measured, List<LaneStats> predicted) {
+            List<LanePair> pairs = new ArrayList<>();
+            for (LaneStats p : predicted) {
+                LaneStats m = measured.stream().filter(l -> l.lane().equals(p.lane())).findFirst()
+                        .orElse(new LaneStats(p.lane(), 0, 0, 0));
+                if (m.bytesRead() + m.bytesWritten() + p.bytesRead() + p.bytesWritten() > 0) {
+                    pairs.add(new LanePair(p.lane(), m, p));
+                }
+            }
+            return pairs;
+        }
+
+        /** {@code written 1.00 GiB, read 1.00 GiB, busy 1.20 s; predicted 1.00 GiB, 1.00 GiB, 1.10 s (+9.1%)}. */
+        String describe() {
+            String busy = predicted.busyNs() > 0 ? String.format(Locale.ROOT, " (busy %+.1f%%)",
+                    100.0 * (measured.busyNs() - predicted.busyNs()) / predicted.busyNs()) : "";
+            return String.format(Locale.ROOT, "written %s, read %s, busy %s; predicted %s, %s, %s%s",
+                    Units.formatBytes(measured.bytesWritten()), Units.formatBytes(measured.bytesRead()),
+                    Units.formatNanos(measured.busyNs()), Units.formatBytes(predicted.bytesWritten()),
+                    Units.formatBytes(predicted.bytesRead()), Units.formatNanos(predicted.busyNs()), busy);
+        }
     }
 
     /** The storage failure in {@code e}'s causes, or null if none is one. */
@@ -258,6 +318,7 @@ final class ReplayCommand implements Callable<Integer> {
         for (Device d : base.devices()) {
             devices.add(new Device(d.id(), memoryBytes, d.pcieBytesPerSecond()));
         }
-        return new HardwareProfile(devices, base.ssds().subList(0, dirs), plan.hardware().hostMemoryBytes());
+        ProbeResults probe = base.probe() == null ? null : base.probe().firstSsds(dirs);
+        return new HardwareProfile(devices, base.ssds().subList(0, dirs), plan.hardware().hostMemoryBytes(), probe);
     }
 }

@@ -96,6 +96,10 @@ class EngineCommandsTest {
             assertTrue(s.readTaskNs() > 0 && s.writeTaskNs() > 0, s.toString());
         }
         assertTrue(r.out().contains("host tier (16.00 MiB): to host "), r.out());
+        // as replay runs the engine: CRC32C on every task; and what issuing one migration costs the compute stream
+        assertTrue(probe.verify(), "probe measures with CRC32C unless --no-verify");
+        assertTrue(probe.migrationNs() > 0, probe.toString());
+        assertTrue(r.out().contains("one migration: "), r.out());
         // a plan made for the probed profile keeps what was measured
         Path plan = dir.resolve("p.json");
         r = CliRunner.run("plan", smallTrace().toString(), "--hardware", out.toString(), "--gpu-mem", "20m", "-o",
@@ -128,6 +132,15 @@ class EngineCommandsTest {
 
         assertEquals(0, json.get("hardwareDifferences").size(), r.out());
         assertFalse(r.err().contains("warning"), r.err());
+        // the plan's hardware has no probe results: the profile's figures, and every lane each way
+        assertTrue(json.get("model").asText().startsWith("the profile's figures (it has no probe results"), r.out());
+        long predictedBytes = 0;
+        for (JsonNode lane : json.get("lanes")) {
+            assertTrue(lane.get("lane").asText().matches("ssd[01]"), r.out());
+            predictedBytes += lane.get("predicted").get("bytesWritten").asLong();
+            assertTrue(lane.get("measured").get("busyNs").asLong() > 0, r.out());
+        }
+        assertEquals(json.get("engine").get("bytesToSsd").asLong() > 0, predictedBytes > 0, r.out());
 
         // replayed on a probed disk half as fast to read, with probe's default host memory: the summary
         // names the plan's hardware, keeps the plan's host memory (0) and warns of what differs
@@ -136,6 +149,12 @@ class EngineCommandsTest {
         long planRead = ssd0.get("readBytesPerSecond").asLong();
         ssd0.put("readBytesPerSecond", planRead / 2);
         probed.put("hostMemoryBytes", 64L << 30);
+        // measured as this replay's engine runs (4 MiB tasks, 8 in flight, CRC32C): the engine model, no warning of it
+        String ssdResults = "{\"mixedReadBytesPerSecond\": 500000000, \"mixedWriteBytesPerSecond\": 500000000,"
+                + " \"readTaskNs\": 4000000, \"writeTaskNs\": 4000000";
+        probed.set("probe", new ObjectMapper().readTree("{\"taskBytes\": 4194304, \"queueDepth\": 8,"
+                + " \"toHostBytesPerSecond\": 1000000000, \"fromHostBytesPerSecond\": 4000000000, \"verify\": true,"
+                + " \"migrationNs\": 100000, \"ssds\": [" + ssdResults + ", \"id\": 0}, " + ssdResults + ", \"id\": 1}]}"));
         Path hardware = Files.writeString(dir.resolve("probed.json"), probed.toString());
         r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
                 dir.resolve("b").toString(), "--device-mem", "24m", "--hardware", hardware.toString(), "--iterations",
@@ -148,6 +167,11 @@ class EngineCommandsTest {
         assertTrue(predicted.contains("device 24.00 MiB") && predicted.contains("host 0 B)"), predicted);
         assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("plan made for")
                 && l.contains("device 20.00 MiB") && l.contains("host 0 B (differs from this replay's")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("model")
+                && l.contains("the engine model calibrated by probe (4.00 MiB tasks, 8 in flight per lane")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("lane ssd0") && l.contains("written ")
+                && l.contains("; predicted ")), r.out());
+        assertTrue(r.out().contains("the probe's 100.00 µs per entry issued"), r.out());
 
         r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(),
                 "--device-mem", "20m");

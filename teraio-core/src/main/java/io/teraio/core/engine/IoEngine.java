@@ -220,6 +220,19 @@ public final class IoEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Each lane's bytes and busy time so far: the SSDs in id order, then the host tier if there
+     * is one. A lane is busy from when a task starts until no task is in flight; a snapshot
+     * counts a busy period still going on up to now.
+     */
+    public List<LaneStats> laneStats() {
+        List<LaneStats> all = new ArrayList<>(lanes.size());
+        for (Lane lane : lanes) {
+            all.add(lane.stats());
+        }
+        return all;
+    }
+
     /** What has been moved so far. */
     public IoStats stats() {
         return new IoStats(ssdBytesWritten.sum(), ssdBytesRead.sum(), hostBytesWritten.sum(), hostBytesRead.sum(),
@@ -356,6 +369,12 @@ public final class IoEngine implements AutoCloseable {
         final Semaphore inFlight = new Semaphore(queueDepth);
         final BufferPool bounce = new BufferPool(taskSizeBytes, stagingBuffers);
         final List<Thread> workers = new ArrayList<>();
+        final LongAdder bytesWritten = new LongAdder();
+        final LongAdder bytesRead = new LongAdder();
+        /** Tasks running, when the current busy period began, and the busy time before it; under {@code this}. */
+        private int running;
+        private long busySinceNanos;
+        private long busyNanos;
 
         Lane(int index, String name, StorageBackend backend, boolean ssd) {
             this.index = index;
@@ -418,6 +437,8 @@ public final class IoEngine implements AutoCloseable {
                 r.taskDone(null);
                 return;
             }
+            busy(true);
+            Throwable error = null;
             try {
                 tasks.increment();
                 if (r.write) {
@@ -425,10 +446,27 @@ public final class IoEngine implements AutoCloseable {
                 } else {
                     readTask(r, task.index);
                 }
-                r.taskDone(null);
             } catch (Throwable e) {
-                r.taskDone(e);
+                error = e;
+            } finally {
+                busy(false);
             }
+            r.taskDone(error);
+        }
+
+        /** A task starts ({@code true}) or ends on this lane. */
+        private synchronized void busy(boolean start) {
+            long now = System.nanoTime();
+            if (start && running++ == 0) {
+                busySinceNanos = now;
+            } else if (!start && --running == 0) {
+                busyNanos += now - busySinceNanos;
+            }
+        }
+
+        synchronized LaneStats stats() {
+            long busy = busyNanos + (running > 0 ? System.nanoTime() - busySinceNanos : 0);
+            return new LaneStats(name, bytesWritten.sum(), bytesRead.sum(), busy);
         }
 
         private void writeTask(Request r, int index) throws InterruptedException {
@@ -446,6 +484,7 @@ public final class IoEngine implements AutoCloseable {
                     throw span.failure("failed", span.shortTransfer(span.bytes, written));
                 }
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
+                bytesWritten.add(span.bytes);
                 return;
             }
             NativeBlock block = direct(view, span.bytes) ? null : bounce();
@@ -471,6 +510,7 @@ public final class IoEngine implements AutoCloseable {
                     throw span.failure("failed", span.shortTransfer(expected, written));
                 }
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
+                bytesWritten.add(span.bytes);
             } finally {
                 if (block != null) {
                     bounce.release(block);
@@ -491,6 +531,7 @@ public final class IoEngine implements AutoCloseable {
                 try {
                     readOnce(r, span);
                     (ssd ? ssdBytesRead : hostBytesRead).add(span.bytes);
+                    bytesRead.add(span.bytes);
                     return;
                 } catch (CrcMismatchException e) {
                     throw e;

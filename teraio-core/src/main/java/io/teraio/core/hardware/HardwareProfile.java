@@ -123,6 +123,9 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
             return "probe: taskBytes and queueDepth must be positive, got " + probe.taskBytes() + " and "
                     + probe.queueDepth();
         }
+        if (probe.migrationNs() < 0) {
+            return "probe: migrationNs must not be negative, got " + probe.migrationNs();
+        }
         if (probe.ssds().size() != ssds.size()) {
             return "probe: results for " + probe.ssds().size() + " SSDs, but the profile has " + ssds.size();
         }
@@ -173,7 +176,8 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         }
         String problem = firstOf(above("probe: taskBytes", probe.taskBytes(), 1L << 30, "1073741824 (1 GiB)"),
                 bandwidth("probe: toHostBytesPerSecond", probe.toHostBytesPerSecond()),
-                bandwidth("probe: fromHostBytesPerSecond", probe.fromHostBytesPerSecond()));
+                bandwidth("probe: fromHostBytesPerSecond", probe.fromHostBytesPerSecond()),
+                above("probe: migrationNs", probe.migrationNs(), MAX_LATENCY_NS, "1000000000 (1 s)"));
         for (ProbeResults.SsdResults s : probe.ssds()) {
             if (problem != null) {
                 return problem;
@@ -299,6 +303,8 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
             json.writeNumberField("queueDepth", probe.queueDepth());
             json.writeNumberField("toHostBytesPerSecond", probe.toHostBytesPerSecond());
             json.writeNumberField("fromHostBytesPerSecond", probe.fromHostBytesPerSecond());
+            json.writeBooleanField("verify", probe.verify());
+            json.writeNumberField("migrationNs", probe.migrationNs());
             json.writeArrayFieldStart("ssds");
             for (ProbeResults.SsdResults s : probe.ssds()) {
                 json.writeStartObject();
@@ -382,7 +388,8 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         }
         return new ProbeResults(f.longValue(node, pointer, "taskBytes"), f.intValue(node, pointer, "queueDepth"),
                 f.longValue(node, pointer, "toHostBytesPerSecond"), f.longValue(node, pointer, "fromHostBytesPerSecond"),
-                ssds);
+                node.hasNonNull("verify") && f.bool(node, pointer, "verify"),
+                node.hasNonNull("migrationNs") ? f.longValue(node, pointer, "migrationNs") : 0, ssds);
     }
 
     /** Reads {@code hardware.json}. */

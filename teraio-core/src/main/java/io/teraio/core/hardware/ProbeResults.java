@@ -14,12 +14,23 @@ import java.util.Objects;
  * @param toHostBytesPerSecond   the host tier, device memory to host memory: offloads to the host
  *                               tier through the engine (PCIe on a GPU, a memory copy without one)
  * @param fromHostBytesPerSecond the host tier, host memory to device memory: prefetches from it
+ * @param verify                 whether the engine computed CRC32C on every task while measuring (its
+ *                               {@code verify}), as {@code replay} does by default
+ * @param migrationNs            the engine's per-migration overhead: the median time the calling thread
+ *                               (the compute stream) spends issuing one offload or prefetch of a
+ *                               task-size tensor; 0 when not measured (a profile from an older probe)
  * @param ssds                   per SSD, in the order of the profile's SSDs
  */
 public record ProbeResults(long taskBytes, int queueDepth, long toHostBytesPerSecond, long fromHostBytesPerSecond,
-                           List<SsdResults> ssds) {
+                           boolean verify, long migrationNs, List<SsdResults> ssds) {
     public ProbeResults {
         ssds = List.copyOf(Objects.requireNonNull(ssds, "ssds"));
+    }
+
+    /** The same results for the first {@code count} SSDs only. */
+    public ProbeResults firstSsds(int count) {
+        return new ProbeResults(taskBytes, queueDepth, toHostBytesPerSecond, fromHostBytesPerSecond, verify,
+                migrationNs, ssds.subList(0, count));
     }
 
     /**

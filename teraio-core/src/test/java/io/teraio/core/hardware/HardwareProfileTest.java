@@ -80,11 +80,16 @@ class HardwareProfileTest {
         Path old = profile(1L << 30, 1L << 34, 1L << 32, 20_000, 0);
         HardwareProfile hw = HardwareProfile.read(old);
         assertNull(hw.probe(), "a profile from before the probe results has none");
-        ProbeResults probe = new ProbeResults(4L << 20, 8, 5L << 30, 6L << 30,
+        ProbeResults probe = new ProbeResults(4L << 20, 8, 5L << 30, 6L << 30, true, 45_000,
                 List.of(new ProbeResults.SsdResults(0, 1L << 30, 900L << 20, 2_500_000, 3_000_000)));
         Path file = dir.resolve("probed.json");
         hw.withProbe(probe).write(file);
         assertEquals(hw.withProbe(probe), HardwareProfile.read(file));
+        // a probe section written before verify and migrationNs were measured: no CRC, no overhead known
+        Files.writeString(file, Files.readString(file)
+                .replaceAll("\"verify\" : true,\\s*\"migrationNs\" : 45000,", ""));
+        assertEquals(hw.withProbe(new ProbeResults(4L << 20, 8, 5L << 30, 6L << 30, false, 0, probe.ssds())),
+                HardwareProfile.read(file));
         assertEquals(List.of(), hw.withProbe(probe).differencesFrom(hw, "plan"), "probe results are not compared");
     }
 

@@ -1,6 +1,7 @@
 package io.teraio.planner.replay;
 
 import io.teraio.core.engine.EngineStats;
+import io.teraio.core.engine.LaneStats;
 import java.util.List;
 
 /**
@@ -13,6 +14,8 @@ import java.util.List;
  * @param stalledOps        ops of the last iteration that waited at all
  * @param engine            the engine's counters over the last iteration (bytes moved, misses,
  *                          failed writes, CRC mismatches, ...), counted as transfers complete
+ * @param lanes             each lane's bytes and busy time over the last iteration (the SSDs in id
+ *                          order, then the host tier if the engine has one), as tasks complete
  * @param total             the engine's counters over the whole run, the writes before the first
  *                          iteration included, after the last transfer completed
  * @param corruptTensors    uses at which a tensor's bytes were not what was written (0 when
@@ -20,9 +23,11 @@ import java.util.List;
  * @param peakDeviceBytes   the most device memory in use, over the whole run
  */
 public record ReplayResult(List<Long> iterationNs, long computeNs, long stallNs, long memoryStallNs, int stalledOps,
-                           EngineStats engine, EngineStats total, long corruptTensors, long peakDeviceBytes) {
+                           EngineStats engine, List<LaneStats> lanes, EngineStats total, long corruptTensors,
+                           long peakDeviceBytes) {
     public ReplayResult {
         iterationNs = List.copyOf(iterationNs);
+        lanes = List.copyOf(lanes);
     }
 
     /** The reported (last) iteration's time. */

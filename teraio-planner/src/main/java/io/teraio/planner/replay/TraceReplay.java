@@ -2,6 +2,7 @@ package io.teraio.planner.replay;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.engine.EngineStats;
+import io.teraio.core.engine.LaneStats;
 import io.teraio.core.engine.MemoryRule;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.PlanRuntime;
@@ -149,10 +150,13 @@ public final class TraceReplay {
         long memoryStall = 0;
         int stalled = 0;
         EngineStats lastStart = first;
+        List<LaneStats> lanesAtStart = engine.io().laneStats();
+        List<LaneStats> lanes = List.of();
         for (int it = 0; it < options.iterations(); it++) {
             boolean last = it == options.iterations() - 1;
             if (last) {
                 lastStart = engine.stats();
+                lanesAtStart = engine.io().laneStats();
                 stall = 0;
                 memoryStall = 0;
                 stalled = 0;
@@ -205,12 +209,19 @@ public final class TraceReplay {
             }
             runtime.endIteration(ops);
             long ns = System.nanoTime() - start;
+            if (last) {
+                List<LaneStats> now = engine.io().laneStats();
+                lanes = new ArrayList<>(now.size());
+                for (int i = 0; i < now.size(); i++) {
+                    lanes.add(now.get(i).minus(lanesAtStart.get(i)));
+                }
+            }
             iterationNs.add(ns);
             listener.iterationDone(it, ns);
         }
         EngineStats last = engine.stats().minus(lastStart);
         drain();
-        return new ReplayResult(iterationNs, workload.idealNs(), stall, memoryStall, stalled, last,
+        return new ReplayResult(iterationNs, workload.idealNs(), stall, memoryStall, stalled, last, lanes,
                 engine.stats().minus(first), corrupt, engine.memory().peakUsedBytes());
     }
 

@@ -2,6 +2,7 @@ package io.teraio.planner.sim;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.engine.LaneStats;
 import io.teraio.core.plan.PlanAction;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * One run of the simulator: the state of the compute stream, the tensors, the transfers, the
- * SSD channels and the PCIe links, advanced event by event. Everything lives in primitive
+ * SSD channels and the PCIe links (or, with a {@link LaneModel}, the engine's lanes and their
+ * tasks), advanced event by event. Everything lives in primitive
  * arrays indexed by op, tensor slot, entry or transfer id; transfer ids are recycled, so a
  * replay allocates nothing per event once its arrays have grown. The model is described in
  * docs/simulator.md; this class is its only implementation.
@@ -49,6 +51,10 @@ final class Replay {
     private static final int EV_LATENCY_END = 1;
     private static final int EV_FLOW_END = 2;
     private static final int EV_HOST_FLOW_END = 3;
+    /** A task on a lane (engine model) ends its latency or its bytes. */
+    private static final int EV_TASK = 4;
+    /** The compute stream has issued the reached op's entries (engine model: their overhead is over). */
+    private static final int EV_ISSUED = 5;
 
     /** PCIe link directions: towards the device (prefetches), towards the host (offloads). */
     private static final int TO_DEVICE = 0;
@@ -133,6 +139,10 @@ final class Replay {
     private long[] xFinishAt = new long[xCapacity];
     private double[] xMoved = new double[xCapacity];
     private double[] xRate = new double[xCapacity];
+    /** Engine model: the transfer's tasks, those started and those in flight. */
+    private int[] xTasksTotal = new int[xCapacity];
+    private int[] xTasksStarted = new int[xCapacity];
+    private int[] xTasksRunning = new int[xCapacity];
     private int[] freeIds = new int[xCapacity];
     private int freeIdCount;
     /** Transfers holding a channel or moving bytes: while none are, only the compute stream makes progress. */
@@ -163,6 +173,10 @@ final class Replay {
     private boolean opEnded;
     private long opGlobal;
     private long reachedNs;
+    /** When the compute stream is done issuing the reached op's entries ({@link LaneModel#migrationNs} each). */
+    private long issuedNs;
+    /** The last iteration's time spent issuing entries. */
+    private long overheadNs;
     private long pendingAllocBytes;
     private int waitCause = -1;
     private long waitSinceNs;
@@ -205,6 +219,11 @@ final class Replay {
     private byte[] moveState = new byte[64];
     private int[] movePlace = new int[64];
     private Timelines timelines = Timelines.EMPTY;
+    /** Each lane's bytes and busy time when the last iteration started (the SSDs, then this device's host lane). */
+    private long[] laneReadAtStart;
+    private long[] laneWrittenAtStart;
+    private long[] laneBusyAtStart;
+    private List<LaneStats> laneStats = List.of();
 
     /**
      * @param ssdReadBytesPerNs per SSD id; all SSD arrays have one element per SSD
@@ -212,9 +231,9 @@ final class Replay {
      */
     Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
            double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
-           SimulationOptions options) {
+           SimulationOptions options, LaneModel model) {
         this(w, capacityBytes, pcieBytesPerNs, ssdReadBytesPerNs, ssdWriteBytesPerNs, ssdLatencyNs, hostCapacityBytes,
-                entries, options, new Shared(ssdReadBytesPerNs.length, 1), 0);
+                entries, options, new Shared(ssdReadBytesPerNs.length, 1, model), 0);
     }
 
     /**
@@ -540,6 +559,7 @@ final class Replay {
             toDeviceSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_DEVICE] * 1e9);
             toHostSeries = new SeriesBuilder(points, expected, false, linkTotalRate[TO_HOST] * 1e9);
             opStartNs = new long[n];
+            snapshotLanes();
             for (int t = 0; t < state.length; t++) {
                 if (state[t] == OFFLOADING) {
                     moved(t, TensorMoves.OFFLOADING);
@@ -583,6 +603,14 @@ final class Replay {
                 issuePrefetch(e, eWrap[e] ? iter + 1 : iter);
             }
         }
+        long issuing = shared.model == null ? 0 : shared.model.migrationNs * (issueStart[k + 1] - issueStart[k]);
+        issuedNs = now + issuing;
+        if (issuing > 0) {
+            schedule(issuedNs, EV_ISSUED, 0);
+            if (recording) {
+                overheadNs += issuing;
+            }
+        }
     }
 
     private void afterBatch() {
@@ -601,7 +629,7 @@ final class Replay {
         grantMemory();
         if (phase == REACHED) {
             tryStart();
-            if (phase == REACHED && moving == 0 && queued == 0) {
+            if (phase == REACHED && moving == 0 && queued == 0 && now >= issuedNs) {
                 outOfMemory = describeOutOfMemory();
             }
         }
@@ -609,6 +637,9 @@ final class Replay {
 
     /** Starts the reached op if everything it needs is resident and its allocations fit. */
     private void tryStart() {
+        if (now < issuedNs) {
+            return; // still issuing the op's entries
+        }
         int k = op;
         int[] needs = w.needs(k);
         boolean fetched = false;
@@ -682,7 +713,7 @@ final class Replay {
         }
         pendingAllocBytes = 0;
         changeUsed(alloc);
-        long stall = now - reachedNs;
+        long stall = now - issuedNs;
         if (recording && stall > 0) {
             stallNs[PREFETCH] += opWaitNs[PREFETCH];
             stallNs[MEMORY] += opWaitNs[MEMORY];
@@ -705,6 +736,7 @@ final class Replay {
                     toDeviceSeries.finish(end), toHostSeries.finish(end), opStartNs,
                     new TensorMoves(Arrays.copyOf(moveTensor, moveCount), Arrays.copyOf(moveNs, moveCount),
                             Arrays.copyOf(moveState, moveCount), Arrays.copyOf(movePlace, moveCount)));
+            laneStats = lanesSinceSnapshot();
             recording = false; // in a joint replay its transfers in flight go on while other devices finish
             return;
         }
@@ -989,6 +1021,9 @@ final class Replay {
         xFinishAt = Arrays.copyOf(xFinishAt, xCapacity);
         xMoved = Arrays.copyOf(xMoved, xCapacity);
         xRate = Arrays.copyOf(xRate, xCapacity);
+        xTasksTotal = Arrays.copyOf(xTasksTotal, xCapacity);
+        xTasksStarted = Arrays.copyOf(xTasksStarted, xCapacity);
+        xTasksRunning = Arrays.copyOf(xTasksRunning, xCapacity);
         freeIds = Arrays.copyOf(freeIds, xCapacity);
     }
 
@@ -1001,6 +1036,10 @@ final class Replay {
     }
 
     private void enqueueOnChannel(int x) {
+        if (shared.model != null) {
+            enqueueOnLane(xSsd[x], x);
+            return;
+        }
         int c = channel(xSsd[x], xOffload[x]);
         xState[x] = X_QUEUED;
         if (!shared.busy[c]) {
@@ -1034,6 +1073,7 @@ final class Replay {
     private void startOnChannel(int c, int x) {
         shared.busy[c] = true;
         moving++;
+        shared.laneActivity(xSsd[x], 1, now);
         long latency = ssdLatencyNs[xSsd[x]];
         if (latency > 0) {
             xState[x] = X_LATENCY;
@@ -1055,6 +1095,11 @@ final class Replay {
     }
 
     private void startHostFlow(int x) {
+        if (shared.model != null) {
+            enqueueOnLane(hostLane(), x);
+            return;
+        }
+        shared.laneActivity(hostLane(), 1, now);
         int l = link(xOffload[x]);
         advance(l);
         moving++;
@@ -1131,6 +1176,225 @@ final class Replay {
         }
     }
 
+    // ---------------------------------------------------------------- the engine's lanes (LaneModel)
+
+    /** This device's host tier lane. */
+    private int hostLane() {
+        return shared.ssds + device;
+    }
+
+    /** Queues transfer x on lane l as the engine does: its tasks after those queued before (urgent first). */
+    private void enqueueOnLane(int l, int x) {
+        long bytes = w.bytes(xSlot[x]);
+        long task = shared.model.taskBytes;
+        xTasksTotal[x] = (int) Math.max(1, (bytes + task - 1) / task);
+        xTasksStarted[x] = 0;
+        xTasksRunning[x] = 0;
+        xState[x] = X_QUEUED;
+        moving++;
+        shared.laneQueue[l].push(xUrgency[x], xSeq[x], x * shared.replays.length + device);
+        fillLane(l);
+        rerateLanes();
+    }
+
+    /** Starts tasks on lane l, front of its queue first, until its queue depth is in flight. */
+    private void fillLane(int l) {
+        Shared sh = shared;
+        LaneModel m = sh.model;
+        int devices = sh.replays.length;
+        advanceLanes();
+        MinHeap q = sh.laneQueue[l];
+        while (sh.laneTasks[l] < m.depth && !q.isEmpty()) {
+            int v = q.peekValue();
+            Replay r = sh.replays[v % devices];
+            int x = v / devices;
+            if (r.xDropped[x] && r.xTasksStarted[x] == 0) {
+                q.pop(); // its tensor was freed before a task of it started: nothing moves
+                r.moving--;
+                r.changeUsed(-r.w.bytes(r.xSlot[x])); // an offload's source or a prefetch's reservation
+                r.release(x);
+                continue;
+            }
+            int i = r.xTasksStarted[x]++;
+            if (r.xTasksStarted[x] == r.xTasksTotal[x]) {
+                q.pop();
+            }
+            r.xTasksRunning[x]++;
+            r.xState[x] = X_DATA;
+            int slot = l * m.depth;
+            while (sh.slotPhase[slot] != Shared.SLOT_FREE) {
+                slot++;
+            }
+            long total = r.w.bytes(r.xSlot[x]);
+            long bytes = Math.max(0, Math.min(m.taskBytes, total - i * m.taskBytes));
+            sh.slotTransfer[slot] = v;
+            sh.slotWrite[slot] = r.xOffload[x];
+            sh.slotBytes[slot] = bytes;
+            sh.slotLeft[slot] = bytes;
+            sh.slotRate[slot] = 0;
+            sh.laneTasks[l]++;
+            sh.laneActivity(l, 1, now);
+            long latency = l < sh.ssds ? m.latencyNs[l] : 0;
+            if (latency > 0) {
+                sh.slotPhase[slot] = Shared.SLOT_LATENCY;
+                sh.slotFinishAt[slot] = now + latency;
+                r.schedule(now + latency, EV_TASK, slot);
+            } else {
+                sh.slotPhase[slot] = Shared.SLOT_DATA;
+                sh.slotFinishAt[slot] = -1; // scheduled by rerateLanes
+            }
+        }
+    }
+
+    /** A task's latency ended (it starts moving bytes) or its bytes are in (it completes). */
+    private void taskEvent(int slot) {
+        Shared sh = shared;
+        if (sh.slotPhase[slot] == Shared.SLOT_FREE || sh.slotFinishAt[slot] != now) {
+            return; // rescheduled, or ended already
+        }
+        advanceLanes();
+        if (sh.slotPhase[slot] == Shared.SLOT_LATENCY) {
+            sh.slotPhase[slot] = Shared.SLOT_DATA;
+            sh.slotFinishAt[slot] = -1;
+            rerateLanes();
+            return;
+        }
+        int devices = sh.replays.length;
+        int l = slot / sh.model.depth;
+        int v = sh.slotTransfer[slot];
+        Replay r = sh.replays[v % devices];
+        int x = v / devices;
+        sh.slotPhase[slot] = Shared.SLOT_FREE;
+        sh.slotTransfer[slot] = -1;
+        sh.slotRate[slot] = 0;
+        sh.laneTasks[l]--;
+        sh.laneActivity(l, -1, now);
+        (sh.slotWrite[slot] ? sh.laneBytesWritten : sh.laneBytesRead)[l] += sh.slotBytes[slot];
+        if (--r.xTasksRunning[x] == 0 && r.xTasksStarted[x] == r.xTasksTotal[x]) {
+            r.complete(x);
+        }
+        fillLane(l);
+        rerateLanes();
+    }
+
+    /** Moves every task's bytes forward to now at its current rate. */
+    private void advanceLanes() {
+        Shared sh = shared;
+        long dt = now - sh.advancedNs;
+        if (dt <= 0) {
+            return;
+        }
+        for (int slot = 0; slot < sh.slotPhase.length; slot++) {
+            if (sh.slotPhase[slot] == Shared.SLOT_DATA) {
+                sh.slotLeft[slot] = Math.max(0, sh.slotLeft[slot] - sh.slotRate[slot] * dt);
+            }
+        }
+        sh.advancedNs = now;
+    }
+
+    /**
+     * Gives every task moving bytes its rate ({@link LaneModel}: its share of its lane, then of its
+     * device's PCIe link in its direction) and schedules its completion; updates each recording
+     * device's timelines.
+     */
+    private void rerateLanes() {
+        Shared sh = shared;
+        LaneModel m = sh.model;
+        int devices = sh.replays.length;
+        int[] reads = sh.laneReads;
+        int[] writes = sh.laneWrites;
+        double[] linkSum = sh.linkSum;
+        double[] ssdSum = sh.ssdSum;
+        Arrays.fill(reads, 0);
+        Arrays.fill(writes, 0);
+        Arrays.fill(linkSum, 0);
+        Arrays.fill(ssdSum, 0);
+        for (int slot = 0; slot < sh.slotPhase.length; slot++) {
+            if (sh.slotPhase[slot] == Shared.SLOT_DATA) {
+                (sh.slotWrite[slot] ? writes : reads)[slot / m.depth]++;
+            }
+        }
+        for (int slot = 0; slot < sh.slotPhase.length; slot++) {
+            if (sh.slotPhase[slot] != Shared.SLOT_DATA) {
+                continue;
+            }
+            int l = slot / m.depth;
+            boolean write = sh.slotWrite[slot];
+            double rate = l < sh.ssds ? m.ssdTaskRate(l, write, reads[l], writes[l])
+                    : m.hostTaskRate(write, reads[l] + writes[l]);
+            sh.slotRate[slot] = rate;
+            int d = sh.slotTransfer[slot] % devices;
+            linkSum[2 * d + (write ? TO_HOST : TO_DEVICE)] += rate;
+        }
+        for (int slot = 0; slot < sh.slotPhase.length; slot++) {
+            if (sh.slotPhase[slot] != Shared.SLOT_DATA) {
+                continue;
+            }
+            int d = sh.slotTransfer[slot] % devices;
+            int link = 2 * d + (sh.slotWrite[slot] ? TO_HOST : TO_DEVICE);
+            double cap = sh.replays[d].pcieBytesPerNs;
+            if (linkSum[link] > cap) {
+                sh.slotRate[slot] *= cap / linkSum[link];
+            }
+            if (slot / m.depth < sh.ssds) {
+                ssdSum[link] += sh.slotRate[slot];
+            }
+            long finish = now + nanosFor(sh.slotLeft[slot], sh.slotRate[slot]);
+            if (finish != sh.slotFinishAt[slot]) {
+                sh.slotFinishAt[slot] = finish;
+                sh.replays[d].schedule(finish, EV_TASK, slot);
+            }
+        }
+        for (int d = 0; d < devices; d++) {
+            Replay r = sh.replays[d];
+            for (int link = 0; link < 2; link++) {
+                r.linkSsdRate[link] = ssdSum[2 * d + link];
+                r.linkTotalRate[link] = Math.min(linkSum[2 * d + link], r.pcieBytesPerNs);
+            }
+            if (r.recording) {
+                long at = r.now - r.iterStartNs;
+                r.ssdReadSeries.set(at, r.linkSsdRate[TO_DEVICE] * 1e9);
+                r.ssdWriteSeries.set(at, r.linkSsdRate[TO_HOST] * 1e9);
+                r.toDeviceSeries.set(at, r.linkTotalRate[TO_DEVICE] * 1e9);
+                r.toHostSeries.set(at, r.linkTotalRate[TO_HOST] * 1e9);
+            }
+        }
+    }
+
+    /** The lanes this device's last iteration reports: every SSD's, then its host lane. */
+    private int[] reportedLanes() {
+        int[] lanes = new int[shared.ssds + 1];
+        for (int i = 0; i < shared.ssds; i++) {
+            lanes[i] = i;
+        }
+        lanes[shared.ssds] = hostLane();
+        return lanes;
+    }
+
+    private void snapshotLanes() {
+        int[] lanes = reportedLanes();
+        laneReadAtStart = new long[lanes.length];
+        laneWrittenAtStart = new long[lanes.length];
+        laneBusyAtStart = new long[lanes.length];
+        for (int i = 0; i < lanes.length; i++) {
+            laneReadAtStart[i] = shared.laneBytesRead[lanes[i]];
+            laneWrittenAtStart[i] = shared.laneBytesWritten[lanes[i]];
+            laneBusyAtStart[i] = shared.laneBusyNs(lanes[i], now);
+        }
+    }
+
+    private List<LaneStats> lanesSinceSnapshot() {
+        int[] lanes = reportedLanes();
+        List<LaneStats> stats = new ArrayList<>(lanes.length);
+        for (int i = 0; i < lanes.length; i++) {
+            String name = i < shared.ssds ? "ssd" + i : "host";
+            stats.add(new LaneStats(name, shared.laneBytesWritten[lanes[i]] - laneWrittenAtStart[i],
+                    shared.laneBytesRead[lanes[i]] - laneReadAtStart[i],
+                    shared.laneBusyNs(lanes[i], now) - laneBusyAtStart[i]));
+        }
+        return stats;
+    }
+
     private double cap(int x) {
         return xOffload[x] ? ssdWriteBytesPerNs[xSsd[x]] : ssdReadBytesPerNs[xSsd[x]];
     }
@@ -1145,12 +1409,12 @@ final class Replay {
     }
 
     private void schedule(long at, int type, int id) {
-        events.push(at, ++eventSeq, (id << 2) | type);
+        events.push(at, ++eventSeq, (id << 3) | type);
     }
 
     private void handle(int event) {
-        int type = event & 3;
-        int id = event >>> 2;
+        int type = event & 7;
+        int id = event >>> 3;
         switch (type) {
             case EV_OP_END -> opEnded = true;
             case EV_LATENCY_END -> {
@@ -1174,15 +1438,24 @@ final class Replay {
                     rerate(l);
                     int c = channel(xSsd[id], xOffload[id]);
                     shared.busy[c] = false;
+                    shared.laneActivity(xSsd[id], -1, now);
+                    (xOffload[id] ? shared.laneBytesWritten : shared.laneBytesRead)[xSsd[id]] += w.bytes(xSlot[id]);
                     complete(id);
                     startNextOnChannel(c);
                 }
+            }
+            case EV_TASK -> taskEvent(id);
+            case EV_ISSUED -> {
+                // the stream may start the op now: afterBatch tries
             }
             default -> {
                 if (hostFinishAt[id] == now && !hostFlows[id].isEmpty()) {
                     advance(id);
                     int x = hostFlows[id].pop();
                     rerate(id);
+                    shared.laneActivity(hostLane(), -1, now);
+                    shared.laneBytesWritten[hostLane()] += xOffload[x] ? w.bytes(xSlot[x]) : 0;
+                    shared.laneBytesRead[hostLane()] += xOffload[x] ? 0 : w.bytes(xSlot[x]);
                     complete(x);
                 }
             }
@@ -1261,6 +1534,6 @@ final class Replay {
                     bytesFromSsd, bytesToHost, bytesFromHost);
         }
         return new SimulationResult(prediction, outOfMemory, byCause, stalledOps, worst, times, peakHostBytes,
-                hostViolation, demandFetches, skippedEntries, timelines);
+                hostViolation, demandFetches, skippedEntries, overheadNs, timelines, laneStats);
     }
 }

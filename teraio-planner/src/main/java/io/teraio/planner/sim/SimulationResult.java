@@ -1,5 +1,6 @@
 package io.teraio.planner.sim;
 
+import io.teraio.core.engine.LaneStats;
 import io.teraio.core.plan.Prediction;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,16 +29,24 @@ import java.util.Map;
  * @param skippedEntries      entries of the last iteration that did not apply to their tensor's
  *                            state, such as an offload of a tensor that is not resident (0 for a
  *                            valid plan)
+ * @param overheadNs          the last iteration's time the compute stream spent issuing entries: the
+ *                            engine's per-migration overhead from the probe results, times the entries
+ *                            (0 without probe results); {@code iterationNs = idealNs + stallNs + overheadNs}
  * @param timelines           the last iteration over time, for plots
+ * @param lanes               each lane's bytes and busy time in the last iteration (every SSD in id
+ *                            order, then the host tier), as the engine reports its own lanes: the
+ *                            bytes of the tasks (transfers, without probe results) that completed
+ *                            in it, the time with at least one in flight (empty when out of memory)
  */
 public record SimulationResult(Prediction prediction, String outOfMemory, Map<String, Long> stallNsByCause,
                                int stalledOps, List<OpStall> worstStalls, List<Long> iterationNs, long peakHostBytes,
                                String hostMemoryViolation, int demandFetches, int skippedEntries,
-                               Timelines timelines) {
+                               long overheadNs, Timelines timelines, List<LaneStats> lanes) {
     public SimulationResult {
         stallNsByCause = Collections.unmodifiableMap(new LinkedHashMap<>(stallNsByCause));
         worstStalls = List.copyOf(worstStalls);
         iterationNs = List.copyOf(iterationNs);
+        lanes = List.copyOf(lanes);
     }
 
     /** Whether the replay ran to the end (did not run out of memory). */

@@ -24,6 +24,10 @@ import java.util.Objects;
  * paying the SSD's latency once) and over the device's PCIe link in each direction, which the
  * transfers using it share max-min fairly (a transfer moves at the smaller of its SSD's
  * bandwidth and its fair share; rates are recomputed whenever a transfer starts or ends).
+ * With {@code probe} results in the profile, transfers move instead as the engine moves them
+ * ({@link #modelOf}): one lane per SSD and for the host tier, tasks of the probe's task size
+ * with its queue depth in flight, at the rates it measured, and the compute stream pays its
+ * per-migration overhead for each entry it issues.
  * An offload frees its tensor's memory when it completes; a prefetch first reserves memory,
  * waiting in deadline order, then reads. The whole model, including the initial state and
  * the stall causes, is in docs/simulator.md.
@@ -63,7 +67,7 @@ public final class Simulator {
         requireFeasible(workload, device.memoryBytes());
         SsdRates ssds = SsdRates.of(hardware);
         return new Replay(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read, ssds.write,
-                ssds.latency, hardware.hostMemoryBytes(), entries, options).run();
+                ssds.latency, hardware.hostMemoryBytes(), entries, options, LaneModel.of(hardware)).run();
     }
 
     /** The SSDs of a profile as the replay takes them: bytes per ns each way and latency, by SSD id. */
@@ -78,6 +82,15 @@ public final class Simulator {
             }
             return r;
         }
+    }
+
+    /**
+     * Which model a prediction for {@code hardware} uses, in one line: the engine model
+     * calibrated by its {@code probe} results, or, for a profile without them, its own figures
+     * (docs/simulator.md).
+     */
+    public static String modelOf(HardwareProfile hardware) {
+        return LaneModel.describe(hardware);
     }
 
     /** {@link #simulateJob(List, HardwareProfile, List, SimulationOptions)} with the default options. */
@@ -106,7 +119,7 @@ public final class Simulator {
                     + " plans for " + devices + " devices (one of each per device)");
         }
         SsdRates ssds = SsdRates.of(hardware);
-        Shared shared = new Shared(ssds.read.length, devices);
+        Shared shared = new Shared(ssds.read.length, devices, LaneModel.of(hardware));
         for (int d = 0; d < devices; d++) {
             Device device = hardware.devices().get(d);
             try {
@@ -131,7 +144,7 @@ public final class Simulator {
      */
     public static SimulationResult ideal(Workload workload, SimulationOptions options) {
         return new Replay(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
-                List.of(), options).run();
+                List.of(), options, null).run();
     }
 
     /**
