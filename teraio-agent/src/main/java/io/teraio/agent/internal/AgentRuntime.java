@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,12 +55,18 @@ import org.slf4j.LoggerFactory;
  * The agent at work inside the training job: it tracks every array (bytes, resident or not),
  * counts ops within the iteration, records the profiled iterations through a {@link Recorder},
  * plans in process (auto mode) and has a {@link PlanRuntime} apply the plan through a
- * {@link MigrationEngine}: the agent maps optimizer state arrays to the plan's keys, reports
- * op boundaries and iteration ends, and supplies its memory rule (tracked arrays, and the
- * native tensors the engine holds, under {@code deviceMemory}). An array planned out is
- * offloaded in place: its native tensor is taken out of it and the engine writes the tensor's
- * own bytes out, then deletes it; the prefetch reads them back into a new native tensor of the
- * same shape, which the array's next {@code getHandle} puts into the same Java object.
+ * {@link MigrationEngine}: the agent maps arrays to the plan's keys, reports op boundaries
+ * and iteration ends, and supplies its memory rule (tracked arrays, and the tensors the engine
+ * holds, under {@code deviceMemory}).
+ *
+ * <p>With the PyTorch bridge (checked after the first step) every kind moves: backward's nodes
+ * are ops of the iteration (hooks on op outputs, {@link #backwardStarts}), a trace tensor is a
+ * storage (views count once), and a planned storage is freed in place while DJL and autograd
+ * hold it ({@link StorageSlot}), then restored before any op or backward node that reads it.
+ * Without the bridge only optimizer state moves: its native tensor is taken out of its array
+ * and the engine writes the tensor's own bytes out, then deletes it; the prefetch reads them
+ * back into a new native tensor of the same shape, which the array's next {@code getHandle}
+ * puts into the same Java object.
  *
  * <p>Every hook runs under this object's monitor (DJL trains on one thread; the lock is
  * uncontended). Nothing here throws into training except a read of offloaded bytes that fails
@@ -103,7 +110,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private static final Tracked[] NO_TENSORS = new Tracked[0];
     /** The key of an activation ({@link #siteKey}), bound to its array each iteration. */
-    private static final java.util.regex.Pattern ACTIVATION_KEY = java.util.regex.Pattern.compile("op\\d+\\.out\\d+");
+    private static final Pattern ACTIVATION_KEY = Pattern.compile("op\\d+\\.out\\d+");
 
     private final AgentOptions options;
     private final String version;
@@ -178,7 +185,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      * uses in the trace (a hook before each backward node) and move through it; null without.
      */
     private TorchBridge bridge;
-    /** With the bridge: each tracked storage's owning array, by storage key (its views track 0 bytes). */
+    /** With the bridge: the tracked arrays over each storage, by storage key; the first owns its bytes, the rest are views. */
     private final HashMap<Long, List<Tracked>> storages = new HashMap<>();
     /** With the bridge: per op of the current iteration, its name and what it used and made (its backward node's needs). */
     private final List<String> iterationNames = new ArrayList<>();
@@ -188,7 +195,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     /** Forward ops whose backward node was reported this iteration (an op with several outputs has several hooks). */
     private final BitSet backwardSeen = new BitSet();
     private final BackwardListener backwardListener = this::backwardStarts;
-    /** Keys of planned activations and parameters (moved through the bridge) and their slots while bound. */
+    /** With the bridge: the plan's keys (every kind moves through it) and their slots while bound. */
     private Set<String> slotKeys = Set.of();
     private final HashMap<String, StorageSlot> slots = new HashMap<>();
     /** Writing buffers whose writes are confirmed: their storages are freed on the training thread. */
