@@ -132,8 +132,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final AtomicBoolean trimming = new AtomicBoolean();
     private final AtomicReference<String> trimRefused = new AtomicReference<>();
     private long peakResidentBytes;
-    /** Where the plan's peak was, by parts (for the log at exit); null before the plan applies. */
-    private String peakAt;
+    /** Where the peak was (for the log at exit): iteration, op and parts; {@link #peakOpName} null before one. */
+    private long peakIteration;
+    private int peakOp;
+    private String peakOpName;
+    private final long[] peakParts = new long[3];
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
     private boolean applyWindow;
@@ -1465,9 +1468,12 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if ((applyWindow || profileWindow && options.mode() == AgentMode.PROFILE) && now > peakResidentBytes) {
             peakResidentBytes = now;
-            peakAt = "iteration " + iteration + ", op " + currentOp + " (" + currentOpName + "): arrays "
-                    + Units.formatBytes(residentBytes) + ", being written " + Units.formatBytes(writingBytes.get())
-                    + ", being read " + Units.formatBytes(landingBytes.get());
+            peakIteration = iteration;
+            peakOp = currentOp;
+            peakOpName = currentOpName;
+            peakParts[0] = residentBytes;
+            peakParts[1] = writingBytes.get();
+            peakParts[2] = landingBytes.get();
         }
     }
 
@@ -1581,9 +1587,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 LOG.warn("teraio-agent: closing the engine: {}", e.getMessage());
             }
         }
-        if (peakAt != null) {
-            LOG.info("teraio-agent: the peak resident bytes ({}) were at {}", Units.formatBytes(peakResidentBytes),
-                    peakAt);
+        if (peakOpName != null) {
+            LOG.info("teraio-agent: the peak resident bytes ({}) were at iteration {}, op {} ({}): arrays {}, being"
+                    + " written {}, being read {}", Units.formatBytes(peakResidentBytes), peakIteration, peakOp,
+                    peakOpName, Units.formatBytes(peakParts[0]), Units.formatBytes(peakParts[1]),
+                    Units.formatBytes(peakParts[2]));
         }
         LOG.debug("teraio-agent: {} arrays tracked at exit, {} resident", arrays.size(),
                 Units.formatBytes(residentBytes));
