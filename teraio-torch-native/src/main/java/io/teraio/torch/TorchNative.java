@@ -53,7 +53,7 @@ final class TorchNative {
     /** Frees the storage's memory in place; returns the bytes freed. */
     static native long release0(long storage);
 
-    /** Gives a released storage {@code bytes} of new memory from its own allocator. */
+    /** Gives a released storage {@code bytes} of new page-aligned memory (posix_memalign, freed by its own deleter). */
     static native long allocate0(long storage, long bytes);
 
     /** Registers a backward hook; returns its index, or a code with libtorch's words in {@code message[0]}. */
