@@ -847,13 +847,12 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (!slotKeys.isEmpty() && runtime != null) {
             want(Dispatch.Events.OPS_WITH_ARGUMENTS); // each op's arrays are restored before it runs
         }
-        long persistentSlots = slots.size();
         long missing = entries.stream().map(PlanEntry::key).distinct()
                 .filter(k -> !stateArrays.containsKey(k) && !slots.containsKey(k) && !ACTIVATION_KEY.matcher(k).matches())
                 .count();
         LOG.info("teraio-agent: applying a plan of {} entries from iteration {} ({} optimizer state arrays found;{}{})",
                 entries.size(), iteration, stateArrays.size(), bridge == null ? " moved by their native tensors"
-                        : " through the torch bridge: " + persistentSlots + " parameters, gradients and optimizer"
+                        : " through the torch bridge: " + slots.size() + " parameters, gradients and optimizer"
                         + " state arrays, and the activations the plan names",
                 missing == 0 ? "" : "; " + missing + " planned keys not found, their entries are skipped");
     }
@@ -1043,8 +1042,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     }
 
     /**
-     * Registers a resident slot's storage with the engine, which writes it out through its
-     * staging buffers; once the write is confirmed the storage is freed, on the training thread
+     * Registers a resident slot's storage with the engine, which writes it out (through its
+     * staging buffers, or straight when the memory is page-aligned); once the write is confirmed the storage is freed, on the training thread
      * ({@link #drainWritten}). Its bytes count as {@link #writingBytes} until then.
      */
     private void stageSlot(StorageSlot slot) {
@@ -1052,7 +1051,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         long bytes = slot.bytes();
-        StorageSlot.Buffer buffer = slot.buffer(false, b -> written.add(slot));
+        StorageSlot.Buffer buffer = slot.buffer(false, () -> written.add(slot));
         writingBytes.addAndGet(bytes);
         try {
             engine.register(slot.key, buffer, () -> landSlot(slot));
@@ -1094,7 +1093,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /**
      * The engine's landing buffer for a slot's read (a prefetch or a miss, on the training
-     * thread): its storage allocated again by its own allocator. Its bytes count as
+     * thread): its storage allocated again, page-aligned. Its bytes count as
      * {@link #landingBytes} until the restore completes.
      */
     private StorageSlot.Buffer landSlot(StorageSlot slot) {
@@ -1106,7 +1105,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         } // else RESTORING: a read that failed left it allocated
         long bytes = slot.bytes();
         landingBytes.addAndGet(bytes);
-        return slot.buffer(true, b -> landingBytes.addAndGet(-bytes));
+        return slot.buffer(true, () -> landingBytes.addAndGet(-bytes));
     }
 
     /**
@@ -1163,10 +1162,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             if (written.remove(slot)) {
                 writingBytes.addAndGet(-slot.bytes());
             }
-            slot.dead = true;
             slotsOut--;
             if (engine.state(slot.key) != null) {
-                engine.free(slot.key); // a landing buffer closed unused gives its bytes back
+                engine.free(slot.key); // its bytes on storage go; a landing buffer closed unused gives its memory back
             }
         }
         slot.dead = true;
@@ -1201,11 +1199,16 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      * one whose views live on leaves its slot an orphan ({@link #orphans}), restored if a view is
      * used, dropped when the last view goes.
      */
-    private boolean heldByOthers(StorageSlot slot) {
+    private static boolean heldByOthers(StorageSlot slot) {
+        return references(slot) > 1;
+    }
+
+    /** What holds a slot's storage now (see {@link TorchStorage#references()}); 0 once every tensor of it is gone. */
+    private static long references(StorageSlot slot) {
         try {
-            return slot.storage.references() > 1;
+            return slot.storage.references();
         } catch (RuntimeException e) {
-            return false; // every tensor of it is gone
+            return 0;
         }
     }
 
@@ -1217,13 +1220,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 orphans.remove(i);
                 continue;
             }
-            long references;
-            try {
-                references = slot.storage.references();
-            } catch (RuntimeException e) {
-                references = 0;
-            }
-            if (references == 0) {
+            if (references(slot) == 0) {
                 orphans.remove(i);
                 retire(slot, false);
             }

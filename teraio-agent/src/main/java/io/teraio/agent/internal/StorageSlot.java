@@ -6,7 +6,6 @@ import io.teraio.torch.TorchStorage;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * A storage the plan moves through the PyTorch bridge: a parameter's (for the whole run) or an
@@ -55,7 +54,7 @@ final class StorageSlot {
      * @param closed run once when the engine closes it without the agent having kept it
      *               (a writing buffer: its write is confirmed; a landing buffer: unused)
      */
-    Buffer buffer(boolean landing, Consumer<Buffer> closed) {
+    Buffer buffer(boolean landing, Runnable closed) {
         openBuffers.incrementAndGet();
         return new Buffer(landing, closed);
     }
@@ -72,11 +71,11 @@ final class StorageSlot {
      */
     final class Buffer implements DeviceBuffer {
         final boolean landing;
-        private final Consumer<Buffer> closed;
+        private final Runnable closed;
         private final AtomicBoolean isClosed = new AtomicBoolean();
         private volatile boolean kept;
 
-        private Buffer(boolean landing, Consumer<Buffer> closed) {
+        private Buffer(boolean landing, Runnable closed) {
             this.landing = landing;
             this.closed = closed;
         }
@@ -122,7 +121,7 @@ final class StorageSlot {
             }
             try {
                 if (!kept) {
-                    closed.accept(this);
+                    closed.run();
                 }
             } finally {
                 openBuffers.decrementAndGet();
