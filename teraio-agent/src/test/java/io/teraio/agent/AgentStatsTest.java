@@ -18,7 +18,7 @@ class AgentStatsTest {
 
     @Test
     void theStatsFileHasTheAgreedFieldsAndTheSummaryIsOneLine() {
-        AgentStats stats = new AgentStats("auto", 12, 2, 8, 20 << 20, 19 << 20, 31_000_000, 0, 1, 4_577_832,
+        AgentStats stats = new AgentStats("auto", 12, 2, 8, 20 << 20, 19 << 20, 6 << 20, 31_000_000, 0, 1, 4_577_832,
                 5_626_408, 4_710_400, 4_577_832, 5_626_408, 500L << 20, 3L << 30,
                 "unavailable: self-check against libtorch 2.7.1 failed: it threw x", null);
         stats.write(dir.resolve("s.json"));
@@ -26,12 +26,12 @@ class AgentStatsTest {
         List<String> names = new ArrayList<>();
         json.fieldNames().forEachRemaining(names::add);
         assertEquals(List.of("mode", "iterations", "profiledIterations", "planEntries", "bytesOffloaded",
-                "bytesPrefetched", "stallNanos", "misses", "divergences", "peakResidentBytes",
+                "bytesPrefetched", "zeroBytesSkipped", "stallNanos", "misses", "divergences", "peakResidentBytes",
                 "unconstrainedPeakBytes", "budgetBytes", "predictedPeakBytes", "predictedUnconstrainedBytes",
                 "processPeakRssBytes", "deviceUsedBytes", "torchBridge"), names);
         assertEquals(4_710_400, json.get("budgetBytes").asLong());
         assertEquals("teraio-agent auto: 12 iterations (2 profiled), plan 8 entries, offloaded 20.00 MiB, prefetched"
-                + " 19.00 MiB, stalls 31.00 ms, misses 0, divergences 1, peak resident 4.37 MiB of budget 4.49 MiB"
+                + " 19.00 MiB (all-zero, not moved: 6.00 MiB), stalls 31.00 ms, misses 0, divergences 1, peak resident 4.37 MiB of budget 4.49 MiB"
                 + " (unconstrained 5.37 MiB, predicted 4.37 MiB); process peak RSS 500.00 MiB, device used 3.00 GiB (CUDA)",
                 stats.summary());
         assertEquals(stats, AgentStats.read(dir.resolve("s.json")), "what is written reads back the same");
@@ -40,7 +40,7 @@ class AgentStatsTest {
 
     @Test
     void anErrorIsReportedInBoth() {
-        AgentStats stats = new AgentStats("auto", 3, 2, 0, 0, 0, 0, 0, 0, 0, 10, 5, 0, 0, -1, -1, null, "planning: no fit");
+        AgentStats stats = new AgentStats("auto", 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 10, 5, 0, 0, -1, -1, null, "planning: no fit");
         assertEquals("planning: no fit", stats.toJson().get("error").asText());
         assertEquals(true, stats.summary().endsWith("; stopped: planning: no fit"));
     }

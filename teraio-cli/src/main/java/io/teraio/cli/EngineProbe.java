@@ -55,6 +55,7 @@ public final class EngineProbe {
         Placement p = io.allocate(4096, 0);
         DeviceBuffer buffer = opened.memory().tryAllocate(4096);
         try {
+            IoEngine.stampPages(buffer);
             io.write("probe", p, buffer, true).join();
             long[] samples = new long[LATENCY_SAMPLES];
             for (int i = 0; i < samples.length; i++) {

@@ -256,6 +256,7 @@ final class IoBench implements AutoCloseable {
             if (buffer == null) {
                 throw new TeraioException("probe: no memory for a buffer of " + Units.formatBytes(bytes));
             }
+            IoEngine.stampPages(buffer);
             io.write("probe", p, buffer, true).join();
             long[] times = new long[samples];
             for (int i = 0; i < samples; i++) {
@@ -287,6 +288,7 @@ final class IoBench implements AutoCloseable {
         if (buffer == null) {
             throw new TeraioException("probe: no memory for a tensor of " + Units.formatBytes(bytes));
         }
+        IoEngine.stampPages(buffer);
         String key = "probe migration";
         engine.register(key, buffer);
         try {

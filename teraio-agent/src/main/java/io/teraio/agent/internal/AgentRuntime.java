@@ -1529,16 +1529,18 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     public synchronized AgentStats stats() {
         long offloadedBytes = 0;
         long prefetched = 0;
+        long zeros = 0;
         long deviceUsed = -1;
         if (engine != null && !engine.isClosed()) {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
+            zeros = engine.io().stats().zeroBytesSkipped();
             deviceUsed = engine.memory().deviceUsedBytes();
         }
         RuntimeStats r = runtime == null ? new RuntimeStats(0, 0, 0, 0, 0, 0) : runtime.stats();
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
-                entries.size(), offloadedBytes, prefetched, r.stallNs(), r.misses(), r.divergences(),
+                entries.size(), offloadedBytes, prefetched, zeros, r.stallNs(), r.misses(), r.divergences(),
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
                 predictedUnconstrainedBytes, ProcessMemory.peakRssBytesNow(), deviceUsed, torchBridge, error);
     }

@@ -3,6 +3,7 @@ package io.teraio.agent.internal;
 import io.teraio.agent.AgentOptions;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.Placement;
 import io.teraio.core.hardware.Device;
@@ -102,6 +103,7 @@ final class InProcessPlanner {
         }
         Placement placement = engine.io().allocate(bytes, ssd);
         try {
+            IoEngine.stampPages(buffer);
             long t0 = System.nanoTime();
             engine.io().write("probe", placement, buffer, false).join();
             long t1 = System.nanoTime();

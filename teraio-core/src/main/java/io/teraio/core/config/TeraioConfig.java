@@ -31,6 +31,8 @@ import java.util.Objects;
  *                           the backend cannot use directly pass through ({@code io.stagingBuffers})
  * @param preallocateBytes   space preallocated per SSD file at start and at each growth ({@code io.preallocate})
  * @param readRetries        times a failed read is retried before it fails ({@code io.readRetries})
+ * @param skipZeros          tasks whose bytes are all zero are not written, and are read back as zeros without
+ *                           I/O ({@code io.skipZeros})
  * @param verify             check CRC32C on every prefetch ({@code verify})
  * @param memory             the device memory tensors live in: {@code host} or {@code cuda} ({@code memory})
  * @param device             the CUDA device this engine serves ({@code device})
@@ -39,7 +41,7 @@ import java.util.Objects;
  */
 public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMemoryBytes, String backend,
                            long taskSizeBytes, int queueDepth, int threads, int stagingBuffers, long preallocateBytes,
-                           int readRetries,
+                           int readRetries, boolean skipZeros,
                            boolean verify, String memory, int device, String cufileLibrary) {
 
     /** One configuration key: its argument spelling, default and meaning. */
@@ -78,6 +80,8 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
                     + " staged through"),
             new Key("io.preallocate", "1g", "space preallocated per SSD file at start and at each growth"),
             new Key("io.readRetries", "2", "times a failed read is retried before it fails"),
+            new Key("io.skipZeros", "true", "tasks whose bytes are all zero are not written, and read back as zeros"
+                    + " without I/O"),
             new Key("verify", "false", "check CRC32C on every prefetch"),
             new Key("memory", "host", "the device memory tensors live in: host (off-heap) or cuda (JCuda)"),
             new Key("device", "0", "the CUDA device this engine serves (one engine per device)"),
@@ -147,7 +151,8 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         }
         return new TeraioConfig(dirs, v.bytes("deviceMemory", 1), v.bytes("hostMemory", 0), backend, taskSize,
                 v.integer("io.queueDepth", 1), v.integer("io.threads", 1), v.integer("io.stagingBuffers", 1),
-                v.bytes("io.preallocate", 0), v.integer("io.readRetries", 0), v.bool("verify"), memory,
+                v.bytes("io.preallocate", 0), v.integer("io.readRetries", 0), v.bool("io.skipZeros"), v.bool("verify"),
+                memory,
                 v.integer("device", 0), v.text("gds.cufileLibrary").trim());
     }
 
@@ -164,6 +169,7 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
         map.put("io.stagingBuffers", Integer.toString(stagingBuffers));
         map.put("io.preallocate", Units.formatBytes(preallocateBytes));
         map.put("io.readRetries", Integer.toString(readRetries));
+        map.put("io.skipZeros", Boolean.toString(skipZeros));
         map.put("verify", Boolean.toString(verify));
         map.put("memory", memory);
         map.put("device", Integer.toString(device));
@@ -174,19 +180,21 @@ public record TeraioConfig(List<Path> dirs, long deviceMemoryBytes, long hostMem
     /** A copy with other SSD directories. */
     public TeraioConfig withDirs(List<Path> newDirs) {
         return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
-                threads, stagingBuffers, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
+                threads, stagingBuffers, preallocateBytes, readRetries, skipZeros, verify, memory, device,
+                cufileLibrary);
     }
 
     /** A copy with another device-memory capacity. */
     public TeraioConfig withDeviceMemory(long bytes) {
         return new TeraioConfig(dirs, bytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth, threads,
-                stagingBuffers, preallocateBytes, readRetries, verify, memory, device, cufileLibrary);
+                stagingBuffers, preallocateBytes, readRetries, skipZeros, verify, memory, device, cufileLibrary);
     }
 
     /** A copy for another CUDA device with its own SSD directories (one engine per device). */
     public TeraioConfig withDevice(int newDevice, List<Path> newDirs) {
         return new TeraioConfig(newDirs, deviceMemoryBytes, hostMemoryBytes, backend, taskSizeBytes, queueDepth,
-                threads, stagingBuffers, preallocateBytes, readRetries, verify, memory, newDevice, cufileLibrary);
+                threads, stagingBuffers, preallocateBytes, readRetries, skipZeros, verify, memory, newDevice,
+                cufileLibrary);
     }
 
     private record Values(Map<String, String> args, Map<String, String> properties, Map<String, String> env) {

@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * is not aligned (a framework's own tensor, say) streams through those few buffers, never a
  * copy of its own size. With
  * {@code verify}, the CRC32C of each task's bytes is recorded in the {@link Placement} on
- * write and checked on read.
+ * write and checked on read. With {@code io.skipZeros} (the default) a task whose bytes are all
+ * zero (a gradient just zeroed, say) is neither written nor read: the placement records it, and
+ * the read fills the task with zeros; a scan that stops at the first non-zero word decides it,
+ * so data with a non-zero word near each task's start costs next to nothing.
  *
  * <p>Every request returns a {@code CompletableFuture<Long>} of the bytes moved that
  * completes after the last of its tasks has finished (a failed task makes the request's
@@ -58,6 +61,8 @@ public final class IoEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IoEngine.class);
     private static final int MAX_TASK_BYTES = 1 << 30;
     private static final byte[] ZEROS = new byte[NativeBlock.ALIGNMENT];
+    /** Zeros to compare tasks with and fill them from: read-only, shared by every lane. */
+    private static final ByteBuffer ZERO_WORDS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
     private static final Comparator<Task> ORDER = Comparator.comparing((Task t) -> !t.stop)
             .thenComparing(t -> !t.urgent).thenComparingLong(t -> t.sequence);
 
@@ -70,6 +75,7 @@ public final class IoEngine implements AutoCloseable {
     private final int stagingBuffers;
     private final int readRetries;
     private final boolean verify;
+    private final boolean skipZeros;
     private final Object submitLock = new Object();
     private long sequence;
     private volatile boolean closed;
@@ -86,13 +92,14 @@ public final class IoEngine implements AutoCloseable {
     private final LongAdder failedReads = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder crcMismatches = new LongAdder();
+    private final LongAdder zeroBytesSkipped = new LongAdder();
 
     /**
      * Starts the workers.
      *
      * @param ssds   SSD {@code i} is {@code ssds.get(i)}
      * @param host   the host tier, or {@code null} for none
-     * @param config taskSizeBytes, queueDepth, threads, stagingBuffers, readRetries and verify are used
+     * @param config taskSizeBytes, queueDepth, threads, stagingBuffers, readRetries, skipZeros and verify are used
      * @throws IllegalArgumentException when the task size is not a multiple of a backend's
      *                                  alignment or over 1 GiB
      */
@@ -105,6 +112,7 @@ public final class IoEngine implements AutoCloseable {
         this.stagingBuffers = config.stagingBuffers();
         this.readRetries = config.readRetries();
         this.verify = config.verify();
+        this.skipZeros = config.skipZeros();
         if (taskSizeBytes <= 0 || taskSizeBytes > MAX_TASK_BYTES || queueDepth < 1 || threads < 1
                 || stagingBuffers < 1 || readRetries < 0) {
             throw new IllegalArgumentException("I/O engine: taskSize " + taskSizeBytes + " must be in (0, 1 GiB],"
@@ -237,7 +245,7 @@ public final class IoEngine implements AutoCloseable {
     public IoStats stats() {
         return new IoStats(ssdBytesWritten.sum(), ssdBytesRead.sum(), hostBytesWritten.sum(), hostBytesRead.sum(),
                 writes.sum(), reads.sum(), tasks.sum(), bouncedTasks.sum(), failedWrites.sum(), failedReads.sum(),
-                retries.sum(), crcMismatches.sum());
+                retries.sum(), crcMismatches.sum(), zeroBytesSkipped.sum());
     }
 
     public boolean isClosed() {
@@ -483,6 +491,7 @@ public final class IoEngine implements AutoCloseable {
                 if (written != span.bytes) {
                     throw span.failure("failed", span.shortTransfer(span.bytes, written));
                 }
+                r.placement.recordWritten(index);
                 (ssd ? ssdBytesWritten : hostBytesWritten).add(span.bytes);
                 bytesWritten.add(span.bytes);
                 return;
@@ -496,8 +505,15 @@ public final class IoEngine implements AutoCloseable {
                         out.put(at, ZEROS, 0, Math.min(ZEROS.length, span.paddedBytes - at));
                     }
                 }
+                if (skipZeros && allZero(out, span.bytes)) {
+                    r.placement.recordZero(index);
+                    zeroBytesSkipped.add(span.bytes);
+                    return;
+                }
                 if (verify) {
                     r.placement.recordCrc(index, crc(out.slice(0, span.bytes)));
+                } else {
+                    r.placement.recordWritten(index);
                 }
                 int expected = out.remaining();
                 long written;
@@ -546,6 +562,11 @@ public final class IoEngine implements AutoCloseable {
 
         private void readOnce(Request r, TaskSpan span) throws InterruptedException {
             ByteBuffer view = r.buffer.hostView(span.tensorOffset, span.bytes);
+            if (r.placement.isZero(span.index)) {
+                fillZero(r.buffer, view, span);
+                zeroBytesSkipped.add(span.bytes);
+                return;
+            }
             if (view == null && !verify && backend.movesDirectly(r.buffer)) {
                 long read = backend.readDevice(span.segment.extent(), span.offsetInExtent, r.buffer,
                         span.tensorOffset, span.bytes);
@@ -597,11 +618,52 @@ public final class IoEngine implements AutoCloseable {
             return view != null && bytes % alignment == 0 && view.alignmentOffset(0, alignment) == 0;
         }
 
+        /** Fills a task's span of the buffer with zeros, through its view when it has one. */
+        private void fillZero(DeviceBuffer buffer, ByteBuffer view, TaskSpan span) {
+            for (int at = 0; at < span.bytes; at += ZERO_WORDS.capacity()) {
+                int n = Math.min(ZERO_WORDS.capacity(), span.bytes - at);
+                if (view != null) {
+                    view.put(at, ZERO_WORDS, 0, n);
+                } else {
+                    buffer.copyFromHost(span.tensorOffset + at, ZERO_WORDS.slice(0, n));
+                }
+            }
+        }
+
         private int crc(ByteBuffer bytes) {
             CRC32C crc = new CRC32C();
             crc.update(bytes);
             return (int) crc.getValue();
         }
+    }
+
+    /**
+     * Writes a non-zero word at the start of every 4 KiB of {@code buffer}, so that a probe
+     * timing writes and reads through the engine moves every task ({@code io.skipZeros} would
+     * skip a task of fresh, all-zero memory).
+     */
+    public static void stampPages(DeviceBuffer buffer) {
+        ByteBuffer word = ByteBuffer.allocateDirect(Long.BYTES);
+        for (long at = 0; at + Long.BYTES <= buffer.bytes(); at += NativeBlock.ALIGNMENT) {
+            ByteBuffer view = buffer.hostView(at, Long.BYTES);
+            long value = 0x7E4A_1000_0000_0001L ^ at;
+            if (view != null) {
+                view.putLong(0, value);
+            } else {
+                buffer.copyFromHost(at, word.putLong(0, value).clear());
+            }
+        }
+    }
+
+    /** Whether the first {@code bytes} of {@code data} (from its position 0) are all zero. */
+    static boolean allZero(ByteBuffer data, int bytes) {
+        for (int at = 0; at < bytes; at += ZERO_WORDS.capacity()) {
+            int n = Math.min(ZERO_WORDS.capacity(), bytes - at);
+            if (data.slice(at, n).mismatch(ZERO_WORDS.slice(0, n)) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where one task's bytes are: in the tensor, in the extent, in the file. */

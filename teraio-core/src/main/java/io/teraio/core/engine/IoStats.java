@@ -16,8 +16,10 @@ package io.teraio.core.engine;
  * @param failedReads      read requests that failed (after their retries), CRC mismatches included
  * @param retries          read tasks retried after a failure
  * @param crcMismatches    read tasks whose CRC32C differed from the one written (verify mode)
+ * @param zeroBytesSkipped bytes of tasks found all zero ({@code io.skipZeros}): not written, and read back
+ *                         as zeros without I/O; counted at each (not in the bytes written or read)
  */
 public record IoStats(long ssdBytesWritten, long ssdBytesRead, long hostBytesWritten, long hostBytesRead,
                       long writes, long reads, long tasks, long bouncedTasks, long failedWrites, long failedReads,
-                      long retries, long crcMismatches) {
+                      long retries, long crcMismatches, long zeroBytesSkipped) {
 }

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Where {@link IoEngine#allocate} put a tensor's bytes: one extent on one SSD or the host
  * tier, or, for {@link IoEngine#ANY_SSD}, one extent per SSD with the tensor's tasks striped
  * round-robin over them (task {@code i} on stripe {@code i % stripes} at {@code (i / stripes)
- * * taskSize} into its extent, so each SSD's share is sequential). With verify it also keeps
- * the CRC32C of each task's bytes as last written. Handed back to the engine that made it.
+ * * taskSize} into its extent, so each SSD's share is sequential). It keeps what the last
+ * write found of each task: its bytes all zero (nothing written, see {@code io.skipZeros}),
+ * else, with verify, their CRC32C. Handed back to the engine that made it.
  */
 public final class Placement {
     /** One stripe: an extent on one lane's backend (null where the stripe got no tasks). */
@@ -21,6 +22,7 @@ public final class Placement {
     }
 
     private static final long NO_CRC = -1;
+    private static final long ZERO_TASK = -2;
 
     private final IoEngine owner;
     private final long bytes;
@@ -111,7 +113,22 @@ public final class Placement {
         crcs.set(task, crc & 0xFFFF_FFFFL);
     }
 
-    /** The CRC32C recorded for a task, or -1 when none was. */
+    /** A task written with bytes of its own: no CRC (verify off). */
+    void recordWritten(int task) {
+        crcs.set(task, NO_CRC);
+    }
+
+    /** A task whose bytes were all zero: it was not written and reads back as zeros. */
+    void recordZero(int task) {
+        crcs.set(task, ZERO_TASK);
+    }
+
+    /** Whether the last write of a task found its bytes all zero (so they are not on the backend). */
+    boolean isZero(int task) {
+        return crcs.get(task) == ZERO_TASK;
+    }
+
+    /** The CRC32C recorded for a task, or a negative number when none was. */
     long crc(int task) {
         return crcs.get(task);
     }

@@ -21,6 +21,8 @@ import java.util.Locale;
  * @param planEntries                 entries of the plan applied (0 when none)
  * @param bytesOffloaded              bytes written to storage by offloads
  * @param bytesPrefetched             bytes read back (prefetches and misses)
+ * @param zeroBytesSkipped            of those offloaded and read back, the bytes of tasks found all zero, neither
+ *                                    written nor read ({@code io.skipZeros}; a zeroed gradient, say), counted at each
  * @param stallNanos                  time the training thread waited for tensors
  * @param misses                      tensors needed but not prefetched (fetched at once)
  * @param divergences                 iterations whose op sequence left the profile's (plan stopped for them)
@@ -41,8 +43,8 @@ import java.util.Locale;
  * @param error                       why the agent stopped working, or null
  */
 public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
-                         long bytesPrefetched, long stallNanos, long misses, long divergences, long peakResidentBytes,
-                         long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
+                         long bytesPrefetched, long zeroBytesSkipped, long stallNanos, long misses, long divergences,
+                         long peakResidentBytes, long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
                          long predictedUnconstrainedBytes, long processPeakRssBytes, long deviceUsedBytes,
                          String torchBridge, String error) {
 
@@ -54,6 +56,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         root.put("planEntries", planEntries);
         root.put("bytesOffloaded", bytesOffloaded);
         root.put("bytesPrefetched", bytesPrefetched);
+        root.put("zeroBytesSkipped", zeroBytesSkipped);
         root.put("stallNanos", stallNanos);
         root.put("misses", misses);
         root.put("divergences", divergences);
@@ -81,10 +84,10 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
     /** The one-line summary printed to stderr at exit. */
     public String summary() {
         return String.format(Locale.ROOT, "teraio-agent %s: %d iterations (%d profiled), plan %d entries, offloaded %s,"
-                        + " prefetched %s, stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
+                        + " prefetched %s (all-zero, not moved: %s), stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
                         + " (unconstrained %s, predicted %s); process peak RSS %s%s%s",
                 mode, iterations, profiledIterations, planEntries, Units.formatBytes(bytesOffloaded),
-                Units.formatBytes(bytesPrefetched), Units.formatNanos(stallNanos), misses, divergences,
+                Units.formatBytes(bytesPrefetched), Units.formatBytes(zeroBytesSkipped), Units.formatNanos(stallNanos), misses, divergences,
                 Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
                 Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
                 processPeakRssBytes < 0 ? "unknown" : Units.formatBytes(processPeakRssBytes),
@@ -102,6 +105,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         return new AgentStats(root.path("mode").asText(""), number(root, "iterations", file),
                 number(root, "profiledIterations", file), number(root, "planEntries", file),
                 number(root, "bytesOffloaded", file), number(root, "bytesPrefetched", file),
+                root.path("zeroBytesSkipped").asLong(0),
                 number(root, "stallNanos", file), number(root, "misses", file), number(root, "divergences", file),
                 number(root, "peakResidentBytes", file), number(root, "unconstrainedPeakBytes", file),
                 number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),

@@ -15,7 +15,9 @@ import io.teraio.core.storage.Errno;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import io.teraio.core.storage.StorageException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -45,9 +47,10 @@ class IoEngineTest {
         return b;
     }
 
+    /** An engine that moves every task: these tests count tasks of buffers left all zero. */
     private IoEngine engine(List<FaultyBackend> ssds, String threads, String queueDepth) {
         IoEngine io = new IoEngine(List.copyOf(ssds), null, config("io.taskSize", "1m", "io.threads", threads,
-                "io.queueDepth", queueDepth));
+                "io.queueDepth", queueDepth, "io.skipZeros", "false"));
         resources.add(io);
         return io;
     }
@@ -178,5 +181,48 @@ class IoEngineTest {
         assertThrows(IllegalArgumentException.class, () -> io.allocate(MIB, 1));
         assertThrows(IllegalArgumentException.class, () -> io.allocate(MIB, IoEngine.HOST));
         assertThrows(IllegalArgumentException.class, () -> io.allocate(-1, 0));
+    }
+
+    @Test
+    void allZeroTasksAreNeitherWrittenNorReadAndComeBackAsZeros() throws Exception {
+        for (boolean opaque : new boolean[] {false, true}) {
+            for (boolean skip : new boolean[] {true, false}) {
+                FaultyBackend ssd = ssd(16 * MIB);
+                IoEngine io = new IoEngine(List.of(ssd), null, config("io.taskSize", "1m", "io.skipZeros",
+                        Boolean.toString(skip)));
+                resources.add(io);
+                DeviceMemory mem = opaque ? new OpaqueDeviceMemory(16 * MIB) : memory;
+                long bytes = 3 * MIB + 5; // tasks 0 and 2 all zero, task 1 one non-zero byte at its end, task 3 5 bytes
+                DeviceBuffer src = mem.allocate(bytes, 0);
+                DeviceBuffer dst = mem.allocate(bytes, 0);
+                byte[] expected = new byte[(int) bytes];
+                expected[(int) (2 * MIB - 1)] = 7;
+                expected[(int) (3 * MIB + 4)] = 9;
+                src.copyFromHost(0, directOf(expected));
+                byte[] ones = new byte[(int) bytes];
+                Arrays.fill(ones, (byte) 0xFF);
+                dst.copyFromHost(0, directOf(ones));
+                Placement p = io.allocate(bytes, 0);
+                assertEquals(bytes, await(io.write("sparse", p, src, false)));
+                assertEquals(bytes, await(io.read("sparse", p, dst, false)));
+                ByteBuffer back = ByteBuffer.allocateDirect((int) bytes);
+                dst.copyToHost(0, back);
+                byte[] got = new byte[(int) bytes];
+                back.get(0, got);
+                String what = (opaque ? "bounced" : "direct") + ", skipZeros " + skip;
+                assertTrue(Arrays.equals(expected, got), what + ": every byte back, zeros where zeros were");
+                assertEquals(skip ? 2 : 4, ssd.writes.get(), what + ": tasks written");
+                assertEquals(skip ? 2 : 4, ssd.reads.get(), what + ": tasks read");
+                assertEquals(skip ? 4 * MIB : 0, io.stats().zeroBytesSkipped(), what);
+                assertEquals(MIB + 5, io.stats().ssdBytesWritten() - (skip ? 0 : 2 * MIB), what);
+                src.close();
+                dst.close();
+                io.release(p);
+            }
+        }
+    }
+
+    private static ByteBuffer directOf(byte[] bytes) {
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
     }
 }
