@@ -25,7 +25,7 @@
 
 namespace {
 
-constexpr jint ABI_VERSION = 1;
+constexpr jint ABI_VERSION = 2;
 // What allocate0 aligns memory to: O_DIRECT's (and a page's) 4 KiB.
 constexpr size_t ALIGNMENT = 4096;
 
@@ -47,6 +47,12 @@ struct StorageRef {
     c10::weak_intrusive_ptr<c10::StorageImpl> weak;
     explicit StorageRef(c10::weak_intrusive_ptr<c10::StorageImpl> w) : weak(std::move(w)) {}
 };
+
+// The deleter of the memory allocate0 gives a storage: free's, under a name of its own, so that
+// release0 can tell teraio's page-aligned blocks from the allocator's memory.
+void freeBlock(void* block) {
+    std::free(block);
+}
 
 StorageRef* ref(jlong h) {
     return reinterpret_cast<StorageRef*>(h);
@@ -294,34 +300,44 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_copy0(JNIEnv* env, jcla
 }
 
 // Frees the storage's memory: its data pointer becomes an empty one and its size 0, while
-// every tensor, view and autograd node that holds the storage keeps holding it. Returns the
-// bytes freed.
-JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_release0(JNIEnv*, jclass, jlong h) {
+// every tensor, view and autograd node that holds the storage keeps holding it. With keep, memory
+// that allocate0 gave it (page-aligned, teraio's) is not freed but handed to the caller, for
+// allocate0 to give to a storage again. Returns that block's address, or 0 when the memory was
+// freed.
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_release0(JNIEnv*, jclass, jlong h, jboolean keep) {
     c10::intrusive_ptr<c10::StorageImpl> impl;
     jlong rc = evictableStorage(h, impl);
     if (rc < 0) {
         return rc;
     }
-    if (impl->_mutable_data_ptr_no_checks().get() == nullptr) {
+    c10::DataPtr& current = impl->_mutable_data_ptr_no_checks();
+    void* data = current.get();
+    if (data == nullptr) {
         return E_NOT_ALLOCATED;
     }
     try {
-        jlong n = static_cast<jlong>(impl->nbytes());
+        jlong block = 0;
+        if (keep && current.get_deleter() == &freeBlock && current.get_context() == data) {
+            current.release_context(); // the DataPtr no longer frees it
+            block = reinterpret_cast<jlong>(data);
+        }
         impl->set_data_ptr_noswap(c10::DataPtr(nullptr, impl->device()));
         impl->set_nbytes(0);
-        return n;
+        return block;
     } catch (const std::exception&) {
         return E_LIBTORCH;
     }
 }
 
-// Gives a released storage nbytes of new memory, aligned to ALIGNMENT (a page) so that O_DIRECT
-// can read straight into it and write straight from it (uninitialized: the caller copies the
-// bytes back in). The memory is malloc's, freed by the DataPtr's own deleter whenever the
-// storage lets it go (PyTorch frees a DataPtr through its deleter, not the allocator); the
-// storage keeps its allocator for anything it allocates later. Returns nbytes.
-JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_allocate0(JNIEnv*, jclass, jlong h, jlong nbytes) {
-    if (nbytes <= 0) {
+// Gives a released storage nbytes of memory aligned to ALIGNMENT (a page) so that O_DIRECT can read
+// straight into it and write straight from it (uninitialized: the caller copies the bytes back in):
+// block, when not 0 (one release0 kept, of at least nbytes rounded up to ALIGNMENT), else new
+// memory from posix_memalign. Freed by the DataPtr's own deleter (freeBlock) whenever the storage
+// lets it go (PyTorch frees a DataPtr through its deleter, not the allocator); the storage keeps its
+// allocator for anything it allocates later. Returns nbytes.
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_allocate0(JNIEnv*, jclass, jlong h, jlong nbytes,
+                                                                  jlong block) {
+    if (nbytes <= 0 || block % static_cast<jlong>(ALIGNMENT) != 0) {
         return E_RANGE;
     }
     c10::intrusive_ptr<c10::StorageImpl> impl;
@@ -332,19 +348,27 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_allocate0(JNIEnv*, jcla
     if (impl->_mutable_data_ptr_no_checks().get() != nullptr) {
         return E_ALLOCATED;
     }
-    void* memory = nullptr;
+    void* memory = reinterpret_cast<void*>(block);
     size_t rounded = (static_cast<size_t>(nbytes) + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-    if (posix_memalign(&memory, ALIGNMENT, rounded) != 0 || memory == nullptr) {
+    if (memory == nullptr && (posix_memalign(&memory, ALIGNMENT, rounded) != 0 || memory == nullptr)) {
         return E_LIBTORCH;
     }
     try {
-        c10::DataPtr data(memory, memory, &std::free, impl->device());
+        c10::DataPtr data(memory, memory, &freeBlock, impl->device());
         impl->set_data_ptr_noswap(std::move(data));
         impl->set_nbytes(static_cast<size_t>(nbytes));
         return nbytes;
     } catch (const std::exception&) {
+        if (block == 0) {
+            std::free(memory);
+        }
         return E_LIBTORCH;
     }
+}
+
+// Frees a block release0 kept.
+JNIEXPORT void JNICALL Java_io_teraio_torch_TorchNative_freeBlock0(JNIEnv*, jclass, jlong block) {
+    freeBlock(reinterpret_cast<void*>(block));
 }
 
 // Registers a hook on the tensor that calls listener.backwardStarts(id) when the tensor's

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 final class TorchNative {
     /** The ABI this jar's classes expect of the library; the library reports its own. */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     /** {@link #describe0} fills this many values. */
     static final int DESCRIBE_LENGTH = 8;
     static final int STORAGE_KEY = 0;
@@ -50,11 +50,21 @@ final class TorchNative {
     /** Copies {@code length} bytes between the storage at {@code offset} and the direct buffer at {@code position}: out of the storage when {@code toBuffer}. */
     static native long copy0(long storage, long offset, ByteBuffer buffer, int position, int length, boolean toBuffer);
 
-    /** Frees the storage's memory in place; returns the bytes freed. */
-    static native long release0(long storage);
+    /**
+     * Frees the storage's memory in place; with {@code keep}, memory {@link #allocate0} gave it is
+     * handed back instead (its address returned; 0 when the memory was freed).
+     */
+    static native long release0(long storage, boolean keep);
 
-    /** Gives a released storage {@code bytes} of new page-aligned memory (posix_memalign, freed by its own deleter). */
-    static native long allocate0(long storage, long bytes);
+    /**
+     * Gives a released storage {@code bytes} of page-aligned memory: {@code block} (one {@link #release0}
+     * kept, at least {@code bytes} rounded up to 4 KiB) when not 0, else new (posix_memalign); freed by its
+     * own deleter.
+     */
+    static native long allocate0(long storage, long bytes, long block);
+
+    /** Frees a block {@link #release0} kept. */
+    static native void freeBlock0(long block);
 
     /** Registers a backward hook; returns its index, or a code with libtorch's words in {@code message[0]}. */
     static native long registerHook0(long tensor, long id, BackwardListener listener, String[] message);

@@ -171,6 +171,19 @@ public final class TorchStorage implements DeviceBuffer {
      * @throws IllegalStateException when it is not resident or the handle is closed
      */
     public long release() {
+        return release(null);
+    }
+
+    /**
+     * Frees the storage's memory in place (its bytes must have been copied out first), giving
+     * memory that {@link #allocate(PageBlocks)} gave it to {@code blocks} (when not null)
+     * instead of to the system.
+     *
+     * @return the storage's bytes
+     * @throws TorchBridgeException  when it is not evictable or libtorch refused
+     * @throws IllegalStateException when it is not resident or the handle is closed
+     */
+    public long release(PageBlocks blocks) {
         lock.writeLock().lock();
         try {
             Supplier<String> op = () -> "evict " + this;
@@ -187,11 +200,14 @@ public final class TorchStorage implements DeviceBuffer {
                 throw new TorchBridgeException(op.get() + ": PyTorch resized it to " + now[1] + " bytes since the handle"
                         + " was opened; its bytes were not all copied out (close this handle and open a new one)");
             }
-            long freed = TorchErrors.check(TorchNative.release0(handle), op);
+            long block = TorchErrors.check(TorchNative.release0(handle, blocks != null), op);
             state = State.EVICTED;
             aligned = null;
             viewKnown = true;
-            return freed;
+            if (block != 0) {
+                blocks.give(PageBlocks.capacity(bytes), block);
+            }
+            return bytes;
         } finally {
             lock.writeLock().unlock();
         }
@@ -203,6 +219,16 @@ public final class TorchStorage implements DeviceBuffer {
      * {@link #copyFromHost} or through {@link #hostView}.
      */
     public void allocate() {
+        allocate(null);
+    }
+
+    /**
+     * Gives the evicted storage memory of its size, 4 KiB-aligned: a block {@code blocks} kept for
+     * its size when there is one, else new memory (malloc's); freed with the storage as PyTorch
+     * frees any memory, by the pointer's own deleter. Fill it with {@link #copyFromHost} or
+     * through {@link #hostView}: a kept block holds another storage's old bytes.
+     */
+    public void allocate(PageBlocks blocks) {
         lock.writeLock().lock();
         try {
             Supplier<String> op = () -> "allocate " + this;
@@ -210,7 +236,15 @@ public final class TorchStorage implements DeviceBuffer {
             if (state != State.EVICTED) {
                 throw new IllegalStateException(op.get() + ": it is " + state + ", not EVICTED");
             }
-            TorchErrors.check(TorchNative.allocate0(handle, bytes), op);
+            long block = blocks == null ? 0 : blocks.take(bytes);
+            try {
+                TorchErrors.check(TorchNative.allocate0(handle, bytes, block), op);
+            } catch (RuntimeException e) {
+                if (block != 0) {
+                    blocks.give(PageBlocks.capacity(bytes), block);
+                }
+                throw e;
+            }
             state = State.RESTORING;
             aligned = TorchNative.alignedView0(handle);
             viewKnown = true;

@@ -25,6 +25,7 @@ import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.Placement;
 import io.teraio.core.storage.PosixStorageBackend;
 import io.teraio.core.storage.RunDirectory;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,62 @@ class TorchBridgeTest {
     }
 
     @Test
+    void aRestoredStoragesMemoryIsKeptOnEvictionAndReusedForOneOfItsSize() throws Exception {
+        NDArray a = manager.arange(0f, 300_000f).mul(0.5f); // 1,200,000 bytes: 293 pages
+        NDArray b = manager.arange(0f, 300_000f).mul(-2f);
+        NDArray c = manager.arange(0f, 1000f);
+        float[] bBefore = b.toFloatArray();
+        try (PageBlocks blocks = new PageBlocks();
+             TorchStorage sa = bridge.storage(a);
+             TorchStorage sb = bridge.storage(b);
+             TorchStorage sc = bridge.storage(c)) {
+            long bytes = sa.bytes();
+            sa.release(blocks);
+            assertEquals(0, blocks.bytes(), "PyTorch's own memory is freed, not kept");
+            sa.allocate(blocks);
+            long address = sa.nativeState()[0];
+            sa.copyFromHost(0, ByteBuffer.allocateDirect((int) bytes)); // zeros, whatever the block held
+            sa.restored();
+            sa.release(blocks);
+            assertEquals(PageBlocks.capacity(bytes), blocks.bytes(), "teraio's page-aligned memory is kept");
+            assertTrue(blocks.has(sb.bytes()) && !blocks.has(sc.bytes()));
+            sc.release(blocks);
+            sc.allocate(blocks);
+            assertEquals(PageBlocks.capacity(bytes), blocks.bytes(), "another size gets new memory");
+            // b's bytes out, its memory freed, and read back into a's old block
+            java.nio.ByteBuffer saved = ByteBuffer.allocateDirect((int) bytes);
+            sb.copyToHost(0, saved);
+            sb.release(blocks);
+            sb.allocate(blocks);
+            assertEquals(address, sb.nativeState()[0], "the block kept is reused");
+            assertEquals(0, blocks.bytes());
+            assertEquals(1, blocks.reuses());
+            sb.copyFromHost(0, saved.flip());
+            sb.restored();
+            sa.allocate(blocks);
+            sa.restored();
+            sa.release(blocks);
+            sc.copyFromHost(0, ByteBuffer.allocateDirect((int) sc.bytes()));
+            sc.restored();
+            sc.release(blocks);
+            assertEquals(PageBlocks.capacity(bytes) + PageBlocks.capacity(sc.bytes()), blocks.bytes());
+            assertEquals(PageBlocks.capacity(sc.bytes()), blocks.trim(1, bytes), "the smallest block that frees enough,"
+                    + " sparing one for a storage of a's size");
+            assertEquals(0, blocks.trim(1, bytes), "the last block of the spared size stays");
+            assertEquals(PageBlocks.capacity(bytes), blocks.trim(1, 0));
+            assertEquals(0, blocks.bytes());
+            sa.allocate(blocks);
+            sa.copyFromHost(0, ByteBuffer.allocateDirect((int) bytes));
+            sa.restored();
+            sc.allocate(blocks);
+            sc.copyFromHost(0, ByteBuffer.allocateDirect((int) sc.bytes()));
+            sc.restored();
+        }
+        assertArrayEquals(bBefore, b.toFloatArray(), "b's bytes came back in the reused block");
+        assertEquals(0f, a.sum().getFloat());
+    }
+
+    @Test
     void viewsOfOneStorageShareItsKeyAndHandle() {
         NDArray a = manager.arange(0f, 1024f).add(1f);
         NDArray view = a.get("10:20");
@@ -143,13 +200,13 @@ class TorchBridgeTest {
     @Test
     void misuseIsRefusedWithAMessage() {
         NDArray a = manager.arange(0f, 256f).add(1f);
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocateDirect(1024);
+        java.nio.ByteBuffer out = ByteBuffer.allocateDirect(1024);
         try (TorchStorage s = bridge.storage(a)) {
             IllegalStateException early = assertThrows(IllegalStateException.class,
                     () -> s.copyFromHost(0, out.duplicate()));
             assertTrue(early.getMessage().endsWith("it is RESIDENT, not RESTORING"), early.getMessage());
             assertThrows(IndexOutOfBoundsException.class, () -> s.copyToHost(1, out.duplicate()));
-            assertThrows(IllegalArgumentException.class, () -> s.copyToHost(0, java.nio.ByteBuffer.allocate(16)));
+            assertThrows(IllegalArgumentException.class, () -> s.copyToHost(0, ByteBuffer.allocate(16)));
             s.copyToHost(0, out.duplicate());
             s.release();
             IllegalStateException twice = assertThrows(IllegalStateException.class, s::release);

@@ -29,6 +29,7 @@ import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import io.teraio.torch.BackwardListener;
 import io.teraio.torch.TorchBridge;
+import io.teraio.torch.PageBlocks;
 import io.teraio.torch.TorchStorage;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -136,7 +137,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private long peakIteration;
     private int peakOp;
     private String peakOpName;
-    private final long[] peakParts = new long[3];
+    private final long[] peakParts = new long[4];
     private long unconstrainedPeakBytes;
     private boolean profileWindow;
     private boolean applyWindow;
@@ -207,6 +208,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final List<StorageSlot> retired = new ArrayList<>();
     /** Slots whose arrays closed while views of them live on (see {@link #heldByOthers}). */
     private final List<StorageSlot> orphans = new ArrayList<>();
+    /**
+     * The memory of evicted storages, kept for restores of their size (with the bridge, while
+     * the plan applies): counted in {@link #heldBytes()} and freed when bytes would not fit.
+     */
+    private PageBlocks blocks;
     /** Slots not resident now (restored before any use, whatever the plan does). */
     private int slotsOut;
     private boolean closed;
@@ -823,11 +829,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             }
         }
         if (engine != null) {
-            runtime = new PlanRuntime(engine, entries, profiled, MemoryRule.budget(options.config().deviceMemoryBytes(),
-                    () -> {
-                        drainWritten(); // the rule is asked on the training thread, between native calls
-                        return heldBytes();
-                    }, this::offloadsInFlight), this::stage);
+            if (bridge != null) {
+                blocks = new PageBlocks();
+            }
+            runtime = new PlanRuntime(engine, entries, profiled, memoryRule(), this::stage);
             runtime.startState(kept -> {
                 stage(kept.key());
                 return engine.state(kept.key()) != null;
@@ -869,11 +874,54 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     /**
      * The bytes in memory by the plan's accounting: resident arrays, tensors being written out,
-     * tensors being read back, and the engine's own buffers (the probe's, while it runs).
+     * tensors being read back, the memory of evicted storages kept for reuse ({@link #blocks}),
+     * and the engine's own buffers (the probe's, while it runs).
      */
     private long heldBytes() {
-        return residentBytes + writingBytes.get() + landingBytes.get()
+        return residentBytes + writingBytes.get() + landingBytes.get() + (blocks == null ? 0 : blocks.bytes())
                 + (engine == null ? 0 : engine.memory().usedBytes());
+    }
+
+    /**
+     * The budget as the runtime asks it, on the training thread between native calls: freed
+     * storages leave memory first ({@link #drainWritten}); what does not fit then frees the kept
+     * blocks it needs, but a prefetch that a kept block of its size will take needs no more
+     * memory for it, and that block is spared.
+     */
+    private MemoryRule memoryRule() {
+        long budget = options.config().deviceMemoryBytes();
+        return new MemoryRule() {
+            @Override
+            public boolean fits(long bytes) {
+                return fitsBeside(bytes, 0, budget);
+            }
+
+            @Override
+            public boolean fitsPrefetch(long tensorBytes, long otherBytes) {
+                return fitsBeside(tensorBytes + otherBytes, tensorBytes, budget);
+            }
+
+            @Override
+            public boolean writesInFlight() {
+                return offloadsInFlight();
+            }
+        };
+    }
+
+    /** Whether {@code bytes} more fit in {@code budget}, a kept block taken for a restore of {@code reusing} bytes. */
+    private boolean fitsBeside(long bytes, long reusing, long budget) {
+        drainWritten();
+        long over = heldBytes() + bytes - reused(reusing) - budget;
+        if (over > 0 && blocks != null && blocks.bytes() > 0) {
+            blocks.trim(over, reusing);
+            over = heldBytes() + bytes - reused(reusing) - budget;
+        }
+        return over <= 0;
+    }
+
+    /** The kept bytes a restore of a storage of {@code bytes} would take instead of new memory. */
+    private long reused(long bytes) {
+        return bytes > 0 && blocks != null && blocks.has(bytes) ? PageBlocks.capacity(bytes) : 0;
     }
 
     /**
@@ -1085,7 +1133,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         try {
-            slot.storage.release();
+            slot.storage.release(blocks);
         } catch (RuntimeException e) {
             LOG.debug("teraio-agent: could not free {}: {}", slot, e.getMessage());
         }
@@ -1101,7 +1149,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             evict(slot); // written but not freed yet: freed now, as the read brings the bytes back
         }
         if (slot.storage.state() == TorchStorage.State.EVICTED) {
-            slot.storage.allocate();
+            slot.storage.allocate(blocks);
         } // else RESTORING: a read that failed left it allocated
         long bytes = slot.bytes();
         landingBytes.addAndGet(bytes);
@@ -1249,6 +1297,9 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         profileWindow = false;
         if (engine != null && !slots.isEmpty()) {
             restoreAll();
+        }
+        if (blocks != null) {
+            blocks.trim(Long.MAX_VALUE, 0); // nothing is restored into them any more
         }
         if (offloaded.isEmpty() && slotsOut == 0) {
             goIdle();
@@ -1471,6 +1522,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             peakParts[0] = residentBytes;
             peakParts[1] = writingBytes.get();
             peakParts[2] = landingBytes.get();
+            peakParts[3] = blocks == null ? 0 : blocks.bytes();
         }
     }
 
@@ -1588,9 +1640,13 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         if (peakOpName != null) {
             LOG.info("teraio-agent: the peak resident bytes ({}) were at iteration {}, op {} ({}): arrays {}, being"
-                    + " written {}, being read {}", Units.formatBytes(peakResidentBytes), peakIteration, peakOp,
-                    peakOpName, Units.formatBytes(peakParts[0]), Units.formatBytes(peakParts[1]),
-                    Units.formatBytes(peakParts[2]));
+                    + " written {}, being read {}, freed memory kept for reuse {}", Units.formatBytes(peakResidentBytes),
+                    peakIteration, peakOp, peakOpName, Units.formatBytes(peakParts[0]), Units.formatBytes(peakParts[1]),
+                    Units.formatBytes(peakParts[2]), Units.formatBytes(peakParts[3]));
+        }
+        if (blocks != null) {
+            LOG.info("teraio-agent: {} restores reused the memory of an evicted storage", blocks.reuses());
+            blocks.close();
         }
         LOG.debug("teraio-agent: {} arrays tracked at exit, {} resident", arrays.size(),
                 Units.formatBytes(residentBytes));

@@ -16,6 +16,8 @@ import io.teraio.core.trace.TraceReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,6 +109,8 @@ class AgentIT {
     @Test
     void mlpAutoMovesParametersGradientsAndAdamStateWithIdenticalLossesUnderHalfThePeak() throws Exception {
         Plan plan = autoRun("mlp", 12, 10, 1, 2);
+        assertTrue(JsonFiles.read(dir.resolve("auto.json")).get("zeroBytesSkipped").asLong() > 0,
+                "gradients just zeroed (DJL zeroes each after its update) are neither written nor read");
         assertMoves(plan, "parameters", e -> e.key().matches("\\d+Linear_(weight|bias)"));
         assertMoves(plan, "gradients", e -> e.key().endsWith(".grad"));
         assertMoves(plan, "Adam's moments", e -> e.key().endsWith(".means") || e.key().endsWith(".variances"));
@@ -230,6 +234,10 @@ class AgentIT {
         assertTrue(stats.get("bytesOffloaded").asLong() > 0, stats.toString());
         assertTrue(stats.get("bytesPrefetched").asLong() > 0, stats.toString());
         assertEquals(0, stats.get("divergences").asLong(), stats.toString());
+        Matcher reuses = Pattern.compile("teraio-agent: (\\d+) restores reused the"
+                + " memory of an evicted storage").matcher(auto.stderr());
+        assertTrue(reuses.find() && Long.parseLong(reuses.group(1)) > 0, "restores take the memory evictions kept: "
+                + auto.stderr());
         long peak = stats.get("peakResidentBytes").asLong();
         assertTrue(peak <= budget, "peak resident " + peak + " over the budget " + budget + ": " + stats);
         long saved = stats.get("unconstrainedPeakBytes").asLong() - peak;

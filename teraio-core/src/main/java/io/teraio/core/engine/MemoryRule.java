@@ -13,6 +13,15 @@ public interface MemoryRule {
     /** Whether {@code bytes} more fit now. */
     boolean fits(long bytes);
 
+    /**
+     * Whether a prefetch of a tensor of {@code tensorBytes} fits now beside {@code otherBytes}
+     * more (the op's allocations); a rule whose memory can land the tensor in memory it already
+     * counts (the agent's kept blocks) says so here. By default {@link #fits} of their sum.
+     */
+    default boolean fitsPrefetch(long tensorBytes, long otherBytes) {
+        return fits(tensorBytes + otherBytes);
+    }
+
     /** Whether offload writes in flight hold memory that their confirmation will free. */
     boolean writesInFlight();
 

@@ -287,9 +287,9 @@ public final class PlanRuntime {
                 skipped.increment();
                 continue;
             }
-            long bytes = engine.tensors().bytes(e.key()) + alloc;
-            waitedNs += waitWhile(() -> !memory.fits(bytes) && memory.writesInFlight());
-            if (!memory.fits(bytes)) {
+            long bytes = engine.tensors().bytes(e.key());
+            waitedNs += waitWhile(() -> !memory.fitsPrefetch(bytes, alloc) && memory.writesInFlight());
+            if (!memory.fitsPrefetch(bytes, alloc)) {
                 break;
             }
             queued.removeFirst();
