@@ -8,7 +8,7 @@ import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.plan.StartState;
-import io.teraio.planner.PlanValidator;
+import io.teraio.planner.EntryReferences;
 import io.teraio.planner.Workload;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -270,9 +270,9 @@ final class Replay {
         int[] issue = new int[m];
         for (int i = 0; i < m; i++) {
             PlanEntry e = entries.get(i);
-            String problem = PlanValidator.referenceProblem(w, ssdReadBytesPerNs.length, e);
+            String problem = EntryReferences.problem(w, ssdReadBytesPerNs.length, e);
             if (problem != null) {
-                throw new TeraioException(PlanValidator.describe(i, e) + ": " + problem);
+                throw new TeraioException(EntryReferences.describe(i, e) + ": " + problem);
             }
             eSlot[i] = w.trace().slotOf(e.tensor());
             eSsd[i] = e.target() == PlanTarget.HOST ? HOST : e.ssd();
@@ -815,7 +815,7 @@ final class Replay {
             bytesToHost += recording ? bytes : 0;
             changeHost(bytes);
             if (shared.hostUsed > hostCapacityBytes && recording && hostViolation == null) {
-                hostViolation = (joint ? "device " + device + ": " : "") + PlanValidator.describe(e, entries.get(e))
+                hostViolation = (joint ? "device " + device + ": " : "") + EntryReferences.describe(e, entries.get(e))
                         + " puts " + Units.formatBytes(shared.hostUsed)
                         + " in host memory at op " + op + ", more than the hardware's hostMemoryBytes ("
                         + Units.formatBytes(hostCapacityBytes) + ")";
