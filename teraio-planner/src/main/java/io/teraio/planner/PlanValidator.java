@@ -77,12 +77,12 @@ public final class PlanValidator {
 
     /**
      * Checks the plans of a job: each device's entries against its own workload (every rule that
-     * needs no simulation, SSDs serving that device), then the devices replayed together must
+     * needs no simulation, SSDs serving that device), then the devices simulated together must
      * not run out of device memory, exceed their devices' memory or the shared host memory cap.
      * A job of one device is {@link #validate(Workload, Plan, Object, boolean)}.
      *
      * @param workloads one per device of the plan, by device id
-     * @return the devices replayed together
+     * @return the devices simulated together
      * @throws TeraioException with the first problem, one line ({@code plan.json: device 1: entry 4 ...})
      */
     public static JobSimulation validateJob(List<Workload> workloads, JobPlan plan, Object origin,
@@ -134,7 +134,7 @@ public final class PlanValidator {
         return count;
     }
 
-    /** What keeps a job's replay from being a valid run, or {@code null}. */
+    /** What keeps a job's simulation from being a valid run, or {@code null}. */
     public static String jobProblem(JobSimulation result, HardwareProfile hardware) {
         if (!result.ran()) {
             return "simulating the plan: " + result.outOfMemory();
