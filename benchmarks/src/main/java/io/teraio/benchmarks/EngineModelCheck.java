@@ -1,6 +1,5 @@
 package io.teraio.benchmarks;
 
-import io.teraio.cli.EngineProbe;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
@@ -20,6 +19,7 @@ import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
+import io.teraio.probe.EngineProbe;
 import io.teraio.replay.ReplayOptions;
 import io.teraio.replay.ReplayResult;
 import io.teraio.replay.TraceReplay;
