@@ -15,10 +15,7 @@ import io.teraio.agent.AgentOptions;
 import io.teraio.agent.internal.AgentRuntime;
 import io.teraio.agent.internal.Dispatch;
 import io.teraio.agent.internal.Hooks;
-import io.teraio.cli.Main;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *     runtime listening, as after the agent has gone idle;</li>
  * <li>{@code offload}: the agent's runtime in offload mode applying an empty plan made for
  *     this iteration (op counting and checking, array tracking), as {@code AgentOverhead}'s
- *     offload variant;</li>
+ *     offload variant; the plan is made by the built {@code teraio} command ({@link EmptyPlan});</li>
  * <li>{@code profile}: the runtime recording every iteration into a trace (a fresh profile
  *     each measurement iteration, so the trace does not grow without bound).</li>
  * </ul>
@@ -113,12 +110,7 @@ public class AgentHookBenchmark {
             iteration();
             iteration();
             Path plan = dir.resolve("empty-plan.json");
-            StringWriter err = new StringWriter();
-            int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "plan",
-                    trace.toString(), "--policy", "none", "--gpu-mem", "64g", "--ssd", "1x2g", "-o", plan.toString());
-            if (code != 0) {
-                throw new IllegalStateException("teraio plan --policy none failed: " + err);
-            }
+            EmptyPlan.write(trace, plan);
             start("mode=offload,warmup=1,plan=" + plan + ",out=" + trace);
             iteration(); // warm-up
             iteration(); // watched: the run's op order

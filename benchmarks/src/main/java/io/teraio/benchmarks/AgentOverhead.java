@@ -3,12 +3,9 @@ package io.teraio.benchmarks;
 import io.teraio.cli.DjlTrainerProcess;
 import io.teraio.cli.DjlTrainerProcess.Job;
 import io.teraio.cli.DjlTrainerProcess.TrainerResult;
-import io.teraio.cli.Main;
 import io.teraio.core.trace.TraceReader;
 import io.teraio.planner.Workload;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +125,7 @@ public final class AgentOverhead {
                 out.resolve("trace.out.json"), out.resolve("trace.log"), done -> { });
         int opsPerStep = Workload.of(TraceReader.read(trace)).opCount();
         Path emptyPlan = out.resolve("empty-plan.json");
-        plan(trace, emptyPlan);
+        EmptyPlan.write(trace, emptyPlan);
 
         // Measured steps: after the warm-up, and before the last (the profile ends and is written there).
         int first = warmup;
@@ -246,17 +243,6 @@ public final class AgentOverhead {
 
     private static String agentArgs(String... pairs) {
         return String.join(",", pairs);
-    }
-
-    /** An empty plan for the trace: the planner's {@code none} policy, which moves nothing. */
-    private static void plan(Path trace, Path plan) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "plan", trace.toString(),
-                "--policy", "none", "--gpu-mem", "64g", "--ssd", "1x2g", "-o", plan.toString());
-        if (code != 0) {
-            throw new IllegalStateException("teraio plan --policy none " + trace + " failed (" + code + "): " + err);
-        }
     }
 
     private static String loadAverage() {

@@ -1,6 +1,5 @@
 package io.teraio.benchmarks;
 
-import io.teraio.cli.EngineProbe;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
@@ -18,11 +17,12 @@ import io.teraio.core.storage.StorageBackend;
 import io.teraio.core.trace.TraceReader;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
-import io.teraio.planner.replay.ReplayOptions;
-import io.teraio.planner.replay.ReplayResult;
-import io.teraio.planner.replay.TraceReplay;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
+import io.teraio.probe.EngineProbe;
+import io.teraio.replay.ReplayOptions;
+import io.teraio.replay.ReplayResult;
+import io.teraio.replay.TraceReplay;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

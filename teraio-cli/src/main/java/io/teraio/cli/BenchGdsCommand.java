@@ -17,6 +17,7 @@ import io.teraio.gds.Cuda;
 import io.teraio.gds.CudaDeviceMemory;
 import io.teraio.gds.Gds;
 import io.teraio.gds.GdsStorageBackend;
+import io.teraio.probe.IoBench;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

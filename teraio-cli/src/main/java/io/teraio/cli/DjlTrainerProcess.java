@@ -74,7 +74,7 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
     }
 
     /** The teraio checkout: {@code teraio.home}, else three levels up from this class's jar or classes folder. */
-    static Path checkout() {
+    public static Path checkout() {
         String property = System.getProperty("teraio.home");
         if (property != null && !property.isBlank()) {
             return Path.of(property).toAbsolutePath().normalize();

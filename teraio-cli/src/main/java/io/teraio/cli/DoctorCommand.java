@@ -10,6 +10,7 @@ import io.teraio.core.storage.Availability;
 import io.teraio.core.storage.Errno;
 import io.teraio.gds.Cuda;
 import io.teraio.gds.Gds;
+import io.teraio.probe.IoBench;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;

@@ -7,6 +7,8 @@ import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.probe.EngineProbe;
+import io.teraio.probe.IoBench;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

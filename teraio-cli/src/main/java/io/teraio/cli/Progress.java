@@ -5,6 +5,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
+import io.teraio.probe.ByteProgress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>A command gets one with {@link #of(CommandSpec)}; code outside a command (such as a demo
  * that drives several stages) can make one with {@link #to(PrintWriter, boolean)}.
  */
-final class Progress {
+final class Progress implements ByteProgress {
     /** How often a bar is redrawn at most. */
     static final long REDRAW_NANOS = 100_000_000L;
     private static final int BAR_WIDTH = 28;
@@ -144,6 +145,12 @@ final class Progress {
         return new Task(name, total, bytes);
     }
 
+    /** A task of {@code totalBytes}: a bar with rate and time left. */
+    @Override
+    public Task start(String name, long totalBytes) {
+        return task(name, totalBytes, true);
+    }
+
     private static String bar(String name, long done, long total) {
         double fraction = total <= 0 ? 1.0 : Math.min(1.0, (double) done / total);
         int filled = (int) Math.round(fraction * BAR_WIDTH);
@@ -152,7 +159,7 @@ final class Progress {
     }
 
     /** Work of known size; close it when done (idempotent). */
-    final class Task implements AutoCloseable {
+    final class Task implements ByteProgress.Task {
         private final String name;
         private final long total;
         private final boolean bytes;
@@ -170,7 +177,8 @@ final class Progress {
         }
 
         /** {@code units} more are done. */
-        void advance(long units) {
+        @Override
+        public void advance(long units) {
             set(done.addAndGet(units));
         }
 

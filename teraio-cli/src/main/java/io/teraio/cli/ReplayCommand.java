@@ -12,19 +12,19 @@ import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.json.JsonFiles;
-import io.teraio.core.storage.StorageException;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
+import io.teraio.core.storage.StorageException;
 import io.teraio.core.trace.Trace;
 import io.teraio.planner.PlanValidator;
 import io.teraio.planner.Workload;
-import io.teraio.planner.replay.ReplayOptions;
-import io.teraio.planner.replay.ReplayResult;
-import io.teraio.planner.replay.TraceReplay;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
+import io.teraio.replay.ReplayOptions;
+import io.teraio.replay.ReplayResult;
+import io.teraio.replay.TraceReplay;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,10 +34,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code teraio replay TRACE PLAN --dir D... --device-mem X [--time-scale F] [--json]}: runs the

@@ -11,6 +11,7 @@ import io.teraio.core.storage.DeviceMemory;
 import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import io.teraio.core.storage.StorageException;
+import io.teraio.probe.IoBench;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

@@ -20,13 +20,13 @@ import java.util.stream.IntStream;
 /**
  * Plans the devices of a job (docs/planner.md#several-devices). Each device plans alone with a
  * policy, on its <em>view</em> of the hardware: its own memory and PCIe link, the SSDs that serve
- * it (mapped to it, or shared: {@code device} -1) and host memory. The devices are then replayed
+ * it (mapped to it, or shared: {@code device} -1) and host memory. The devices are then simulated
  * together ({@link Simulator#simulateJob}), where shared SSDs and the shared host memory cap
- * contend. When they did, each device plans again with what the replay measured: a shared SSD
+ * contend. When they did, each device plans again with what the simulation measured: a shared SSD
  * that {@code k} devices' plans used gives each device {@code 1/k} of its bandwidth, and host
- * memory, once the replay went over its cap, is split evenly. This repeats until a round
+ * memory, once the simulation went over its cap, is split evenly. This repeats until a round
  * planned with the same split as an earlier one (or {@link #MAX_ROUNDS}); the plans of the round
- * whose replay was fastest and valid are kept, the earliest on a tie, so the result is never
+ * whose simulation was fastest and valid are kept, the earliest on a tie, so the result is never
  * slower than the devices planned independently (round 0) when those run together at all.
  *
  * <p>Devices with the same trace (by digest) and the same view up to the ids of their SSDs are
@@ -45,7 +45,7 @@ public final class JobPlanner {
      * @param ssdWays     per SSD, how many devices its bandwidth was split among (1: whole)
      * @param hostSplit   whether host memory was split evenly among the devices
      * @param entries     each device's plan; empty if {@code problem} is set
-     * @param simulation  the devices replayed together; {@code null} if {@code problem} is set
+     * @param simulation  the devices simulated together; {@code null} if {@code problem} is set
      * @param problem     why the round has no valid plans ({@code null} when it has)
      */
     public record Round(int[] ssdWays, boolean hostSplit, List<List<PlanEntry>> entries, JobSimulation simulation,
@@ -91,7 +91,7 @@ public final class JobPlanner {
             return round().entries();
         }
 
-        /** The kept plans replayed together. */
+        /** The kept plans simulated together. */
         public JobSimulation simulation() {
             return round().simulation();
         }
@@ -112,7 +112,7 @@ public final class JobPlanner {
     }
 
     /**
-     * The devices planned independently, each with every shared resource to itself, replayed
+     * The devices planned independently, each with every shared resource to itself, simulated
      * together: round 0 of {@link #plan}, and nothing more.
      */
     public static Result planIndependently(Policy policy, List<Workload> workloads, List<String> digests,

@@ -77,12 +77,12 @@ public final class PlanValidator {
 
     /**
      * Checks the plans of a job: each device's entries against its own workload (every rule that
-     * needs no simulation, SSDs serving that device), then the devices replayed together must
+     * needs no simulation, SSDs serving that device), then the devices simulated together must
      * not run out of device memory, exceed their devices' memory or the shared host memory cap.
      * A job of one device is {@link #validate(Workload, Plan, Object, boolean)}.
      *
      * @param workloads one per device of the plan, by device id
-     * @return the devices replayed together
+     * @return the devices simulated together
      * @throws TeraioException with the first problem, one line ({@code plan.json: device 1: entry 4 ...})
      */
     public static JobSimulation validateJob(List<Workload> workloads, JobPlan plan, Object origin,
@@ -134,7 +134,7 @@ public final class PlanValidator {
         return count;
     }
 
-    /** What keeps a job's replay from being a valid run, or {@code null}. */
+    /** What keeps a job's simulation from being a valid run, or {@code null}. */
     public static String jobProblem(JobSimulation result, HardwareProfile hardware) {
         if (!result.ran()) {
             return "simulating the plan: " + result.outOfMemory();
@@ -191,41 +191,6 @@ public final class PlanValidator {
         return problems;
     }
 
-    /** How messages name an entry: {@code entry 4 (offload of tensor 17 'layers.3.w')}. */
-    public static String describe(int index, PlanEntry entry) {
-        return "entry " + index + " (" + entry.action().jsonName() + " of tensor " + entry.tensor() + " '"
-                + entry.key() + "')";
-    }
-
-    /**
-     * What makes an entry impossible to even simulate: a tensor that is not in the trace or
-     * not in the steady-state iteration, an op outside the iteration, an SSD that does not
-     * exist; {@code null} if none of these.
-     *
-     * @param ssdCount how many SSDs the hardware has
-     */
-    public static String referenceProblem(Workload workload, int ssdCount, PlanEntry entry) {
-        int slot = workload.trace().slotOf(entry.tensor());
-        int n = workload.opCount();
-        if (slot < 0) {
-            return "tensor " + entry.tensor() + " is not in the trace";
-        }
-        if (!workload.inIteration(slot)) {
-            return "tensor " + entry.tensor() + " is not used in the steady-state iteration";
-        }
-        if (entry.issueAtOp() < 0 || entry.issueAtOp() >= n) {
-            return "issueAtOp " + entry.issueAtOp() + " is not an op of the iteration (0.." + (n - 1) + ")";
-        }
-        if (entry.deadlineOp() < 0 || entry.deadlineOp() >= n) {
-            return "deadlineOp " + entry.deadlineOp() + " is not an op of the iteration (0.." + (n - 1) + ")";
-        }
-        if (entry.target() == PlanTarget.SSD && (entry.ssd() < 0 || entry.ssd() >= ssdCount)) {
-            return "ssd " + entry.ssd() + " does not exist (" + (ssdCount == 0 ? "the hardware has no SSDs)"
-                    : "the hardware's SSDs are 0.." + (ssdCount - 1) + ")");
-        }
-        return null;
-    }
-
     private static String simulatedProblem(SimulationResult result, HardwareProfile hardware) {
         if (!result.ran()) {
             return "simulating the plan: " + result.outOfMemory();
@@ -280,7 +245,7 @@ public final class PlanValidator {
         }
 
         private void entryProblem(int index, String message) {
-            add(describe(index, entries.get(index)) + ": " + message);
+            add(EntryReferences.describe(index, entries.get(index)) + ": " + message);
         }
 
         void run(boolean checkDigest) {
@@ -311,7 +276,7 @@ public final class PlanValidator {
 
         private String fieldProblem(PlanEntry e) {
             HardwareProfile hardware = plan.hardware();
-            String problem = referenceProblem(w, hardware.ssds().size(), e);
+            String problem = EntryReferences.problem(w, hardware.ssds().size(), e);
             if (problem != null) {
                 return problem;
             }

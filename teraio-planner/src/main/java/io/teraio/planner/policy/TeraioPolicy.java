@@ -64,10 +64,10 @@ public final class TeraioPolicy implements Policy {
     static final int FORCED_RESCORES = 4;
 
     /**
-     * How candidates are replayed: two iterations (the second starts from the first one's end
+     * How candidates are simulated: two iterations (the second starts from the first one's end
      * state, as the steady state does) and no timelines, which is all the choice needs.
      */
-    private static final SimulationOptions REPLAY = new SimulationOptions(2, 2);
+    private static final SimulationOptions SIMULATION = new SimulationOptions(2, 2);
 
     private final double tolerance;
 
@@ -97,7 +97,7 @@ public final class TeraioPolicy implements Policy {
      * pessimistic (its bandwidth buckets are claimed as if every transfer ran where the greedy
      * placed it, while at run time prefetches wait for memory and channels serve in issue
      * order), so the candidates (the model's plan, the same without its forced moves, and
-     * these again under the SSD-first and the reused-on-host rules when host memory was used) are replayed in the
+     * these again under the SSD-first and the reused-on-host rules when host memory was used) are simulated in the
      * {@link Simulator} and the one with the shortest iteration that runs is returned.
      */
     @Override
@@ -121,11 +121,11 @@ public final class TeraioPolicy implements Policy {
             others = rules.parallelStream().map(rule -> variant(model, periods, rule)).toList();
             others.forEach(v -> candidates.addAll(v.candidates()));
         }
-        // The replays are independent (the workload is immutable): run them in parallel, then
+        // The simulations are independent (the workload is immutable): run them in parallel, then
         // pick in candidate order, so the choice does not depend on scheduling.
         SimulationResult[] results = new SimulationResult[candidates.size()];
         IntStream.range(0, candidates.size()).parallel()
-                .forEach(i -> results[i] = Simulator.simulate(workload, hardware, candidates.get(i), REPLAY));
+                .forEach(i -> results[i] = Simulator.simulate(workload, hardware, candidates.get(i), SIMULATION));
         int best = -1;
         for (int i = 0; i < results.length; i++) {
             if (runs(results[i]) && (best < 0
@@ -139,7 +139,7 @@ public final class TeraioPolicy implements Policy {
         return candidates.get(best);
     }
 
-    /** Whether a replay ran to the end within the host memory cap. */
+    /** Whether a simulation ran to the end within the host memory cap. */
     private static boolean runs(SimulationResult r) {
         return r.ran() && r.hostMemoryViolation() == null;
     }

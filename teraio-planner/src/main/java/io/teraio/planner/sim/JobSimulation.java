@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What {@link Simulator#simulateJob} found for the devices of a job replayed together.
+ * What {@link Simulator#simulateJob} found for the devices of a job simulated together.
  *
  * @param devices     each device's result, by device id: its last iteration from the common
  *                    start to its own end, its stalls, its memory; its {@code peakHostBytes} is
  *                    the host memory of all devices together while it ran that iteration
- * @param iterationNs the job's time of every replayed iteration that finished on every device:
+ * @param iterationNs the job's time of every simulated iteration that finished on every device:
  *                    the slowest device's (the barrier at each iteration's end waits for it)
  */
 public record JobSimulation(List<SimulationResult> devices, List<Long> iterationNs) {
@@ -48,7 +48,7 @@ public record JobSimulation(List<SimulationResult> devices, List<Long> iteration
     public String outOfMemory() {
         for (int d = 0; d < devices.size(); d++) {
             String why = devices.get(d).outOfMemory();
-            if (why != null && !why.startsWith(Replay.STOPPED)) {
+            if (why != null && !why.startsWith(IterationSim.STOPPED)) {
                 return "device " + d + ": " + why;
             }
         }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The engine's lanes as the simulator replays them when a hardware profile has {@code probe}
+ * The engine's lanes as the simulator models them when a hardware profile has {@code probe}
  * results (docs/simulator.md, "The engine model"): one lane per SSD and one for the host tier,
  * each a queue of tasks of {@link #taskBytes} (urgent first, then in issue order) with at most
  * {@link #depth} of them in flight, as {@code io.IoEngine} runs them. Rates are bytes per ns.

@@ -3,11 +3,11 @@ package io.teraio.planner.sim;
 import java.util.Arrays;
 
 /**
- * What the devices of one replay share: the SSD channels (one read and one write channel per
+ * What the devices of one simulation share: the SSD channels (one read and one write channel per
  * SSD, each serving one transfer at a time, urgent ones first, then in issue order across
  * devices) or, with a {@link LaneModel}, the engine's lanes (one per SSD, shared, and one host
  * lane per device); the issue order itself; the host memory that offloaded tensors occupy; and
- * each lane's bytes and busy time. A replay of one device has its own.
+ * each lane's bytes and busy time. A simulation of one device has its own.
  */
 final class Shared {
     /** Task phases on a lane ({@link #slotPhase}). */
@@ -15,11 +15,11 @@ final class Shared {
     static final byte SLOT_LATENCY = 1;
     static final byte SLOT_DATA = 2;
 
-    /** The devices' replays, by device index. */
-    final Replay[] replays;
+    /** The devices' simulations, by device index. */
+    final IterationSim[] sims;
     /** Channel {@code 2 * ssd} (reads) and {@code 2 * ssd + 1} (writes): whether a transfer holds it. */
     final boolean[] busy;
-    /** Waiting transfers per channel, valued {@code transfer * replays.length + device}. */
+    /** Waiting transfers per channel, valued {@code transfer * sims.length + device}. */
     final MinHeap[] queue;
     /** The last issue number given to a transfer, on any device. */
     long issueSeq;
@@ -60,7 +60,7 @@ final class Shared {
     final int[] laneActive;
 
     Shared(int ssds, int devices, LaneModel model) {
-        replays = new Replay[devices];
+        sims = new IterationSim[devices];
         busy = new boolean[2 * ssds];
         queue = new MinHeap[2 * ssds];
         for (int c = 0; c < queue.length; c++) {

@@ -1,9 +1,9 @@
 package io.teraio.planner.sim;
 
 /**
- * How the {@link Simulator} replays a plan.
+ * How the {@link Simulator} simulates a plan.
  *
- * @param iterations     how many copies of the steady-state iteration to replay (at least 1);
+ * @param iterations     how many copies of the steady-state iteration to simulate (at least 1);
  *                       the result describes the last one. The first starts cold (see
  *                       docs/simulator.md), so 3 leaves one full iteration to settle
  * @param timelinePoints the most points each {@link TimeSeries} of the result has (at least 2)

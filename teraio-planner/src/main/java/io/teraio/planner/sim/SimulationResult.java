@@ -8,18 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the {@link Simulator} found for the last replayed iteration.
+ * What the {@link Simulator} found for the last simulated iteration.
  *
  * @param prediction          iteration time, ideal time, stalls, peak device memory and bytes
  *                            per tier of the last iteration; {@code null} when it ran out of memory
- * @param outOfMemory         {@code null} when the replay ran to the end; otherwise why it could
+ * @param outOfMemory         {@code null} when the simulation ran to the end; otherwise why it could
  *                            not go on ({@code out of memory at op 12 (fwd) in iteration 0: ...})
  * @param stallNsByCause      the last iteration's stall time split by what the waiting op
  *                            waited for: {@link Simulator#WAITING_FOR_PREFETCH} and
  *                            {@link Simulator#WAITING_FOR_MEMORY} (both keys always present)
  * @param stalledOps          how many ops of the last iteration waited (misses)
  * @param worstStalls         the longest waits of the last iteration, longest first (at most 10)
- * @param iterationNs         the time of every replayed iteration that finished, in order; the
+ * @param iterationNs         the time of every simulated iteration that finished, in order; the
  *                            last one is {@code prediction.iterationNs()}
  * @param peakHostBytes       the most host memory offloaded tensors held at once in the last iteration
  * @param hostMemoryViolation {@code null}, or the first point of the last iteration where host
@@ -49,7 +49,7 @@ public record SimulationResult(Prediction prediction, String outOfMemory, Map<St
         lanes = List.copyOf(lanes);
     }
 
-    /** Whether the replay ran to the end (did not run out of memory). */
+    /** Whether the simulation ran to the end (did not run out of memory). */
     public boolean ran() {
         return outOfMemory == null;
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Predicts what a plan costs: a deterministic discrete-event replay of
+ * Predicts what a plan costs: a deterministic discrete-event simulation of
  * {@link SimulationOptions#iterations()} copies of the steady-state iteration on device 0 of a
  * hardware profile, reporting the last one.
  *
@@ -32,7 +32,7 @@ import java.util.Objects;
  * waiting in deadline order, then reads. The whole model, including the initial state and
  * the stall causes, is in docs/simulator.md.
  *
- * <p>The replay is fast: primitive arrays, one event heap, nothing allocated per event; a
+ * <p>The simulation is fast: primitive arrays, one event heap, nothing allocated per event; a
  * 250k-op iteration with 200k entries takes about a second.
  */
 public final class Simulator {
@@ -50,10 +50,10 @@ public final class Simulator {
     }
 
     /**
-     * Replays {@code entries} over {@code workload} on device 0 of {@code hardware}.
+     * Simulates {@code entries} over {@code workload} on device 0 of {@code hardware}.
      *
      * @return the last iteration's prediction, or a result whose
-     *         {@link SimulationResult#outOfMemory()} says where the replay could not go on
+     *         {@link SimulationResult#outOfMemory()} says where the simulation could not go on
      * @throws TeraioException if one op needs more memory resident at once than the device has
      *                         (no plan can run it), or an entry names a tensor, op or SSD that
      *                         does not exist
@@ -66,11 +66,11 @@ public final class Simulator {
         Device device = hardware.device();
         requireFeasible(workload, device.memoryBytes());
         SsdRates ssds = SsdRates.of(hardware);
-        return new Replay(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read, ssds.write,
+        return new IterationSim(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read, ssds.write,
                 ssds.latency, hardware.hostMemoryBytes(), entries, options, LaneModel.of(hardware)).run();
     }
 
-    /** The SSDs of a profile as the replay takes them: bytes per ns each way and latency, by SSD id. */
+    /** The SSDs of a profile as the simulation takes them: bytes per ns each way and latency, by SSD id. */
     private record SsdRates(double[] read, double[] write, long[] latency) {
         static SsdRates of(HardwareProfile hardware) {
             List<Ssd> ssds = hardware.ssds();
@@ -100,7 +100,7 @@ public final class Simulator {
     }
 
     /**
-     * Replays the devices of a job at once: device {@code d} runs {@code workloads.get(d)} with
+     * Simulates the devices of a job at once: device {@code d} runs {@code workloads.get(d)} with
      * {@code entries.get(d)} in its own memory and over its own PCIe link; the SSDs serve the
      * transfers of every device on one read and one write channel each, in one issue order;
      * host memory holds the offloaded tensors of all of them under one cap; and each iteration
@@ -124,13 +124,13 @@ public final class Simulator {
             Device device = hardware.devices().get(d);
             try {
                 requireFeasible(workloads.get(d), device.memoryBytes());
-                new Replay(workloads.get(d), device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read,
+                new IterationSim(workloads.get(d), device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read,
                         ssds.write, ssds.latency, hardware.hostMemoryBytes(), entries.get(d), options, shared, d);
             } catch (TeraioException e) {
                 throw new TeraioException("device " + d + ": " + e.getMessage(), e);
             }
         }
-        return JobSimulation.of(Replay.runJoint(shared));
+        return JobSimulation.of(IterationSim.runJoint(shared));
     }
 
     /** {@link #ideal(Workload, SimulationOptions)} with the default options. */
@@ -143,14 +143,14 @@ public final class Simulator {
      * time is {@link Workload#idealNs()} and the peak is {@link Workload#peakLiveBytes()}.
      */
     public static SimulationResult ideal(Workload workload, SimulationOptions options) {
-        return new Replay(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
+        return new IterationSim(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
                 List.of(), options, null).run();
     }
 
     /**
-     * The bytes on the device when a replay of {@code entries} starts: the tensors resident from
+     * The bytes on the device when a simulation of {@code entries} starts: the tensors resident from
      * the start of the iteration, less those the plan keeps offloaded across the boundary
-     * ({@link StartState}, as the replay and the plan runtime apply it). A replay whose start
+     * ({@link StartState}, as the simulation and the plan runtime apply it). A simulation whose start
      * exceeds the device's memory runs out of memory before op 0.
      */
     public static long startBytes(Workload workload, List<PlanEntry> entries) {

@@ -1,7 +1,7 @@
 /**
- * The simulator: a deterministic discrete-event replay of the steady-state iteration under a
+ * The simulator: a deterministic discrete-event simulation of the steady-state iteration under a
  * plan, predicting iteration time, stalls, peak device memory, bytes per tier and timelines
  * ({@link io.teraio.planner.sim.Simulator}, model in docs/simulator.md); the devices of a job
- * replayed together on shared SSDs and host memory ({@link io.teraio.planner.sim.JobSimulation}).
+ * simulated together on shared SSDs and host memory ({@link io.teraio.planner.sim.JobSimulation}).
  */
 package io.teraio.planner.sim;

@@ -176,7 +176,7 @@ final class PlanChecks {
         return unrolled >= n ? w.idealNs() + w.startNs(unrolled - n) : w.startNs(unrolled);
     }
 
-    /** Simulates the plan and asserts the replay needed no rescue (no skipped entry, no demand fetch). */
+    /** Simulates the plan and asserts the simulation needed no rescue (no skipped entry, no demand fetch). */
     static SimulationResult simulateCleanly(Workload w, HardwareProfile hw, List<PlanEntry> entries) {
         SimulationResult r = Simulator.simulate(w, hw, entries);
         assertEquals(0, r.skippedEntries(), "skipped entries");

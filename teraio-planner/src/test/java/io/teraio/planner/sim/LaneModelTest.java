@@ -67,7 +67,7 @@ class LaneModelTest {
     }
 
     @Test
-    void aJobOfOneDeviceReplaysTheEngineModelAsSimulateDoes() {
+    void aJobOfOneDeviceSimulatesTheEngineModelAsSimulateDoes() {
         HardwareProfile hw = probed(4, 1, 1, 1, 1, 1, 0);
         SimulationResult alone = Simulator.simulate(twoTensors(), hw, TWO_PLAN);
         SimulationResult job = Simulator.simulateJob(List.of(twoTensors()), hw, List.of(TWO_PLAN)).devices().get(0);

@@ -8,7 +8,7 @@ import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.plan.StartState;
-import io.teraio.planner.PlanValidator;
+import io.teraio.planner.EntryReferences;
 import io.teraio.planner.Workload;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,10 +21,10 @@ import java.util.Map;
  * SSD channels and the PCIe links (or, with a {@link LaneModel}, the engine's lanes and their
  * tasks), advanced event by event. Everything lives in primitive
  * arrays indexed by op, tensor slot, entry or transfer id; transfer ids are recycled, so a
- * replay allocates nothing per event once its arrays have grown. The model is described in
+ * simulation allocates nothing per event once its arrays have grown. The model is described in
  * docs/simulator.md; this class is its only implementation.
  */
-final class Replay {
+final class IterationSim {
     // Tensor states.
     private static final byte ABSENT = 0;
     private static final byte RESIDENT = 1;
@@ -69,11 +69,11 @@ final class Replay {
     private static final int RUNNING = 0;
     private static final int REACHED = 1;
     private static final int DONE = 2;
-    /** In a joint replay: the iteration ended, waiting for the other devices to end theirs. */
+    /** In a joint simulation: the iteration ended, waiting for the other devices to end theirs. */
     private static final int BARRIER = 3;
 
     private static final int TOP_STALLS = 10;
-    /** How a joint replay's {@code outOfMemory} starts on a device stopped because another ran out of memory. */
+    /** How a joint simulation's {@code outOfMemory} starts on a device stopped because another ran out of memory. */
     static final String STOPPED = "stopped at ";
 
     private final Workload w;
@@ -87,11 +87,11 @@ final class Replay {
     private final List<PlanEntry> entries;
     private final int iterations;
     private final int points;
-    /** The SSD channels, the issue order and the host memory, shared with the other devices of a joint replay. */
+    /** The SSD channels, the issue order and the host memory, shared with the other devices of a joint simulation. */
     private final Shared shared;
-    /** This replay's index among {@link Shared#replays}. */
+    /** This simulation's index among {@link Shared#sims}. */
     private final int device;
-    /** Whether other devices share the replay: iterations end at a barrier. */
+    /** Whether other devices share the simulation: iterations end at a barrier. */
     private final boolean joint;
 
     // Plan entries.
@@ -229,7 +229,7 @@ final class Replay {
      * @param ssdReadBytesPerNs per SSD id; all SSD arrays have one element per SSD
      * @throws io.teraio.core.TeraioException if an entry names a tensor, op or SSD that does not exist
      */
-    Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
+    IterationSim(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
            double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
            SimulationOptions options, LaneModel model) {
         this(w, capacityBytes, pcieBytesPerNs, ssdReadBytesPerNs, ssdWriteBytesPerNs, ssdLatencyNs, hostCapacityBytes,
@@ -237,16 +237,16 @@ final class Replay {
     }
 
     /**
-     * One device of a joint replay: {@code shared} holds the SSD channels and host memory of
-     * all of them, and this replay is its {@code replays[device]}.
+     * One device of a joint simulation: {@code shared} holds the SSD channels and host memory of
+     * all of them, and this simulation is its {@code sims[device]}.
      */
-    Replay(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
+    IterationSim(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
            double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
            SimulationOptions options, Shared shared, int device) {
         this.shared = shared;
         this.device = device;
-        this.joint = shared.replays.length > 1;
-        shared.replays[device] = this;
+        this.joint = shared.sims.length > 1;
+        shared.sims[device] = this;
         this.w = w;
         this.n = w.opCount();
         this.capacityBytes = capacityBytes;
@@ -270,9 +270,9 @@ final class Replay {
         int[] issue = new int[m];
         for (int i = 0; i < m; i++) {
             PlanEntry e = entries.get(i);
-            String problem = PlanValidator.referenceProblem(w, ssdReadBytesPerNs.length, e);
+            String problem = EntryReferences.problem(w, ssdReadBytesPerNs.length, e);
             if (problem != null) {
-                throw new TeraioException(PlanValidator.describe(i, e) + ": " + problem);
+                throw new TeraioException(EntryReferences.describe(i, e) + ": " + problem);
             }
             eSlot[i] = w.trace().slotOf(e.tensor());
             eSsd[i] = e.target() == PlanTarget.HOST ? HOST : e.ssd();
@@ -380,7 +380,7 @@ final class Replay {
     }
 
     /**
-     * Replays the devices of {@code shared} together on one clock: each runs its own iterations
+     * Simulates the devices of {@code shared} together on one clock: each runs its own iterations
      * over its own PCIe link and memory, their transfers queue on the shared SSD channels in
      * one issue order, their host memory is one, and every iteration but the last ends at a
      * barrier: the next starts on every device once all have ended the previous one
@@ -389,12 +389,12 @@ final class Replay {
      * @return each device's result, in device order
      */
     static List<SimulationResult> runJoint(Shared shared) {
-        Replay[] rs = shared.replays;
+        IterationSim[] rs = shared.sims;
         boolean fits = true;
-        for (Replay r : rs) {
+        for (IterationSim r : rs) {
             r.initialState();
         }
-        for (Replay r : rs) {
+        for (IterationSim r : rs) {
             if (r.used > r.capacityBytes) {
                 r.outOfMemory = "out of memory at the start of iteration 0: the tensors resident across the"
                         + " iteration boundary take " + Units.formatBytes(r.used) + ", more than the device's "
@@ -403,7 +403,7 @@ final class Replay {
             }
         }
         if (fits) {
-            for (Replay r : rs) {
+            for (IterationSim r : rs) {
                 r.issueColdStartPrefetches();
                 r.beginIteration(0);
                 r.reach(0);
@@ -412,7 +412,7 @@ final class Replay {
         }
         while (fits && !allDone(rs) && noneOutOfMemory(rs)) {
             long t = Long.MAX_VALUE;
-            for (Replay r : rs) {
+            for (IterationSim r : rs) {
                 if (!r.events.isEmpty()) {
                     t = Math.min(t, r.events.peekFirst());
                 }
@@ -420,13 +420,13 @@ final class Replay {
             if (t == Long.MAX_VALUE) {
                 throw new IllegalStateException("simulator: no events left on any device");
             }
-            for (Replay r : rs) {
+            for (IterationSim r : rs) {
                 r.now = t;
             }
             boolean handled = true;
             while (handled) {
                 handled = false;
-                for (Replay r : rs) {
+                for (IterationSim r : rs) {
                     while (!r.events.isEmpty() && r.events.peekFirst() == t) {
                         r.handle(r.events.pop());
                         handled = true;
@@ -440,7 +440,7 @@ final class Replay {
             cause = rs[d].outOfMemory == null ? null : "device " + d;
         }
         List<SimulationResult> results = new ArrayList<>(rs.length);
-        for (Replay r : rs) {
+        for (IterationSim r : rs) {
             if (cause != null && r.outOfMemory == null && r.phase != DONE) {
                 r.outOfMemory = STOPPED + "op " + r.op + " (" + r.w.opName(r.op) + ") in iteration " + r.iter
                         + ": " + cause + " ran out of memory";
@@ -451,32 +451,32 @@ final class Replay {
     }
 
     /** Ends the ops that ended, releases the barrier once every device reached it, then lets each go on. */
-    private static void jointAfterBatch(Replay[] rs) {
-        for (Replay r : rs) {
+    private static void jointAfterBatch(IterationSim[] rs) {
+        for (IterationSim r : rs) {
             if (r.opEnded) {
                 r.opEnded = false;
                 r.endOp();
             }
         }
         boolean barrier = true;
-        for (Replay r : rs) {
+        for (IterationSim r : rs) {
             barrier &= r.phase == BARRIER;
         }
         if (barrier) {
-            for (Replay r : rs) {
+            for (IterationSim r : rs) {
                 r.beginIteration(r.iter + 1);
                 r.reach(0);
             }
         }
-        for (Replay r : rs) {
+        for (IterationSim r : rs) {
             if (r.phase != DONE) {
                 r.goOn();
             }
         }
     }
 
-    private static boolean allDone(Replay[] rs) {
-        for (Replay r : rs) {
+    private static boolean allDone(IterationSim[] rs) {
+        for (IterationSim r : rs) {
             if (r.phase != DONE) {
                 return false;
             }
@@ -484,8 +484,8 @@ final class Replay {
         return true;
     }
 
-    private static boolean noneOutOfMemory(Replay[] rs) {
-        for (Replay r : rs) {
+    private static boolean noneOutOfMemory(IterationSim[] rs) {
+        for (IterationSim r : rs) {
             if (r.outOfMemory != null) {
                 return false;
             }
@@ -737,7 +737,7 @@ final class Replay {
                     new TensorMoves(Arrays.copyOf(moveTensor, moveCount), Arrays.copyOf(moveNs, moveCount),
                             Arrays.copyOf(moveState, moveCount), Arrays.copyOf(movePlace, moveCount)));
             laneStats = lanesSinceSnapshot();
-            recording = false; // in a joint replay its transfers in flight go on while other devices finish
+            recording = false; // in a joint simulation its transfers in flight go on while other devices finish
             return;
         }
         for (int t : w.frees(op)) {
@@ -815,7 +815,7 @@ final class Replay {
             bytesToHost += recording ? bytes : 0;
             changeHost(bytes);
             if (shared.hostUsed > hostCapacityBytes && recording && hostViolation == null) {
-                hostViolation = (joint ? "device " + device + ": " : "") + PlanValidator.describe(e, entries.get(e))
+                hostViolation = (joint ? "device " + device + ": " : "") + EntryReferences.describe(e, entries.get(e))
                         + " puts " + Units.formatBytes(shared.hostUsed)
                         + " in host memory at op " + op + ", more than the hardware's hostMemoryBytes ("
                         + Units.formatBytes(hostCapacityBytes) + ")";
@@ -1045,7 +1045,7 @@ final class Replay {
         if (!shared.busy[c]) {
             startOnChannel(c, x);
         } else {
-            shared.queue[c].push(xUrgency[x], xSeq[x], x * shared.replays.length + device);
+            shared.queue[c].push(xUrgency[x], xSeq[x], x * shared.sims.length + device);
             queued++;
         }
     }
@@ -1053,10 +1053,10 @@ final class Replay {
     /** Serves channel c's queue, whichever device each transfer belongs to, until one holds the channel. */
     private void startNextOnChannel(int c) {
         MinHeap queue = shared.queue[c];
-        int devices = shared.replays.length;
+        int devices = shared.sims.length;
         while (!shared.busy[c] && !queue.isEmpty()) {
             int v = queue.pop();
-            shared.replays[v % devices].startQueued(c, v / devices);
+            shared.sims[v % devices].startQueued(c, v / devices);
         }
     }
 
@@ -1192,7 +1192,7 @@ final class Replay {
         xTasksRunning[x] = 0;
         xState[x] = X_QUEUED;
         moving++;
-        shared.laneQueue[l].push(xUrgency[x], xSeq[x], x * shared.replays.length + device);
+        shared.laneQueue[l].push(xUrgency[x], xSeq[x], x * shared.sims.length + device);
         fillLane(l);
         rerateLanes();
     }
@@ -1201,12 +1201,12 @@ final class Replay {
     private void fillLane(int l) {
         Shared sh = shared;
         LaneModel m = sh.model;
-        int devices = sh.replays.length;
+        int devices = sh.sims.length;
         advanceLanes();
         MinHeap q = sh.laneQueue[l];
         while (sh.laneTasks[l] < m.depth && !q.isEmpty()) {
             int v = q.peekValue();
-            Replay r = sh.replays[v % devices];
+            IterationSim r = sh.sims[v % devices];
             int x = v / devices;
             if (r.xDropped[x] && r.xTasksStarted[x] == 0) {
                 q.pop(); // its tensor was freed before a task of it started: nothing moves
@@ -1259,10 +1259,10 @@ final class Replay {
             rerateLanes();
             return;
         }
-        int devices = sh.replays.length;
+        int devices = sh.sims.length;
         int l = slot / sh.model.depth;
         int v = sh.slotTransfer[slot];
-        Replay r = sh.replays[v % devices];
+        IterationSim r = sh.sims[v % devices];
         int x = v / devices;
         sh.slotPhase[slot] = Shared.SLOT_FREE;
         sh.slotTransfer[slot] = -1;
@@ -1300,7 +1300,7 @@ final class Replay {
     private void rerateLanes() {
         Shared sh = shared;
         LaneModel m = sh.model;
-        int devices = sh.replays.length;
+        int devices = sh.sims.length;
         int[] reads = sh.laneReads;
         int[] writes = sh.laneWrites;
         double[] linkSum = sh.linkSum;
@@ -1332,7 +1332,7 @@ final class Replay {
             }
             int d = sh.slotTransfer[slot] % devices;
             int link = 2 * d + (sh.slotWrite[slot] ? TO_HOST : TO_DEVICE);
-            double cap = sh.replays[d].pcieBytesPerNs;
+            double cap = sh.sims[d].pcieBytesPerNs;
             if (linkSum[link] > cap) {
                 sh.slotRate[slot] *= cap / linkSum[link];
             }
@@ -1342,11 +1342,11 @@ final class Replay {
             long finish = now + nanosFor(sh.slotLeft[slot], sh.slotRate[slot]);
             if (finish != sh.slotFinishAt[slot]) {
                 sh.slotFinishAt[slot] = finish;
-                sh.replays[d].schedule(finish, EV_TASK, slot);
+                sh.sims[d].schedule(finish, EV_TASK, slot);
             }
         }
         for (int d = 0; d < devices; d++) {
-            Replay r = sh.replays[d];
+            IterationSim r = sh.sims[d];
             for (int link = 0; link < 2; link++) {
                 r.linkSsdRate[link] = ssdSum[2 * d + link];
                 r.linkTotalRate[link] = Math.min(linkSum[2 * d + link], r.pcieBytesPerNs);

@@ -1,4 +1,4 @@
-package io.teraio.planner.replay;
+package io.teraio.replay;
 
 /**
  * How {@link TraceReplay} runs.

@@ -1,4 +1,4 @@
-package io.teraio.cli;
+package io.teraio.probe;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * cost the SSD 100 to 300 microseconds of idle time per request on a loaded 2-core machine
  * (docs/io-results.md).
  */
-final class IoBench implements AutoCloseable {
+public final class IoBench implements AutoCloseable {
     private static final int PAGE = 4096;
     /** Untimed requests of one page before the timed runs (each way). */
     private static final int WARM_UP_REQUESTS = 1000;
@@ -48,7 +48,7 @@ final class IoBench implements AutoCloseable {
     private final int target;
     private final List<Placement> placements = new ArrayList<>();
     private final DeviceBuffer[] buffers;
-    private final Progress progress;
+    private final ByteProgress progress;
     private boolean written;
     private long bytesWritten;
     private long bytesRead;
@@ -56,7 +56,7 @@ final class IoBench implements AutoCloseable {
     private long blocksRead;
 
     /** The device memory an IoBench of {@code inFlight} requests of {@code blockBytes} takes (its buffers). */
-    static long memoryBytes(long blockBytes, int inFlight) {
+    public static long memoryBytes(long blockBytes, int inFlight) {
         return blockBytes * buffers(inFlight);
     }
 
@@ -72,8 +72,8 @@ final class IoBench implements AutoCloseable {
      * @param progress where the bytes written and read are shown as they complete
      * @param command  the command measuring ({@code bench-io}, {@code bench-gds}, {@code probe}), to begin its errors
      */
-    IoBench(String command, IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight, int target,
-            Progress progress) {
+    public IoBench(String command, IoEngine io, DeviceMemory memory, long sizeBytes, long blockBytes, int inFlight,
+                   int target, ByteProgress progress) {
         this.command = command;
         this.io = io;
         this.progress = progress;
@@ -119,7 +119,7 @@ final class IoBench implements AutoCloseable {
                 io.read(command + " warm-up", page, buffers[0], false).join();
             }
         } catch (CompletionException e) {
-            // a storage failure stays a StorageException (exit 3 in Main), not an internal error
+            // a storage failure stays a StorageException (exit 3 in the CLI), not an internal error
             throw e.getCause() instanceof RuntimeException r ? r : e;
         } finally {
             io.release(page);
@@ -127,21 +127,21 @@ final class IoBench implements AutoCloseable {
     }
 
     /** Sequential bandwidths in bytes per second. */
-    record Bandwidth(long writeBytesPerSecond, long readBytesPerSecond) {
+    public record Bandwidth(long writeBytesPerSecond, long readBytesPerSecond) {
     }
 
     /** The times of one task-size request {@link #probeSsd} takes the median of. */
     static final int REQUEST_SAMPLES = 16;
 
     /** What {@link #probeSsd} measures of SSD 0. */
-    record SsdProbe(Bandwidth sequential, Bandwidth mixed, long readTaskNs, long writeTaskNs) {
+    public record SsdProbe(Bandwidth sequential, Bandwidth mixed, long readTaskNs, long writeTaskNs) {
     }
 
     /**
      * The bytes a probe of {@code sizeBytes} writes to an SSD ({@link #probeSsd}: the sequential
      * run, then twice half as much mixed), with room to spare: its {@code io.preallocate}.
      */
-    static long probeFileBytes(long sizeBytes) {
+    public static long probeFileBytes(long sizeBytes) {
         return sizeBytes + 2 * (sizeBytes / 2) + (8 << 20);
     }
 
@@ -150,7 +150,7 @@ final class IoBench implements AutoCloseable {
      * #sequential} over {@code sizeBytes}, {@link #mixed} over half as much, and the median time
      * of one task-size read and write ({@link #requestNs}).
      */
-    static SsdProbe probeSsd(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+    public static SsdProbe probeSsd(MigrationEngine engine, TeraioConfig config, long sizeBytes, ByteProgress progress) {
         Bandwidth sequential = sequential(engine, config, sizeBytes, progress);
         Bandwidth mixed = mixed(engine, config, sizeBytes / 2, progress);
         long task = config.taskSizeBytes();
@@ -165,7 +165,7 @@ final class IoBench implements AutoCloseable {
      * writes do from a run's second iteration on (on some disks the first write to a fresh
      * extent is much slower, docs/io-results.md).
      */
-    static Bandwidth sequential(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+    static Bandwidth sequential(MigrationEngine engine, TeraioConfig config, long sizeBytes, ByteProgress progress) {
         try (IoBench bench = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
                 config.queueDepth(), 0, progress)) {
             bench.write();
@@ -181,7 +181,7 @@ final class IoBench implements AutoCloseable {
      * task-size blocks at its queue depth: a memory copy each way with host device memory, PCIe
      * with CUDA memory.
      */
-    static Bandwidth hostTier(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+    public static Bandwidth hostTier(MigrationEngine engine, TeraioConfig config, long sizeBytes, ByteProgress progress) {
         try (IoBench bench = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, config.taskSizeBytes(),
                 config.queueDepth(), IoEngine.HOST, progress)) {
             double write = bench.write();
@@ -196,12 +196,11 @@ final class IoBench implements AutoCloseable {
      * SSD's queue depth; each bandwidth over its own run. Takes twice {@link #memoryBytes} of the
      * engine's device memory.
      */
-    static Bandwidth mixed(MigrationEngine engine, TeraioConfig config, long sizeBytes, Progress progress) {
+    static Bandwidth mixed(MigrationEngine engine, TeraioConfig config, long sizeBytes, ByteProgress progress) {
         long task = config.taskSizeBytes();
         int depth = config.queueDepth();
         try (IoBench reader = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, task, depth, 0, progress);
-             IoBench writer = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, task, depth, 0, Progress.to(null,
-                     false))) {
+             IoBench writer = new IoBench("probe", engine.io(), engine.memory(), sizeBytes, task, depth, 0, ByteProgress.NONE)) {
             reader.write();
             ExecutorService other = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "teraio-probe-mixed-write");
@@ -283,7 +282,7 @@ final class IoBench implements AutoCloseable {
      * {@code bytes} tensor to {@code target} take to return, each waited for before the next, over
      * {@link #MIGRATION_SAMPLES} of each (after one untimed pair).
      */
-    static long migrationNs(MigrationEngine engine, int target, long bytes) {
+    public static long migrationNs(MigrationEngine engine, int target, long bytes) {
         DeviceBuffer buffer = engine.memory().tryAllocate(bytes);
         if (buffer == null) {
             throw new TeraioException("probe: no memory for a tensor of " + Units.formatBytes(bytes));
@@ -317,7 +316,7 @@ final class IoBench implements AutoCloseable {
     }
 
     /** Writes every block; returns the seconds it took. */
-    double write() {
+    public double write() {
         long start = System.nanoTime();
         run(true);
         written = true;
@@ -325,7 +324,7 @@ final class IoBench implements AutoCloseable {
     }
 
     /** Reads every block back (writing them first, untimed, if nothing was written); returns the seconds. */
-    double read() {
+    public double read() {
         if (!written) {
             write();
         }
@@ -339,12 +338,12 @@ final class IoBench implements AutoCloseable {
      * {@code i, i + n, i + 2n, ...} in turn. Writes stamp each block first; reads check the stamps.
      */
     private void run(boolean write) {
-        try (Progress.Task task = progress.task(write ? "write" : "read", sizeBytes, true)) {
+        try (ByteProgress.Task task = progress.start(write ? "write" : "read", sizeBytes)) {
             run(write, task);
         }
     }
 
-    private void run(boolean write, Progress.Task task) {
+    private void run(boolean write, ByteProgress.Task task) {
         int n = buffers.length;
         @SuppressWarnings("unchecked")
         CompletableFuture<Long>[] pending = new CompletableFuture[n];
@@ -371,7 +370,7 @@ final class IoBench implements AutoCloseable {
             finish(pending[b % n], b, write, b % n, mismatched, task);
         }
         if (mismatched[0] > 0) {
-            // exit 3 (Main): the storage returned other bytes than were written
+            // exit 3 in the CLI: the storage returned other bytes than were written
             throw new StorageException(command + ": " + mismatched[0] + " of " + placements.size() + " blocks read back"
                     + " different from what was written; " + summary(), io.ssdCount() == 1 ? "the SSD" : "the SSDs", -1,
                     0, null);
@@ -386,12 +385,12 @@ final class IoBench implements AutoCloseable {
     }
 
     private void finish(CompletableFuture<Long> future, int block, boolean write, int slot, long[] mismatched,
-                        Progress.Task task) {
+                        ByteProgress.Task task) {
         try {
             future.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof StorageException storage) {
-                // exit 3 (Main), with what was done before the storage failed
+                // exit 3 in the CLI, with what was done before the storage failed
                 throw new StorageException(command + ": stopped in the " + (write ? "write" : "read") + " of block " + block
                         + " of " + placements.size() + " by a storage failure: " + storage.getMessage() + "; before it: "
                         + summary(), storage.location(), storage.offset(), storage.errno(), storage);

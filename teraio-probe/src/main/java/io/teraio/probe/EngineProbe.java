@@ -1,4 +1,4 @@
-package io.teraio.cli;
+package io.teraio.probe;
 
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
@@ -12,8 +12,8 @@ import java.util.Arrays;
 /**
  * What {@code teraio probe} measures of an engine's SSD 0, through the engine: sequential write
  * and read bandwidth, the latency of a 4 KiB read, reads while writing, one task's time each
- * way, and the per-migration overhead. Public for the benchmarks' {@code EngineModelCheck},
- * which probes storage of known speed the same way.
+ * way, and the per-migration overhead. The benchmarks' {@code EngineModelCheck} probes storage
+ * of known speed the same way.
  */
 public final class EngineProbe {
     private static final int LATENCY_SAMPLES = 200;
@@ -30,11 +30,12 @@ public final class EngineProbe {
      * {@code directory} (null when it has none).
      */
     public static Measured ssd(MigrationEngine engine, TeraioConfig config, long sizeBytes, int id, String directory) {
-        return ssd(engine, config, sizeBytes, id, directory, Progress.to(null, false));
+        return ssd(engine, config, sizeBytes, id, directory, ByteProgress.NONE);
     }
 
-    static Measured ssd(MigrationEngine engine, TeraioConfig config, long sizeBytes, int id, String directory,
-                        Progress progress) {
+    /** {@link #ssd(MigrationEngine, TeraioConfig, long, int, String)}, showing the bytes moved on {@code progress}. */
+    public static Measured ssd(MigrationEngine engine, TeraioConfig config, long sizeBytes, int id, String directory,
+                               ByteProgress progress) {
         IoBench.SsdProbe probe = IoBench.probeSsd(engine, config, sizeBytes, progress);
         long latency = latencyNs(engine);
         IoBench.Bandwidth bw = probe.sequential();

@@ -1,4 +1,4 @@
-package io.teraio.planner.replay;
+package io.teraio.replay;
 
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.LaneStats;

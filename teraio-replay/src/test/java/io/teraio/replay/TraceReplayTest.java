@@ -1,4 +1,4 @@
-package io.teraio.planner.replay;
+package io.teraio.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
