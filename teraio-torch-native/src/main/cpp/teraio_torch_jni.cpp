@@ -21,6 +21,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace {
@@ -179,6 +180,11 @@ jlong evictableStorage(jlong h, c10::intrusive_ptr<c10::StorageImpl>& impl) {
     return impl->allocator() == nullptr ? E_NO_ALLOCATOR : 0;
 }
 
+// The listener registerHook0 was given last, and its method (see there).
+std::mutex lastListenerLock;
+std::shared_ptr<GlobalRef> lastListener;
+jmethodID lastMethod = nullptr;
+
 }  // namespace
 
 extern "C" {
@@ -188,9 +194,9 @@ JNIEXPORT jint JNICALL Java_io_teraio_torch_TorchNative_abiVersion0(JNIEnv*, jcl
 }
 
 // out: {storage key, storage data address, storage nbytes, has allocator, device type,
-//       tensor data address, tensor storage offset in bytes, requires grad}
+//       tensor data address, tensor storage offset in bytes, requires grad, tensor bytes}
 JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_describe0(JNIEnv* env, jclass, jlong th, jlongArray out) {
-    if (th == 0 || out == nullptr || env->GetArrayLength(out) < 8) {
+    if (th == 0 || out == nullptr || env->GetArrayLength(out) < 9) {
         return E_NULL;
     }
     try {
@@ -199,7 +205,7 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_describe0(JNIEnv* env, 
             return E_STORAGE_GONE;
         }
         c10::StorageImpl* impl = t.storage().unsafeGetStorageImpl();
-        jlong v[8];
+        jlong v[9];
         v[0] = reinterpret_cast<jlong>(impl);
         v[1] = reinterpret_cast<jlong>(impl->_mutable_data_ptr_no_checks().get());
         v[2] = static_cast<jlong>(impl->nbytes());
@@ -208,7 +214,8 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_describe0(JNIEnv* env, 
         v[5] = v[1] == 0 ? 0 : reinterpret_cast<jlong>(t.const_data_ptr());
         v[6] = static_cast<jlong>(t.storage_offset()) * static_cast<jlong>(t.itemsize());
         v[7] = t.requires_grad() ? 1 : 0;
-        env->SetLongArrayRegion(out, 0, 8, v);
+        v[8] = static_cast<jlong>(t.numel()) * static_cast<jlong>(t.itemsize());
+        env->SetLongArrayRegion(out, 0, 9, v);
         return 0;
     } catch (const std::exception&) {
         return E_LIBTORCH;
@@ -378,24 +385,40 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_registerHook0(JNIEnv* e
     if (th == 0 || listener == nullptr) {
         return E_NULL;
     }
-    JavaVM* vm = nullptr;
-    if (env->GetJavaVM(&vm) != JNI_OK) {
-        setMessage(env, message, "GetJavaVM failed");
-        return E_LIBTORCH;
+    // the listener of the last registration, reused while the same object registers (the agent
+    // registers every hook with one): no method lookup and no new global reference per hook
+    std::shared_ptr<GlobalRef> callback;
+    jmethodID method = nullptr;
+    {
+        std::lock_guard<std::mutex> guard(lastListenerLock);
+        if (lastListener && env->IsSameObject(lastListener->get(), listener)) {
+            callback = lastListener;
+            method = lastMethod;
+        }
     }
-    jclass type = env->GetObjectClass(listener);
-    jmethodID method = env->GetMethodID(type, "backwardStarts", "(J)V");
-    env->DeleteLocalRef(type);
-    if (method == nullptr) {
-        env->ExceptionClear();
-        setMessage(env, message, "the listener has no method void backwardStarts(long)");
-        return E_LIBTORCH;
+    if (!callback) {
+        JavaVM* vm = nullptr;
+        if (env->GetJavaVM(&vm) != JNI_OK) {
+            setMessage(env, message, "GetJavaVM failed");
+            return E_LIBTORCH;
+        }
+        jclass type = env->GetObjectClass(listener);
+        method = env->GetMethodID(type, "backwardStarts", "(J)V");
+        env->DeleteLocalRef(type);
+        if (method == nullptr) {
+            env->ExceptionClear();
+            setMessage(env, message, "the listener has no method void backwardStarts(long)");
+            return E_LIBTORCH;
+        }
+        jobject global = env->NewGlobalRef(listener);
+        if (global == nullptr) {
+            return E_LIBTORCH;
+        }
+        callback = std::make_shared<GlobalRef>(vm, global);
+        std::lock_guard<std::mutex> guard(lastListenerLock);
+        lastListener = callback;
+        lastMethod = method;
     }
-    jobject global = env->NewGlobalRef(listener);
-    if (global == nullptr) {
-        return E_LIBTORCH;
-    }
-    auto callback = std::make_shared<GlobalRef>(vm, global);
     try {
         const at::Tensor& t = *tensor(th);
         if (!t.requires_grad()) {

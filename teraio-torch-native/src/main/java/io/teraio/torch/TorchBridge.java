@@ -113,8 +113,10 @@ public final class TorchBridge {
      * @param evictable    whether {@link TorchStorage#release()} could free it now: a CPU
      *                     storage with memory and an allocator (an op's output)
      * @param requiresGrad whether the tensor requires a gradient ({@link #registerHook} accepts it)
+     * @param tensorBytes  the tensor's own bytes (its elements times their size; a view's, not its storage's)
      */
-    public record TensorInfo(long storageKey, long storageBytes, boolean evictable, boolean requiresGrad) {
+    public record TensorInfo(long storageKey, long storageBytes, boolean evictable, boolean requiresGrad,
+                             long tensorBytes) {
     }
 
     /** {@link TensorInfo} of {@code array}'s tensor. */
@@ -123,7 +125,7 @@ public final class TorchBridge {
         return new TensorInfo(d[TorchNative.STORAGE_KEY], d[TorchNative.STORAGE_BYTES],
                 d[TorchNative.DEVICE_TYPE] == TorchNative.DEVICE_CPU && d[TorchNative.HAS_ALLOCATOR] != 0
                         && d[TorchNative.STORAGE_DATA] != 0,
-                d[TorchNative.REQUIRES_GRAD] != 0);
+                d[TorchNative.REQUIRES_GRAD] != 0, d[TorchNative.TENSOR_BYTES]);
     }
 
     /** The key of {@code array}'s storage (views of one storage share it), without opening a handle. */
@@ -148,7 +150,7 @@ public final class TorchBridge {
         long tensor = tensorHandle(array, "register a backward hook on");
         String[] message = new String[1];
         return TorchErrors.check(TorchNative.registerHook0(tensor, id, listener, message),
-                "register backward hook " + id + " on array " + array.getUid(), message);
+                () -> "register backward hook " + id + " on array " + array.getUid(), message);
     }
 
     /** Removes a hook {@link #registerHook} registered on {@code array}'s tensor. */
@@ -162,7 +164,7 @@ public final class TorchBridge {
     /** The libtorch view of {@code array}'s tensor and storage (see {@link TorchNative#describe0}). */
     static long[] describe(long tensor, NDArray array) {
         long[] out = new long[TorchNative.DESCRIBE_LENGTH];
-        TorchErrors.check(TorchNative.describe0(tensor, out), "read the tensor of array " + array.getUid());
+        TorchErrors.check(TorchNative.describe0(tensor, out), () -> "read the tensor of array " + array.getUid());
         return out;
     }
 

@@ -47,6 +47,14 @@ final class TorchErrors {
         return result >= 0 ? result : check(result, operation.get());
     }
 
+    /** As {@link #check}, adding libtorch's own words when it gave some; the words built only when it fails. */
+    static long check(long result, java.util.function.Supplier<String> operation, String[] message) {
+        if (result >= 0) {
+            return result;
+        }
+        return check(result, operation.get(), message);
+    }
+
     /** As {@link #check}, adding libtorch's own words when it gave some. */
     static long check(long result, String operation, String[] message) {
         if (result >= 0) {

@@ -13,7 +13,7 @@ final class TorchNative {
     /** The ABI this jar's classes expect of the library; the library reports its own. */
     static final int ABI_VERSION = 2;
     /** {@link #describe0} fills this many values. */
-    static final int DESCRIBE_LENGTH = 8;
+    static final int DESCRIBE_LENGTH = 9;
     static final int STORAGE_KEY = 0;
     static final int STORAGE_DATA = 1;
     static final int STORAGE_BYTES = 2;
@@ -22,6 +22,7 @@ final class TorchNative {
     static final int TENSOR_DATA = 5;
     static final int STORAGE_OFFSET_BYTES = 6;
     static final int REQUIRES_GRAD = 7;
+    static final int TENSOR_BYTES = 8;
     /** c10::DeviceType::CPU. */
     static final long DEVICE_CPU = 0;
 
@@ -30,7 +31,7 @@ final class TorchNative {
 
     static native int abiVersion0();
 
-    /** Fills {@code out} (storage key, storage data address, storage bytes, has allocator, device type, tensor data address, storage offset in bytes, requires grad). */
+    /** Fills {@code out} (storage key, storage data address, storage bytes, has allocator, device type, tensor data address, storage offset in bytes, requires grad, tensor bytes). */
     static native long describe0(long tensor, long[] out);
 
     /** A new storage handle on the tensor's storage. */

@@ -28,8 +28,8 @@ import io.teraio.core.trace.TraceReader;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
 import io.teraio.torch.BackwardListener;
-import io.teraio.torch.TorchBridge;
 import io.teraio.torch.PageBlocks;
+import io.teraio.torch.TorchBridge;
 import io.teraio.torch.TorchStorage;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -1310,10 +1310,12 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
 
     private Tracked track(Object array) {
         long bytes;
+        TorchBridge.TensorInfo info = null;
         boolean was = internal;
         internal = true;
         try {
-            bytes = DjlArrays.bytes(array);
+            info = bridge == null ? null : tensorInfo(array);
+            bytes = info != null ? info.tensorBytes() : DjlArrays.bytes(array); // one native call with the bridge
         } catch (RuntimeException e) {
             bytes = 0;
         } finally {
@@ -1322,31 +1324,40 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         Tracked t = new Tracked(bytes);
         arrays.put(array, t);
         residentBytes += bytes;
-        if (bridge != null && bytes > 0) {
-            internal = true;
-            try {
-                describe(array, t);
-            } finally {
-                internal = was;
-            }
+        if (info != null) {
+            describe(t, info);
         }
         return t;
     }
 
-    /**
-     * With the bridge: reads the array's storage; an array whose storage a tracked array owns
-     * already is a view of it and tracks no bytes of its own, and the first one owns the
-     * storage's bytes (all of them, when it is a slice).
-     */
+    /** The bridge's view of the array's tensor, or null when it has no native tensor now (an offloaded state array). */
+    private TorchBridge.TensorInfo tensorInfo(Object array) {
+        try {
+            return DjlArrays.tensorInfo(bridge, array);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@link #describe(Tracked, TorchBridge.TensorInfo)} of an array tracked before the bridge loaded. */
     private void describe(Object array, Tracked t) {
         if (t.bytes == 0 || t.storageKey != 0) {
             return;
         }
-        TorchBridge.TensorInfo info;
-        try {
-            info = DjlArrays.tensorInfo(bridge, array);
-        } catch (RuntimeException e) {
-            return; // no native tensor now (an offloaded optimizer state array): tracked as it is
+        TorchBridge.TensorInfo info = tensorInfo(array);
+        if (info != null) {
+            describe(t, info);
+        }
+    }
+
+    /**
+     * With the bridge: notes the array's storage; an array whose storage a tracked array owns
+     * already is a view of it and tracks no bytes of its own, and the first one owns the
+     * storage's bytes (all of them, when it is a slice).
+     */
+    private void describe(Tracked t, TorchBridge.TensorInfo info) {
+        if (t.bytes == 0 || t.storageKey != 0) {
+            return;
         }
         t.storageKey = info.storageKey();
         t.evictable = info.evictable();
