@@ -100,9 +100,11 @@ for target in "${targets[@]}"; do
   inputs=("$dir/src/test/resources/${class//.//}Inputs/$method")
   [ -d "$seeds/$target" ] && inputs+=("$seeds/$target")
   limits=()
-  [ "$seconds" -gt 0 ] && limits+=("-max_total_time=$seconds")
+  # always given: without it Jazzer applies the fuzz test's own @FuzzTest(maxDuration), 10 s,
+  # for the replay in ./mvnw verify; 0 is libFuzzer's "no limit"
+  limits+=("-max_total_time=$seconds")
   [ "$runs" -gt 0 ] && limits+=("-runs=$runs")
-  echo "fuzz.sh: $target (${limits[*]:-no limit}), log in $out/$target.log" >&2
+  echo "fuzz.sh: $target (${limits[*]}), log in $out/$target.log" >&2
   status=0
   (cd "$dir" && java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/fuzz-classpath.txt)" \
       com.code_intelligence.jazzer.Jazzer --target_class="$class" --target_method="$method" \
