@@ -218,10 +218,15 @@ public record AgentOptions(AgentMode mode, int warmupIterations, int profileIter
         if (value == null || value.isBlank()) {
             throw new TeraioException(name + ": empty; give a file path");
         }
+        Path path;
         try {
-            return Path.of(value);
+            path = Path.of(value);
         } catch (InvalidPathException e) {
             throw new TeraioException(name + ": '" + value + "' is not a path: " + e.getReason());
         }
+        if (path.getFileName() == null) {
+            throw new TeraioException(name + ": '" + value + "' names no file (a root directory); give a file path");
+        }
+        return path;
     }
 }

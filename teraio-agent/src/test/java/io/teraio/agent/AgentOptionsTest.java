@@ -77,6 +77,14 @@ class AgentOptionsTest {
         assertEquals("out: 't\\u0000.json' is not a path: Nul character not allowed", message("mode=auto,out=t\0.json"));
     }
 
+    @Test
+    void aPathThatNamesNoFileIsABadArgumentNotACrash() {
+        // found by AgentOptionsFuzzTest: out=/ left no file name to derive planOut from (a NullPointerException)
+        assertEquals("out: '/' names no file (a root directory); give a file path", message("mode=auto,out=/"));
+        assertEquals("stats: '/' names no file (a root directory); give a file path",
+                message("mode=profile,stats=/"));
+    }
+
     private static String message(String args) {
         return assertThrows(TeraioException.class, () -> AgentOptions.parse(args)).getMessage();
     }
