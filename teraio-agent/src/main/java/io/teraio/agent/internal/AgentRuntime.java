@@ -196,6 +196,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
     private final List<Tracked[]> iterationTensors = new ArrayList<>();
     /** The uses of the op in progress, resolved to owners, for {@link #iterationTensors}. */
     private Tracked[] currentUses = NO_TENSORS;
+    /** The outer op's arguments, resolved to owners, while its native call runs: their storages are not freed before it returns. */
+    private Tracked[] callArgs = NO_TENSORS;
     /** Forward ops whose backward node was reported this iteration (an op with several outputs has several hooks). */
     private final BitSet backwardSeen = new BitSet();
     private final BackwardListener backwardListener = this::backwardStarts;
@@ -412,6 +414,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             ids = traceIds(owners); // storages, each once, gradients included
         }
         currentUses = torch ? owners : NO_TENSORS;
+        callArgs = owners;
         opUses.clear(); // holds no array past its op
         try {
             beforeOp(k, name, owners);
@@ -473,6 +476,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
         opAllocs.clear();
         currentUses = NO_TENSORS;
+        callArgs = NO_TENSORS;
         updatePeak();
     }
 
@@ -1118,12 +1122,34 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         }
     }
 
-    /** Frees the storages whose writes were confirmed since (on the training thread, between native calls). */
+    /**
+     * Frees the storages whose writes were confirmed since (on the training thread, between
+     * native calls), but for those of the outer op's arguments ({@link #callArgs}) while its
+     * call runs: backward's hooks run inside DJL's backward call, whose seed gradient autograd
+     * reads after them; those are freed at the first drain after the call returns.
+     */
     private void drainWritten() {
+        List<StorageSlot> inCall = null;
         StorageSlot slot;
         while ((slot = written.poll()) != null) {
-            evict(slot);
+            if (argOfCall(slot)) {
+                (inCall == null ? inCall = new ArrayList<>() : inCall).add(slot);
+            } else {
+                evict(slot);
+            }
         }
+        if (inCall != null) {
+            written.addAll(inCall);
+        }
+    }
+
+    private boolean argOfCall(StorageSlot slot) {
+        for (Tracked t : callArgs) {
+            if (t == slot.owner) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Frees a written slot's storage (a dead one's memory is PyTorch's to free). */
