@@ -26,7 +26,7 @@
 
 namespace {
 
-constexpr jint ABI_VERSION = 2;
+constexpr jint ABI_VERSION = 3;
 // What allocate0 aligns memory to: O_DIRECT's (and a page's) 4 KiB.
 constexpr size_t ALIGNMENT = 4096;
 
@@ -217,6 +217,24 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_describe0(JNIEnv* env, 
         v[8] = static_cast<jlong>(t.numel()) * static_cast<jlong>(t.itemsize());
         env->SetLongArrayRegion(out, 0, 9, v);
         return 0;
+    } catch (const std::exception&) {
+        return E_LIBTORCH;
+    }
+}
+
+// The tensor's version counter: libtorch bumps it on every in-place change of the tensor or of a
+// view of it (an optimizer's update, zero_, copy_), in any grad mode; teraio's own copies into a
+// storage leave it as it is. E_LIBTORCH for a tensor that tracks none (made in inference mode).
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_version0(JNIEnv*, jclass, jlong th) {
+    if (th == 0) {
+        return E_NULL;
+    }
+    try {
+        const at::Tensor& t = *tensor(th);
+        if (!t.defined()) {
+            return E_STORAGE_GONE;
+        }
+        return static_cast<jlong>(t._version());
     } catch (const std::exception&) {
         return E_LIBTORCH;
     }

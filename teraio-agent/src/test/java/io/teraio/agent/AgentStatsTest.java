@@ -18,7 +18,7 @@ class AgentStatsTest {
 
     @Test
     void theStatsFileHasTheAgreedFieldsAndTheSummaryIsOneLine() {
-        AgentStats stats = new AgentStats("auto", 12, 2, 8, 20 << 20, 19 << 20, 6 << 20, 31_000_000, 0, 1, 4_577_832,
+        AgentStats stats = new AgentStats("auto", 12, 2, 8, 20 << 20, 19 << 20, 6 << 20, 3 << 20, 31_000_000, 0, 1, 4_577_832,
                 5_626_408, 4_710_400, 4_577_832, 5_626_408, 500L << 20, 3L << 30,
                 "unavailable: self-check against libtorch 2.7.1 failed: it threw x", null);
         stats.write(dir.resolve("s.json"));
@@ -26,7 +26,7 @@ class AgentStatsTest {
         List<String> names = new ArrayList<>();
         json.fieldNames().forEachRemaining(names::add);
         assertEquals(List.of("mode", "iterations", "profiledIterations", "planEntries", "bytesOffloaded",
-                "bytesPrefetched", "zeroBytesSkipped", "stallNanos", "misses", "divergences", "peakResidentBytes",
+                "bytesPrefetched", "zeroBytesSkipped", "unchangedBytesNotWritten", "stallNanos", "misses", "divergences", "peakResidentBytes",
                 "unconstrainedPeakBytes", "budgetBytes", "predictedPeakBytes", "predictedUnconstrainedBytes",
                 "processPeakRssBytes", "deviceUsedBytes", "torchBridge"), names);
         assertEquals(4_710_400, json.get("budgetBytes").asLong());
@@ -40,7 +40,7 @@ class AgentStatsTest {
 
     @Test
     void anErrorIsReportedInBoth() {
-        AgentStats stats = new AgentStats("auto", 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 10, 5, 0, 0, -1, -1, null, "planning: no fit");
+        AgentStats stats = new AgentStats("auto", 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 5, 0, 0, -1, -1, null, "planning: no fit");
         assertEquals("planning: no fit", stats.toJson().get("error").asText());
         assertEquals(true, stats.summary().endsWith("; stopped: planning: no fit"));
     }

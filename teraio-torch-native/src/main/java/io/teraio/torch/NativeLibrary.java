@@ -42,6 +42,7 @@ final class NativeLibrary {
         if (failed != null) {
             return Availability.no("self-check against libtorch " + engine + " failed: " + failed);
         }
+        bridge.versionsUntracked = SelfCheck.versions(bridge);
         return Availability.yes("libteraio_torch.so from " + where + ", self-check passed on libtorch " + engine);
     }
 

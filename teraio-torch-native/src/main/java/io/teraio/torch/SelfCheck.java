@@ -23,6 +23,8 @@ import java.util.List;
  *   <li>a backward hook on an op's output fires once, with its id, on the calling thread, and
  *       leaves the gradient as it was.</li>
  * </ol>
+ * And, apart ({@link #versions}: only telling unchanged storages from changed ones rests on it),
+ * that a tensor's version counter is read as libtorch keeps it.
  * Nothing of the caller's is touched: the tensors are its own, and the thread's grad mode is
  * put back as it was.
  */
@@ -39,6 +41,41 @@ final class SelfCheck {
             return failed != null ? failed : hook(bridge, m);
         } catch (RuntimeException | LinkageError e) {
             return "it threw " + e;
+        }
+    }
+
+    /**
+     * Null when {@link TorchBridge#version} reads libtorch's version counters: a new op output
+     * at 0; an in-place op on it (DJL's {@code addi}) and one on a view of it add 1 each; an op
+     * making a new array, and the bridge's evict, copy in and restore, leave it as it was.
+     * Else what differed.
+     */
+    static String versions(TorchBridge bridge) {
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager(Device.cpu())) {
+            NDArray a = m.arange(0f, (float) ELEMENTS).add(1f);
+            long[] seen = new long[5];
+            seen[0] = bridge.version(a);
+            a.addi(1f);
+            seen[1] = bridge.version(a);
+            a.get("0:10").muli(2f);
+            seen[2] = bridge.version(a);
+            a.add(1f).close();
+            seen[3] = bridge.version(a);
+            ByteBuffer out = ByteBuffer.allocateDirect(ELEMENTS * Float.BYTES).order(ByteOrder.nativeOrder());
+            try (TorchStorage s = bridge.storage(a)) {
+                s.copyToHost(0, out);
+                s.release();
+                s.allocate();
+                s.copyFromHost(0, out.rewind());
+                s.restored();
+            }
+            seen[4] = bridge.version(a);
+            long[] expected = {0, 1, 2, 2, 2};
+            return Arrays.equals(seen, expected) ? null : "a tensor's version counter read "
+                    + Arrays.toString(seen) + " after: made, addi, muli of a view, add, evict and restore (expected "
+                    + Arrays.toString(expected) + ")";
+        } catch (RuntimeException | LinkageError e) {
+            return "reading a version counter threw " + e;
         }
     }
 

@@ -36,6 +36,9 @@ public final class TorchBridge {
     private static Availability availability;
     private static TorchBridge instance;
 
+    /** Why {@link #version} cannot be trusted here (its self-check failed), or null. Set at load. */
+    volatile String versionsUntracked = "not checked";
+
     /** Open storage handles by storage key: one handle, and one state, per storage. */
     private final Map<Long, TorchStorage> open = new HashMap<>();
 
@@ -126,6 +129,25 @@ public final class TorchBridge {
                 d[TorchNative.DEVICE_TYPE] == TorchNative.DEVICE_CPU && d[TorchNative.HAS_ALLOCATOR] != 0
                         && d[TorchNative.STORAGE_DATA] != 0,
                 d[TorchNative.REQUIRES_GRAD] != 0, d[TorchNative.TENSOR_BYTES]);
+    }
+
+    /**
+     * The version counter of {@code array}'s tensor: libtorch adds 1 at every in-place change
+     * of the tensor or of any view of it (an optimizer's update, {@code zero_}, {@code copy_},
+     * DJL's {@code *i} ops), whatever the grad mode; an evict and restore through the bridge
+     * leaves it as it was. Equal counters at two times mean the tensor's bytes did not change
+     * through libtorch in between. Trust it only when {@link #versionsUntracked()} is null.
+     *
+     * @throws TorchBridgeException when the array is closed or its tensor tracks no version (made in inference mode)
+     */
+    public long version(NDArray array) {
+        long tensor = tensorHandle(array, "read the version of");
+        return TorchErrors.check(TorchNative.version0(tensor), () -> "read the version of array " + array.getUid());
+    }
+
+    /** Null when {@link #version} reads libtorch's counters as they are (checked at load), else why not. */
+    public String versionsUntracked() {
+        return versionsUntracked;
     }
 
     /** The key of {@code array}'s storage (views of one storage share it), without opening a handle. */

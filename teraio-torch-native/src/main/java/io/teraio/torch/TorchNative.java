@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 final class TorchNative {
     /** The ABI this jar's classes expect of the library; the library reports its own. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     /** {@link #describe0} fills this many values. */
     static final int DESCRIBE_LENGTH = 9;
     static final int STORAGE_KEY = 0;
@@ -33,6 +33,9 @@ final class TorchNative {
 
     /** Fills {@code out} (storage key, storage data address, storage bytes, has allocator, device type, tensor data address, storage offset in bytes, requires grad, tensor bytes). */
     static native long describe0(long tensor, long[] out);
+
+    /** The tensor's version counter (bumped by every in-place change of it or its views). */
+    static native long version0(long tensor);
 
     /** A new storage handle on the tensor's storage. */
     static native long open0(long tensor);

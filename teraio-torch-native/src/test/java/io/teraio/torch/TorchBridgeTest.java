@@ -184,6 +184,30 @@ class TorchBridgeTest {
     }
 
     @Test
+    void versionCountersTellAWeightAdamUpdatesFromOneForwardAndBackwardOnlyRead() {
+        assertEquals(null, bridge.versionsUntracked(), "the version self-check");
+        Block linear = Linear.builder().setUnits(8).build();
+        linear.initialize(manager, DataType.FLOAT32, new Shape(2, 16));
+        NDArray weight = linear.getParameters().get("weight").getArray();
+        NDArray x = manager.randomNormal(new Shape(2, 16));
+        long before = bridge.version(weight);
+        NDArray grad;
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray y = linear.forward(new ai.djl.training.ParameterStore(manager, false),
+                    new ai.djl.ndarray.NDList(x), true).singletonOrThrow();
+            collector.backward(y.sum());
+            grad = weight.getGradient();
+        }
+        assertEquals(before, bridge.version(weight), "forward and backward only read the weight");
+        long gradVersion = bridge.version(grad);
+        ai.djl.training.optimizer.Optimizer adam = ai.djl.training.optimizer.Optimizer.adam().build();
+        adam.update("weight", weight, grad);
+        assertNotEquals(before, bridge.version(weight), "Adam's update changes the weight in place");
+        grad.subi(grad);
+        assertNotEquals(gradVersion, bridge.version(grad), "zeroing a gradient in place changes it");
+    }
+
+    @Test
     void theParametersDjlInitializesAreEvictable() {
         Block linear = Linear.builder().setUnits(8).build();
         linear.initialize(manager, DataType.FLOAT32, new Shape(2, 16));

@@ -10,6 +10,7 @@ import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.EngineStats;
 import io.teraio.core.engine.MigrationEngine;
 import io.teraio.core.engine.MemoryRule;
+import io.teraio.core.engine.Placement;
 import io.teraio.core.engine.PlanRuntime;
 import io.teraio.core.engine.ProfiledOps;
 import io.teraio.core.engine.RuntimeStats;
@@ -189,6 +190,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
      * uses in the trace (a hook before each backward node) and move through it; null without.
      */
     private TorchBridge bridge;
+    /** The bridge reads libtorch's version counters: a storage unchanged since its last write is not written again. */
+    private boolean versions;
     /** With the bridge: the tracked arrays over each storage, by storage key; the first owns its bytes, the rest are views. */
     private final HashMap<Long, List<Tracked>> storages = new HashMap<>();
     /** With the bridge: per op of the current iteration, its name and what it used and made (its backward node's needs). */
@@ -630,6 +633,11 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             internal = true;
             try {
                 this.bridge = TorchBridge.load();
+                versions = this.bridge.versionsUntracked() == null;
+                if (!versions) {
+                    LOG.info("teraio-agent: libtorch's version counters cannot be read here ({}): every offload"
+                            + " writes, unchanged or not", this.bridge.versionsUntracked());
+                }
                 for (Map.Entry<Object, Tracked> e : arrays.entrySet()) {
                     describe(e.getKey(), e.getValue());
                 }
@@ -1088,7 +1096,7 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (!storage.evictable()) {
             return;
         }
-        StorageSlot slot = new StorageSlot(key, storage, t);
+        StorageSlot slot = new StorageSlot(key, storage, t, array);
         slots.put(key, slot);
         t.slot = slot;
     }
@@ -1103,11 +1111,24 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
             return;
         }
         long bytes = slot.bytes();
+        long version = version(slot);
+        Placement copy = slot.copy;
+        slot.copy = null;
+        if (copy != null && (version < 0 || version != slot.copyVersion)) {
+            engine.releaseCopy(copy); // changed since written (or cannot tell): written again
+            copy = null;
+        }
+        slot.copyVersion = version;
         StorageSlot.Buffer buffer = slot.buffer(false, () -> written.add(slot));
         writingBytes.addAndGet(bytes);
         try {
-            engine.register(slot.key, buffer, () -> landSlot(slot));
+            if (version >= 0) {
+                engine.registerWithCopy(slot.key, buffer, () -> landSlot(slot), copy);
+            } else {
+                engine.register(slot.key, buffer, () -> landSlot(slot));
+            }
         } catch (RuntimeException e) {
+            engine.releaseCopy(copy); // held again by the engine when the registration failed
             buffer.keep();
             buffer.close();
             writingBytes.addAndGet(-bytes);
@@ -1119,6 +1140,22 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         if (t != null && t.resident) {
             t.resident = false;
             residentBytes -= t.bytes;
+        }
+    }
+
+    /**
+     * The version counter of a slot's tensor (see {@link TorchBridge#version}), read as it is
+     * written out: equal at its next write, its bytes did not change and its copy is taken
+     * instead. -1 where it cannot be told (no counters here, its array closed, an inference tensor).
+     */
+    private long version(StorageSlot slot) {
+        if (!versions) {
+            return -1;
+        }
+        try {
+            return DjlArrays.version(bridge, slot.array);
+        } catch (RuntimeException e) {
+            return -1;
         }
     }
 
@@ -1210,7 +1247,10 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 buffer.keep();
                 (buffer.landing ? landingBytes : writingBytes).addAndGet(-bytes);
             }
-            engine.free(slot.key);
+            slot.copy = slot.copyVersion >= 0 ? engine.freeKeepingCopy(slot.key) : null;
+            if (slot.copy == null) {
+                engine.free(slot.key);
+            }
         } catch (RuntimeException e) {
             throw new TeraioException("teraio-agent: cannot restore " + slot + ": " + e.getMessage(), e);
         }
@@ -1241,6 +1281,8 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
                 engine.free(slot.key); // its bytes on storage go; a landing buffer closed unused gives its memory back
             }
         }
+        engine.releaseCopy(slot.copy);
+        slot.copy = null;
         slot.dead = true;
         slots.remove(slot.key, slot);
         orphans.remove(slot);
@@ -1619,17 +1661,19 @@ public final class AgentRuntime implements Dispatch.Listener, AutoCloseable {
         long offloadedBytes = 0;
         long prefetched = 0;
         long zeros = 0;
+        long unchanged = 0;
         long deviceUsed = -1;
         if (engine != null && !engine.isClosed()) {
             EngineStats s = engine.stats();
             offloadedBytes = s.bytesToSsd() + s.bytesToHost();
             prefetched = s.bytesFromSsd() + s.bytesFromHost();
             zeros = engine.io().stats().zeroBytesSkipped();
+            unchanged = s.copyBytesReused();
             deviceUsed = engine.memory().deviceUsedBytes();
         }
         RuntimeStats r = runtime == null ? new RuntimeStats(0, 0, 0, 0, 0, 0) : runtime.stats();
         return new AgentStats(options.mode().argName(), iteration, profiledIterations,
-                entries.size(), offloadedBytes, prefetched, zeros, r.stallNs(), r.misses(), r.divergences(),
+                entries.size(), offloadedBytes, prefetched, zeros, unchanged, r.stallNs(), r.misses(), r.divergences(),
                 peakResidentBytes, unconstrainedPeakBytes, options.config().deviceMemoryBytes(), predictedPeakBytes,
                 predictedUnconstrainedBytes, ProcessMemory.peakRssBytesNow(), deviceUsed, torchBridge, error);
     }

@@ -296,6 +296,11 @@ final class DjlArrays {
         return bridge.storage((NDArray) array);
     }
 
+    /** The version counter of the array's tensor (see {@link TorchBridge#version}). */
+    static long version(TorchBridge bridge, Object array) {
+        return bridge.version((NDArray) array);
+    }
+
     /** Registers a backward hook on the array's tensor (see {@link TorchBridge#registerHook}). */
     static void registerHook(TorchBridge bridge, Object array, long id, BackwardListener listener) {
         bridge.registerHook((NDArray) array, id, listener);

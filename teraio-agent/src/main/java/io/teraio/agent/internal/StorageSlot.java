@@ -1,6 +1,7 @@
 package io.teraio.agent.internal;
 
 import io.teraio.core.Units;
+import io.teraio.core.engine.Placement;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.torch.TorchStorage;
 import java.nio.ByteBuffer;
@@ -24,6 +25,15 @@ final class StorageSlot {
     final TorchStorage storage;
     /** The agent's record of the array owning the storage (its bytes, whether resident). */
     final Object owner;
+    /** The DJL array it was bound through: its tensor's version counter tells whether the bytes changed. */
+    final Object array;
+    /**
+     * Where the storage's bytes still are on storage while it is resident and unchanged (the
+     * engine's copy from its last write, see {@code MigrationEngine#freeKeepingCopy}), or null.
+     */
+    Placement copy;
+    /** The tensor's version counter when it was last written out (or its copy taken); -1 unknown. */
+    long copyVersion = -1;
     /** In memory and usable (false from staging until the restore completes). */
     boolean resident = true;
     /** The array was closed: nothing restores it again; PyTorch frees its memory with its last tensor. */
@@ -33,10 +43,11 @@ final class StorageSlot {
     /** Buffers over it not yet closed: the handle may be closed only when none is. */
     private final AtomicInteger openBuffers = new AtomicInteger();
 
-    StorageSlot(String key, TorchStorage storage, Object owner) {
+    StorageSlot(String key, TorchStorage storage, Object owner, Object array) {
         this.key = key;
         this.storage = storage;
         this.owner = owner;
+        this.array = array;
     }
 
     long bytes() {

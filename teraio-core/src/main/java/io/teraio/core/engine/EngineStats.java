@@ -15,16 +15,20 @@ package io.teraio.core.engine;
  * @param bytesFromSsd  bytes read back from SSDs
  * @param bytesToHost   bytes offloaded to the host tier
  * @param bytesFromHost bytes read back from the host tier
+ * @param copiesReused  offloads that took the tensor's copy on storage instead of writing (its
+ *                      bytes unchanged since, see {@link MigrationEngine#registerWithCopy})
+ * @param copyBytesReused the bytes of those offloads: not written
  */
 public record EngineStats(long offloads, long prefetches, long misses, long stallNs, long failedWrites,
                           long failedReads, long skipped, long crcMismatches, long bytesToSsd, long bytesFromSsd,
-                          long bytesToHost, long bytesFromHost) {
+                          long bytesToHost, long bytesFromHost, long copiesReused, long copyBytesReused) {
     /** The counts since {@code earlier}, a snapshot of the same engine taken before this one. */
     public EngineStats minus(EngineStats earlier) {
         return new EngineStats(offloads - earlier.offloads, prefetches - earlier.prefetches, misses - earlier.misses,
                 stallNs - earlier.stallNs, failedWrites - earlier.failedWrites, failedReads - earlier.failedReads,
                 skipped - earlier.skipped, crcMismatches - earlier.crcMismatches, bytesToSsd - earlier.bytesToSsd,
                 bytesFromSsd - earlier.bytesFromSsd, bytesToHost - earlier.bytesToHost,
-                bytesFromHost - earlier.bytesFromHost);
+                bytesFromHost - earlier.bytesFromHost, copiesReused - earlier.copiesReused,
+                copyBytesReused - earlier.copyBytesReused);
     }
 }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -59,6 +61,10 @@ public final class MigrationEngine implements AutoCloseable {
     private final LongAdder bytesFromSsd = new LongAdder();
     private final LongAdder bytesToHost = new LongAdder();
     private final LongAdder bytesFromHost = new LongAdder();
+    private final LongAdder copiesReused = new LongAdder();
+    private final LongAdder copyBytesReused = new LongAdder();
+    /** Copies {@link #freeKeepingCopy} handed out and not yet registered again or released. */
+    private final Set<Placement> heldCopies = ConcurrentHashMap.newKeySet();
 
     /**
      * Opens the engine a configuration describes: for each of {@code dirs} (SSD {@code i} is
@@ -170,13 +176,47 @@ public final class MigrationEngine implements AutoCloseable {
      * @throws IllegalArgumentException when the key is already registered or the buffer closed
      */
     public void register(String key, DeviceBuffer buffer, Supplier<DeviceBuffer> landing) {
+        add(key, buffer, landing, false, null);
+    }
+
+    /**
+     * As {@link #register(String, DeviceBuffer, Supplier)}, for a tensor whose owner can tell
+     * whether its bytes changed (the DJL agent, by libtorch's version counters): a read keeps
+     * the placement it read as the tensor's copy on storage, which {@link #freeKeepingCopy}
+     * hands back instead of releasing. {@code copy}, when not null, is such a copy that the
+     * caller vouches holds the bytes {@code buffer} has now: the next offload takes it instead
+     * of writing (when it goes to the same tier, SSDs or the host, as the copy is on). A copy
+     * this engine released meanwhile to make room is ignored.
+     *
+     * @throws IllegalArgumentException when the key is already registered or the buffer closed
+     */
+    public void registerWithCopy(String key, DeviceBuffer buffer, Supplier<DeviceBuffer> landing, Placement copy) {
+        add(key, buffer, landing, true, copy);
+    }
+
+    private void add(String key, DeviceBuffer buffer, Supplier<DeviceBuffer> landing, boolean keepsCopy,
+                     Placement copy) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(buffer, "buffer");
         checkOpen();
         if (buffer.isClosed()) {
             throw new IllegalArgumentException("register of tensor '" + key + "': its buffer is closed");
         }
-        if (!tensors.add(new TensorTable.Entry(key, buffer, landing))) {
+        TensorTable.Entry e = new TensorTable.Entry(key, buffer, landing);
+        e.keepsCopy = keepsCopy;
+        if (copy != null && heldCopies.remove(copy)) {
+            if (copy.bytes() != e.bytes) {
+                releaseQuietly(copy);
+                throw new IllegalArgumentException("register of tensor '" + key + "': its copy has "
+                        + copy.bytes() + " bytes, the tensor " + e.bytes);
+            }
+            e.copy = copy;
+            e.copyVouched = true;
+        }
+        if (!tensors.add(e)) {
+            if (e.copy != null) {
+                heldCopies.add(e.copy);
+            }
             throw new IllegalArgumentException("register of tensor '" + key + "': the key is already registered");
         }
     }
@@ -189,7 +229,9 @@ public final class MigrationEngine implements AutoCloseable {
     /**
      * Writes a RESIDENT tensor to {@code target} (an SSD id, {@link IoEngine#HOST}, or
      * {@link IoEngine#ANY_SSD} to stripe it over every SSD); its
-     * device memory is freed when the write completes. Completes with the bytes written; with
+     * device memory is freed when the write completes. A tensor registered with a vouched copy
+     * on the same tier ({@link #registerWithCopy}) is not written: it is OFFLOADED to that copy
+     * and its memory freed at once. Completes with the tensor's bytes; with
      * 0 when the tensor is not RESIDENT (counted as skipped) or when the allocation or the
      * write failed (the tensor stays RESIDENT, the failure is logged and counted).
      */
@@ -203,40 +245,88 @@ public final class MigrationEngine implements AutoCloseable {
         CompletableFuture<Long> write;
         Placement placement;
         OffloadEvent event = new OffloadEvent();
+        DeviceBuffer reused = null;
         synchronized (e) {
             if (e.state != TensorState.RESIDENT || e.freeing) {
                 return skip();
             }
             event.begin();
-            try {
-                placement = io.allocate(e.bytes, target);
-            } catch (StorageException ex) {
-                writeFailed(e, target, ex);
-                event.finish(key, e.bytes, target, urgent, false);
-                return CompletableFuture.completedFuture(0L);
+            Placement copy = e.copy;
+            if (copy != null) {
+                e.copy = null;
+                if (e.copyVouched && (copy.target() == IoEngine.HOST) == (target == IoEngine.HOST)) {
+                    e.state = TensorState.OFFLOADED;
+                    e.placement = copy;
+                    reused = e.buffer;
+                    e.buffer = null;
+                } else {
+                    releaseQuietly(copy); // a read's copy, or on the other tier: the tensor is written
+                }
+                e.copyVouched = false;
             }
-            e.state = TensorState.OFFLOADING;
-            e.placement = placement;
-            e.keepResident = false;
-            e.pending = done;
-            try {
-                write = io.write(key, placement, e.buffer, urgent);
-            } catch (RuntimeException ex) {
-                e.state = TensorState.RESIDENT;
-                e.placement = null;
-                e.pending = null;
-                io.release(placement);
-                throw ex;
+            if (reused == null) {
+                try {
+                    placement = allocate(e.bytes, target);
+                } catch (StorageException ex) {
+                    writeFailed(e, target, ex);
+                    event.finish(key, e.bytes, target, urgent, false);
+                    return CompletableFuture.completedFuture(0L);
+                }
+                e.state = TensorState.OFFLOADING;
+                e.placement = placement;
+                e.keepResident = false;
+                e.pending = done;
+                try {
+                    write = io.write(key, placement, e.buffer, urgent);
+                } catch (RuntimeException ex) {
+                    e.state = TensorState.RESIDENT;
+                    e.placement = null;
+                    e.pending = null;
+                    io.release(placement);
+                    throw ex;
+                }
+            } else {
+                placement = null;
+                write = null;
             }
+        }
+        if (reused != null) {
+            reused.close();
+            offloads.increment();
+            copiesReused.increment();
+            copyBytesReused.add(e.bytes);
+            event.finish(key, e.bytes, target, urgent, true);
+            return CompletableFuture.completedFuture(e.bytes);
         }
         write.whenComplete((bytes, error) -> offloadDone(e, target, placement, error, done, event, urgent));
         return done;
     }
 
+    /** Space for a write; when there is none, the copies handed out for reuse are released and it is tried once more. */
+    private Placement allocate(long bytes, int target) {
+        try {
+            return io.allocate(bytes, target);
+        } catch (StorageException ex) {
+            int released = 0;
+            for (Placement copy : heldCopies) {
+                if (heldCopies.remove(copy)) {
+                    releaseQuietly(copy);
+                    released++;
+                }
+            }
+            if (released == 0) {
+                throw ex;
+            }
+            LOG.debug("no space for {} bytes: released {} copies kept for reuse, trying again", bytes, released);
+            return io.allocate(bytes, target);
+        }
+    }
+
     /**
      * Reads an OFFLOADED tensor back: reserves its bytes of device memory (after earlier
      * reservations; or takes the buffer its registration's {@code landing} makes), reads, and
-     * makes it RESIDENT with the new buffer, releasing its storage.
+     * makes it RESIDENT with the new buffer, releasing its storage (keeping it as the tensor's
+     * copy when registered {@link #registerWithCopy with one}).
      * Completes with the bytes read; with 0 when the tensor is not OFFLOADED (counted as
      * skipped); exceptionally with the {@link StorageException} when the read fails (the
      * tensor stays OFFLOADED, so {@link #acquire} tries once more).
@@ -373,10 +463,36 @@ public final class MigrationEngine implements AutoCloseable {
      * @throws IllegalArgumentException for a key that is not registered
      */
     public void free(String key) {
+        free(key, false);
+    }
+
+    /**
+     * As {@link #free}, for a tensor registered {@link #registerWithCopy with a copy}: returns
+     * the placement that holds the bytes its buffer has, instead of releasing it: the copy its
+     * last read kept (RESIDENT), or where it was written (OFFLOADED: for an owner that still has
+     * the bytes the write took); null when there is none (its I/O in flight, say). The caller
+     * holds it: it passes it to a later {@link #registerWithCopy} of the same bytes or gives it
+     * back with {@link #releaseCopy}; when a write finds no space, held copies are released.
+     *
+     * @throws IllegalArgumentException for a key that is not registered
+     */
+    public Placement freeKeepingCopy(String key) {
+        return free(key, true);
+    }
+
+    /** Gives back a copy {@link #freeKeepingCopy} handed out (nothing when it was released meanwhile, or null). */
+    public void releaseCopy(Placement copy) {
+        if (copy != null && heldCopies.remove(copy)) {
+            releaseQuietly(copy);
+        }
+    }
+
+    private Placement free(String key, boolean keepCopy) {
         checkOpen();
         TensorTable.Entry e = require("free", key);
         CompletableFuture<DeviceBuffer> reservation;
         CompletableFuture<Long> pending;
+        Placement copy = null;
         synchronized (e) {
             if (e.freeing) {
                 throw new IllegalArgumentException("free of tensor '" + key + "': it is already being freed");
@@ -384,6 +500,18 @@ public final class MigrationEngine implements AutoCloseable {
             e.freeing = true;
             reservation = e.reservation;
             pending = e.pending;
+            if (keepCopy && e.keepsCopy && pending == null) {
+                if (e.state == TensorState.RESIDENT) {
+                    copy = e.copy;
+                    e.copy = null;
+                } else if (e.state == TensorState.OFFLOADED) {
+                    copy = e.placement;
+                    e.placement = null;
+                }
+            }
+        }
+        if (copy != null) {
+            heldCopies.add(copy);
         }
         tensors.remove(e);
         if (reservation != null) {
@@ -394,17 +522,21 @@ public final class MigrationEngine implements AutoCloseable {
         } else {
             pending.whenComplete((bytes, error) -> releaseFreed(e));
         }
+        return copy;
     }
 
     /** Frees a freed tensor's buffer and storage, once its I/O is over. */
     private void releaseFreed(TensorTable.Entry e) {
         DeviceBuffer buffer;
         Placement placement;
+        Placement copy;
         synchronized (e) {
             buffer = e.buffer;
             placement = e.placement;
+            copy = e.copy;
             e.buffer = null;
             e.placement = null;
+            e.copy = null;
         }
         if (buffer != null) {
             buffer.close();
@@ -412,12 +544,15 @@ public final class MigrationEngine implements AutoCloseable {
         if (placement != null) {
             releaseQuietly(placement);
         }
+        if (copy != null) {
+            releaseQuietly(copy);
+        }
     }
 
     public EngineStats stats() {
         return new EngineStats(offloads.sum(), prefetches.sum(), misses.sum(), stallNs.sum(), failedWrites.sum(),
                 failedReads.sum(), skipped.sum(), io.stats().crcMismatches(), bytesToSsd.sum(), bytesFromSsd.sum(),
-                bytesToHost.sum(), bytesFromHost.sum());
+                bytesToHost.sum(), bytesFromHost.sum(), copiesReused.sum(), copyBytesReused.sum());
     }
 
     public boolean isClosed() {
@@ -470,6 +605,7 @@ public final class MigrationEngine implements AutoCloseable {
             freeIdle(e);
             tensors.remove(e);
         }
+        heldCopies.clear(); // their space goes with the backends' files
         for (int i = owned.size() - 1; i >= 0; i--) {
             closeQuietly(owned.get(i), errors);
         }
@@ -490,6 +626,7 @@ public final class MigrationEngine implements AutoCloseable {
             buffer = e.buffer;
             e.buffer = null;
             e.placement = null;
+            e.copy = null;
         }
         if (buffer != null) {
             buffer.close();
@@ -568,6 +705,7 @@ public final class MigrationEngine implements AutoCloseable {
                            CompletableFuture<Long> done, boolean miss, TensorIoEvent event, boolean urgent) {
         Throwable cause = Futures.unwrap(error);
         event.finish(e.key, e.bytes, placement.target(), urgent, error == null);
+        boolean kept = false;
         synchronized (e) {
             e.pending = null;
             e.reservation = null;
@@ -575,12 +713,19 @@ public final class MigrationEngine implements AutoCloseable {
                 e.state = TensorState.RESIDENT;
                 e.buffer = buffer;
                 e.placement = null;
+                if (e.keepsCopy) {
+                    e.copy = placement;
+                    e.copyVouched = false;
+                    kept = true;
+                }
             } else {
                 e.state = TensorState.OFFLOADED;
             }
         }
         if (error == null) {
-            releaseQuietly(placement);
+            if (!kept) {
+                releaseQuietly(placement);
+            }
             if (!miss) {
                 prefetches.increment();
             }

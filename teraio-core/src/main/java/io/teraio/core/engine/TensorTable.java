@@ -29,6 +29,12 @@ public final class TensorTable {
         boolean keepResident;
         /** {@link MigrationEngine#free} has begun: no new operations. */
         boolean freeing;
+        /** Registered with {@link MigrationEngine#registerWithCopy}: a read keeps its placement as {@link #copy}. */
+        boolean keepsCopy;
+        /** A placement holding the bytes the buffer has now: its last read's, or the one it was registered with. */
+        Placement copy;
+        /** {@link #copy} came with the registration, vouched for: the next offload takes it instead of writing. */
+        boolean copyVouched;
 
         /** Makes the buffer a read brings the tensor back into, or null for one of the engine's memory. */
         final Supplier<DeviceBuffer> landing;

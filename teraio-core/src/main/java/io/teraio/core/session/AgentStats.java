@@ -23,6 +23,9 @@ import java.util.Locale;
  * @param bytesPrefetched             bytes read back (prefetches and misses)
  * @param zeroBytesSkipped            of those offloaded and read back, the bytes of tasks found all zero, neither
  *                                    written nor read ({@code io.skipZeros}; a zeroed gradient, say), counted at each
+ * @param unchangedBytesNotWritten    bytes offloaded without a write because they had not changed since their last
+ *                                    write: the copy on storage was taken again (a parameter between forward and
+ *                                    backward, say; libtorch's version counters tell, with the PyTorch bridge)
  * @param stallNanos                  time the training thread waited for tensors
  * @param misses                      tensors needed but not prefetched (fetched at once)
  * @param divergences                 iterations whose op sequence left the profile's (plan stopped for them)
@@ -43,7 +46,7 @@ import java.util.Locale;
  * @param error                       why the agent stopped working, or null
  */
 public record AgentStats(String mode, long iterations, long profiledIterations, long planEntries, long bytesOffloaded,
-                         long bytesPrefetched, long zeroBytesSkipped, long stallNanos, long misses, long divergences,
+                         long bytesPrefetched, long zeroBytesSkipped, long unchangedBytesNotWritten, long stallNanos, long misses, long divergences,
                          long peakResidentBytes, long unconstrainedPeakBytes, long budgetBytes, long predictedPeakBytes,
                          long predictedUnconstrainedBytes, long processPeakRssBytes, long deviceUsedBytes,
                          String torchBridge, String error) {
@@ -57,6 +60,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         root.put("bytesOffloaded", bytesOffloaded);
         root.put("bytesPrefetched", bytesPrefetched);
         root.put("zeroBytesSkipped", zeroBytesSkipped);
+        root.put("unchangedBytesNotWritten", unchangedBytesNotWritten);
         root.put("stallNanos", stallNanos);
         root.put("misses", misses);
         root.put("divergences", divergences);
@@ -84,10 +88,10 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
     /** The one-line summary printed to stderr at exit. */
     public String summary() {
         return String.format(Locale.ROOT, "teraio-agent %s: %d iterations (%d profiled), plan %d entries, offloaded %s,"
-                        + " prefetched %s (all-zero, not moved: %s), stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
+                        + " prefetched %s (all-zero, not moved: %s; unchanged, not written again: %s), stalls %s, misses %d, divergences %d, peak resident %s of budget %s"
                         + " (unconstrained %s, predicted %s); process peak RSS %s%s%s",
                 mode, iterations, profiledIterations, planEntries, Units.formatBytes(bytesOffloaded),
-                Units.formatBytes(bytesPrefetched), Units.formatBytes(zeroBytesSkipped), Units.formatNanos(stallNanos), misses, divergences,
+                Units.formatBytes(bytesPrefetched), Units.formatBytes(zeroBytesSkipped), Units.formatBytes(unchangedBytesNotWritten), Units.formatNanos(stallNanos), misses, divergences,
                 Units.formatBytes(peakResidentBytes), Units.formatBytes(budgetBytes),
                 Units.formatBytes(unconstrainedPeakBytes), Units.formatBytes(predictedPeakBytes),
                 processPeakRssBytes < 0 ? "unknown" : Units.formatBytes(processPeakRssBytes),
@@ -105,7 +109,7 @@ public record AgentStats(String mode, long iterations, long profiledIterations, 
         return new AgentStats(root.path("mode").asText(""), number(root, "iterations", file),
                 number(root, "profiledIterations", file), number(root, "planEntries", file),
                 number(root, "bytesOffloaded", file), number(root, "bytesPrefetched", file),
-                root.path("zeroBytesSkipped").asLong(0),
+                root.path("zeroBytesSkipped").asLong(0), root.path("unchangedBytesNotWritten").asLong(0),
                 number(root, "stallNanos", file), number(root, "misses", file), number(root, "divergences", file),
                 number(root, "peakResidentBytes", file), number(root, "unconstrainedPeakBytes", file),
                 number(root, "budgetBytes", file), number(root, "predictedPeakBytes", file),

@@ -5,6 +5,7 @@ import static io.teraio.core.engine.EngineTesting.await;
 import static io.teraio.core.engine.EngineTesting.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +36,11 @@ class MigrationEngineTest {
     Path tmp;
 
     private MigrationEngine open(long deviceMemoryBytes) {
-        ssd = new FaultyBackend(new HostStorageBackend(256 * MIB));
+        return open(deviceMemoryBytes, 256 * MIB);
+    }
+
+    private MigrationEngine open(long deviceMemoryBytes, long ssdBytes) {
+        ssd = new FaultyBackend(new HostStorageBackend(ssdBytes));
         host = new HostStorageBackend(64 * MIB);
         IoEngine io = new IoEngine(List.of(ssd), host, config("io.taskSize", "1m"));
         engine = new MigrationEngine(io, new HostDeviceMemory(deviceMemoryBytes));
@@ -84,6 +89,81 @@ class MigrationEngineTest {
         TensorBytes.check(buffer, TensorBytes.seed("a", 0), "kept buffer");
         assertTrue(engine.stats().stallNs() > 0, "the wait is a stall");
         assertEquals(0, engine.stats().misses());
+    }
+
+    /** Registers {@code key} with {@code copy} (which may be null), over new memory filled with its version-0 bytes. */
+    private void registerWithCopy(String key, long bytes, Placement copy) throws InterruptedException {
+        DeviceBuffer b = engine.memory().allocate(bytes, 0);
+        TensorBytes.fill(b, TensorBytes.seed(key, 0));
+        engine.registerWithCopy(key, b, null, copy);
+    }
+
+    /** Offloads {@code key} to ssd0 and reads it back (a prefetch, then acquire); returns the buffer it is in now. */
+    private DeviceBuffer roundTrip(String key) throws Exception {
+        await(engine.offload(key, 0, false));
+        await(engine.prefetch(key, false));
+        return engine.acquire(key);
+    }
+
+    @Test
+    void aTensorRegisteredWithItsCopyIsOffloadedToItWithoutAWrite() throws Exception {
+        open(64 * MIB);
+        registerWithCopy("w", 4 * MIB, null);
+        TensorBytes.check(roundTrip("w"), TensorBytes.seed("w", 0), "read back");
+        assertEquals(4 * MIB, engine.stats().bytesToSsd());
+        Placement copy = engine.freeKeepingCopy("w"); // closes the buffer, as free does
+        assertNotNull(copy, "the read kept its placement");
+        assertEquals(4 * MIB, ssd.allocatedBytes(), "the copy keeps its space");
+
+        registerWithCopy("w", 4 * MIB, copy); // the owner's bytes, unchanged
+        assertEquals(4 * MIB, await(engine.offload("w", 0, false)));
+        assertSame(TensorState.OFFLOADED, engine.state("w"));
+        assertEquals(0, engine.memory().usedBytes(), "its memory is freed at once");
+        EngineStats s = engine.stats();
+        assertEquals(4 * MIB, s.bytesToSsd(), "nothing more written");
+        assertEquals(1, s.copiesReused());
+        assertEquals(4 * MIB, s.copyBytesReused());
+        await(engine.prefetch("w", false));
+        TensorBytes.check(engine.acquire("w"), TensorBytes.seed("w", 0), "read back from the copy");
+        engine.free("w");
+        assertEquals(0, ssd.allocatedBytes(), "free gives the copy's space back");
+    }
+
+    @Test
+    void aCopyKeptByAReadIsNotTakenByTheNextOffloadOfTheSameRegistration() throws Exception {
+        open(64 * MIB);
+        registerWithCopy("w", 4 * MIB, null);
+        DeviceBuffer back = roundTrip("w");
+        TensorBytes.fill(back, TensorBytes.seed("w", 1)); // changed: nobody vouched for the copy
+        DeviceBuffer again = roundTrip("w");
+        assertEquals(8 * MIB, engine.stats().bytesToSsd(), "written twice");
+        assertEquals(0, engine.stats().copiesReused());
+        TensorBytes.check(again, TensorBytes.seed("w", 1), "the changed bytes");
+        engine.free("w");
+        assertEquals(0, ssd.allocatedBytes());
+    }
+
+    @Test
+    void heldCopiesAreReleasedWhenAWriteFindsNoSpaceAndAreNotTakenAfter() throws Exception {
+        open(64 * MIB, 8 * MIB);
+        registerWithCopy("a", 4 * MIB, null);
+        roundTrip("a");
+        Placement copy = engine.freeKeepingCopy("a");
+        register("b", 6 * MIB); // 4 + 6 MiB do not fit in 8
+        assertEquals(6 * MIB, await(engine.offload("b", 0, false)), "written once the copy made room");
+        assertTrue(copy.isReleased());
+        engine.free("b");
+
+        registerWithCopy("a", 4 * MIB, copy);
+        assertEquals(4 * MIB, await(engine.offload("a", 0, false)));
+        assertEquals(0, engine.stats().copiesReused(), "a released copy is not taken: the tensor is written");
+        assertEquals(14 * MIB, engine.stats().bytesToSsd());
+        await(engine.prefetch("a", false));
+        TensorBytes.check(engine.acquire("a"), TensorBytes.seed("a", 0), "read back");
+        Placement second = engine.freeKeepingCopy("a");
+        engine.releaseCopy(second);
+        assertTrue(second.isReleased());
+        assertEquals(0, ssd.allocatedBytes());
     }
 
     @Test
