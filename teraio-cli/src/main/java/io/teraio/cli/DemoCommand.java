@@ -2,17 +2,14 @@ package io.teraio.cli;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
-import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.json.JsonFiles;
-import io.teraio.examples.custom.ComputeBackend;
-import java.io.IOException;
+import io.teraio.demo.CustomDemo;
+import io.teraio.demo.DemoComparison;
+import io.teraio.demo.DjlDemo;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code teraio demo}: the main job. A real training program runs twice, once without
  * offloading and once with teraio under a device memory budget that only offloading can
  * meet; the two are compared step by step ({@link DemoComparison}). Exit code 1 when the
- * losses differ or the budget is exceeded. The workloads: {@code djl} ({@link DjlDemo}, the
- * default) and {@code custom} ({@link CustomDemo}).
+ * losses differ or the budget is exceeded. The workloads, driven by {@code teraio-demo-driver}:
+ * {@code djl} ({@link DjlDemo}, the default) and {@code custom} ({@link CustomDemo}).
  */
 @Command(name = "demo",
         description = {"Train a model twice, without teraio and with it under a memory budget only offloading",
@@ -112,8 +109,6 @@ final class DemoCommand implements Callable<Integer> {
                             + " (warm-up, profiling, the first plan, then steps to time), got " + n);
                 }
                 dir = dir == null ? work.resolve("offload") : dir;
-                createDirectory(work);
-                createDirectory(dir);
                 comparison = DjlDemo.run(model, modelSize, n, work, dir, progress, bar);
                 file = work.resolve("demo.json");
             }
@@ -124,11 +119,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (size != null) {
                     throw new TeraioException("demo: --size is for --workload djl; --workload custom has --layers");
                 }
-                ComputeBackend.Selection selection = ComputeBackend.select(compute == null ? "auto" : compute,
-                        TeraioConfig.resolve(Map.of()).device());
-                TeraioConfig config = selection.config(Map.of());
-                comparison = CustomDemo.run(progress, bar, layers, steps, selection,
-                        dir == null ? config : config.withDirs(List.of(dir)), work);
+                comparison = CustomDemo.run(progress, bar, layers, steps, compute, dir, work);
                 file = work.resolve("custom-demo.json");
             }
             default -> throw new TeraioException("demo: --workload must be djl or custom, got '" + workload + "'");
@@ -148,13 +139,5 @@ final class DemoCommand implements Callable<Integer> {
                             : "the run with teraio exceeded its memory budget");
         }
         return passed ? 0 : Main.EXIT_INTERNAL;
-    }
-
-    static void createDirectory(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new TeraioException(dir + ": cannot create the output directory: " + e.getMessage(), e);
-        }
     }
 }

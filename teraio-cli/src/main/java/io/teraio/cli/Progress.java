@@ -5,6 +5,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
+import io.teraio.demo.StepProgress;
 import io.teraio.probe.ByteProgress;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,10 +28,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>A bar is redrawn in place ({@code \r}) at most every {@link #REDRAW_NANOS} and ends with
  * one summary line. Tasks may be advanced from any thread.
  *
- * <p>A command gets one with {@link #of(CommandSpec)}; code outside a command (such as a demo
- * that drives several stages) can make one with {@link #to(PrintWriter, boolean)}.
+ * <p>A command gets one with {@link #of(CommandSpec)}; code outside a command can make one with
+ * {@link #to(PrintWriter, boolean)}. The probes show their bytes through it ({@link ByteProgress})
+ * and the demo drivers their training steps ({@link StepProgress}).
  */
-final class Progress implements ByteProgress {
+final class Progress implements ByteProgress, StepProgress {
     /** How often a bar is redrawn at most. */
     static final long REDRAW_NANOS = 100_000_000L;
     private static final int BAR_WIDTH = 28;
@@ -61,7 +63,8 @@ final class Progress implements ByteProgress {
         return enabled ? new Progress(err, true, System::nanoTime) : OFF;
     }
 
-    boolean enabled() {
+    @Override
+    public boolean enabled() {
         return enabled;
     }
 
@@ -151,6 +154,12 @@ final class Progress implements ByteProgress {
         return task(name, totalBytes, true);
     }
 
+    /** A task of {@code totalSteps}: a bar with rate and time left. */
+    @Override
+    public Task startSteps(String name, long totalSteps) {
+        return task(name, totalSteps, false);
+    }
+
     private static String bar(String name, long done, long total) {
         double fraction = total <= 0 ? 1.0 : Math.min(1.0, (double) done / total);
         int filled = (int) Math.round(fraction * BAR_WIDTH);
@@ -159,7 +168,7 @@ final class Progress implements ByteProgress {
     }
 
     /** Work of known size; close it when done (idempotent). */
-    final class Task implements ByteProgress.Task {
+    final class Task implements ByteProgress.Task, StepProgress.Task {
         private final String name;
         private final long total;
         private final boolean bytes;
@@ -183,7 +192,8 @@ final class Progress implements ByteProgress {
         }
 
         /** {@code units} are done in all. */
-        void set(long units) {
+        @Override
+        public void set(long units) {
             done.set(units);
             if (!enabled) {
                 return;

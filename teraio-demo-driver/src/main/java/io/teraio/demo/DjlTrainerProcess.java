@@ -1,4 +1,4 @@
-package io.teraio.cli;
+package io.teraio.demo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +34,10 @@ import java.util.stream.Stream;
 public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Path agentJar) {
     /** The trainer's main class. */
     public static final String MAIN_CLASS = "io.teraio.examples.djl.DjlTrainer";
-    /** What builds the trainer and the agent, for error messages. */
+    /**
+     * What builds the trainer and the agent, with the teraio command that runs the demo over them
+     * (as {@code scripts/teraio demo} does), for error messages.
+     */
     public static final String BUILD_COMMAND =
             "./mvnw -B -q -DskipTests -pl teraio-cli,teraio-agent,examples/djl-trainer -am package";
     /**
@@ -73,19 +76,22 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
                 home.resolve("examples/djl-trainer/target/lib"), home.resolve("teraio-agent/target/teraio-agent.jar"));
     }
 
-    /** The teraio checkout: {@code teraio.home}, else three levels up from this class's jar or classes folder. */
+    /**
+     * The teraio checkout: {@code teraio.home}, else three levels up from the jar or classes folder
+     * this class was loaded from ({@code teraio-cli/target/teraio.jar}, the teraio command;
+     * {@code benchmarks/target/benchmarks.jar}; or {@code teraio-demo-driver/target/classes}).
+     */
     public static Path checkout() {
         String property = System.getProperty("teraio.home");
         if (property != null && !property.isBlank()) {
             return Path.of(property).toAbsolutePath().normalize();
         }
         try {
-            // teraio-cli/target/teraio.jar or teraio-cli/target/classes
             Path code = Path.of(DjlTrainerProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return code.toAbsolutePath().getParent().getParent().getParent();
         } catch (URISyntaxException | RuntimeException e) {
-            throw new TeraioException("cannot find the teraio checkout from the teraio jar's location (" + e
-                    + "); set -Dteraio.home=DIR", e);
+            throw new TeraioException("cannot find the teraio checkout from the location of the jar that holds the"
+                    + " demo driver (" + e + "); set -Dteraio.home=DIR", e);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.teraio.cli;
+package io.teraio.demo;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

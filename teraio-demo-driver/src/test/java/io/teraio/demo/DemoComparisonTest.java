@@ -1,12 +1,12 @@
-package io.teraio.cli;
+package io.teraio.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.teraio.cli.DemoComparison.DemoRun;
-import io.teraio.cli.DemoComparison.ProcessPeak;
+import io.teraio.demo.DemoComparison.DemoRun;
+import io.teraio.demo.DemoComparison.ProcessPeak;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

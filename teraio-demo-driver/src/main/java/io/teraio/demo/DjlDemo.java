@@ -1,13 +1,13 @@
-package io.teraio.cli;
+package io.teraio.demo;
 
-import io.teraio.cli.DemoComparison.DemoRun;
-import io.teraio.cli.DemoComparison.ProcessPeak;
-import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.session.AgentStats;
+import io.teraio.demo.DemoComparison.DemoRun;
+import io.teraio.demo.DemoComparison.ProcessPeak;
+import io.teraio.demo.DjlTrainerProcess.TrainerResult;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import java.util.Locale;
  * JVMs, once as it is and once under the teraio agent in {@code auto} mode, with a device
  * memory budget that only offloading can meet.
  */
-final class DjlDemo {
+public final class DjlDemo {
     /**
      * The budget is the training state (parameters, gradients, optimizer state) divided by
      * this: a third or less of the unconstrained peak, which holds the activations as well.
@@ -35,13 +35,13 @@ final class DjlDemo {
      * is not given: hidden layers of 2048, 737 MiB, so that what teraio saves stands well above
      * the run-to-run spread of a JVM's resident bytes.
      */
-    static final String DEFAULT_SIZE = "768m";
+    public static final String DEFAULT_SIZE = "768m";
     /**
      * The ResNet's depth: ResNet-50 (ImageNet-style, one 64x64 image per step), 358 MiB of
      * training state in 161 parameters, so that what teraio saves stands above the JVM's spread
      * too (the trainer's own default, the CIFAR ResNet-56, holds 3.3 MiB).
      */
-    static final int RESNET_LAYERS = 50;
+    public static final int RESNET_LAYERS = 50;
     /**
      * The agent's task size in the demo: 1 MiB tasks keep 4 MiB in staging buffers where the
      * engine's default 4 MiB keeps 16, and spread a tensor over more I/O threads (measured,
@@ -62,7 +62,7 @@ final class DjlDemo {
     }
 
     /** The fewest steps that leave a step with offloading to time after warm-up, profiling and the first plan. */
-    static int minimumSteps() {
+    public static int minimumSteps() {
         return WARMUP + PROFILED + 2;
     }
 
@@ -78,7 +78,7 @@ final class DjlDemo {
      *
      * @throws TeraioException when even a width of 64 is larger
      */
-    static int mlpHidden(long stateBytes) {
+    public static int mlpHidden(long stateBytes) {
         long parameters = stateBytes / STATE_BYTES_PER_PARAMETER;
         long a = MLP_HIDDEN_LAYERS - 1;
         long b = MLP_INPUTS + MLP_CLASSES + MLP_HIDDEN_LAYERS;
@@ -104,13 +104,15 @@ final class DjlDemo {
      * @param model    {@code mlp} or {@code resnet}
      * @param size     the MLP's hidden width ({@link #mlpHidden}) or the ResNet's depth ({@link #RESNET_LAYERS})
      * @param steps    training steps of each run
-     * @param work     the folder for result files, logs and the agent's files
-     * @param dir      the offload directory
+     * @param work     the folder for result files, logs and the agent's files (created if missing)
+     * @param dir      the offload directory (created if missing)
      * @param progress where the one-line progress of each stage goes
      * @param bar      the progress bar of each training run (drawn on a terminal only)
      */
-    static DemoComparison run(String model, int size, int steps, Path work, Path dir, PrintWriter progress,
-                              Progress bar) {
+    public static DemoComparison run(String model, int size, int steps, Path work, Path dir, PrintWriter progress,
+                                     StepProgress bar) {
+        WorkFolder.create(work);
+        WorkFolder.create(dir);
         DjlTrainerProcess trainer = DjlTrainerProcess.ofCheckout();
         trainer.requireTrainer();
         trainer.requireAgent();
@@ -124,7 +126,7 @@ final class DjlDemo {
 
         long start = System.nanoTime();
         TrainerResult baseline;
-        try (Progress.Task task = bar.task("training without teraio", steps, false)) {
+        try (StepProgress.Task task = bar.startSteps("training without teraio", steps)) {
             baseline = trainer.train(job, null, work.resolve("baseline.json"), work.resolve("baseline.log"), task::set);
         }
         long state = baseline.trainingStateBytes();
@@ -145,7 +147,7 @@ final class DjlDemo {
                 "out=" + work.resolve("trace.json.gz"), "planOut=" + planFile);
         start = System.nanoTime();
         TrainerResult offload;
-        try (Progress.Task task = bar.task("training with teraio", steps, false)) {
+        try (StepProgress.Task task = bar.startSteps("training with teraio", steps)) {
             offload = trainer.train(job, agentArgs, work.resolve("auto.json"), work.resolve("auto.log"), task::set);
         }
         if (!Files.isRegularFile(statsFile)) {

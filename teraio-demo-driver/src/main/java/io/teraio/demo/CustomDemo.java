@@ -1,12 +1,12 @@
-package io.teraio.cli;
+package io.teraio.demo;
 
-import io.teraio.cli.DemoComparison.DemoRun;
-import io.teraio.cli.DemoComparison.ProcessPeak;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.session.SessionOptions;
 import io.teraio.core.session.SessionStats;
+import io.teraio.demo.DemoComparison.DemoRun;
+import io.teraio.demo.DemoComparison.ProcessPeak;
 import io.teraio.examples.custom.ComputeBackend;
 import io.teraio.examples.custom.MlpSpec;
 import io.teraio.examples.custom.MlpTrainer;
@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code teraio demo --workload custom}: trains the custom-trainer example (an MLP whose
@@ -23,7 +24,7 @@ import java.util.Locale;
  * the first run's peak, with offload files in the output directory. The result is the shared
  * {@link DemoComparison}.
  */
-final class CustomDemo {
+public final class CustomDemo {
     /** Iterations run before profiling, and profiled, in the run with teraio. */
     static final int WARMUP = 1;
     static final int PROFILED = 2;
@@ -35,18 +36,23 @@ final class CustomDemo {
      * The demo as {@code teraio demo --workload custom} runs it: both trainings, compared;
      * {@code teraio demo} prints the table and writes {@code custom-demo.json}.
      *
-     * @param layers the MLP's layers, or null for the demo model's
+     * @param layers  the MLP's layers, or null for the demo model's
      * @param steps   training steps, or null for 8
-     * @param compute the compute backend both runs use, and why (printed)
-     * @param config  the configuration both runs start from (its {@code dirs}: the offload
-     *                directory, else {@code outDir}; {@code memory=cuda} for compute cuda)
-     * @param bar    the progress bar over the steps, drawn on a terminal (then the per-step lines are left out)
+     * @param compute where the MLP computes: {@code cpu}, {@code cuda} or {@code auto} (null: auto); the
+     *                choice and why is printed
+     * @param dir     the offload directory, or null for {@code outDir}
+     * @param bar     the progress bar over the steps, drawn on a terminal (then the per-step lines are left out)
+     * @throws TeraioException when {@code compute} is unknown or unusable here, or as {@link #compare}
      */
-    static DemoComparison run(PrintWriter out, Progress bar, Integer layers, Integer steps,
-                              ComputeBackend.Selection compute, TeraioConfig config, Path outDir) {
+    public static DemoComparison run(PrintWriter out, StepProgress bar, Integer layers, Integer steps, String compute,
+                                     Path dir, Path outDir) {
+        ComputeBackend.Selection selection = ComputeBackend.select(compute == null ? "auto" : compute,
+                TeraioConfig.resolve(Map.of()).device());
+        TeraioConfig config = selection.config(Map.of());
         out.println("teraio demo: the custom-trainer example MLP, trained without and with teraio");
-        out.println(compute.reason());
-        return compare(spec(layers), steps == null ? 8 : steps, compute.backend(), config, outDir, out, bar);
+        out.println(selection.reason());
+        return compare(spec(layers), steps == null ? 8 : steps, selection.backend(),
+                dir == null ? config : config.withDirs(List.of(dir)), outDir, out, bar);
     }
 
     /**
@@ -59,12 +65,12 @@ final class CustomDemo {
      * @throws TeraioException when {@code steps} leaves no step after profiling, or a run fails
      */
     static DemoComparison compare(MlpSpec spec, int steps, ComputeBackend compute, TeraioConfig config, Path outDir,
-                                  PrintWriter log, Progress bar) {
+                                  PrintWriter log, StepProgress bar) {
         if (steps < WARMUP + PROFILED + 1) {
             throw new TeraioException("demo --workload custom: --iterations must be at least " + (WARMUP + PROFILED + 1)
                     + " (" + WARMUP + " warm-up, " + PROFILED + " profiled, then at least one with the plan), got " + steps);
         }
-        DemoCommand.createDirectory(outDir);
+        WorkFolder.create(outDir);
         TeraioConfig base = config.dirs().isEmpty() ? config.withDirs(List.of(outDir)) : config;
         try (MlpTrainer baseline = MlpTrainer.open(spec, base.withDeviceMemory(2 * spec.totalBytes()),
                 SessionOptions.off(), compute)) {
@@ -78,13 +84,13 @@ final class CustomDemo {
                 log.printf(Locale.ROOT, "[2/3] training %d steps, alternating: without teraio, then with teraio"
                         + " (auto: %d warm-up, %d profiled, then the plan; offload files in %s)%n", steps, WARMUP,
                         PROFILED, String.join(":", base.dirs().stream().map(Path::toString).toList()));
-                try (Progress.Task task = bar.task("training, alternating", steps, false)) {
+                try (StepProgress.Task task = bar.startSteps("training, alternating", steps)) {
                     for (int i = 0; i < steps; i++) {
                         if (i > 0) {
                             baseline.step();
                         }
                         offload.step();
-                        task.advance(1);
+                        task.set(i + 1);
                         if (!bar.enabled()) {
                             log.printf(Locale.ROOT, "  step %d: %s / %s%n", i + 1,
                                     Units.formatNanos(baseline.stepNanos().get(i)),
