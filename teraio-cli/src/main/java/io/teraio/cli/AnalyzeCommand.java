@@ -51,27 +51,22 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     static void printTable(PrintWriter out, String name, Trace trace, LifetimeSummary s) {
         out.printf(Locale.ROOT, "%s: %s%n", name, describe(trace.source()));
-        row(out, "tensors", String.format(Locale.ROOT, "%,d (%s in all)", s.tensorCount(), Units.formatBytes(s.totalBytes())));
-        row(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s, %s of compute",
+        SummaryRows.print(out, "tensors", String.format(Locale.ROOT, "%,d (%s in all)", s.tensorCount(), Units.formatBytes(s.totalBytes())));
+        SummaryRows.print(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s, %s of compute",
                 s.opCount(), s.iterationCount(), s.iterationCount() == 1 ? "" : "s", Units.formatNanos(s.totalDurationNs())));
-        row(out, "peak live bytes", String.format(Locale.ROOT, "%s at op %d (%s)",
+        SummaryRows.print(out, "peak live bytes", String.format(Locale.ROOT, "%s at op %d (%s)",
                 Units.formatBytes(s.peakLiveBytes()), s.peakLiveOp(), trace.ops().get(s.peakLiveOp()).name()));
-        row(out, "active fraction", String.format(Locale.ROOT, "mean %s (time-weighted), max %s",
+        SummaryRows.print(out, "active fraction", String.format(Locale.ROOT, "mean %s (time-weighted), max %s",
                 percent(s.meanActiveFraction()), percent(s.maxActiveFraction())));
-        row(out, "idle > 1 ms", Units.formatBytes(s.idleBytesOver1ms()));
-        row(out, "idle > 10 ms", Units.formatBytes(s.idleBytesOver10ms()));
-        row(out, "idle > 100 ms", Units.formatBytes(s.idleBytesOver100ms()));
+        SummaryRows.print(out, "idle > 1 ms", Units.formatBytes(s.idleBytesOver1ms()));
+        SummaryRows.print(out, "idle > 10 ms", Units.formatBytes(s.idleBytesOver10ms()));
+        SummaryRows.print(out, "idle > 100 ms", Units.formatBytes(s.idleBytesOver100ms()));
         out.println("inactive periods by length:");
         out.printf(Locale.ROOT, "  %-22s %10s %14s%n", "length", "periods", "bytes");
         IdleHistogram h = s.idleHistogram();
         for (int i = 0; i < h.periodCounts().length; i++) {
             out.printf(Locale.ROOT, "  %-22s %,10d %14s%n", bucketLabel(h, i), h.periodCounts()[i], Units.formatBytes(h.periodBytes()[i]));
         }
-    }
-
-    /** One line of a summary: an indented label and its value. */
-    static void row(PrintWriter out, String label, String value) {
-        out.printf(Locale.ROOT, "  %-18s %s%n", label, value);
     }
 
     private static String bucketLabel(IdleHistogram h, int i) {

@@ -7,15 +7,12 @@ import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.json.JsonFiles;
 import io.teraio.core.plan.JobPlan;
-import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.Prediction;
 import io.teraio.planner.JobPlanner;
 import io.teraio.planner.Policy;
 import io.teraio.planner.TransferBound;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
-import io.teraio.planner.sim.SimulationResult;
-import io.teraio.planner.sim.Simulator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,10 +53,6 @@ final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** One policy's outcome: a prediction, or why it has none. */
-    record Row(String policy, Prediction prediction, long planMillis, String failure) {
-    }
-
     @Override
     public Integer call() {
         List<Policy> chosen = new ArrayList<>();
@@ -72,9 +65,9 @@ final class CompareCommand implements Callable<Integer> {
         }
         Path trace = traces.get(0);
         Workload workload = Workload.of(Progress.of(spec).readTrace(trace));
-        List<Row> rows = new ArrayList<>();
+        List<PolicyOutcome> rows = new ArrayList<>();
         for (Policy policy : chosen) {
-            rows.add(run(policy, workload, hw));
+            rows.add(PolicyOutcome.of(policy, workload, hw));
         }
         TransferBound bound = TransferBound.of(workload, hw);
         PrintWriter out = spec.commandLine().getOut();
@@ -87,47 +80,12 @@ final class CompareCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Row run(Policy policy, Workload workload, HardwareProfile hw) {
-        long start = System.nanoTime();
-        List<PlanEntry> entries;
-        try {
-            entries = policy.plan(workload, hw);
-        } catch (TeraioException e) {
-            return new Row(policy.name(), null, (System.nanoTime() - start) / 1_000_000, e.getMessage());
-        }
-        long planMillis = (System.nanoTime() - start) / 1_000_000;
-        SimulationResult result = Simulator.simulate(workload, hw, entries);
-        return new Row(policy.name(), result.outOfMemory() == null ? result.prediction() : null, planMillis,
-                result.outOfMemory());
-    }
-
-    /** The table's column headings, for {@link #cells(Row)}. */
-    static final List<String> COLUMNS = List.of("policy", "iteration", "of ideal", "stall", "peak device", "to SSD",
-            "from SSD", "to host", "from host", "plan ms");
-
-    /** One row of the table as text, one cell per column of {@link #COLUMNS}. */
-    static List<String> cells(Row r) {
-        Prediction p = r.prediction();
-        if (p == null) {
-            List<String> cells = new ArrayList<>(List.of(r.policy(), "does not run: " + r.failure()));
-            while (cells.size() < COLUMNS.size()) {
-                cells.add("");
-            }
-            return cells;
-        }
-        return List.of(r.policy(), Units.formatNanos(p.iterationNs()),
-                String.format(Locale.ROOT, "%.1f%%", p.percentOfIdeal()), Units.formatNanos(p.stallNs()),
-                Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(p.bytesToSsd()),
-                Units.formatBytes(p.bytesFromSsd()), Units.formatBytes(p.bytesToHost()),
-                Units.formatBytes(p.bytesFromHost()), String.format(Locale.ROOT, "%,d", r.planMillis()));
-    }
-
     private Integer compareJob(List<Policy> chosen, HardwareProfile hw) {
         JobSummary.requireOneTracePerDevice("compare", traces, hw);
         JobSummary.Ranks ranks = JobSummary.read(Progress.of(spec), traces);
         List<Workload> workloads = ranks.workloads();
         List<String> digests = ranks.digests();
-        List<Row> rows = new ArrayList<>();
+        List<PolicyOutcome> rows = new ArrayList<>();
         for (Policy policy : chosen) {
             rows.addAll(runJob(policy, workloads, digests, hw));
         }
@@ -153,33 +111,35 @@ final class CompareCommand implements Callable<Integer> {
      * independently and replayed together ({@code teraio, independent}, only when the joint
      * planning went past that round), and each device of the joint plan ({@code teraio, device 1}).
      */
-    static List<Row> runJob(Policy policy, List<Workload> workloads, List<String> digests, HardwareProfile hw) {
+    private static List<PolicyOutcome> runJob(Policy policy, List<Workload> workloads, List<String> digests,
+                                              HardwareProfile hw) {
         long start = System.nanoTime();
         JobPlanner.Result result;
         try {
             result = JobPlanner.plan(policy, workloads, digests, hw);
         } catch (TeraioException e) {
-            return List.of(new Row(policy.name(), null, (System.nanoTime() - start) / 1_000_000, e.getMessage()));
+            return List.of(new PolicyOutcome(policy.name(), null, (System.nanoTime() - start) / 1_000_000,
+                    e.getMessage()));
         }
         long planMillis = (System.nanoTime() - start) / 1_000_000;
-        List<Row> rows = new ArrayList<>();
-        rows.add(new Row(policy.name(), JobPlan.jobPrediction(JobSummary.predictions(result.simulation())),
+        List<PolicyOutcome> rows = new ArrayList<>();
+        rows.add(new PolicyOutcome(policy.name(), JobPlan.jobPrediction(JobSummary.predictions(result.simulation())),
                 planMillis, null));
         if (result.rounds().size() > 1) {
             JobPlanner.Round first = result.rounds().get(0);
             rows.add(first.valid()
-                    ? new Row(policy.name() + ", independent",
+                    ? new PolicyOutcome(policy.name() + ", independent",
                             JobPlan.jobPrediction(JobSummary.predictions(first.simulation())), planMillis, null)
-                    : new Row(policy.name() + ", independent", null, planMillis, first.problem()));
+                    : new PolicyOutcome(policy.name() + ", independent", null, planMillis, first.problem()));
         }
         for (int d = 0; d < workloads.size(); d++) {
-            rows.add(new Row(policy.name() + ", device " + d, result.simulation().devices().get(d).prediction(),
-                    planMillis, null));
+            rows.add(new PolicyOutcome(policy.name() + ", device " + d,
+                    result.simulation().devices().get(d).prediction(), planMillis, null));
         }
         return rows;
     }
 
-    private void printTable(PrintWriter out, Path trace, List<Row> rows, Workload w, HardwareProfile hw,
+    private void printTable(PrintWriter out, Path trace, List<PolicyOutcome> rows, Workload w, HardwareProfile hw,
                             TransferBound bound) {
         out.printf(Locale.ROOT, "%s: %,d ops an iteration, ideal %s, peak live %s%n", trace, w.opCount(),
                 Units.formatNanos(w.idealNs()), Units.formatBytes(w.peakLiveBytes()));
@@ -189,21 +149,21 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** The table's heading and rows, the policy column {@code width} wide. */
-    private static void printRows(PrintWriter out, List<Row> rows, int width) {
+    private static void printRows(PrintWriter out, List<PolicyOutcome> rows, int width) {
         String format = "%-" + width + "s %11s %9s %11s %12s %12s %12s %12s %12s %9s%n";
-        out.printf(Locale.ROOT, format, COLUMNS.toArray());
-        for (Row r : rows) {
+        out.printf(Locale.ROOT, format, PolicyOutcome.COLUMNS.toArray());
+        for (PolicyOutcome r : rows) {
             if (r.prediction() == null) {
                 out.printf(Locale.ROOT, "%-" + width + "s %s%n", r.policy(), "does not run: " + r.failure());
                 continue;
             }
-            out.printf(Locale.ROOT, format, cells(r).toArray());
+            out.printf(Locale.ROOT, format, r.cells().toArray());
         }
     }
 
-    private static void printJson(PrintWriter out, List<Row> rows, Workload w, TransferBound bound) {
+    private static void printJson(PrintWriter out, List<PolicyOutcome> rows, Workload w, TransferBound bound) {
         ArrayNode array = JsonFiles.mapper().createArrayNode();
-        for (Row r : rows) {
+        for (PolicyOutcome r : rows) {
             ObjectNode o = array.addObject();
             o.put("policy", r.policy());
             Prediction p = r.prediction();

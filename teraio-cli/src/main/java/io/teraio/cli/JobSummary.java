@@ -82,28 +82,28 @@ final class JobSummary {
     /** The rows of a job: the hardware, each device (its trace, prediction, bound), and the job. */
     static void print(PrintWriter out, List<Path> traces, List<Workload> workloads, HardwareProfile hw,
                       JobSimulation simulation) {
-        AnalyzeCommand.row(out, "hardware", HardwareOptions.describe(hw));
+        SummaryRows.print(out, "hardware", HardwareOptions.describe(hw));
         for (int d = 0; d < workloads.size(); d++) {
             Workload w = workloads.get(d);
             SimulationResult r = simulation.devices().get(d);
             Prediction p = r.prediction();
             long capacity = hw.devices().get(d).memoryBytes();
             out.printf(Locale.ROOT, "  device %d: %s%n", d, traces.get(d));
-            AnalyzeCommand.row(out, "  workload", String.format(Locale.ROOT,
+            SummaryRows.print(out, "  workload", String.format(Locale.ROOT,
                     "%,d ops an iteration, peak live %s: %.2fx the device", w.opCount(),
                     Units.formatBytes(w.peakLiveBytes()), (double) w.peakLiveBytes() / capacity));
-            AnalyzeCommand.row(out, "  moved", String.format(Locale.ROOT,
+            SummaryRows.print(out, "  moved", String.format(Locale.ROOT,
                     "%s to SSD, %s from SSD, %s to host, %s from host an iteration",
                     Units.formatBytes(p.bytesToSsd()), Units.formatBytes(p.bytesFromSsd()),
                     Units.formatBytes(p.bytesToHost()), Units.formatBytes(p.bytesFromHost())));
-            AnalyzeCommand.row(out, "  predicted", String.format(Locale.ROOT,
+            SummaryRows.print(out, "  predicted", String.format(Locale.ROOT,
                     "iteration %s, ideal %s: %.1f%% of ideal; stall %s; peak device %s of %s",
                     Units.formatNanos(p.iterationNs()), Units.formatNanos(p.idealNs()), p.percentOfIdeal(),
                     Units.formatNanos(p.stallNs()), Units.formatBytes(p.peakDeviceBytes()),
                     Units.formatBytes(capacity)));
-            AnalyzeCommand.row(out, "  bound", PlanSummary.bound(TransferBound.of(w, alone(hw, d))));
+            SummaryRows.print(out, "  bound", PlanSummary.bound(TransferBound.of(w, alone(hw, d))));
         }
-        AnalyzeCommand.row(out, "job", String.format(Locale.ROOT,
+        SummaryRows.print(out, "job", String.format(Locale.ROOT,
                 "iteration %s (device %d is the slowest), ideal %s: %.1f%% of ideal; peak host %s of %s",
                 Units.formatNanos(simulation.lastIterationNs()), simulation.slowestDevice(),
                 Units.formatNanos(simulation.idealNs()), simulation.percentOfIdeal(),
@@ -118,7 +118,7 @@ final class JobSummary {
                     ? String.format(Locale.ROOT, "job %s, %.1f%% of ideal", Units.formatNanos(
                             round.simulation().lastIterationNs()), round.simulation().percentOfIdeal())
                     : "does not run: " + round.problem();
-            AnalyzeCommand.row(out, "round " + r, round.describeSplit(devices) + ": " + what
+            SummaryRows.print(out, "round " + r, round.describeSplit(devices) + ": " + what
                     + (r == result.chosen() ? " (kept)" : ""));
         }
     }

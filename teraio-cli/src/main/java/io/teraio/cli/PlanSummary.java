@@ -19,26 +19,26 @@ final class PlanSummary {
 
     static void print(PrintWriter out, Workload w, HardwareProfile hw, List<PlanEntry> entries, Prediction p) {
         long capacity = hw.device().memoryBytes();
-        AnalyzeCommand.row(out, "hardware", HardwareOptions.describe(hw));
-        AnalyzeCommand.row(out, "workload", String.format(Locale.ROOT, "%,d ops an iteration, peak live %s: %.2fx the device",
+        SummaryRows.print(out, "hardware", HardwareOptions.describe(hw));
+        SummaryRows.print(out, "workload", String.format(Locale.ROOT, "%,d ops an iteration, peak live %s: %.2fx the device",
                 w.opCount(), Units.formatBytes(w.peakLiveBytes()), (double) w.peakLiveBytes() / capacity));
         long offloads = entries.stream().filter(e -> e.action() == PlanAction.OFFLOAD).count();
         long toHost = entries.stream()
                 .filter(e -> e.action() == PlanAction.OFFLOAD && e.target() == PlanTarget.HOST).count();
         long tails = offloads - (entries.size() - offloads);
-        AnalyzeCommand.row(out, "entries", String.format(Locale.ROOT,
+        SummaryRows.print(out, "entries", String.format(Locale.ROOT,
                 "%,d: %,d offloads (%,d to SSD, %,d to host) and their prefetches%s",
                 entries.size(), offloads, offloads - toHost, toHost, tails == 0 ? ""
                         : String.format(Locale.ROOT, ", but for %,d tensors held after their last use", tails)));
-        AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT,
+        SummaryRows.print(out, "moved", String.format(Locale.ROOT,
                 "%s to SSD, %s from SSD, %s to host, %s from host an iteration",
                 Units.formatBytes(p.bytesToSsd()), Units.formatBytes(p.bytesFromSsd()),
                 Units.formatBytes(p.bytesToHost()), Units.formatBytes(p.bytesFromHost())));
-        AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "iteration %s, ideal %s: %.1f%% of ideal; stall %s",
+        SummaryRows.print(out, "predicted", String.format(Locale.ROOT, "iteration %s, ideal %s: %.1f%% of ideal; stall %s",
                 Units.formatNanos(p.iterationNs()), Units.formatNanos(p.idealNs()), p.percentOfIdeal(),
                 Units.formatNanos(p.stallNs())));
-        AnalyzeCommand.row(out, "bound", bound(TransferBound.of(w, hw)));
-        AnalyzeCommand.row(out, "peak device", String.format(Locale.ROOT, "%s of %s",
+        SummaryRows.print(out, "bound", bound(TransferBound.of(w, hw)));
+        SummaryRows.print(out, "peak device", String.format(Locale.ROOT, "%s of %s",
                 Units.formatBytes(p.peakDeviceBytes()), Units.formatBytes(capacity)));
     }
 

@@ -210,33 +210,33 @@ final class ReplayCommand implements Callable<Integer> {
             o.putPOJO("hardwareDifferences", differences);
             out.println(o.toPrettyString());
         } else {
-            AnalyzeCommand.row(out, "measured", Units.formatNanos(measured) + " an iteration (the last of "
+            SummaryRows.print(out, "measured", Units.formatNanos(measured) + " an iteration (the last of "
                     + Units.formatNanos(result.iterationNs().stream().mapToLong(Long::longValue).sum()) + ")");
-            AnalyzeCommand.row(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
+            SummaryRows.print(out, "predicted", String.format(Locale.ROOT, "%s (simulator, %s); measured is %+.1f%%",
                     Units.formatNanos(p.iterationNs()), HardwareOptions.describe(hw), errorPercent));
-            AnalyzeCommand.row(out, "model", Simulator.modelOf(hw));
-            AnalyzeCommand.row(out, "plan made for", HardwareOptions.describe(plan.hardware())
+            SummaryRows.print(out, "model", Simulator.modelOf(hw));
+            SummaryRows.print(out, "plan made for", HardwareOptions.describe(plan.hardware())
                     + (differences.isEmpty() ? " (as this replay's)" : " (differs from this replay's: see the warning)"));
-            AnalyzeCommand.row(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
-            AnalyzeCommand.row(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
+            SummaryRows.print(out, "ideal", Units.formatNanos(workload.idealNs()) + " (the ops' scaled durations)");
+            SummaryRows.print(out, "stalls", String.format(Locale.ROOT, "%s waiting for tensors, %s for memory, %d ops stalled"
                     + " (predicted %s)", Units.formatNanos(result.stallNs()), Units.formatNanos(result.memoryStallNs()),
                     result.stalledOps(), Units.formatNanos(p.stallNs())));
-            AnalyzeCommand.row(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
+            SummaryRows.print(out, "overhead", Units.formatNanos(measured - workload.idealNs() - result.stallNs()
                     - result.memoryStallNs()) + " (the rest: allocating, freeing, issuing; predicted "
                     + Units.formatNanos(predicted.overheadNs()) + (hw.probe() == null ? ", without probe results)"
                     : ", the probe's " + Units.formatNanos(hw.probe().migrationNs()) + " per entry issued)"));
-            AnalyzeCommand.row(out, "misses", s.misses() + " tensors fetched on demand");
-            AnalyzeCommand.row(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
+            SummaryRows.print(out, "misses", s.misses() + " tensors fetched on demand");
+            SummaryRows.print(out, "moved", String.format(Locale.ROOT, "to SSD %s, from SSD %s, to host %s, from host %s",
                     Units.formatBytes(s.bytesToSsd()), Units.formatBytes(s.bytesFromSsd()),
                     Units.formatBytes(s.bytesToHost()), Units.formatBytes(s.bytesFromHost())));
             for (LanePair pair : LanePair.of(result.lanes(), predicted.lanes())) {
-                AnalyzeCommand.row(out, "lane " + pair.name(), pair.describe());
+                SummaryRows.print(out, "lane " + pair.name(), pair.describe());
             }
-            AnalyzeCommand.row(out, "peak memory", Units.formatBytes(result.peakDeviceBytes()) + " of "
+            SummaryRows.print(out, "peak memory", Units.formatBytes(result.peakDeviceBytes()) + " of "
                     + Units.formatBytes(memoryBytes) + " (predicted " + Units.formatBytes(p.peakDeviceBytes()) + ")");
-            AnalyzeCommand.row(out, "failed writes", s.failedWrites() + " (tensors kept resident)");
-            AnalyzeCommand.row(out, "CRC mismatches", noVerify ? "not checked (--no-verify)" : Long.toString(s.crcMismatches()));
-            AnalyzeCommand.row(out, "corrupt tensors", Long.toString(result.corruptTensors()));
+            SummaryRows.print(out, "failed writes", s.failedWrites() + " (tensors kept resident)");
+            SummaryRows.print(out, "CRC mismatches", noVerify ? "not checked (--no-verify)" : Long.toString(s.crcMismatches()));
+            SummaryRows.print(out, "corrupt tensors", Long.toString(result.corruptTensors()));
         }
         out.flush();
         if (s.crcMismatches() > 0 || result.corruptTensors() > 0) {

@@ -151,10 +151,10 @@ final class ReportCommand implements Callable<Integer> {
             for (int i = 0; i < names.size(); i++) {
                 Policy each = Policies.byName(names.get(i));
                 progress.update("comparing " + each.name(), i, names.size());
-                rows.add(CompareCommand.cells(CompareCommand.run(each, workload, compareHw)));
+                rows.add(PolicyOutcome.of(each, workload, compareHw).cells());
             }
             progress.done("compared " + names.size() + " policies");
-            table = new ReportInput.Table(CompareCommand.COLUMNS, rows);
+            table = new ReportInput.Table(PolicyOutcome.COLUMNS, rows);
             if (hw == null) {
                 facts.add(new Fact("compare hardware", HardwareOptions.describe(compareHw)));
             }

@@ -73,11 +73,11 @@ final class SimulateCommand implements Callable<Integer> {
             for (Map.Entry<String, Long> cause : result.stallNsByCause().entrySet()) {
                 causes.add(cause.getKey() + " " + Units.formatNanos(cause.getValue()));
             }
-            AnalyzeCommand.row(out, "stall by cause", String.join(", ", causes));
-            AnalyzeCommand.row(out, "stalled ops", String.format(Locale.ROOT, "%,d%s", result.stalledOps(),
+            SummaryRows.print(out, "stall by cause", String.join(", ", causes));
+            SummaryRows.print(out, "stalled ops", String.format(Locale.ROOT, "%,d%s", result.stalledOps(),
                     result.worstStalls().isEmpty() ? "" : "; the longest:"));
             for (OpStall stall : result.worstStalls()) {
-                AnalyzeCommand.row(out, "  op " + stall.op(), String.format(Locale.ROOT, "%s: %s %s", stall.name(),
+                SummaryRows.print(out, "  op " + stall.op(), String.format(Locale.ROOT, "%s: %s %s", stall.name(),
                         Units.formatNanos(stall.stallNs()), stall.cause()));
             }
         }

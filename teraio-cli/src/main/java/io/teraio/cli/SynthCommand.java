@@ -127,37 +127,37 @@ final class SynthCommand implements Callable<Integer> {
 
         out.printf(Locale.ROOT, "synth %s -> %s in %s (generated in %s)%n", model.name(), output,
                 Units.formatNanos(generatedNs + writtenNs), Units.formatNanos(generatedNs));
-        AnalyzeCommand.row(out, "model", String.format(Locale.ROOT,
+        SummaryRows.print(out, "model", String.format(Locale.ROOT,
                 "%d layers, hidden %d, %d heads (%d KV), ffn %d, vocab %d; %s parameters", model.layers(),
                 model.hidden(), model.heads(), model.kvHeads(), model.ffn(), model.vocab(),
                 billions(model.parameterCount())));
         if (model.stages() > 1) {
-            AnalyzeCommand.row(out, "stage", String.format(Locale.ROOT, "%d of %d: layers %d to %d%s%s; %s parameters",
+            SummaryRows.print(out, "stage", String.format(Locale.ROOT, "%d of %d: layers %d to %d%s%s; %s parameters",
                     model.stage(), model.stages(), model.firstLayer(), model.firstLayer() + model.stageLayers() - 1,
                     model.firstStage() ? ", the embedding" : "", model.lastStage() ? ", the LM head" : "",
                     billions(model.stageParameterCount())));
         }
-        AnalyzeCommand.row(out, "batch", String.format(Locale.ROOT,
+        SummaryRows.print(out, "batch", String.format(Locale.ROOT,
                 "%d x %d tokens, %d micro-batch%s a step (%d sequence%s), %d bytes a weight or activation",
                 model.batch(), model.seq(), model.microBatches(), model.microBatches() == 1 ? "" : "es",
                 (long) model.batch() * model.microBatches(), model.batch() * model.microBatches() == 1 ? "" : "s",
                 model.bytesPerParam()));
-        AnalyzeCommand.row(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s (%,d a step unsplit)",
+        SummaryRows.print(out, "ops", String.format(Locale.ROOT, "%,d in %,d iteration%s (%,d a step unsplit)",
                 trace.ops().size(), iterations, iterations == 1 ? "" : "s",
                 TransformerTrace.naturalOpsPerIteration(model)));
         long persistentCount = trace.tensors().stream().filter(Tensor::persistent).count();
-        AnalyzeCommand.row(out, "tensors", String.format(Locale.ROOT, "%,d: %,d persistent, %,d transient",
+        SummaryRows.print(out, "tensors", String.format(Locale.ROOT, "%,d: %,d persistent, %,d transient",
                 trace.tensors().size(), persistentCount, trace.tensors().size() - persistentCount));
         for (TensorKind kind : TensorKind.values()) {
             String bytes = bytesOf(trace, kind);
             if (!bytes.isEmpty()) {
-                AnalyzeCommand.row(out, "  " + kind.jsonName(), bytes);
+                SummaryRows.print(out, "  " + kind.jsonName(), bytes);
             }
         }
-        AnalyzeCommand.row(out, "peak live bytes", String.format(Locale.ROOT, "%s at op %,d (%s)",
+        SummaryRows.print(out, "peak live bytes", String.format(Locale.ROOT, "%s at op %,d (%s)",
                 Units.formatBytes(summary.peakLiveBytes()), summary.peakLiveOp(),
                 trace.ops().get(summary.peakLiveOp()).name()));
-        AnalyzeCommand.row(out, "compute", String.format(Locale.ROOT, "%s a step at %.0f TFLOP/s and %.2f TB/s",
+        SummaryRows.print(out, "compute", String.format(Locale.ROOT, "%s a step at %.0f TFLOP/s and %.2f TB/s",
                 Units.formatNanos(summary.totalDurationNs() / iterations), model.flopsPerSecond() / 1e12,
                 model.memoryBytesPerSecond() / 1e12));
         out.printf(Locale.ROOT, "Next: scripts/teraio analyze %s%n", output);

@@ -144,7 +144,7 @@ class ReportCommandTest {
         assertEquals(plan.predicted().iterationNs(), data.get("endNs").asLong());
         assertTrue(facts(data, "plan").startsWith(planFile + " (policy teraio"), facts(data, "plan"));
         JsonNode compare = data.get("compare");
-        assertEquals(CompareCommand.COLUMNS.size(), compare.get("columns").size());
+        assertEquals(PolicyOutcome.COLUMNS.size(), compare.get("columns").size());
         List<String> policies = new ArrayList<>();
         compare.get("rows").forEach(row -> policies.add(row.get(0).asText()));
         assertEquals(Policies.names(), policies);
