@@ -32,7 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@link #to(PrintWriter, boolean)}. The probes show their bytes through it ({@link ByteProgress})
  * and the demo drivers their training steps ({@link StepProgress}).
  */
-final class Progress implements ByteProgress, StepProgress {
+public final class Progress implements ByteProgress, StepProgress {
     /** How often a bar is redrawn at most. */
     static final long REDRAW_NANOS = 100_000_000L;
     private static final int BAR_WIDTH = 28;
@@ -49,12 +49,12 @@ final class Progress implements ByteProgress, StepProgress {
     }
 
     /** Progress on the command's stderr, drawn when stderr's process has a terminal and {@code --quiet} was not given. */
-    static Progress of(CommandSpec spec) {
+    public static Progress of(CommandSpec spec) {
         return to(spec.commandLine().getErr(), !quiet(spec) && System.console() != null);
     }
 
     /** Whether {@code --quiet} was given: then commands print no per-stage lines either. */
-    static boolean quiet(CommandSpec spec) {
+    public static boolean quiet(CommandSpec spec) {
         return spec.root().userObject() instanceof TeraioCommand t && t.quiet;
     }
 
@@ -72,7 +72,7 @@ final class Progress implements ByteProgress, StepProgress {
      * Runs {@code work} as a stage: shows {@code name ...} while it runs and
      * {@code name: TIME} when it ends.
      */
-    <T> T stage(String name, Supplier<T> work) {
+    public <T> T stage(String name, Supplier<T> work) {
         if (!enabled) {
             return work.get();
         }
@@ -87,7 +87,7 @@ final class Progress implements ByteProgress, StepProgress {
      * Reads a trace, showing the bytes of the file read so far (compressed bytes for
      * {@code .gz}) with rate and time left; errors are those of {@link TraceReader#read(Path)}.
      */
-    Trace readTrace(Path file) {
+    public Trace readTrace(Path file) {
         if (!enabled || !Files.isRegularFile(file)) {
             return TraceReader.read(file);
         }
@@ -107,14 +107,14 @@ final class Progress implements ByteProgress, StepProgress {
     }
 
     /** Step {@code done} of {@code total} of a stage done step by step (a bar without a rate). */
-    void update(String name, long done, long total) {
+    public void update(String name, long done, long total) {
         if (enabled) {
             redraw(bar(name, done, total), false);
         }
     }
 
     /** Ends what {@link #update} drew with one line. */
-    void done(String summary) {
+    public void done(String summary) {
         if (enabled) {
             redraw(summary, true);
         }
@@ -144,7 +144,7 @@ final class Progress implements ByteProgress, StepProgress {
     }
 
     /** A task of {@code total} units, bytes or items: a bar with rate and time left. */
-    Task task(String name, long total, boolean bytes) {
+    public Task task(String name, long total, boolean bytes) {
         return new Task(name, total, bytes);
     }
 
@@ -168,7 +168,7 @@ final class Progress implements ByteProgress, StepProgress {
     }
 
     /** Work of known size; close it when done (idempotent). */
-    final class Task implements ByteProgress.Task, StepProgress.Task {
+    public final class Task implements ByteProgress.Task, StepProgress.Task {
         private final String name;
         private final long total;
         private final boolean bytes;
