@@ -1,9 +1,9 @@
 package io.teraio.benchmarks;
 
-import io.teraio.cli.DjlTrainerProcess;
-import io.teraio.cli.DjlTrainerProcess.Job;
-import io.teraio.cli.DjlTrainerProcess.TrainerResult;
 import io.teraio.core.trace.TraceReader;
+import io.teraio.demo.DjlTrainerProcess;
+import io.teraio.demo.DjlTrainerProcess.Job;
+import io.teraio.demo.DjlTrainerProcess.TrainerResult;
 import io.teraio.planner.Workload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

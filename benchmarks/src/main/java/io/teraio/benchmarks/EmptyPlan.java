@@ -1,6 +1,6 @@
 package io.teraio.benchmarks;
 
-import io.teraio.cli.DjlTrainerProcess;
+import io.teraio.demo.DjlTrainerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.teraio.cli;
 import java.nio.file.Path;
 
 /** Names of the files a command writes several of from one {@code -o}. */
-final class FileNames {
+public final class FileNames {
     private FileNames() {
     }
 
@@ -13,7 +13,7 @@ final class FileNames {
      * {@code report-device1.html} (the extension starts at {@code .json} if present, else at
      * the last dot).
      */
-    static Path withSuffix(Path file, String suffix) {
+    public static Path withSuffix(Path file, String suffix) {
         String name = file.getFileName().toString();
         int dot = name.indexOf(".json");
         if (dot <= 0) {

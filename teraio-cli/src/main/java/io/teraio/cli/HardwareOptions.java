@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * base profile ({@code --hardware FILE|PRESET}, default the {@code h100} preset) and
  * overrides of its parts (docs/hardware.md).
  */
-final class HardwareOptions {
+public final class HardwareOptions {
     static final String DEFAULT_PRESET = "h100";
     private static final Pattern SSD = Pattern.compile("(?:(\\d{1,9})\\s*x\\s*)?([^x]+)");
     private static final String SSD_FORM = "[COUNTx]BANDWIDTH (COUNTxSIZE per second) with 1 to 64 SSDs, such as 4x6.5g";
@@ -64,13 +64,13 @@ final class HardwareOptions {
     boolean ssdPerDevice;
 
     /** Whether any of these options was given. */
-    boolean given() {
+    public boolean given() {
         return hardware != null || gpuMemory != null || ssd != null || ssdRead != null || ssdWrite != null
                 || ssdLatency != null || pcie != null || hostMemory != null || deviceCount != null || ssdPerDevice;
     }
 
     /** The profile the flags describe. */
-    HardwareProfile resolve() {
+    public HardwareProfile resolve() {
         HardwareProfile base = base();
         List<Device> devices = new ArrayList<>(base.devices());
         List<Ssd> ssds = new ArrayList<>(base.ssds());
@@ -175,7 +175,7 @@ final class HardwareOptions {
      *
      * @throws TeraioException naming the peak, the device's memory and what to add
      */
-    static void requireRoomToOffload(Workload workload, HardwareProfile hw) {
+    public static void requireRoomToOffload(Workload workload, HardwareProfile hw) {
         long peak = workload.peakLiveBytes();
         long device = hw.device().memoryBytes();
         if (!hw.ssds().isEmpty() || peak <= device || hw.hostMemoryBytes() >= peak - device) {
@@ -196,7 +196,7 @@ final class HardwareOptions {
     }
 
     /** One line describing a profile, for command output. */
-    static String describe(HardwareProfile hw) {
+    public static String describe(HardwareProfile hw) {
         Device d = hw.device();
         int n = hw.devices().size();
         boolean alike = hw.devices().stream().allMatch(o -> o.memoryBytes() == d.memoryBytes()

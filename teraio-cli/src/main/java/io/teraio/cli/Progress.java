@@ -5,6 +5,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
+import io.teraio.demo.StepProgress;
 import io.teraio.probe.ByteProgress;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,10 +28,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>A bar is redrawn in place ({@code \r}) at most every {@link #REDRAW_NANOS} and ends with
  * one summary line. Tasks may be advanced from any thread.
  *
- * <p>A command gets one with {@link #of(CommandSpec)}; code outside a command (such as a demo
- * that drives several stages) can make one with {@link #to(PrintWriter, boolean)}.
+ * <p>A command gets one with {@link #of(CommandSpec)}; code outside a command can make one with
+ * {@link #to(PrintWriter, boolean)}. The probes show their bytes through it ({@link ByteProgress})
+ * and the demo drivers their training steps ({@link StepProgress}).
  */
-final class Progress implements ByteProgress {
+public final class Progress implements ByteProgress, StepProgress {
     /** How often a bar is redrawn at most. */
     static final long REDRAW_NANOS = 100_000_000L;
     private static final int BAR_WIDTH = 28;
@@ -47,12 +49,12 @@ final class Progress implements ByteProgress {
     }
 
     /** Progress on the command's stderr, drawn when stderr's process has a terminal and {@code --quiet} was not given. */
-    static Progress of(CommandSpec spec) {
+    public static Progress of(CommandSpec spec) {
         return to(spec.commandLine().getErr(), !quiet(spec) && System.console() != null);
     }
 
     /** Whether {@code --quiet} was given: then commands print no per-stage lines either. */
-    static boolean quiet(CommandSpec spec) {
+    public static boolean quiet(CommandSpec spec) {
         return spec.root().userObject() instanceof TeraioCommand t && t.quiet;
     }
 
@@ -61,7 +63,8 @@ final class Progress implements ByteProgress {
         return enabled ? new Progress(err, true, System::nanoTime) : OFF;
     }
 
-    boolean enabled() {
+    @Override
+    public boolean enabled() {
         return enabled;
     }
 
@@ -69,7 +72,7 @@ final class Progress implements ByteProgress {
      * Runs {@code work} as a stage: shows {@code name ...} while it runs and
      * {@code name: TIME} when it ends.
      */
-    <T> T stage(String name, Supplier<T> work) {
+    public <T> T stage(String name, Supplier<T> work) {
         if (!enabled) {
             return work.get();
         }
@@ -84,7 +87,7 @@ final class Progress implements ByteProgress {
      * Reads a trace, showing the bytes of the file read so far (compressed bytes for
      * {@code .gz}) with rate and time left; errors are those of {@link TraceReader#read(Path)}.
      */
-    Trace readTrace(Path file) {
+    public Trace readTrace(Path file) {
         if (!enabled || !Files.isRegularFile(file)) {
             return TraceReader.read(file);
         }
@@ -104,14 +107,14 @@ final class Progress implements ByteProgress {
     }
 
     /** Step {@code done} of {@code total} of a stage done step by step (a bar without a rate). */
-    void update(String name, long done, long total) {
+    public void update(String name, long done, long total) {
         if (enabled) {
             redraw(bar(name, done, total), false);
         }
     }
 
     /** Ends what {@link #update} drew with one line. */
-    void done(String summary) {
+    public void done(String summary) {
         if (enabled) {
             redraw(summary, true);
         }
@@ -141,7 +144,7 @@ final class Progress implements ByteProgress {
     }
 
     /** A task of {@code total} units, bytes or items: a bar with rate and time left. */
-    Task task(String name, long total, boolean bytes) {
+    public Task task(String name, long total, boolean bytes) {
         return new Task(name, total, bytes);
     }
 
@@ -149,6 +152,12 @@ final class Progress implements ByteProgress {
     @Override
     public Task start(String name, long totalBytes) {
         return task(name, totalBytes, true);
+    }
+
+    /** A task of {@code totalSteps}: a bar with rate and time left. */
+    @Override
+    public Task startSteps(String name, long totalSteps) {
+        return task(name, totalSteps, false);
     }
 
     private static String bar(String name, long done, long total) {
@@ -159,7 +168,7 @@ final class Progress implements ByteProgress {
     }
 
     /** Work of known size; close it when done (idempotent). */
-    final class Task implements ByteProgress.Task {
+    public final class Task implements ByteProgress.Task, StepProgress.Task {
         private final String name;
         private final long total;
         private final boolean bytes;
@@ -183,7 +192,8 @@ final class Progress implements ByteProgress {
         }
 
         /** {@code units} are done in all. */
-        void set(long units) {
+        @Override
+        public void set(long units) {
             done.set(units);
             if (!enabled) {
                 return;

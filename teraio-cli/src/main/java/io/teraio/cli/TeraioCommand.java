@@ -1,5 +1,18 @@
 package io.teraio.cli;
 
+import io.teraio.cli.demo.DemoCommand;
+import io.teraio.cli.engine.BenchGdsCommand;
+import io.teraio.cli.engine.BenchIoCommand;
+import io.teraio.cli.engine.DoctorCommand;
+import io.teraio.cli.engine.ProbeCommand;
+import io.teraio.cli.engine.ReplayCommand;
+import io.teraio.cli.plan.CompareCommand;
+import io.teraio.cli.plan.PlanCommand;
+import io.teraio.cli.plan.ReportCommand;
+import io.teraio.cli.plan.SimulateCommand;
+import io.teraio.cli.trace.AnalyzeCommand;
+import io.teraio.cli.trace.ImportCommand;
+import io.teraio.cli.trace.SynthCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;

@@ -47,7 +47,7 @@ class CliErrorsTest {
     /** The first half of a trace written as {@code name}. */
     private Path truncated(String name) throws IOException {
         Path whole = dir.resolve("whole-" + name);
-        TraceWriter.write(AnalyzeCommandTest.recordWorkload(), whole);
+        TraceWriter.write(HandBuiltTrace.record(), whole);
         byte[] bytes = Files.readAllBytes(whole);
         Path truncated = dir.resolve(name);
         Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));

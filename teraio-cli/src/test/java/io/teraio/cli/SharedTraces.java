@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The real traces in {@code ../shared/traces-data} (property {@code teraio.traces.dir}); tests skip without them. */
-final class SharedTraces {
+public final class SharedTraces {
     private SharedTraces() {
     }
 
-    static Path file(String relative) {
+    public static Path file(String relative) {
         Path file = path(relative);
         assumeTrue(Files.isRegularFile(file), "real trace " + file.toAbsolutePath().normalize()
                 + " is absent (set -Dteraio.traces.dir to the shared traces-data directory)");
@@ -18,7 +18,7 @@ final class SharedTraces {
     }
 
     /** Where the real trace would be, whether it is there or not. */
-    static Path path(String relative) {
+    public static Path path(String relative) {
         return Path.of(System.getProperty("teraio.traces.dir", "../../shared/traces-data")).resolve(relative);
     }
 }

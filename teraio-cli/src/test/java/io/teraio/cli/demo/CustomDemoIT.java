@@ -1,0 +1,69 @@
+package io.teraio.cli.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.teraio.cli.CliRunner;
+import io.teraio.cli.Main;
+import io.teraio.core.json.JsonFiles;
+import io.teraio.core.storage.Availability;
+import io.teraio.examples.custom.ComputeBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code teraio demo --workload custom}: both runs, the table, the JSON, nothing left on disk. */
+class CustomDemoIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theCustomDemoTrainsTheSameModelInHalfTheMemory() throws Exception {
+        CliRunner r = CliRunner.run("demo", "--workload", "custom", "--out", dir.toString(), "--layers", "8",
+                "--iterations", "4");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("identical (bitwise)"), r.out());
+        assertTrue(r.out().contains(", respected"), r.out());
+        String compute = ComputeBackend.select("auto", 0).backend().id();
+        assertTrue(r.out().contains("compute auto: " + compute), r.out());
+        assertTrue(r.out().contains("custom mlp on " + compute), r.out());
+        JsonNode json = JsonFiles.read(dir.resolve("custom-demo.json"));
+        assertEquals("custom mlp on " + compute, json.get("workload").asText());
+        assertTrue(json.get("lossesIdentical").asBoolean());
+        assertTrue(json.get("withinBudget").asBoolean());
+        assertEquals(4, json.get("offload").get("losses").size());
+        assertTrue(json.get("offload").get("bytesOffloaded").asLong() > 0, json.toString());
+        assertTrue(json.get("budgetBytes").asLong() * 2 <= json.get("baseline").get("peakResidentBytes").asLong());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(1, files.count(), "only custom-demo.json is left");
+        }
+    }
+
+    @Test
+    void tooFewStepsIsAUsageError() {
+        CliRunner r = CliRunner.run("demo", "--workload", "custom", "--out", dir.toString(), "--iterations", "3");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--iterations must be at least 4"), r.err());
+    }
+
+    @Test
+    void computeCudaWithoutAGpuIsAUsageErrorThatSaysWhy() {
+        Availability cuda = ComputeBackend.CUDA.availability(0);
+        assumeFalse(cuda.available(), "a GPU is usable here, so compute cuda runs (CudaTrainerGpuTest)");
+        CliRunner r = CliRunner.run("demo", "--workload", "custom", "--compute", "cuda", "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("compute cuda: " + cuda.reason() + "; use compute cpu or auto",
+                r.err().lines().findFirst().orElse(""));
+    }
+
+    @Test
+    void anUnknownWorkloadIsAUsageError() {
+        CliRunner r = CliRunner.run("demo", "--workload", "nope", "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--workload must be djl or custom"), r.err());
+    }
+}
