@@ -31,7 +31,8 @@ class AgentStatsTest {
                 "processPeakRssBytes", "deviceUsedBytes", "torchBridge"), names);
         assertEquals(4_710_400, json.get("budgetBytes").asLong());
         assertEquals("teraio-agent auto: 12 iterations (2 profiled), plan 8 entries, offloaded 20.00 MiB, prefetched"
-                + " 19.00 MiB (all-zero, not moved: 6.00 MiB), stalls 31.00 ms, misses 0, divergences 1, peak resident 4.37 MiB of budget 4.49 MiB"
+                + " 19.00 MiB (all-zero, not moved: 6.00 MiB; unchanged, not written again: 3.00 MiB), stalls 31.00 ms, misses 0,"
+                + " divergences 1, peak resident 4.37 MiB of budget 4.49 MiB"
                 + " (unconstrained 5.37 MiB, predicted 4.37 MiB); process peak RSS 500.00 MiB, device used 3.00 GiB (CUDA)",
                 stats.summary());
         assertEquals(stats, AgentStats.read(dir.resolve("s.json")), "what is written reads back the same");
