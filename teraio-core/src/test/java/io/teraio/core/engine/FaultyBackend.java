@@ -5,6 +5,7 @@ import io.teraio.core.storage.Extent;
 import io.teraio.core.storage.StorageBackend;
 import io.teraio.core.storage.StorageException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +24,9 @@ public final class FaultyBackend implements StorageBackend {
     public final AtomicInteger shortReads = new AtomicInteger();
     public final AtomicInteger bitFlips = new AtomicInteger();
     public final AtomicInteger readDelayMillis = new AtomicInteger();
+    /** While set, every read waits for it to open before anything else; {@link #atGate} counts those that arrived. */
+    public volatile CountDownLatch readGate;
+    public final AtomicInteger atGate = new AtomicInteger();
     public final AtomicInteger writeDelayMillis = new AtomicInteger();
     public final AtomicInteger writes = new AtomicInteger();
     public final AtomicInteger reads = new AtomicInteger();
@@ -86,6 +90,15 @@ public final class FaultyBackend implements StorageBackend {
         inFlight.incrementAndGet();
         try {
             reads.incrementAndGet();
+            CountDownLatch gate = readGate;
+            if (gate != null) {
+                atGate.incrementAndGet();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             sleep(readDelayMillis.get());
             if (hit(readErrors)) {
                 throw eio("read", extent, offset, dst.remaining());

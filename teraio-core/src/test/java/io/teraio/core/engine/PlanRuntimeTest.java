@@ -15,6 +15,7 @@ import io.teraio.core.storage.HostDeviceMemory;
 import io.teraio.core.storage.HostStorageBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,11 +29,12 @@ import org.junit.jupiter.api.Test;
  * the last use, prefetch before the next; a late prefetch is a stall, a missing one a miss, an
  * entry that does not apply is skipped, ops that leave the profiled sequence are a divergence,
  * tensors kept offloaded across the iteration boundary start out, and a prefetch that does not
- * fit under the memory rule waits for writes or stays queued.
+ * fit under the memory rule waits for writes or stays queued. No outcome rests on the clock:
+ * a test waits for the state it needs, and a wait it asserts is made certain by holding the
+ * reads until the runtime waits ({@link #holdingReads}).
  */
 class PlanRuntimeTest {
     private static final long READ_MILLIS = 100;
-    private static final long COMPUTE_MILLIS = 150;
     private static final long WRITE_MILLIS = 20;
     private static final List<String> KEYS = List.of("a", "b", "c", "d");
 
@@ -72,8 +74,42 @@ class PlanRuntimeTest {
         return new PlanRuntime(engine, entries, ProfiledOps.count(ops), MemoryRule.deviceMemory());
     }
 
-    private static void compute() throws InterruptedException {
-        Thread.sleep(COMPUTE_MILLIS);
+    /** Waits until the engine has {@code key} in {@code state} (a write confirmed, a read landed). */
+    private void awaitState(String key, TensorState state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (engine.state(key) != state) {
+            assertTrue(System.nanoTime() < deadline, key + " never became " + state + ": " + engine.state(key));
+            Thread.sleep(1);
+        }
+    }
+
+    /**
+     * Runs {@code call} with every read held at the backend until one has arrived and this
+     * thread waits (for it, in the cases here); then lets them go. A runtime that must wait
+     * for a read then does, whatever the machine's load, where a read merely slowed could end
+     * while this thread was descheduled.
+     */
+    private long holdingReads(Callable<Long> call) throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        host.atGate.set(0);
+        host.readGate = gate;
+        Thread caller = Thread.currentThread();
+        Thread opener = new Thread(() -> {
+            while (gate.getCount() > 0 && (host.atGate.get() == 0 || caller.getState() != Thread.State.WAITING
+                    && caller.getState() != Thread.State.TIMED_WAITING)) {
+                Thread.onSpinWait();
+            }
+            host.readGate = null;
+            gate.countDown();
+        });
+        opener.start();
+        try {
+            return call.call();
+        } finally {
+            host.readGate = null;
+            gate.countDown();
+            opener.join();
+        }
     }
 
     private void checkBytes() {
@@ -88,14 +124,13 @@ class PlanRuntimeTest {
         PlanRuntime runtime = runtime(List.of(offload("a", 1, 2), offload("b", 1, 2), prefetch("a", 2, 4),
                 prefetch("b", 3, 3)), 5);
         assertEquals(0, runtime.beforeOp(0, "op", List.of("a", "b")));
-        compute();
         assertEquals(0, runtime.beforeOp(1, "op", List.of()));
-        compute();
+        awaitState("a", TensorState.OFFLOADED);
+        awaitState("b", TensorState.OFFLOADED);
         assertEquals(0, runtime.beforeOp(2, "op", List.of()));
-        compute();
-        long late = runtime.beforeOp(3, "op", List.of("b"));
-        assertTrue(late >= TimeUnit.MILLISECONDS.toNanos(READ_MILLIS) / 2, "b's read was waited for: " + late);
-        compute();
+        awaitState("a", TensorState.RESIDENT); // read back while op 2 ran
+        long late = holdingReads(() -> runtime.beforeOp(3, "op", List.of("b")));
+        assertTrue(late > 0, "b's read was waited for: " + late);
         assertEquals(0, runtime.beforeOp(4, "op", List.of("a")), "a's prefetch finished during ops 2 and 3");
         runtime.endIteration(5);
 
@@ -114,7 +149,7 @@ class PlanRuntimeTest {
         PlanRuntime runtime = runtime(List.of(offload("a", 1, 2)), 3);
         runtime.beforeOp(0, "op", List.of("a"));
         runtime.beforeOp(1, "op", List.of());
-        compute();
+        awaitState("a", TensorState.OFFLOADED);
         long waited = runtime.beforeOp(2, "op", List.of("a"));
         assertSame(TensorState.RESIDENT, engine.state("a"));
         assertEquals(1, runtime.stats().misses());
@@ -132,7 +167,7 @@ class PlanRuntimeTest {
                 offload("b", 0, 1),           // issued
                 offload("b", 1, 2)), 3);      // b is no longer resident
         runtime.beforeOp(0, "op", List.of());
-        compute();
+        awaitState("b", TensorState.OFFLOADED);
         runtime.beforeOp(1, "op", List.of());
         RuntimeStats stats = runtime.stats();
         assertEquals(1, stats.issued());
@@ -144,19 +179,18 @@ class PlanRuntimeTest {
     void aWrappingPrefetchIsWaitedForInTheNextIteration() throws Exception {
         // a: used at op 0 of every iteration, offloaded at 1, prefetched at 3 for op 0 of the next
         PlanRuntime runtime = runtime(List.of(offload("a", 1, 2), prefetch("a", 3, 0)), 4);
+        assertEquals(0, runtime.beforeOp(0, "op", List.of()), "nothing was issued before the first iteration");
         for (int iteration = 0; iteration < 2; iteration++) {
-            long waited = runtime.beforeOp(0, "op", List.of());
-            if (iteration == 0) {
-                assertEquals(0, waited, "nothing was issued before the first iteration");
-            } else {
-                assertTrue(waited > 0, "the prefetch issued at op 3 of iteration 0 was waited for");
-                assertSame(TensorState.RESIDENT, engine.state("a"));
-            }
             runtime.beforeOp(1, "op", List.of());
-            compute();
+            awaitState("a", TensorState.OFFLOADED);
             runtime.beforeOp(2, "op", List.of());
-            runtime.beforeOp(3, "op", List.of());
-            runtime.endIteration(4);
+            long waited = holdingReads(() -> {
+                runtime.beforeOp(3, "op", List.of());
+                runtime.endIteration(4);
+                return runtime.beforeOp(0, "op", List.of());
+            });
+            assertTrue(waited > 0, "the prefetch issued at op 3 of iteration " + iteration + " was waited for");
+            assertSame(TensorState.RESIDENT, engine.state("a"));
         }
         assertEquals(0, runtime.stats().misses());
         assertEquals(4, runtime.stats().issued());
@@ -214,8 +248,8 @@ class PlanRuntimeTest {
         assertSame(TensorState.RESIDENT, engine.state("c"));
         assertSame(TensorState.RESIDENT, engine.state("d"));
 
-        long waited = runtime.beforeOp(0, "op", List.of("a"));
-        assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(READ_MILLIS) / 2, "the cold start waits for a: " + waited);
+        long waited = holdingReads(() -> runtime.beforeOp(0, "op", List.of("a")));
+        assertTrue(waited > 0, "the cold start waits for a: " + waited);
         assertEquals(2, runtime.stats().issued(), "a's wrapping prefetch, and b's first entry brings it back");
         runtime.beforeOp(1, "op", List.of("b"));
         assertEquals(0, runtime.stats().misses());
@@ -229,8 +263,7 @@ class PlanRuntimeTest {
                 new ProfiledOps(4, null, new long[] {0, MIB, 0, 0}),
                 MemoryRule.budget(4 * MIB, used::get, () -> false));
         runtime.beforeOp(0, "op", List.of());
-        compute(); // a's write is confirmed
-        assertSame(TensorState.OFFLOADED, engine.state("a"));
+        awaitState("a", TensorState.OFFLOADED); // a's write is confirmed
         assertEquals(0, runtime.beforeOp(1, "op", List.of()), "no write in flight: nothing to wait for");
         assertSame(TensorState.OFFLOADED, engine.state("a"), "1 MiB and op 1's 1 MiB do not fit in 1 MiB");
         used.set(2 * MIB);
