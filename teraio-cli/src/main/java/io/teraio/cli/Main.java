@@ -51,6 +51,7 @@ public final class Main {
         CommandLine cli = new CommandLine(root);
         TeraioCommand.addHelpToSubcommands(cli);
         TeraioCommand.listCommandsInFull(cli);
+        TeraioCommand.reflowDescriptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, root.verbose(), err));

@@ -79,6 +79,53 @@ final class TeraioCommand implements Runnable {
     }
 
     /**
+     * Joins every description's lines into paragraphs, of the commands (and theirs) and of
+     * their options, for picocli to wrap at the usage width: descriptions are written as lines
+     * of up to about 100 characters, and wrapped again at 80 every other line broke after a
+     * word or two. A line that is empty or starts with a space or a list mark begins a
+     * paragraph of its own.
+     */
+    static void reflowDescriptions(CommandLine cli) {
+        CommandLine.Model.CommandSpec spec = cli.getCommandSpec();
+        spec.usageMessage().description(paragraphs(spec.usageMessage().description()));
+        for (CommandLine.Model.OptionSpec option : new java.util.ArrayList<>(spec.options())) {
+            if (option.description().length > 1) {
+                spec.remove(option);
+                spec.addOption(option.toBuilder().description(paragraphs(option.description())).build());
+            }
+        }
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getParent() == cli) {
+                reflowDescriptions(sub);
+            }
+        }
+    }
+
+    /** {@code lines} joined into paragraphs (see {@link #reflowDescriptions}). */
+    static String[] paragraphs(String[] lines) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        StringBuilder paragraph = null;
+        for (String line : lines) {
+            boolean own = line.isBlank() || line.startsWith(" ") || line.startsWith("- ") || line.startsWith("* ");
+            if (paragraph != null && !own) {
+                paragraph.append(' ').append(line.strip());
+                continue;
+            }
+            if (paragraph != null) {
+                out.add(paragraph.toString());
+            }
+            paragraph = line.isBlank() ? null : new StringBuilder(line.stripTrailing());
+            if (line.isBlank()) {
+                out.add(line);
+            }
+        }
+        if (paragraph != null) {
+            out.add(paragraph.toString());
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /**
      * Replaces picocli's command list, which shows only the first line of each description
      * and so cut sentences in half, with each command's whole first sentence, wrapped.
      */

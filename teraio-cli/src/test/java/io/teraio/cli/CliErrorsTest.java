@@ -146,6 +146,26 @@ class CliErrorsTest {
     }
 
     @Test
+    void helpTextsWrapAtTheWidthNotAfterAWordOrTwo() {
+        // descriptions are written as lines of up to 100 characters: wrapped again at 80, every
+        // other line broke after a word or two until the CLI joined them into paragraphs
+        for (String command : List.of("", "analyze", "import", "synth", "plan", "simulate", "compare", "report",
+                "bench-io", "probe", "replay", "demo", "doctor", "bench-gds")) {
+            String[] lines = CliRunner.run(command.isEmpty() ? new String[] {"--help"}
+                    : new String[] {command, "--help"}).out().split("\R");
+            int i = 1;
+            while (lines[i].startsWith(" ")) {
+                i++; // the synopsis
+            }
+            for (; i + 1 < lines.length && !lines[i + 1].startsWith(" "); i++) {
+                String next = lines[i + 1].split(" ")[0];
+                assertTrue(lines[i].endsWith(".") || lines[i].length() + 1 + next.length() > 80,
+                        "teraio " + command + " --help: '" + lines[i] + "' breaks before '" + next + "'");
+            }
+        }
+    }
+
+    @Test
     void theCommandListShowsWholeSentences() {
         String list = CliRunner.run("help").out().replaceAll("\\s+", " ");
         assertTrue(list.contains("analyze Summarize a trace: tensors, ops, iterations, peak live bytes, how small the active"
