@@ -54,156 +54,217 @@ public final class LifetimeAnalyzer {
     }
 
     /**
-     * Analyzes a trace.
+     * Analyzes a trace, in steps: the ops' start times, each tensor's activity ({@link Activity}),
+     * each tensor's live range and inactive periods with the idle histogram they fill
+     * ({@link IdleTally}), then live and active bytes per op ({@link LiveBytes}).
      *
      * @throws IllegalArgumentException if the trace has no ops or an op names an unknown tensor
      */
     public static Lifetimes analyze(Trace trace) {
         List<Tensor> tensors = trace.tensors();
-        List<Op> ops = trace.ops();
-        int tensorCount = tensors.size();
-        int opCount = ops.size();
+        int opCount = trace.ops().size();
         if (opCount == 0) {
             throw new IllegalArgumentException("analyze: the trace has no ops");
         }
-
-        long[] bytes = new long[tensorCount];
-        for (int slot = 0; slot < tensorCount; slot++) {
+        long[] bytes = new long[tensors.size()];
+        for (int slot = 0; slot < tensors.size(); slot++) {
             bytes[slot] = tensors.get(slot).bytes();
         }
-
-        // opStartNs[i] = the sum of the durations of ops 0..i-1.
-        long[] opStartNs = new long[opCount + 1];
-        int activityBound = 0;
-        for (int i = 0; i < opCount; i++) {
-            Op op = ops.get(i);
-            opStartNs[i + 1] = opStartNs[i] + op.durationNs();
-            activityBound += op.uses().length + op.allocs().length;
-        }
-
-        // One pass over the ops: who is active where (as slots, each once per op), allocs, frees.
-        int[] allocOp = filled(tensorCount, -1);
-        int[] freeOp = filled(tensorCount, -1);
-        int[] lastActiveOp = filled(tensorCount, -1);
-        int[] activeCount = new int[tensorCount];
-        int[] activeSlots = new int[activityBound];
-        int[] activeStart = new int[opCount + 1];
-        long[] activeBytes = new long[opCount];
-        int activity = 0;
-        for (int i = 0; i < opCount; i++) {
-            Op op = ops.get(i);
-            activeStart[i] = activity;
-            for (int id : op.allocs()) {
-                int slot = slotOf(trace, op, "allocates", id);
-                allocOp[slot] = i;
-                if (lastActiveOp[slot] != i) {
-                    lastActiveOp[slot] = i;
-                    activeCount[slot]++;
-                    activeBytes[i] += bytes[slot];
-                    activeSlots[activity++] = slot;
-                }
-            }
-            for (int id : op.uses()) {
-                int slot = slotOf(trace, op, "uses", id);
-                if (lastActiveOp[slot] != i) {
-                    lastActiveOp[slot] = i;
-                    activeCount[slot]++;
-                    activeBytes[i] += bytes[slot];
-                    activeSlots[activity++] = slot;
-                }
-            }
-            for (int id : op.frees()) {
-                freeOp[slotOf(trace, op, "frees", id)] = i;
-            }
-        }
-        activeStart[opCount] = activity;
-
-        // Each tensor's active ops, ascending.
-        int[][] activeOps = new int[tensorCount][];
-        for (int slot = 0; slot < tensorCount; slot++) {
-            activeOps[slot] = new int[activeCount[slot]];
-        }
-        int[] filledCount = new int[tensorCount];
-        for (int i = 0; i < opCount; i++) {
-            for (int k = activeStart[i]; k < activeStart[i + 1]; k++) {
-                int slot = activeSlots[k];
-                activeOps[slot][filledCount[slot]++] = i;
-            }
-        }
+        long[] opStartNs = opStartNs(trace.ops());
+        Activity activity = Activity.of(trace, bytes);
 
         long[] liveDelta = new long[opCount + 1];
-        long[] idleCounts = new long[IDLE_BUCKET_BOUNDS_NS.length + 1];
-        long[] idleBytes = new long[IDLE_BUCKET_BOUNDS_NS.length + 1];
-        long totalBytes = 0;
-        long idleBytesOver1ms = 0;
-        long idleBytesOver10ms = 0;
-        long idleBytesOver100ms = 0;
-        List<TensorLifetime> lifetimes = new ArrayList<>(tensorCount);
-        for (int slot = 0; slot < tensorCount; slot++) {
+        IdleTally idle = new IdleTally();
+        List<TensorLifetime> lifetimes = new ArrayList<>(tensors.size());
+        for (int slot = 0; slot < tensors.size(); slot++) {
             Tensor tensor = tensors.get(slot);
-            int liveFrom = tensor.persistent() || allocOp[slot] < 0 ? 0 : allocOp[slot];
-            int liveTo = tensor.persistent() || freeOp[slot] < 0 ? opCount - 1 : freeOp[slot];
+            int liveFrom = tensor.persistent() || activity.allocOp[slot] < 0 ? 0 : activity.allocOp[slot];
+            int liveTo = tensor.persistent() || activity.freeOp[slot] < 0 ? opCount - 1 : activity.freeOp[slot];
             liveDelta[liveFrom] += bytes[slot];
             liveDelta[liveTo + 1] -= bytes[slot];
-            totalBytes += bytes[slot];
-
             List<InactivePeriod> periods = tensor.persistent()
-                    ? cyclicPeriods(tensor, activeOps[slot], opStartNs)
-                    : linearPeriods(tensor, activeOps[slot], liveFrom, liveTo, opStartNs);
+                    ? cyclicPeriods(tensor, activity.activeOps[slot], opStartNs)
+                    : linearPeriods(tensor, activity.activeOps[slot], liveFrom, liveTo, opStartNs);
+            idle.add(bytes[slot], periods);
+            lifetimes.add(new TensorLifetime(tensor.id(), liveFrom, liveTo, activity.activeOps[slot], periods));
+        }
+        LiveBytes live = LiveBytes.of(liveDelta, activity.activeBytes, opStartNs);
+
+        LifetimeSummary summary = new LifetimeSummary(tensors.size(), opCount, trace.iterations().size(),
+                idle.totalBytes, live.liveBytes[live.peakLiveOp], live.peakLiveOp, opStartNs[opCount],
+                live.meanActiveFraction, live.maxActiveFraction,
+                new IdleHistogram(IDLE_BUCKET_BOUNDS_NS.clone(), idle.counts, idle.bytes),
+                idle.bytesOver1ms, idle.bytesOver10ms, idle.bytesOver100ms);
+        return new Lifetimes(trace, lifetimes, live.liveBytes, activity.activeBytes, summary);
+    }
+
+    /** {@code opStartNs[i]}: the sum of the durations of ops {@code 0..i-1}, for {@code i} up to the op count. */
+    private static long[] opStartNs(List<Op> ops) {
+        long[] opStartNs = new long[ops.size() + 1];
+        for (int i = 0; i < ops.size(); i++) {
+            opStartNs[i + 1] = opStartNs[i] + ops.get(i).durationNs();
+        }
+        return opStartNs;
+    }
+
+    /**
+     * Who is active where, found in one pass over the ops: each tensor's allocating and freeing
+     * op (-1 for none) and its active ops, ascending; each op's active bytes.
+     */
+    private static final class Activity {
+        final int[] allocOp;
+        final int[] freeOp;
+        final int[][] activeOps;
+        final long[] activeBytes;
+        // While the ops are read: who is active where, as slots, each once per op.
+        private final long[] bytes;
+        private final int[] lastActiveOp;
+        private final int[] activeCount;
+        private final int[] activeSlots;
+        private int activity;
+
+        private Activity(Trace trace, long[] bytes) {
+            int tensorCount = bytes.length;
+            int activityBound = 0;
+            for (Op op : trace.ops()) {
+                activityBound += op.uses().length + op.allocs().length;
+            }
+            this.bytes = bytes;
+            allocOp = filled(tensorCount, -1);
+            freeOp = filled(tensorCount, -1);
+            lastActiveOp = filled(tensorCount, -1);
+            activeCount = new int[tensorCount];
+            activeSlots = new int[activityBound];
+            activeBytes = new long[trace.ops().size()];
+            activeOps = new int[tensorCount][];
+        }
+
+        static Activity of(Trace trace, long[] bytes) {
+            List<Op> ops = trace.ops();
+            int opCount = ops.size();
+            Activity a = new Activity(trace, bytes);
+            int[] activeStart = new int[opCount + 1];
+            for (int i = 0; i < opCount; i++) {
+                Op op = ops.get(i);
+                activeStart[i] = a.activity;
+                for (int id : op.allocs()) {
+                    int slot = slotOf(trace, op, "allocates", id);
+                    a.allocOp[slot] = i;
+                    a.active(slot, i);
+                }
+                for (int id : op.uses()) {
+                    a.active(slotOf(trace, op, "uses", id), i);
+                }
+                for (int id : op.frees()) {
+                    a.freeOp[slotOf(trace, op, "frees", id)] = i;
+                }
+            }
+            activeStart[opCount] = a.activity;
+
+            // Each tensor's active ops, ascending.
+            for (int slot = 0; slot < bytes.length; slot++) {
+                a.activeOps[slot] = new int[a.activeCount[slot]];
+            }
+            int[] filledCount = new int[bytes.length];
+            for (int i = 0; i < opCount; i++) {
+                for (int k = activeStart[i]; k < activeStart[i + 1]; k++) {
+                    int slot = a.activeSlots[k];
+                    a.activeOps[slot][filledCount[slot]++] = i;
+                }
+            }
+            return a;
+        }
+
+        /** Notes that the tensor in {@code slot} is active at {@code op}, once per op. */
+        private void active(int slot, int op) {
+            if (lastActiveOp[slot] != op) {
+                lastActiveOp[slot] = op;
+                activeCount[slot]++;
+                activeBytes[op] += bytes[slot];
+                activeSlots[activity++] = slot;
+            }
+        }
+    }
+
+    /** The idle histogram and the bytes idle over 1, 10 and 100 ms, tallied tensor by tensor, and the total bytes. */
+    private static final class IdleTally {
+        final long[] counts = new long[IDLE_BUCKET_BOUNDS_NS.length + 1];
+        final long[] bytes = new long[IDLE_BUCKET_BOUNDS_NS.length + 1];
+        long totalBytes;
+        long bytesOver1ms;
+        long bytesOver10ms;
+        long bytesOver100ms;
+
+        /** Tallies a tensor of {@code tensorBytes} with its inactive periods. */
+        void add(long tensorBytes, List<InactivePeriod> periods) {
+            totalBytes += tensorBytes;
             long longestIdleNs = 0;
             for (InactivePeriod period : periods) {
                 int bucket = 0;
                 while (bucket < IDLE_BUCKET_BOUNDS_NS.length && period.durationNs() >= IDLE_BUCKET_BOUNDS_NS[bucket]) {
                     bucket++;
                 }
-                idleCounts[bucket]++;
-                idleBytes[bucket] += period.bytes();
+                counts[bucket]++;
+                bytes[bucket] += period.bytes();
                 longestIdleNs = Math.max(longestIdleNs, period.durationNs());
             }
             if (longestIdleNs > MS_NS) {
-                idleBytesOver1ms += bytes[slot];
+                bytesOver1ms += tensorBytes;
             }
             if (longestIdleNs > 10 * MS_NS) {
-                idleBytesOver10ms += bytes[slot];
+                bytesOver10ms += tensorBytes;
             }
             if (longestIdleNs > 100 * MS_NS) {
-                idleBytesOver100ms += bytes[slot];
-            }
-            lifetimes.add(new TensorLifetime(tensor.id(), liveFrom, liveTo, activeOps[slot], periods));
-        }
-
-        long[] liveBytes = new long[opCount];
-        long live = 0;
-        int peakLiveOp = 0;
-        double weightedActiveFraction = 0;
-        double activeFractionSum = 0;
-        double maxActiveFraction = 0;
-        long liveDurationNs = 0;
-        int liveOps = 0;
-        for (int i = 0; i < opCount; i++) {
-            live += liveDelta[i];
-            liveBytes[i] = live;
-            if (live > liveBytes[peakLiveOp]) {
-                peakLiveOp = i;
-            }
-            if (live > 0) {
-                double fraction = (double) activeBytes[i] / live;
-                long durationNs = opStartNs[i + 1] - opStartNs[i];
-                weightedActiveFraction += durationNs * fraction;
-                activeFractionSum += fraction;
-                maxActiveFraction = Math.max(maxActiveFraction, fraction);
-                liveDurationNs += durationNs;
-                liveOps++;
+                bytesOver100ms += tensorBytes;
             }
         }
-        double meanActiveFraction = liveDurationNs > 0 ? weightedActiveFraction / liveDurationNs
-                : liveOps > 0 ? activeFractionSum / liveOps : 0;
+    }
 
-        LifetimeSummary summary = new LifetimeSummary(tensorCount, opCount, trace.iterations().size(), totalBytes,
-                liveBytes[peakLiveOp], peakLiveOp, opStartNs[opCount], meanActiveFraction, maxActiveFraction,
-                new IdleHistogram(IDLE_BUCKET_BOUNDS_NS.clone(), idleCounts, idleBytes),
-                idleBytesOver1ms, idleBytesOver10ms, idleBytesOver100ms);
-        return new Lifetimes(trace, lifetimes, liveBytes, activeBytes, summary);
+    /** Live bytes per op, their peak and the first op that reaches it, and the active fractions of the summary. */
+    private static final class LiveBytes {
+        final long[] liveBytes;
+        int peakLiveOp;
+        double meanActiveFraction;
+        double maxActiveFraction;
+
+        private LiveBytes(int opCount) {
+            liveBytes = new long[opCount];
+        }
+
+        /** From the change of live bytes at each op ({@code liveDelta}) and each op's active bytes. */
+        static LiveBytes of(long[] liveDelta, long[] activeBytes, long[] opStartNs) {
+            int opCount = activeBytes.length;
+            LiveBytes result = new LiveBytes(opCount);
+            long[] liveBytes = result.liveBytes;
+            long live = 0;
+            int peakLiveOp = 0;
+            double weightedActiveFraction = 0;
+            double activeFractionSum = 0;
+            double maxActiveFraction = 0;
+            long liveDurationNs = 0;
+            int liveOps = 0;
+            for (int i = 0; i < opCount; i++) {
+                live += liveDelta[i];
+                liveBytes[i] = live;
+                if (live > liveBytes[peakLiveOp]) {
+                    peakLiveOp = i;
+                }
+                if (live > 0) {
+                    double fraction = (double) activeBytes[i] / live;
+                    long durationNs = opStartNs[i + 1] - opStartNs[i];
+                    weightedActiveFraction += durationNs * fraction;
+                    activeFractionSum += fraction;
+                    maxActiveFraction = Math.max(maxActiveFraction, fraction);
+                    liveDurationNs += durationNs;
+                    liveOps++;
+                }
+            }
+            result.peakLiveOp = peakLiveOp;
+            result.meanActiveFraction = liveDurationNs > 0 ? weightedActiveFraction / liveDurationNs
+                    : liveOps > 0 ? activeFractionSum / liveOps : 0;
+            result.maxActiveFraction = maxActiveFraction;
+            return result;
+        }
     }
 
     /** The idle runs of a non-persistent tensor live over {@code liveFrom..liveTo}. */

@@ -633,8 +633,29 @@ public final class KinetoImporter implements TraceImporter {
             return ends.stream().mapToInt(Integer::intValue).toArray();
         }
 
+        /**
+         * Maps the [memory] events of the planned device type to tensors: the events in time
+         * order with the cpu_ops around them, allocations paired with their frees
+         * ({@link AllocationPairs}), a tensor per allocation with the ops that use it, and what
+         * the report says of them.
+         */
         private Allocations mapAllocations(List<CpuOp> cpuOps, Recorder recorder, int[] iterationStartOfOp) {
             Allocations result = new Allocations(opCount);
+            MemoryEvents memory = memoryEvents(cpuOps);
+            AllocationPairs pairs = AllocationPairs.of(memory.events(), plannedType);
+            result.read = pairs.read;
+            int persistentCount = registerTensors(memory, pairs.freeOf, recorder, iterationStartOfOp, result);
+            result.bytesDropped = ImportLimits.saturatedAdd(pairs.cpuBytes, pairs.otherBytes);
+            if (events.memory.isEmpty()) {
+                assumptions.add("no [memory] events (not recorded with profile_memory=True): ops only, no tensors");
+                return result;
+            }
+            reportAllocations(pairs, result.kept, persistentCount);
+            return result;
+        }
+
+        /** The [memory] events in time order, each with the top-level cpu_op around it on its thread. */
+        private MemoryEvents memoryEvents(List<CpuOp> cpuOps) {
             List<Memory> memory = new ArrayList<>(events.memory);
             memory.sort((a, b) -> Double.compare(a.ts(), b.ts()));
             int n = memory.size();
@@ -647,61 +668,22 @@ public final class KinetoImporter implements TraceImporter {
             int[] inner = new int[n];
             int[] group = new int[n];
             enclosing(cpuOps, ts, threads, inner, group);
+            return new MemoryEvents(memory, ts, group);
+        }
 
-            // Pair allocations with frees: allocation index -> free index (-1 never freed).
-            int[] freeOf = new int[n];
-            Arrays.fill(freeOf, -1);
-            Map<Long, Integer> live = new HashMap<>();
-            int[] previousLive = new int[n];
-            long cpuCount = 0;
-            long cpuBytes = 0;
-            long otherCount = 0;
-            long otherBytes = 0;
-            long unknownFrees = 0;
-            long unknownFreeBytes = 0;
-            long maxTotalAllocated = -1;
-            for (int i = 0; i < n; i++) {
-                Memory m = memory.get(i);
-                if (m.bytes() > 0) {
-                    result.read++;
-                }
-                if (m.deviceType() != plannedType) {
-                    if (m.bytes() > 0) {
-                        if (m.deviceType() == DEVICE_TYPE_CPU) {
-                            cpuCount++;
-                            cpuBytes = ImportLimits.saturatedAdd(cpuBytes, m.bytes());
-                        } else {
-                            otherCount++;
-                            otherBytes = ImportLimits.saturatedAdd(otherBytes, m.bytes());
-                        }
-                    }
-                    continue;
-                }
-                maxTotalAllocated = Math.max(maxTotalAllocated, m.totalAllocated());
-                if (m.bytes() > 0) {
-                    Integer previous = live.put(m.addr(), i);
-                    previousLive[i] = previous == null ? -1 : previous;
-                } else if (m.bytes() < 0) {
-                    Integer allocation = live.get(m.addr());
-                    if (allocation == null) {
-                        unknownFrees++;
-                        unknownFreeBytes = ImportLimits.saturatedAdd(unknownFreeBytes, -m.bytes());
-                    } else {
-                        freeOf[allocation] = i;
-                        if (previousLive[allocation] >= 0) {
-                            live.put(m.addr(), previousLive[allocation]);
-                        } else {
-                            live.remove(m.addr());
-                        }
-                    }
-                }
-            }
-
+        /**
+         * Registers a tensor for each allocation of the planned device type, with the ops that
+         * allocate, use and free it, into {@code result}; returns how many are persistent.
+         */
+        private int registerTensors(MemoryEvents memory, int[] freeOf, Recorder recorder, int[] iterationStartOfOp,
+                                    Allocations result) {
+            double[] ts = memory.ts();
+            int[] group = memory.group();
             double firstLaunch = opCount == 0 ? Double.POSITIVE_INFINITY : suffixMinLaunch[0];
             int[] outputsOfOp = new int[opCount];
             int persistentCount = 0;
-            for (int i = 0; i < n; i++) {
-                Memory m = memory.get(i);
+            for (int i = 0; i < memory.events().size(); i++) {
+                Memory m = memory.events().get(i);
                 if (m.deviceType() != plannedType || m.bytes() <= 0) {
                     continue;
                 }
@@ -721,55 +703,65 @@ public final class KinetoImporter implements TraceImporter {
                     tensor = recorder.registerTensor(key, m.bytes(), kind, false, true, device(m));
                     result.alloc(allocOp, tensor);
                     result.use(allocOp, tensor);
-                    int last = freeOp < 0 ? opCount - 1 : freeOp;
-                    int[] ops = group[i] >= 0 ? groupOps.get(group[i]) : null;
-                    if (ops != null) {
-                        for (int op : ops) {
-                            if (op >= allocOp && op <= last && launchTs[op] >= ts[i]) {
-                                result.use(op, tensor);
-                            }
-                        }
-                    }
+                    // the ops of the allocation's top-level cpu_op launched after it
+                    useGroupOps(result, tensor, group[i], allocOp, freeOp < 0 ? opCount - 1 : freeOp, ts[i], true);
                     if (freeOp >= 0) {
                         result.free(freeOp, tensor);
                         result.use(freeOp, tensor);
-                        int[] freeGroupOps = group[free] >= 0 ? groupOps.get(group[free]) : null;
-                        if (freeGroupOps != null) {
-                            for (int op : freeGroupOps) {
-                                if (op >= allocOp && op <= freeOp && launchTs[op] <= ts[free]) {
-                                    result.use(op, tensor);
-                                }
-                            }
-                        }
+                        // the ops of the free's top-level cpu_op launched before it
+                        useGroupOps(result, tensor, group[free], allocOp, freeOp, ts[free], false);
                     }
                 }
                 result.kept++;
                 result.bytesKept = ImportLimits.addBytes(name, result.bytesKept, m.bytes(),
                         String.format(Locale.ROOT, "the allocation at ts %.3f us", ts[i]));
             }
-            result.bytesDropped = ImportLimits.saturatedAdd(cpuBytes, otherBytes);
-            if (events.memory.isEmpty()) {
-                assumptions.add("no [memory] events (not recorded with profile_memory=True): ops only, no tensors");
-                return result;
+            return persistentCount;
+        }
+
+        /**
+         * Notes a use of {@code tensor} by each op of the top-level cpu_op {@code group} (none for
+         * -1) in {@code firstOp..lastOp} launched at or after {@code ts} ({@code after}), or at or
+         * before it.
+         */
+        private void useGroupOps(Allocations result, int tensor, int group, int firstOp, int lastOp, double ts,
+                                 boolean after) {
+            int[] ops = group >= 0 ? groupOps.get(group) : null;
+            if (ops == null) {
+                return;
             }
-            if (result.kept == 0 && cpuCount > 0 && plannedType == DEVICE_TYPE_CUDA && requireMemoryEvents) {
+            for (int op : ops) {
+                if (op >= firstOp && op <= lastOp && (after ? launchTs[op] >= ts : launchTs[op] <= ts)) {
+                    result.use(op, tensor);
+                }
+            }
+        }
+
+        /**
+         * What the report says of the allocations: those dropped, and the rules that made the
+         * tensors; refuses a trace whose allocations are all on the CPU when the device's are planned.
+         */
+        private void reportAllocations(AllocationPairs pairs, long kept, int persistentCount) {
+            if (kept == 0 && pairs.cpuCount > 0 && plannedType == DEVICE_TYPE_CUDA && requireMemoryEvents) {
                 throw new TeraioException(String.format(Locale.ROOT, "%s: every allocation of the trace is on the CPU"
                         + " (%,d allocations, %s), so there is no device memory to plan; to plan the CPU's memory as"
-                        + " the device's, import it with --device cpu", name, cpuCount, Units.formatBytes(cpuBytes)));
+                        + " the device's, import it with --device cpu", name, pairs.cpuCount,
+                        Units.formatBytes(pairs.cpuBytes)));
             }
             if (plannedType == DEVICE_TYPE_CPU) {
                 assumptions.add("--device cpu: the CPU's allocations (Device Type 0) are planned as device 0's");
             } else {
-                dropped.add(String.format(Locale.ROOT, "%,d CPU allocations (Device Type 0), %,d bytes", cpuCount,
-                        cpuBytes));
+                dropped.add(String.format(Locale.ROOT, "%,d CPU allocations (Device Type 0), %,d bytes", pairs.cpuCount,
+                        pairs.cpuBytes));
             }
-            if (otherCount > 0) {
+            if (pairs.otherCount > 0) {
                 dropped.add(String.format(Locale.ROOT, "%,d allocations on other device types, %,d bytes",
-                        otherCount, otherBytes));
+                        pairs.otherCount, pairs.otherBytes));
             }
             String planned = plannedType == DEVICE_TYPE_CPU ? "CPU (Device Type 0)" : "CUDA (Device Type 1)";
             dropped.add(String.format(Locale.ROOT, "%,d %s frees of unknown addresses (allocated before the trace "
-                    + "started), %,d bytes", unknownFrees, planned.substring(0, planned.indexOf(' ')), unknownFreeBytes));
+                    + "started), %,d bytes", pairs.unknownFrees, planned.substring(0, planned.indexOf(' ')),
+                    pairs.unknownFreeBytes));
             assumptions.add(String.format(Locale.ROOT, "tensors: one per " + planned + " [memory] allocation; a "
                     + "negative Bytes frees the most recent live allocation at its Addr; %,d allocated before the first "
                     + "op's launch and never freed are persistent, kind other; freed by their allocating op: workspace; "
@@ -780,11 +772,10 @@ public final class KinetoImporter implements TraceImporter {
                     + "op launched at or before it, else op 0, never before the allocating op");
             assumptions.add("uses: the allocating and freeing ops, the ops of the allocation's top-level cpu_op "
                     + "launched after it and of the free's top-level cpu_op launched before it");
-            if (maxTotalAllocated >= 0) {
+            if (pairs.maxTotalAllocated >= 0) {
                 assumptions.add(String.format(Locale.ROOT, "max Total Allocated on CUDA: %,d bytes "
-                        + "(includes allocations made before the trace started)", maxTotalAllocated));
+                        + "(includes allocations made before the trace started)", pairs.maxTotalAllocated));
             }
-            return result;
         }
 
         /** The device a planned allocation's tensor is on: its Device Id, 0 for the CPU planned as the device. */
@@ -817,6 +808,83 @@ public final class KinetoImporter implements TraceImporter {
             }
             int op = lastLaunchedBy(ts);
             return Math.max(op, 0);
+        }
+    }
+
+    /** The [memory] events in time order, their times, and the top-level cpu_op around each (-1 for none). */
+    private record MemoryEvents(List<Memory> events, double[] ts, int[] group) {
+    }
+
+    /**
+     * The allocations of the planned device type paired with their frees (a negative Bytes
+     * frees the most recent live allocation at its Addr), and the counts of what is not planned.
+     */
+    private static final class AllocationPairs {
+        /** Per event, the index of the event that frees it (-1: never freed, or not an allocation). */
+        final int[] freeOf;
+        /** The allocations read, of every device type. */
+        long read;
+        long cpuCount;
+        long cpuBytes;
+        long otherCount;
+        long otherBytes;
+        long unknownFrees;
+        long unknownFreeBytes;
+        /** The largest Total Allocated of the planned device type, -1 for none. */
+        long maxTotalAllocated = -1;
+
+        private AllocationPairs(int events) {
+            freeOf = new int[events];
+            Arrays.fill(freeOf, -1);
+        }
+
+        static AllocationPairs of(List<Memory> memory, int plannedType) {
+            AllocationPairs pairs = new AllocationPairs(memory.size());
+            Map<Long, Integer> live = new HashMap<>();
+            int[] previousLive = new int[memory.size()];
+            for (int i = 0; i < memory.size(); i++) {
+                Memory m = memory.get(i);
+                if (m.bytes() > 0) {
+                    pairs.read++;
+                }
+                if (m.deviceType() != plannedType) {
+                    pairs.countNotPlanned(m);
+                    continue;
+                }
+                pairs.maxTotalAllocated = Math.max(pairs.maxTotalAllocated, m.totalAllocated());
+                if (m.bytes() > 0) {
+                    Integer previous = live.put(m.addr(), i);
+                    previousLive[i] = previous == null ? -1 : previous;
+                } else if (m.bytes() < 0) {
+                    Integer allocation = live.get(m.addr());
+                    if (allocation == null) {
+                        pairs.unknownFrees++;
+                        pairs.unknownFreeBytes = ImportLimits.saturatedAdd(pairs.unknownFreeBytes, -m.bytes());
+                    } else {
+                        pairs.freeOf[allocation] = i;
+                        if (previousLive[allocation] >= 0) {
+                            live.put(m.addr(), previousLive[allocation]);
+                        } else {
+                            live.remove(m.addr());
+                        }
+                    }
+                }
+            }
+            return pairs;
+        }
+
+        /** Counts an allocation on another device type than the planned one: the CPU's, or another's. */
+        private void countNotPlanned(Memory m) {
+            if (m.bytes() <= 0) {
+                return;
+            }
+            if (m.deviceType() == DEVICE_TYPE_CPU) {
+                cpuCount++;
+                cpuBytes = ImportLimits.saturatedAdd(cpuBytes, m.bytes());
+            } else {
+                otherCount++;
+                otherBytes = ImportLimits.saturatedAdd(otherBytes, m.bytes());
+            }
         }
     }
 

@@ -446,158 +446,242 @@ public final class PytorchEtImporter implements TraceImporter {
 
     // ---------------------------------------------------------------- building
 
+    /**
+     * Builds the trace in steps: the node tree ({@link NodeTree}), the ops kept, the storages'
+     * allocations over them ({@link StorageFacts}), their tensors, the ops' durations, the ops
+     * recorded, and the report.
+     */
     private static ImportResult build(EtGraph graph, String name, ImportOptions opts, KinetoDurations kineto) {
-        List<Node> nodes = graph.nodes;
-        nodes.sort((a, b) -> Integer.compare(a.id, b.id));
-        Map<Integer, Integer> indexById = new HashMap<>(nodes.size() * 2);
-        for (int i = 0; i < nodes.size(); i++) {
-            indexById.put(nodes.get(i).id, i);
-        }
-        boolean[] isParent = new boolean[nodes.size()];
-        int[] parentIndex = new int[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            Integer parent = indexById.get(nodes.get(i).parent);
-            parentIndex[i] = parent == null || parent == i ? -1 : parent;
-            if (parentIndex[i] >= 0) {
-                isParent[parentIndex[i]] = true;
-            }
-        }
-        // 0 unknown, 1 no, 2 optimizer, 3 accumulate-grad (the nearest matching ancestor decides)
-        byte[] context = new byte[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            contextOf(i, nodes, parentIndex, context);
-        }
-
-        // A non-leaf node does work of its own after its children (native_layer_norm allocates
-        // through its children, then runs its kernel): its tensors, and its share of time, go
-        // to the last leaf of its subtree.
-        int[] lastLeaf = new int[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            lastLeaf[i] = isParent[i] ? -1 : i;
-        }
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            int parent = parentIndex[i];
-            if (parent >= 0 && parent < i && lastLeaf[i] >= 0) {
-                lastLeaf[parent] = Math.max(lastLeaf[parent], lastLeaf[i]);
-            }
-        }
-        List<List<Integer>> mergedInto = new ArrayList<>(nodes.size());
-        for (int i = 0; i < nodes.size(); i++) {
-            mergedInto.add(null);
-        }
-        for (int i = 0; i < nodes.size(); i++) {
-            Node node = nodes.get(i);
-            if (isParent[i] && lastLeaf[i] >= 0 && node.inStorages.length + node.outStorages.length > 0) {
-                List<Integer> list = mergedInto.get(lastLeaf[i]);
-                if (list == null) {
-                    list = new ArrayList<>(2);
-                    mergedInto.set(lastLeaf[i], list);
-                }
-                list.add(i);
-            }
-        }
-
-        // Kept ops: leaves touching a device storage (theirs or their ancestors').
-        List<Integer> kept = new ArrayList<>();
-        int structural = 0;
-        int noDevice = 0;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (isParent[i]) {
-                continue;
-            }
-            Node node = nodes.get(i);
-            if (node.inStorages.length + node.outStorages.length > 0 || mergedInto.get(i) != null) {
-                kept.add(i);
-            } else if (node.name.startsWith("[pytorch|profiler|execution")) {
-                structural++;
-            } else {
-                noDevice++;
-            }
-        }
-        if (kept.isEmpty()) {
+        NodeTree tree = NodeTree.of(graph.nodes);
+        KeptOps kept = KeptOps.of(tree);
+        if (kept.ops().isEmpty()) {
             throw noTensors(graph, name);
         }
+        StorageFacts facts = StorageFacts.of(tree, kept.ops());
+        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, graph.cpuAsDevice ? "cpu" : null));
+        KeptTensors tensors = KeptTensors.register(facts.infos(), kept.ops().size(), recorder, name);
+        if (tensors.kept == 0) {
+            throw noTensors(graph, name);
+        }
+        OpDurations durations = OpDurations.of(tree, kept.ops(), kineto, opts);
+        recordOps(tree, kept.ops(), facts, tensors, durations, recorder, name);
+        recorder.endIteration();
+        Trace trace = recorder.toTrace();
+        return new ImportResult(trace, report(graph, tree, kept, facts, tensors, durations, opts));
+    }
 
-        // Storage facts over the kept ops. The trace names storages by address, which the
-        // allocator reuses: an op that outputs a known storage it does not take as an input
-        // (not in place, not a view) starts a new allocation of it.
-        List<StorageInfo> infos = new ArrayList<>();
-        Map<Long, Integer> current = new HashMap<>();
-        int[][] opStorages = new int[kept.size()][];
-        int reused = 0;
-        for (int k = 0; k < kept.size(); k++) {
-            int i = kept.get(k);
-            Node node = nodes.get(i);
+    /** A node's context, decided by the nearest ancestor (or the node itself) that is an optimizer or AccumulateGrad op. */
+    private enum NodeContext {
+        /** Under neither: forward, backward or anything else. */
+        OTHER,
+        /** Under an optimizer op (adam, sgd, optim, _foreach_): what it touches is parameters or optimizer state. */
+        OPTIMIZER,
+        /** Under AccumulateGrad: what it writes is a gradient. */
+        ACCUMULATE_GRAD
+    }
+
+    /**
+     * The nodes in node-id order and their tree: each node's parent, its context, and per leaf
+     * the non-leaf nodes merged into it. A non-leaf node does work of its own after its children
+     * ({@code native_layer_norm} allocates through its children, then runs its kernel): its
+     * tensors, and its share of time, go to the last leaf of its subtree.
+     */
+    private record NodeTree(List<Node> nodes, int[] parentIndex, boolean[] isParent, NodeContext[] context,
+                            List<List<Integer>> mergedInto) {
+        static NodeTree of(List<Node> nodes) {
+            nodes.sort((a, b) -> Integer.compare(a.id, b.id));
+            Map<Integer, Integer> indexById = new HashMap<>(nodes.size() * 2);
+            for (int i = 0; i < nodes.size(); i++) {
+                indexById.put(nodes.get(i).id, i);
+            }
+            boolean[] isParent = new boolean[nodes.size()];
+            int[] parentIndex = new int[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                Integer parent = indexById.get(nodes.get(i).parent);
+                parentIndex[i] = parent == null || parent == i ? -1 : parent;
+                if (parentIndex[i] >= 0) {
+                    isParent[parentIndex[i]] = true;
+                }
+            }
+            NodeContext[] context = new NodeContext[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                decideContext(i, nodes, parentIndex, context);
+            }
+            return new NodeTree(nodes, parentIndex, isParent, context, mergeIntoLastLeaves(nodes, parentIndex, isParent));
+        }
+
+        /** Per node, the non-leaf nodes with device storages whose last leaf it is, or null. */
+        private static List<List<Integer>> mergeIntoLastLeaves(List<Node> nodes, int[] parentIndex, boolean[] isParent) {
+            int[] lastLeaf = new int[nodes.size()];
+            for (int i = 0; i < nodes.size(); i++) {
+                lastLeaf[i] = isParent[i] ? -1 : i;
+            }
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                int parent = parentIndex[i];
+                if (parent >= 0 && parent < i && lastLeaf[i] >= 0) {
+                    lastLeaf[parent] = Math.max(lastLeaf[parent], lastLeaf[i]);
+                }
+            }
+            List<List<Integer>> mergedInto = new ArrayList<>(nodes.size());
+            for (int i = 0; i < nodes.size(); i++) {
+                mergedInto.add(null);
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                Node node = nodes.get(i);
+                if (isParent[i] && lastLeaf[i] >= 0 && node.inStorages.length + node.outStorages.length > 0) {
+                    List<Integer> list = mergedInto.get(lastLeaf[i]);
+                    if (list == null) {
+                        list = new ArrayList<>(2);
+                        mergedInto.set(lastLeaf[i], list);
+                    }
+                    list.add(i);
+                }
+            }
+            return mergedInto;
+        }
+
+        /** The non-leaf nodes merged into node {@code i}, in node order. */
+        List<Integer> merged(int i) {
+            return mergedInto.get(i) == null ? List.of() : mergedInto.get(i);
+        }
+
+        /** Whether node {@code i} or an optimizer-step ancestor of it creates state ({@code zeros_like}, {@code clone}). */
+        boolean createsState(int i) {
             boolean createsState = false;
-            for (int a = i; a >= 0 && context[a] == 2 && !createsState; a = parentIndex[a]) {
+            for (int a = i; a >= 0 && context[a] == NodeContext.OPTIMIZER && !createsState; a = parentIndex[a]) {
                 createsState = STATE_INIT.matcher(nodes.get(a).name.toLowerCase(Locale.ROOT)).find();
             }
-            List<Integer> merged = mergedInto.get(i) == null ? List.of() : mergedInto.get(i);
-            int extra = 0;
-            for (int m : merged) {
-                extra += nodes.get(m).inStorages.length + nodes.get(m).outStorages.length;
-            }
-            int[] logical = new int[node.inStorages.length + node.outStorages.length + extra];
-            int n = 0;
-            // Ancestors' tensors: uses, never a new allocation of a known storage.
-            for (int m : merged) {
-                Node anc = nodes.get(m);
-                for (int j = 0; j < anc.inStorages.length; j++) {
-                    logical[n++] = note(infos, current, anc.inStorages[j], anc.inEndBytes[j], k, false, false, true,
-                            context[i], createsState);
-                }
-                for (int j = 0; j < anc.outStorages.length; j++) {
-                    long s = anc.outStorages[j];
-                    boolean read = contains(anc.inStorages, s) || contains(node.inStorages, s);
-                    logical[n++] = note(infos, current, s, anc.outEndBytes[j], k, true, false, read,
-                            context[i], createsState);
-                }
-            }
-            for (int j = 0; j < node.inStorages.length; j++) {
-                logical[n++] = note(infos, current, node.inStorages[j], node.inEndBytes[j], k, false, false, true,
-                        context[i], createsState);
-            }
-            for (int j = 0; j < node.outStorages.length; j++) {
-                long s = node.outStorages[j];
-                boolean fresh = !contains(node.inStorages, s);
-                if (fresh && current.containsKey(s)) {
-                    reused++;
-                }
-                int id = note(infos, current, s, node.outEndBytes[j], k, true, fresh, !fresh, context[i], createsState);
-                if (!fresh) {
+            return createsState;
+        }
+    }
+
+    /** The ops kept (leaves touching a device storage, theirs or their ancestors'), and how many leaves were not. */
+    private record KeptOps(List<Integer> ops, int structural, int noDevice) {
+        static KeptOps of(NodeTree tree) {
+            List<Integer> kept = new ArrayList<>();
+            int structural = 0;
+            int noDevice = 0;
+            for (int i = 0; i < tree.nodes().size(); i++) {
+                if (tree.isParent()[i]) {
                     continue;
                 }
-                logical[n++] = id;
+                Node node = tree.nodes().get(i);
+                if (node.inStorages.length + node.outStorages.length > 0 || tree.mergedInto().get(i) != null) {
+                    kept.add(i);
+                } else if (node.name.startsWith("[pytorch|profiler|execution")) {
+                    structural++;
+                } else {
+                    noDevice++;
+                }
             }
-            opStorages[k] = Arrays.copyOf(logical, n);
+            return new KeptOps(kept, structural, noDevice);
+        }
+    }
+
+    /**
+     * Storage facts over the kept ops: each allocation of a storage, and per kept op the
+     * allocations it touches. The trace names storages by address, which the allocator reuses:
+     * an op that outputs a known storage it does not take as an input (not in place, not a
+     * view) starts a new allocation of it.
+     */
+    private record StorageFacts(List<StorageInfo> infos, int[][] opStorages, int reused) {
+        static StorageFacts of(NodeTree tree, List<Integer> kept) {
+            StorageAllocations allocations = new StorageAllocations();
+            int[][] opStorages = new int[kept.size()][];
+            int reused = 0;
+            for (int k = 0; k < kept.size(); k++) {
+                int i = kept.get(k);
+                Node node = tree.nodes().get(i);
+                boolean createsState = tree.createsState(i);
+                NodeContext context = tree.context()[i];
+                List<Integer> merged = tree.merged(i);
+                int extra = 0;
+                for (int m : merged) {
+                    extra += tree.nodes().get(m).inStorages.length + tree.nodes().get(m).outStorages.length;
+                }
+                int[] logical = new int[node.inStorages.length + node.outStorages.length + extra];
+                int n = 0;
+                // Ancestors' tensors: uses, never a new allocation of a known storage.
+                for (int m : merged) {
+                    Node anc = tree.nodes().get(m);
+                    for (int j = 0; j < anc.inStorages.length; j++) {
+                        logical[n++] = allocations.note(anc.inStorages[j], anc.inEndBytes[j], k, false, false, true,
+                                context, createsState);
+                    }
+                    for (int j = 0; j < anc.outStorages.length; j++) {
+                        long s = anc.outStorages[j];
+                        boolean read = contains(anc.inStorages, s) || contains(node.inStorages, s);
+                        logical[n++] = allocations.note(s, anc.outEndBytes[j], k, true, false, read,
+                                context, createsState);
+                    }
+                }
+                for (int j = 0; j < node.inStorages.length; j++) {
+                    logical[n++] = allocations.note(node.inStorages[j], node.inEndBytes[j], k, false, false, true,
+                            context, createsState);
+                }
+                for (int j = 0; j < node.outStorages.length; j++) {
+                    long s = node.outStorages[j];
+                    boolean fresh = !contains(node.inStorages, s);
+                    if (fresh && allocations.isKnown(s)) {
+                        reused++;
+                    }
+                    int id = allocations.note(s, node.outEndBytes[j], k, true, fresh, !fresh, context, createsState);
+                    if (!fresh) {
+                        continue;
+                    }
+                    logical[n++] = id;
+                }
+                opStorages[k] = Arrays.copyOf(logical, n);
+            }
+            return new StorageFacts(allocations.infos, opStorages, reused);
+        }
+    }
+
+    /**
+     * The tensors registered for the storages' allocations (those of more than 0 bytes), with
+     * their kinds and persistence by the rules of {@code docs/importers.md}, and the counts the
+     * report gives.
+     */
+    private static final class KeptTensors {
+        /** Per allocation (index into the storage facts' infos), its tensor id, -1 for none. */
+        final int[] tensorId;
+        /** Per kept op, the tensors it allocates and those it frees. */
+        final List<List<Integer>> allocs;
+        final List<List<Integer>> frees;
+        final int[] counts = new int[TensorKind.values().length];
+        final long[] kindBytes = new long[TensorKind.values().length];
+        long bytes;
+        int kept;
+        int zeroSized;
+        int persistent;
+        int persistentGradients;
+
+        private KeptTensors(int allocations, int opCount) {
+            tensorId = new int[allocations];
+            allocs = new ArrayList<>();
+            frees = new ArrayList<>();
+            for (int k = 0; k < opCount; k++) {
+                allocs.add(new ArrayList<>(2));
+                frees.add(new ArrayList<>(2));
+            }
         }
 
-        Recorder recorder = new Recorder(new TraceSource(FORMAT, "pytorch", null, graph.cpuAsDevice ? "cpu" : null));
-        long bytesKept = 0;
-        long zeroBytesDropped = 0;
-        int zeroSized = 0;
-        int[] counts = new int[TensorKind.values().length];
-        long[] kindBytes = new long[TensorKind.values().length];
-        int[] tensorId = new int[infos.size()];
-        int tensorsKept = 0;
-        // Allocation ids by op, frees by op.
-        List<List<Integer>> allocs = new ArrayList<>();
-        List<List<Integer>> frees = new ArrayList<>();
-        for (int k = 0; k < kept.size(); k++) {
-            allocs.add(new ArrayList<>(2));
-            frees.add(new ArrayList<>(2));
+        static KeptTensors register(List<StorageInfo> infos, int opCount, Recorder recorder, String name) {
+            KeptTensors tensors = new KeptTensors(infos.size(), opCount);
+            for (int logical = 0; logical < infos.size(); logical++) {
+                tensors.tensorId[logical] = -1;
+                if (infos.get(logical).bytes <= 0) {
+                    tensors.zeroSized++;
+                    continue;
+                }
+                tensors.tensorId[logical] = tensors.register(infos.get(logical), recorder, name);
+            }
+            return tensors;
         }
-        int persistentCount = 0;
-        int persistentGradients = 0;
-        for (int logical = 0; logical < infos.size(); logical++) {
-            StorageInfo info = infos.get(logical);
+
+        private int register(StorageInfo info, Recorder recorder, String name) {
             long storage = info.storage;
             long bytes = info.bytes;
-            tensorId[logical] = -1;
-            if (bytes <= 0) {
-                zeroSized++;
-                continue;
-            }
             boolean preExisting = info.firstOutput < 0 || info.firstUse < info.firstOutput;
             boolean persistent;
             TensorKind kind;
@@ -618,16 +702,15 @@ public final class PytorchEtImporter implements TraceImporter {
             if (persistent) {
                 persistentGradients += kind == TensorKind.GRADIENT ? 1 : 0;
                 key = kind.jsonName() + ".storage" + storage + (info.generation > 0 ? "." + info.generation : "");
-                persistentCount++;
+                this.persistent++;
             } else if (preExisting) {
                 key = "input.storage" + storage + (info.generation > 0 ? "." + info.generation : "");
             } else {
                 key = "op" + info.firstOutput + ".out" + allocs.get(info.firstOutput).size();
             }
-            bytesKept = ImportLimits.addBytes(name, bytesKept, bytes, "storage " + storage);
+            this.bytes = ImportLimits.addBytes(name, this.bytes, bytes, "storage " + storage);
             int id = recorder.registerTensor(key, bytes, kind, persistent, true);
-            tensorId[logical] = id;
-            tensorsKept++;
+            kept++;
             counts[kind.ordinal()]++;
             kindBytes[kind.ordinal()] += bytes;
             if (!persistent) {
@@ -636,68 +719,89 @@ public final class PytorchEtImporter implements TraceImporter {
                 }
                 frees.get(info.lastUse).add(id);
             }
+            return id;
         }
+    }
 
-        if (tensorsKept == 0) {
-            throw noTensors(graph, name);
+    /**
+     * Each kept op's duration: with a Kineto trace, the GPU time of the kernels its node and
+     * the ancestors merged into it launched; otherwise, or where Kineto matched none, estimated
+     * from FLOPs and bytes.
+     */
+    private record OpDurations(long[] ns, boolean[] estimated, KinetoDurations.Alignment alignment,
+                               int matchedByKineto, int estimatedCount, int noKernel, String estimateNote) {
+        static OpDurations of(NodeTree tree, List<Integer> kept, KinetoDurations kineto, ImportOptions opts) {
+            List<Node> nodes = tree.nodes();
+            double[] gpuNs = new double[nodes.size()];
+            KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
+            long[] ns = new long[kept.size()];
+            boolean[] estimated = new boolean[kept.size()];
+            int matchedByKineto = 0;
+            int estimatedCount = 0;
+            int noKernel = 0;
+            for (int k = 0; k < kept.size(); k++) {
+                int leaf = kept.get(k);
+                List<Integer> group = new ArrayList<>(tree.merged(leaf));
+                group.add(leaf);
+                estimated[k] = !(alignment != null && gpuNs[leaf] >= 0);
+                if (!estimated[k]) {
+                    // The GPU time the leaf and the ancestors merged into it launched themselves.
+                    double groupNs = 0;
+                    for (int g : group) {
+                        groupNs += Math.max(0, gpuNs[g]);
+                    }
+                    ns[k] = Math.max(1, Math.round(groupNs));
+                    matchedByKineto++;
+                } else {
+                    // The leaf and the ancestors merged into it are nested calls of one piece of work:
+                    // the largest estimate of those that launch a kernel, at least a kernel's floor.
+                    double seconds = -1;
+                    for (int g : group) {
+                        Node n = nodes.get(g);
+                        if (Flops.launchesKernel(n.name)) {
+                            seconds = Math.max(seconds, Math.max(n.flops / opts.flopsPerSecond(),
+                                    n.bytesMoved / opts.memoryBytesPerSecond()));
+                        }
+                    }
+                    ns[k] = seconds < 0 ? 1 : Math.max(KERNEL_FLOOR_NS, (long) Math.ceil(seconds * 1e9));
+                    noKernel += seconds < 0 ? 1 : 0;
+                    estimatedCount++;
+                }
+            }
+            String estimateNote = String.format(Locale.ROOT, ", estimated at %.3g TFLOP/s and %.3g bytes/s (--tflops,"
+                    + " --mem-bw),", opts.flopsPerSecond() / 1e12, opts.memoryBytesPerSecond());
+            return new OpDurations(ns, estimated, alignment, matchedByKineto, estimatedCount, noKernel, estimateNote);
         }
+    }
 
-        // Durations and ops.
-        double[] gpuNs = new double[nodes.size()];
-        KinetoDurations.Alignment alignment = kineto == null ? null : align(kineto, nodes, gpuNs);
-        int matchedByKineto = 0;
-        int estimated = 0;
-        int noKernel = 0;
+    /** Records the kept ops with their durations, the tensors they use, allocate and free. */
+    private static void recordOps(NodeTree tree, List<Integer> kept, StorageFacts facts, KeptTensors tensors,
+                                  OpDurations durations, Recorder recorder, String name) {
         long totalNs = 0;
         for (int k = 0; k < kept.size(); k++) {
-            int leaf = kept.get(k);
-            Node node = nodes.get(leaf);
-            List<Integer> group = new ArrayList<>(mergedInto.get(leaf) == null ? List.of() : mergedInto.get(leaf));
-            group.add(leaf);
-            long durationNs;
-            if (alignment != null && gpuNs[leaf] >= 0) {
-                // The GPU time the leaf and the ancestors merged into it launched themselves.
-                double ns = 0;
-                for (int g : group) {
-                    ns += Math.max(0, gpuNs[g]);
-                }
-                durationNs = Math.max(1, Math.round(ns));
-                matchedByKineto++;
-            } else {
-                // The leaf and the ancestors merged into it are nested calls of one piece of work:
-                // the largest estimate of those that launch a kernel, at least a kernel's floor.
-                double seconds = -1;
-                for (int g : group) {
-                    Node n = nodes.get(g);
-                    if (Flops.launchesKernel(n.name)) {
-                        seconds = Math.max(seconds, Math.max(n.flops / opts.flopsPerSecond(),
-                                n.bytesMoved / opts.memoryBytesPerSecond()));
-                    }
-                }
-                durationNs = seconds < 0 ? 1 : Math.max(KERNEL_FLOOR_NS, (long) Math.ceil(seconds * 1e9));
-                noKernel += seconds < 0 ? 1 : 0;
-                estimated++;
-            }
-            boolean wasEstimated = !(alignment != null && gpuNs[leaf] >= 0);
+            Node node = tree.nodes().get(kept.get(k));
+            long durationNs = durations.ns()[k];
             totalNs = ImportLimits.addDuration(name, totalNs, durationNs, "node " + node.id + " (" + node.name + ")"
-                    + (wasEstimated ? String.format(Locale.ROOT, ", estimated at %.3g TFLOP/s and %.3g bytes/s (--tflops,"
-                    + " --mem-bw),", opts.flopsPerSecond() / 1e12, opts.memoryBytesPerSecond()) : ""));
-            int[] uses = ids(opStorages[k], tensorId);
-            recorder.recordOp(node.name, durationNs, uses, toArray(allocs.get(k)), toArray(frees.get(k)));
+                    + (durations.estimated()[k] ? durations.estimateNote() : ""));
+            int[] uses = ids(facts.opStorages()[k], tensors.tensorId);
+            recorder.recordOp(node.name, durationNs, uses, toArray(tensors.allocs.get(k)), toArray(tensors.frees.get(k)));
         }
-        recorder.endIteration();
-        Trace trace = recorder.toTrace();
+    }
 
+    /** What the import dropped and assumed, with its counts. */
+    private static ImportReport report(EtGraph graph, NodeTree tree, KeptOps kept, StorageFacts facts,
+                                       KeptTensors tensors, OpDurations durations, ImportOptions opts) {
         long elsewhereBytes = sum(graph.elsewhereStorageBytes.values());
         List<String> dropped = new ArrayList<>();
         dropped.add(String.format(Locale.ROOT, "%,d %s storages, %,d bytes", graph.elsewhereStorageBytes.size(),
                 graph.elsewhere(), elsewhereBytes));
-        dropped.add(String.format(Locale.ROOT, "%,d device storages of 0 bytes", zeroSized));
+        dropped.add(String.format(Locale.ROOT, "%,d device storages of 0 bytes", tensors.zeroSized));
         dropped.add(String.format(Locale.ROOT, "%,d device storage ids reused for a new allocation (each kept as its own tensor)",
-                reused));
-        dropped.add(String.format(Locale.ROOT, "%,d non-leaf nodes (their work is in their leaf children)", countTrue(isParent)));
-        dropped.add(String.format(Locale.ROOT, "%,d root/thread nodes", structural));
-        dropped.add(String.format(Locale.ROOT, "%,d leaf ops that touch no device tensor", noDevice));
+                facts.reused()));
+        dropped.add(String.format(Locale.ROOT, "%,d non-leaf nodes (their work is in their leaf children)",
+                countTrue(tree.isParent())));
+        dropped.add(String.format(Locale.ROOT, "%,d root/thread nodes", kept.structural()));
+        dropped.add(String.format(Locale.ROOT, "%,d leaf ops that touch no device tensor", kept.noDevice()));
 
         List<String> assumptions = new ArrayList<>();
         assumptions.add("schema " + graph.schema + "; one iteration (the file is one step); ops in node-id order");
@@ -706,15 +810,18 @@ public final class PytorchEtImporter implements TraceImporter {
         }
         assumptions.add("a storage is allocated by the first op that outputs it and freed right after its last use "
                 + "(the trace does not record frees)");
+        int[] counts = tensors.counts;
+        long[] kindBytes = tensors.kindBytes;
         assumptions.add(String.format(Locale.ROOT, "persistent: %,d storages (%,d parameter, %,d B; %,d optimizer_state, "
                         + "%,d B): present before the first op and touched by an optimizer op, or created under "
                         + "zeros_like/clone in the optimizer step (lazy state init)",
-                persistentCount - persistentGradients, counts[TensorKind.PARAMETER.ordinal()],
+                tensors.persistent - tensors.persistentGradients, counts[TensorKind.PARAMETER.ordinal()],
                 kindBytes[TensorKind.PARAMETER.ordinal()], counts[TensorKind.OPTIMIZER_STATE.ordinal()],
                 kindBytes[TensorKind.OPTIMIZER_STATE.ordinal()]));
         assumptions.add(String.format(Locale.ROOT, "gradients: %,d storages, %,d B, found under AccumulateGrad; "
                         + "%,d of them persistent (present before the first op)", counts[TensorKind.GRADIENT.ordinal()],
-                kindBytes[TensorKind.GRADIENT.ordinal()], persistentGradients));
+                kindBytes[TensorKind.GRADIENT.ordinal()], tensors.persistentGradients));
+        KinetoDurations.Alignment alignment = durations.alignment();
         if (alignment != null) {
             assumptions.add(String.format(Locale.ROOT, "durations: GPU kernel time from %s, its ops aligned with the "
                             + "execution trace's by op sequence (%,d of %,d nodes matched from Kineto op #%,d of %,d; "
@@ -723,18 +830,19 @@ public final class PytorchEtImporter implements TraceImporter {
                     opts.kinetoFile(), alignment.matched(), alignment.gpuNs().length, alignment.firstKineto(),
                     alignment.kinetoOps(), alignment.seqAgreed(), alignment.seqCompared(),
                     Units.formatNanos(Math.round(alignment.attributedNs())),
-                    Units.formatNanos(Math.round(alignment.kernelNs())), matchedByKineto, estimated));
+                    Units.formatNanos(Math.round(alignment.kernelNs())), durations.matchedByKineto(),
+                    durations.estimatedCount()));
         } else {
             assumptions.add(String.format(Locale.ROOT, "durations estimated: max(FLOPs / %.3g FLOP/s, bytes / %.3g B/s), "
                     + "at least %s for an op that launches a kernel; FLOPs for matmul and convolution ops, bytes of "
                     + "the tensors read and written; %,d of %,d ops launch none (views, allocations, metadata, "
                     + "autograd nodes without a kernel of their own): 1 ns", opts.flopsPerSecond(),
-                    opts.memoryBytesPerSecond(), Units.formatNanos(KERNEL_FLOOR_NS), noKernel, estimated));
+                    opts.memoryBytesPerSecond(), Units.formatNanos(KERNEL_FLOOR_NS), durations.noKernel(),
+                    durations.estimatedCount()));
         }
-        ImportReport report = new ImportReport(nodes.size(), kept.size(),
-                infos.size() + graph.elsewhereStorageBytes.size(), tensorsKept, bytesKept, elsewhereBytes,
+        return new ImportReport(tree.nodes().size(), kept.ops().size(),
+                facts.infos().size() + graph.elsewhereStorageBytes.size(), tensors.kept, tensors.bytes, elsewhereBytes,
                 dropped, assumptions);
-        return new ImportResult(trace, report);
     }
 
     /**
@@ -776,41 +884,51 @@ public final class PytorchEtImporter implements TraceImporter {
         boolean stateInit;
     }
 
-    /**
-     * Notes one appearance and returns the index of the storage's allocation it belongs to.
-     * {@code fresh}: an output that starts a new allocation of a known storage; {@code read}:
-     * the op (or an ancestor merged into it) also takes the storage as an input, so an output
-     * of it is a view or an in-place write, not its allocation.
-     */
-    private static int note(List<StorageInfo> infos, Map<Long, Integer> current, long storage, long endBytes, int op,
-                            boolean output, boolean fresh, boolean read, byte context, boolean createsState) {
-        Integer index = current.get(storage);
-        if (index == null || (output && fresh && infos.get(index).firstUse != op)) {
-            StorageInfo info = new StorageInfo();
-            info.storage = storage;
-            info.generation = index == null ? 0 : infos.get(index).generation + 1;
-            index = infos.size();
-            infos.add(info);
-            current.put(storage, index);
+    /** The allocations of the storages, as the kept ops touch them in order. */
+    private static final class StorageAllocations {
+        final List<StorageInfo> infos = new ArrayList<>();
+        /** Storage id to the index of its current allocation in {@link #infos}. */
+        private final Map<Long, Integer> current = new HashMap<>();
+
+        /** Whether an op before has touched the storage. */
+        boolean isKnown(long storage) {
+            return current.containsKey(storage);
         }
-        StorageInfo info = infos.get(index);
-        info.bytes = Math.max(info.bytes, endBytes);
-        if (info.firstUse < 0) {
-            info.firstUse = op;
+
+        /**
+         * Notes one appearance and returns the index of the storage's allocation it belongs to.
+         * {@code fresh}: an output that starts a new allocation of a known storage; {@code read}:
+         * the op (or an ancestor merged into it) also takes the storage as an input, so an output
+         * of it is a view or an in-place write, not its allocation.
+         */
+        int note(long storage, long endBytes, int op, boolean output, boolean fresh, boolean read, NodeContext context,
+                 boolean createsState) {
+            Integer index = current.get(storage);
+            if (index == null || (output && fresh && infos.get(index).firstUse != op)) {
+                StorageInfo info = new StorageInfo();
+                info.storage = storage;
+                info.generation = index == null ? 0 : infos.get(index).generation + 1;
+                index = infos.size();
+                infos.add(info);
+                current.put(storage, index);
+            }
+            StorageInfo info = infos.get(index);
+            info.bytes = Math.max(info.bytes, endBytes);
+            if (info.firstUse < 0) {
+                info.firstUse = op;
+            }
+            if (output && !read && info.firstOutput < 0) {
+                info.firstOutput = op;
+                info.stateInit = createsState && info.firstUse == op;
+            }
+            info.lastUse = Math.max(info.lastUse, op);
+            switch (context) {
+                case OPTIMIZER -> info.optimizer = true;
+                case ACCUMULATE_GRAD -> info.gradient = true;
+                case OTHER -> info.forward = true;
+            }
+            return index;
         }
-        if (output && !read && info.firstOutput < 0) {
-            info.firstOutput = op;
-            info.stateInit = createsState && info.firstUse == op;
-        }
-        info.lastUse = Math.max(info.lastUse, op);
-        if (context == 2) {
-            info.optimizer = true;
-        } else if (context == 3) {
-            info.gradient = true;
-        } else {
-            info.forward = true;
-        }
-        return index;
     }
 
     /** The error for a trace with no tensor on the planned device: with a hint when they are all on the CPU. */
@@ -842,27 +960,32 @@ public final class PytorchEtImporter implements TraceImporter {
         return false;
     }
 
-    private static byte contextOf(int i, List<Node> nodes, int[] parentIndex, byte[] context) {
-        if (context[i] != 0) {
-            return context[i];
+    /**
+     * Decides the context of node {@code i} and of its ancestors up to the one that decides it
+     * (the nearest already decided, AccumulateGrad or optimizer op; {@link NodeContext#OTHER}
+     * at the root), into {@code context}, where null is not yet decided.
+     */
+    private static void decideContext(int i, List<Node> nodes, int[] parentIndex, NodeContext[] context) {
+        if (context[i] != null) {
+            return;
         }
         // Walk up iteratively to avoid deep recursion.
         List<Integer> path = new ArrayList<>();
         int at = i;
-        byte found = 1;
+        NodeContext found = NodeContext.OTHER;
         while (at >= 0) {
-            if (context[at] != 0) {
+            if (context[at] != null) {
                 found = context[at];
                 break;
             }
             path.add(at);
             String lower = nodes.get(at).name.toLowerCase(Locale.ROOT);
             if (ACCUMULATE_GRAD.matcher(lower).find()) {
-                found = 3;
+                found = NodeContext.ACCUMULATE_GRAD;
                 break;
             }
             if (OPTIMIZER.matcher(lower).find()) {
-                found = 2;
+                found = NodeContext.OPTIMIZER;
                 break;
             }
             at = parentIndex[at];
@@ -873,7 +996,6 @@ public final class PytorchEtImporter implements TraceImporter {
         for (int node : path) {
             context[node] = found;
         }
-        return found;
     }
 
     private static int[] ids(int[] logical, int[] tensorId) {
