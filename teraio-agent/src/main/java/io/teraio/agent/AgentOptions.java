@@ -5,7 +5,7 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.hardware.HardwarePresets;
 import io.teraio.core.hardware.HardwareProfile;
-import io.teraio.core.storage.NativeHeap;
+import io.teraio.core.internal.storage.NativeHeap;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

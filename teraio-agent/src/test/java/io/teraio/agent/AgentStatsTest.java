@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.session.AgentStats;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.teraio.cli;
 
-import io.teraio.core.MeteredInputStream;
+import io.teraio.core.internal.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.trace.Trace;

@@ -1,6 +1,6 @@
 package io.teraio.cli;
 
-import io.teraio.core.ControlCharacters;
+import io.teraio.core.internal.ControlCharacters;
 import java.io.FilterWriter;
 import java.io.IOException;
 import java.io.PrintStream;

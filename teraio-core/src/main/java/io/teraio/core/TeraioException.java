@@ -1,5 +1,7 @@
 package io.teraio.core;
 
+import io.teraio.core.internal.ControlCharacters;
+
 /**
  * Base of every error teraio reports to a user: bad input files, bad configuration,
  * failed I/O. Its message is complete on its own (it names the operation, its inputs and

@@ -2,9 +2,9 @@ package io.teraio.demo;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.teraio.core.ProcessMemory;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.Units;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

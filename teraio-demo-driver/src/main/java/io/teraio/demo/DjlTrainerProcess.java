@@ -3,7 +3,7 @@ package io.teraio.demo;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.teraio.core.ProcessMemory;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.TeraioException;
 import java.io.File;
 import java.io.IOException;

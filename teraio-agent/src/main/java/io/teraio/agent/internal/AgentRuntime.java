@@ -2,7 +2,7 @@ package io.teraio.agent.internal;
 
 import io.teraio.agent.AgentMode;
 import io.teraio.agent.AgentOptions;
-import io.teraio.core.ProcessMemory;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.session.AgentStats;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
@@ -21,7 +21,7 @@ import io.teraio.core.plan.PlanMaker;
 import io.teraio.core.storage.Availability;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.HostDeviceMemory;
-import io.teraio.core.storage.NativeHeap;
+import io.teraio.core.internal.storage.NativeHeap;
 import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;

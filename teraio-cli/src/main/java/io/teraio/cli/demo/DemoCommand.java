@@ -4,7 +4,7 @@ import io.teraio.cli.Main;
 import io.teraio.cli.Progress;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.demo.CustomDemo;
 import io.teraio.demo.DemoComparison;
 import io.teraio.demo.DjlDemo;

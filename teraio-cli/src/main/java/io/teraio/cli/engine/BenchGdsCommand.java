@@ -7,7 +7,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.storage.Availability;
 import io.teraio.core.storage.DeviceMemory;
 import io.teraio.core.storage.HostDeviceMemory;

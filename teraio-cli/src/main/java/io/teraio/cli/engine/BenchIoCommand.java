@@ -7,7 +7,7 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.IoEngine;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.probe.IoBench;
 import java.io.PrintWriter;
 import java.util.Locale;

@@ -6,7 +6,7 @@ import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.engine.BackendSelection;
 import io.teraio.core.engine.MigrationEngine;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.storage.Availability;
 import io.teraio.core.storage.Errno;
 import io.teraio.gds.Cuda;

@@ -15,7 +15,7 @@ import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;

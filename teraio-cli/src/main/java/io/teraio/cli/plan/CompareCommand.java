@@ -7,7 +7,7 @@ import io.teraio.cli.Progress;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Prediction;
 import io.teraio.planner.JobPlanner;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.cli.SummaryRows;
 import io.teraio.core.Units;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.TeraioException;
 import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Plan;

@@ -3,7 +3,7 @@ package io.teraio.cli.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.core.TeraioException;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.teraio.cli.report;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.trace.Tensor;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.OpStall;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.teraio.cli.CliRunner;
 import io.teraio.cli.Main;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import io.teraio.core.storage.Availability;
 import io.teraio.examples.custom.ComputeBackend;
 import java.nio.file.Files;

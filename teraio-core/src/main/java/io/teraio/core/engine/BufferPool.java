@@ -1,7 +1,7 @@
 package io.teraio.core.engine;
 
 import io.teraio.core.Units;
-import io.teraio.core.storage.NativeBlock;
+import io.teraio.core.internal.storage.NativeBlock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import java.util.List;
  * idempotent {@link AutoCloseable}: close frees the idle buffers at once and each busy one
  * when it is released.
  */
-public final class BufferPool implements AutoCloseable {
+final class BufferPool implements AutoCloseable {
     private final long bufferBytes;
     private final int capacity;
     private final ArrayDeque<NativeBlock> idle = new ArrayDeque<>();

@@ -5,7 +5,7 @@ import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.Errno;
 import io.teraio.core.storage.Extent;
-import io.teraio.core.storage.NativeBlock;
+import io.teraio.core.internal.storage.NativeBlock;
 import io.teraio.core.storage.StorageBackend;
 import io.teraio.core.storage.StorageException;
 import java.nio.ByteBuffer;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code taskSize} bytes; a task goes straight from or into the device buffer when its
  * {@link DeviceBuffer#hostView host view} is aligned for the backend, straight from device
  * memory when the backend {@link StorageBackend#movesDirectly moves it itself} (cuFile; not
- * with verify), else through an aligned staging buffer from the lane's {@link BufferPool}
+ * with verify), else through an aligned staging buffer from the lane's {@code BufferPool}
  * of {@code stagingBuffers} task-size buffers (zero-padded on write): a tensor in memory that
  * is not aligned (a framework's own tensor, say) streams through those few buffers, never a
  * copy of its own size. With

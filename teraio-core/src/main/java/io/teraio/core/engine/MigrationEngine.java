@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves tensors between device memory and storage and keeps their state in a
- * {@link TensorTable}: {@link #offload} writes a resident tensor out and frees its device
+ * {@code TensorTable}: {@link #offload} writes a resident tensor out and frees its device
  * memory once the write is confirmed; {@link #prefetch} reserves memory and reads it back;
  * {@link #acquire} waits until a tensor is resident, fetching it at once if it is not on its
  * way (a miss). A failed write leaves the tensor resident (training goes on); a failed read
@@ -154,7 +154,7 @@ public final class MigrationEngine implements AutoCloseable {
         return memory;
     }
 
-    public TensorTable tensors() {
+    TensorTable tensors() {
         return tensors;
     }
 

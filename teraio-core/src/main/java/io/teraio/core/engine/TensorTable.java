@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * PREFETCHING), its size and the operation in flight. Thread-safe; the engine changes an
  * entry only while holding the entry's monitor.
  */
-public final class TensorTable {
+final class TensorTable {
     /** One tensor; every field is guarded by the entry's monitor. */
     static final class Entry {
         final String key;

@@ -30,7 +30,7 @@ public interface DeviceMemory extends AutoCloseable {
      * The bytes the device itself reports in use now, as its own instrument counts them (CUDA:
      * {@code cudaMemGetInfo}'s total minus free, every allocation on the device included, not
      * only this memory's), or -1 where the memory is not a device's ({@code host}: the process's
-     * resident bytes are the measure there, {@link io.teraio.core.ProcessMemory}).
+     * resident bytes are the measure there, {@link io.teraio.core.internal.ProcessMemory}).
      */
     default long deviceUsedBytes() {
         return -1;

@@ -1,6 +1,8 @@
 package io.teraio.core.storage;
 
 import io.teraio.core.Units;
+import io.teraio.core.internal.storage.ExtentAllocator;
+import io.teraio.core.internal.storage.NativeBlock;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,8 @@
 package io.teraio.core.storage;
 
 import io.teraio.core.Units;
+import io.teraio.core.internal.storage.ExtentAllocator;
+import io.teraio.core.internal.storage.Posix;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

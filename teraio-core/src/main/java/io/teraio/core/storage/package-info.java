@@ -9,13 +9,12 @@
  *   <li>{@link io.teraio.core.storage.RunDirectory}: the per-run directory (0700, files 0600)
  *       offload files live in, deleted on close, at exit, and on the next start after a crash;</li>
  *   <li>{@link io.teraio.core.storage.PosixStorageBackend}: one preallocated O_DIRECT file per
- *       SSD, space handed out by an {@link io.teraio.core.storage.ExtentAllocator};</li>
+ *       SSD;</li>
  *   <li>{@link io.teraio.core.storage.HostStorageBackend}: the host tier, off-heap blocks under a
  *       cap;</li>
  *   <li>{@link io.teraio.core.storage.HostDeviceMemory}: device memory in off-heap host memory,
  *       its capacity kept by a {@link io.teraio.core.storage.MemoryBudget} (blocking takes for
  *       the op that runs now, FIFO reservations for prefetches);</li>
- *   <li>{@link io.teraio.core.storage.NativeBlock}: aligned off-heap memory freed on close;</li>
  *   <li>{@link io.teraio.core.storage.BudgetedDeviceMemory}: the capacity, allocations and
  *       reservations every device memory shares.</li>
  * </ul>
@@ -24,5 +23,8 @@
  * {@link io.teraio.core.storage.BackendProvider} (cuFile, from {@code teraio-gds-native}) and
  * {@link io.teraio.core.storage.DeviceMemoryProvider} (CUDA memory), each saying whether it can
  * be used here with an {@link io.teraio.core.storage.Availability} and its reason.
+ *
+ * <p>The parts these are built from (aligned native memory, extents, the POSIX calls) are in
+ * {@link io.teraio.core.internal.storage}, which is not API.
  */
 package io.teraio.core.storage;

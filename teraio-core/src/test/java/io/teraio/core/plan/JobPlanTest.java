@@ -7,7 +7,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
-import io.teraio.core.json.JsonFiles;
+import io.teraio.core.internal.json.JsonFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

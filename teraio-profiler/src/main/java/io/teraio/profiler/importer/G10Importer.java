@@ -1,7 +1,7 @@
 package io.teraio.profiler.importer;
 
-import io.teraio.core.Gzip;
-import io.teraio.core.MeteredInputStream;
+import io.teraio.core.internal.Gzip;
+import io.teraio.core.internal.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;

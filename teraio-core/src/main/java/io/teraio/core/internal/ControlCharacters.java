@@ -1,4 +1,6 @@
-package io.teraio.core;
+package io.teraio.core.internal;
+
+import io.teraio.core.TeraioException;
 
 /**
  * The one rule for characters from input files that must not reach a terminal or break a

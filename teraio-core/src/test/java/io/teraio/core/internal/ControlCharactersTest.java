@@ -1,4 +1,4 @@
-package io.teraio.core;
+package io.teraio.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import io.teraio.core.Units;
 import java.util.Iterator;

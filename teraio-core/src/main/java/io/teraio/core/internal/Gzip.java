@@ -1,4 +1,4 @@
-package io.teraio.core;
+package io.teraio.core.internal;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;

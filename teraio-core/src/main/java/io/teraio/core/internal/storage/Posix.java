@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,9 +11,9 @@ import java.nio.file.Path;
  * their errnos are read. Loads on first use: where the library cannot be loaded,
  * {@link #unavailableReason()} says why and callers fall back.
  */
-final class Posix {
+public final class Posix {
     /** {@code fallocate}'s result when the library is not loaded. */
-    static final int UNAVAILABLE = -1;
+    public static final int UNAVAILABLE = -1;
     /** The system property naming a {@code libteraio_posix.so} to load instead of the jar's. */
     static final String PROPERTY = "teraio.posix.nativeLibrary";
     /** The library's {@code TERAIO_POSIX_ABI}. */
@@ -43,7 +43,7 @@ final class Posix {
     }
 
     /** Why the native calls cannot be made here, or {@code null} when they can. */
-    static String unavailableReason() {
+    public static String unavailableReason() {
         return Holder.UNAVAILABLE_REASON;
     }
 
@@ -58,7 +58,7 @@ final class Posix {
      * @return 0 on success, the errno of {@code open} or {@code fallocate} on failure, or
      *         {@link #UNAVAILABLE}
      */
-    static int fallocate(Path file, long offset, long length) {
+    public static int fallocate(Path file, long offset, long length) {
         return available() ? fallocate0(file.toString(), offset, length) : UNAVAILABLE;
     }
 

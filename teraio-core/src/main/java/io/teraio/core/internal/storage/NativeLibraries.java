@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.teraio.core.json;
+package io.teraio.core.internal.json;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.teraio.core.Gzip;
+import io.teraio.core.internal.Gzip;
 import io.teraio.core.TeraioException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;

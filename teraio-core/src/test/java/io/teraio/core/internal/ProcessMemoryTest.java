@@ -1,4 +1,4 @@
-package io.teraio.core;
+package io.teraio.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.teraio.core.storage.NativeBlock;
+import io.teraio.core.TeraioException;
+import io.teraio.core.Units;
+import io.teraio.core.internal.storage.NativeBlock;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.teraio.core.json;
+package io.teraio.core.internal.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.teraio.core.TeraioException;

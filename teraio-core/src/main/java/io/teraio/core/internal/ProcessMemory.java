@@ -1,5 +1,6 @@
-package io.teraio.core;
+package io.teraio.core.internal;
 
+import io.teraio.core.TeraioException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;

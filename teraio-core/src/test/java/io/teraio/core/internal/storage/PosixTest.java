@@ -1,9 +1,10 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.teraio.core.storage.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

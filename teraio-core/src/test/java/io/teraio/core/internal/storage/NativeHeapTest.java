@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.teraio.core.ProcessMemory;
+import io.teraio.core.internal.ProcessMemory;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 /**
  * The C library's allocator (glibc's malloc), told to give freed memory back to the system,

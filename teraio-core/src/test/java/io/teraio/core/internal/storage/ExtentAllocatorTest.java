@@ -1,4 +1,4 @@
-package io.teraio.core.storage;
+package io.teraio.core.internal.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
