@@ -1,4 +1,4 @@
-package io.teraio.examples.djl;
+package io.teraio.cli.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code teraio demo} end to end, as a user runs it: the CLI jar, which runs this trainer in
  * two child JVMs, without and with the agent jar; the table, the verdicts and the JSON.
  */
-class DemoIT {
+class DjlDemoIT {
     private static final int STEPS = 6;
 
     @TempDir
