@@ -4,6 +4,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.config.TeraioConfig;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.core.internal.Closing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,11 @@ import java.util.Objects;
  */
 public final class DeviceEngines implements AutoCloseable {
     private final List<MigrationEngine> engines;
+    private final List<TeraioConfig> configs;
 
-    private DeviceEngines(List<MigrationEngine> engines) {
+    private DeviceEngines(List<MigrationEngine> engines, List<TeraioConfig> configs) {
         this.engines = List.copyOf(engines);
+        this.configs = List.copyOf(configs);
     }
 
     /**
@@ -33,27 +36,24 @@ public final class DeviceEngines implements AutoCloseable {
      */
     public static List<TeraioConfig> configs(TeraioConfig base, HardwareProfile hardware) {
         Objects.requireNonNull(base, "base");
-        int devices = hardware.devices().size();
-        List<List<Path>> dirs = new ArrayList<>();
-        for (int d = 0; d < devices; d++) {
-            dirs.add(new ArrayList<>());
-        }
-        int shared = 0;
         for (Ssd ssd : hardware.ssds()) {
             if (ssd.directory() == null) {
                 throw new TeraioException("hardware profile: ssd " + ssd.id() + " has no directory; the engine of"
                         + " each device needs its SSDs' directories (ssds[].directory)");
             }
-            int device = ssd.device() >= 0 ? ssd.device() : shared++ % devices;
-            dirs.get(device).add(Path.of(ssd.directory()));
         }
+        int devices = hardware.devices().size();
         List<TeraioConfig> configs = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
-            if (dirs.get(d).isEmpty()) {
+            List<Path> dirs = new ArrayList<>();
+            for (Ssd ssd : hardware.engineSsds(d)) {
+                dirs.add(Path.of(ssd.directory()));
+            }
+            if (dirs.isEmpty()) {
                 throw new TeraioException("hardware profile: device " + d + " has no SSD; map one to it"
                         + " (ssds[].device = " + d + ") or add one mapped to any device (-1)");
             }
-            configs.add(base.withDevice(d, dirs.get(d)));
+            configs.add(base.withDevice(d, dirs));
         }
         return configs;
     }
@@ -64,21 +64,15 @@ public final class DeviceEngines implements AutoCloseable {
      */
     public static DeviceEngines open(TeraioConfig base, HardwareProfile hardware) {
         List<MigrationEngine> opened = new ArrayList<>();
+        List<TeraioConfig> configs = configs(base, hardware);
         try {
-            for (TeraioConfig config : configs(base, hardware)) {
+            for (TeraioConfig config : configs) {
                 opened.add(MigrationEngine.open(config));
             }
         } catch (RuntimeException e) {
-            for (MigrationEngine engine : opened) {
-                try {
-                    engine.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+            throw Closing.after(e, opened);
         }
-        return new DeviceEngines(opened);
+        return new DeviceEngines(opened, configs);
     }
 
     /** The number of devices (engines). */
@@ -91,23 +85,14 @@ public final class DeviceEngines implements AutoCloseable {
         return engines.get(device);
     }
 
+    /** The configuration device {@code device}'s engine was opened with ({@link #configs}). */
+    public TeraioConfig config(int device) {
+        return configs.get(device);
+    }
+
     /** Closes every engine (all of them, even when one fails; the first failure is thrown). */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (MigrationEngine engine : engines) {
-            try {
-                engine.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Closing.all(engines);
     }
 }

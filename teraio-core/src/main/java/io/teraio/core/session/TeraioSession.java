@@ -148,7 +148,14 @@ public final class TeraioSession implements AutoCloseable {
     public static TeraioSession open(TeraioConfig config, SessionOptions options) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(options, "options");
-        MigrationEngine engine = MigrationEngine.open(config);
+        return over(MigrationEngine.open(config), config, options);
+    }
+
+    /**
+     * A session over {@code engine}, opened from {@code config}; the session owns the engine
+     * from now on and closes it, also when this throws.
+     */
+    static TeraioSession over(MigrationEngine engine, TeraioConfig config, SessionOptions options) {
         try {
             TeraioSession session = new TeraioSession(config, options, engine);
             if (options.mode() == SessionMode.OFFLOAD) {

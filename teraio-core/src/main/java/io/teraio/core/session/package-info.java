@@ -8,7 +8,9 @@
  * once there is a plan, move idle tensors out of device memory and back on time. Public
  * types: the session, its options and {@link io.teraio.core.session.SessionMode mode}, the
  * {@link io.teraio.core.session.TensorHandle} and the
- * {@link io.teraio.core.session.SessionStats}. Guide: docs/embedding.md.
+ * {@link io.teraio.core.session.SessionStats}; for a trainer of several devices,
+ * {@link io.teraio.core.session.DeviceSessions}, a session per device over its own engine.
+ * Guide: docs/embedding.md.
  * {@link io.teraio.core.session.AgentStats} is the stats file the DJL agent writes at exit and
  * {@code teraio demo} reads.
  */

@@ -87,25 +87,35 @@ final class CpuKernels implements Kernels {
 
     /** Copies the first {@code n} floats of {@code buffer} into {@code dst}. */
     static void read(DeviceBuffer buffer, float[] dst, int n) {
+        read(buffer, dst, 0, n);
+    }
+
+    /** Copies the first {@code n} floats of {@code buffer} into {@code dst} from {@code dstOffset}. */
+    static void read(DeviceBuffer buffer, float[] dst, int dstOffset, int n) {
         ByteBuffer view = buffer.hostView(0, n * Float.BYTES);
         if (view == null) {
             view = ByteBuffer.allocateDirect(n * Float.BYTES);
             buffer.copyToHost(0, view);
             view.flip();
         }
-        view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst, 0, n);
+        view.order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst, dstOffset, n);
     }
 
     /** Copies {@code n} floats of {@code src} to the start of {@code buffer}. */
     static void write(DeviceBuffer buffer, float[] src, int n) {
+        write(buffer, src, 0, n);
+    }
+
+    /** Copies {@code n} floats of {@code src}, from {@code srcOffset}, to the start of {@code buffer}. */
+    static void write(DeviceBuffer buffer, float[] src, int srcOffset, int n) {
         ByteBuffer view = buffer.hostView(0, n * Float.BYTES);
         if (view == null) {
             ByteBuffer staging = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder());
-            staging.asFloatBuffer().put(src, 0, n);
+            staging.asFloatBuffer().put(src, srcOffset, n);
             buffer.copyFromHost(0, staging);
             return;
         }
-        view.order(ByteOrder.nativeOrder()).asFloatBuffer().put(src, 0, n);
+        view.order(ByteOrder.nativeOrder()).asFloatBuffer().put(src, srcOffset, n);
     }
 
     /** {@code c (m x n) = a (m x k) . w (k x n) + bias (n)}, with {@code bias} at {@code w[k * n]}. */

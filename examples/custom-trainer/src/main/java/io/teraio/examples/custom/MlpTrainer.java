@@ -18,10 +18,8 @@ import java.util.Random;
  * for backward, so between its forward op and its backward op an activation sits idle: that
  * is what the session's plan moves to SSD after forward and brings back before backward.
  *
- * <p>A step is the ops {@code data}, {@code fwd0..fwd<L-1>}, {@code loss}, then from the
- * last layer down {@code bwd<l>.relu} (the gradient through the ReLU, in place; not for the
- * last layer) and {@code bwd<l>} (weight, bias and input gradients, and the SGD update of the
- * layer), then the end of the iteration. Compute runs on a {@link ComputeBackend}: the CPU
+ * <p>A step is the ops of one {@link MlpPass} over the batch, the SGD update of each layer
+ * in its op {@code bwd<l>}, then the end of the iteration. Compute runs on a {@link ComputeBackend}: the CPU
  * ({@link CpuKernels}) or a GPU ({@link CudaKernels}), against buffers of the session's device
  * memory acquired in the op that uses them. Not thread-safe; closing closes the session.
  */
@@ -51,22 +49,13 @@ public final class MlpTrainer implements AutoCloseable {
         in = new float[Math.max(spec.batch() * spec.inputs(), widestParams)];
         out = new float[spec.batch() * spec.outputs()];
         Random random = new Random(spec.seed());
-        teacher = new float[spec.inputs() * spec.outputs()];
-        for (int i = 0; i < teacher.length; i++) {
-            teacher[i] = (float) (2 * random.nextGaussian() / Math.sqrt(spec.inputs()));
-        }
+        teacher = MlpPass.teacher(spec, random);
         params = new TensorHandle[spec.layers()];
         for (int l = 0; l < spec.layers(); l++) {
-            params[l] = session.register("layer" + l + ".params", bytes(spec.paramFloats(l)), TensorKind.PARAMETER,
-                    false);
-            int fanIn = spec.inDim(l);
-            double std = Math.sqrt((l == spec.layers() - 1 ? 1.0 : 2.0) / fanIn);
-            int n = spec.paramFloats(l);
-            int biasAt = fanIn * spec.outDim(l);
-            for (int i = 0; i < n; i++) {
-                in[i] = i < biasAt ? (float) (std * random.nextGaussian()) : 0f;
-            }
-            CpuKernels.write(session.acquire(params[l]), in, n);
+            params[l] = session.register("layer" + l + ".params", MlpPass.bytes(spec.paramFloats(l)),
+                    TensorKind.PARAMETER, false);
+            MlpPass.initialParams(spec, l, random, in);
+            CpuKernels.write(session.acquire(params[l]), in, spec.paramFloats(l));
         }
     }
 
@@ -120,93 +109,18 @@ public final class MlpTrainer implements AutoCloseable {
     public float step() {
         long start = System.nanoTime();
         int b = spec.batch();
-        int layers = spec.layers();
-        TensorHandle[] acts = new TensorHandle[layers + 1];
-
-        session.beginOp("data");
-        acts[0] = session.allocate(bytes(b * spec.inputs()), TensorKind.ACTIVATION);
-        TensorHandle target = session.allocate(bytes(b * spec.outputs()), TensorKind.OTHER);
-        batch(losses.size(), acts[0], target);
-        session.endOp();
-
-        for (int l = 0; l < layers; l++) {
-            session.beginOp("fwd" + l, params[l], acts[l]);
-            acts[l + 1] = session.allocate(bytes(b * spec.outDim(l)), TensorKind.ACTIVATION);
-            kernels.linear(session.acquire(acts[l]), session.acquire(params[l]), session.acquire(acts[l + 1]), b,
-                    spec.inDim(l), spec.outDim(l), l < layers - 1);
-            session.endOp();
-        }
-
-        session.beginOp("loss", acts[layers], target);
-        TensorHandle dOut = session.allocate(bytes(b * spec.outputs()), TensorKind.GRADIENT);
-        TensorHandle rowSums = session.allocate(bytes(b), TensorKind.OTHER);
-        kernels.mse(session.acquire(acts[layers]), session.acquire(target), session.acquire(dOut),
-                session.acquire(rowSums), b, spec.outputs());
-        CpuKernels.read(session.acquire(rowSums), out, b);
+        int step = losses.size();
+        MlpPass.run(spec, session, kernels, params, b, "", (x, y) -> {
+            MlpPass.batch(spec, teacher, step, in, out);
+            CpuKernels.write(session.acquire(x), in, b * spec.inputs());
+            CpuKernels.write(session.acquire(y), out, b * spec.outputs());
+        }, out, 0, (l, dParams) -> kernels.sgd(session.acquire(params[l]), session.acquire(dParams),
+                spec.learningRate(), spec.paramFloats(l)));
         float loss = Kernels.loss(out, b, b * spec.outputs());
-        session.free(rowSums);
-        session.free(target);
-        session.free(acts[layers]);
-        session.endOp();
-
-        TensorHandle dNext = dOut;
-        for (int l = layers - 1; l >= 0; l--) {
-            int k = spec.inDim(l);
-            int n = spec.outDim(l);
-            if (l < layers - 1) {
-                // through the ReLU, in place: the gradient of this layer's pre-activation
-                session.beginOp("bwd" + l + ".relu", dNext, acts[l + 1]);
-                kernels.reluBackward(session.acquire(dNext), session.acquire(acts[l + 1]), b * n);
-                session.free(acts[l + 1]);
-                session.endOp();
-            }
-            session.beginOp("bwd" + l, params[l], acts[l], dNext);
-            TensorHandle dParams = session.allocate(bytes(spec.paramFloats(l)), TensorKind.GRADIENT);
-            kernels.linearGrad(session.acquire(acts[l]), session.acquire(dNext), session.acquire(dParams), b, k, n);
-            if (l > 0) {
-                TensorHandle dIn = session.allocate(bytes(b * k), TensorKind.GRADIENT);
-                kernels.inputGrad(session.acquire(dNext), session.acquire(params[l]), session.acquire(dIn), b, k, n);
-                session.free(dNext);
-                dNext = dIn;
-            } else {
-                session.free(dNext);
-                session.free(acts[0]); // the others go in bwd<l-1>.relu, which needs them for the mask
-            }
-            kernels.sgd(session.acquire(params[l]), session.acquire(dParams), spec.learningRate(),
-                    spec.paramFloats(l));
-            session.free(dParams);
-            session.endOp();
-        }
         session.endIteration();
         losses.add(loss);
         stepNanos.add(System.nanoTime() - start);
         return loss;
-    }
-
-    /** Fills the inputs of step {@code step} (standard normal) and their targets, {@code tanh(x . teacher)}. */
-    private void batch(int step, TensorHandle x, TensorHandle y) {
-        int b = spec.batch();
-        Random random = new Random(spec.seed() * 1_000_003L + step);
-        int n = b * spec.inputs();
-        for (int i = 0; i < n; i++) {
-            in[i] = (float) random.nextGaussian();
-        }
-        CpuKernels.write(session.acquire(x), in, n);
-        int outs = spec.outputs();
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < outs; j++) {
-                float sum = 0f;
-                for (int p = 0; p < spec.inputs(); p++) {
-                    sum += in[i * spec.inputs() + p] * teacher[p * outs + j];
-                }
-                out[i * outs + j] = (float) Math.tanh(sum);
-            }
-        }
-        CpuKernels.write(session.acquire(y), out, b * outs);
-    }
-
-    private static long bytes(int floats) {
-        return (long) floats * Float.BYTES;
     }
 
     public MlpSpec spec() {
