@@ -58,6 +58,11 @@ public final class DemoCommand implements Callable<Integer> {
                     "fails without a GPU) or auto (cuda when a GPU is usable, else cpu; the default)."})
     String compute;
 
+    @Option(names = "--devices", paramLabel = "N",
+            description = {"custom: train data-parallel on N emulated devices (default 1): a shard of the batch, a",
+                    "session, a budget and an offload directory per device; both runs on N devices, on the CPU."})
+    Integer devices;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "teraio-demo",
             description = "Work folder: results, logs, the trace, the plan, the agent's stats (default: ${DEFAULT-VALUE}).")
     Path outDir;
@@ -101,6 +106,9 @@ public final class DemoCommand implements Callable<Integer> {
                 int modelSize = model.equals("mlp")
                         ? DjlDemo.mlpHidden(Units.parseBytes("--size", size == null ? DjlDemo.DEFAULT_SIZE : size))
                         : DjlDemo.RESNET_LAYERS;
+                if (devices != null) {
+                    throw new TeraioException("demo: --devices is for --workload custom; --workload djl trains on one");
+                }
                 if (compute != null) {
                     throw new TeraioException("demo: --compute is for --workload custom; --workload djl computes"
                             + " where PyTorch does (the CPU)");
@@ -121,7 +129,7 @@ public final class DemoCommand implements Callable<Integer> {
                 if (size != null) {
                     throw new TeraioException("demo: --size is for --workload djl; --workload custom has --layers");
                 }
-                comparison = CustomDemo.run(progress, bar, layers, steps, compute, dir, work);
+                comparison = CustomDemo.run(progress, bar, layers, steps, compute, devices, dir, work);
                 file = work.resolve("custom-demo.json");
             }
             default -> throw new TeraioException("demo: --workload must be djl or custom, got '" + workload + "'");

@@ -44,6 +44,38 @@ class CustomDemoIT {
     }
 
     @Test
+    void onTwoDevicesEachTrainsItsShardInHalfTheMemoryAndTheLossesAreTheSame() throws Exception {
+        CliRunner r = CliRunner.run("demo", "--workload", "custom", "--devices", "2", "--out", dir.toString(),
+                "--layers", "8", "--iterations", "4");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("data-parallel on 2 emulated devices"), r.out());
+        assertTrue(r.out().contains("identical (bitwise)"), r.out());
+        JsonNode json = JsonFiles.read(dir.resolve("custom-demo.json"));
+        assertEquals("custom mlp data-parallel on 2 devices (cpu)", json.get("workload").asText());
+        assertTrue(json.get("lossesIdentical").asBoolean());
+        assertTrue(json.get("withinBudget").asBoolean());
+        assertTrue(json.get("offload").get("bytesOffloaded").asLong() > 0, json.toString());
+        assertTrue(json.get("budgetBytes").asLong() * 2 <= json.get("baseline").get("peakResidentBytes").asLong());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(1, files.count(), "only custom-demo.json is left, not the devices' directories");
+        }
+    }
+
+    @Test
+    void devicesOutOfRangeOrWithCudaOrTheDjlWorkloadAreUsageErrors() {
+        CliRunner r = CliRunner.run("demo", "--workload", "custom", "--devices", "0", "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--devices must be 1 to 8, got 0"), r.err());
+        r = CliRunner.run("demo", "--workload", "custom", "--devices", "2", "--compute", "cuda", "--out",
+                dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--devices 2 trains on the CPU"), r.err());
+        r = CliRunner.run("demo", "--devices", "2", "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("--devices is for --workload custom"), r.err());
+    }
+
+    @Test
     void tooFewStepsIsAUsageError() {
         CliRunner r = CliRunner.run("demo", "--workload", "custom", "--out", dir.toString(), "--iterations", "3");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
