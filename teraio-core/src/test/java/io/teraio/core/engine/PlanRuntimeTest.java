@@ -278,8 +278,9 @@ class PlanRuntimeTest {
     @Test
     void aPrefetchThatDoesNotFitWaitsWhileWritesCanMakeRoom() throws Exception {
         // the memory is full while a write is in flight; the write ends (freeing a MiB) only once
-        // the runtime has begun to wait, and a while after, so the wait is decided by the write,
-        // not by the clock
+        // the runtime has asked whether writes are in flight and is parked in its wait, and a
+        // while after, so the wait is decided by the write, not by the clock (a full verify at a
+        // load average of 24 once measured no wait when the write ended on the latch alone)
         AtomicBoolean written = new AtomicBoolean();
         CountDownLatch waiting = new CountDownLatch(1);
         MemoryRule rule = MemoryRule.budget(2 * MIB, () -> written.get() ? MIB : 2 * MIB, () -> {
@@ -288,9 +289,14 @@ class PlanRuntimeTest {
         });
         engine.offload("a", IoEngine.HOST, false).get(1, TimeUnit.MINUTES);
         PlanRuntime runtime = new PlanRuntime(engine, List.of(prefetch("a", 0, 1)), ProfiledOps.count(2), rule);
+        Thread caller = Thread.currentThread();
         Thread write = new Thread(() -> {
             try {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
                 if (waiting.await(1, TimeUnit.MINUTES)) {
+                    while (caller.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
                     Thread.sleep(WRITE_MILLIS);
                 }
             } catch (InterruptedException e) {
@@ -299,9 +305,12 @@ class PlanRuntimeTest {
             written.set(true);
         });
         write.start();
+        TensorState before = engine.state("a");
         long waited = runtime.beforeOp(0, "op", List.of());
+        TensorState after = engine.state("a");
         write.join();
-        assertTrue(waited > 0, "waited for the write: " + waited);
+        assertTrue(waited > 0, "waited for the write: " + waited + " (a was " + before + ", then " + after
+                + "; asked for writes in flight: " + (waiting.getCount() == 0) + ")");
         assertEquals(waited, runtime.stats().stallNs());
         assertEquals(1, runtime.stats().issued());
         runtime.beforeOp(1, "op", List.of("a"));
