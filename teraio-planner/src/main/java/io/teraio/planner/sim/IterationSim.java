@@ -226,35 +226,34 @@ final class IterationSim {
     private List<LaneStats> laneStats = List.of();
 
     /**
-     * @param ssdReadBytesPerNs per SSD id; all SSD arrays have one element per SSD
+     * A simulation of one device alone, with {@code model} for the engine's lanes (null for the
+     * profile's channels).
+     *
      * @throws io.teraio.core.TeraioException if an entry names a tensor, op or SSD that does not exist
      */
-    IterationSim(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
-           double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
-           SimulationOptions options, LaneModel model) {
-        this(w, capacityBytes, pcieBytesPerNs, ssdReadBytesPerNs, ssdWriteBytesPerNs, ssdLatencyNs, hostCapacityBytes,
-                entries, options, new Shared(ssdReadBytesPerNs.length, 1, model), 0);
+    IterationSim(Workload w, List<PlanEntry> entries, DeviceHardware hardware, SimulationOptions options,
+                 LaneModel model) {
+        this(w, entries, hardware, options, new Shared(hardware.ssds(), 1, model), 0);
     }
 
     /**
      * One device of a joint simulation: {@code shared} holds the SSD channels and host memory of
      * all of them, and this simulation is its {@code sims[device]}.
      */
-    IterationSim(Workload w, long capacityBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
-           double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostCapacityBytes, List<PlanEntry> entries,
-           SimulationOptions options, Shared shared, int device) {
+    IterationSim(Workload w, List<PlanEntry> entries, DeviceHardware hardware, SimulationOptions options,
+                 Shared shared, int device) {
         this.shared = shared;
         this.device = device;
         this.joint = shared.sims.length > 1;
         shared.sims[device] = this;
         this.w = w;
         this.n = w.opCount();
-        this.capacityBytes = capacityBytes;
-        this.pcieBytesPerNs = pcieBytesPerNs;
-        this.ssdReadBytesPerNs = ssdReadBytesPerNs;
-        this.ssdWriteBytesPerNs = ssdWriteBytesPerNs;
-        this.ssdLatencyNs = ssdLatencyNs;
-        this.hostCapacityBytes = hostCapacityBytes;
+        this.capacityBytes = hardware.memoryBytes();
+        this.pcieBytesPerNs = hardware.pcieBytesPerNs();
+        this.ssdReadBytesPerNs = hardware.ssdReadBytesPerNs();
+        this.ssdWriteBytesPerNs = hardware.ssdWriteBytesPerNs();
+        this.ssdLatencyNs = hardware.ssdLatencyNs();
+        this.hostCapacityBytes = hardware.hostMemoryBytes();
         this.entries = entries;
         this.iterations = options.iterations();
         this.points = options.timelinePoints();
