@@ -20,6 +20,10 @@ import java.util.List;
  */
 record DeviceHardware(long memoryBytes, double pcieBytesPerNs, double[] ssdReadBytesPerNs,
                       double[] ssdWriteBytesPerNs, long[] ssdLatencyNs, long hostMemoryBytes) {
+    /** The PCIe link's directions: towards the device (prefetches), towards the host (offloads). */
+    static final int TO_DEVICE = 0;
+    static final int TO_HOST = 1;
+
     /** Unlimited device and host memory, no SSDs: the ideal run. */
     static final DeviceHardware UNLIMITED = new DeviceHardware(Long.MAX_VALUE, 1.0, new double[0], new double[0],
             new long[0], Long.MAX_VALUE);
@@ -38,6 +42,11 @@ record DeviceHardware(long memoryBytes, double pcieBytesPerNs, double[] ssdReadB
         Device d = hardware.devices().get(device);
         return new DeviceHardware(d.memoryBytes(), d.pcieBytesPerSecond() / 1e9, read, write, latency,
                 hardware.hostMemoryBytes());
+    }
+
+    /** The link direction a transfer moves in. */
+    static int link(boolean offload) {
+        return offload ? TO_HOST : TO_DEVICE;
     }
 
     /** How many SSDs there are. */

@@ -64,7 +64,8 @@ public final class Simulator {
         Objects.requireNonNull(options, "options");
         Device device = hardware.device();
         requireFeasible(workload, device.memoryBytes());
-        return new IterationSim(workload, entries, DeviceHardware.of(hardware, 0), options, LaneModel.of(hardware)).run();
+        return new IterationSim(workload, entries, DeviceHardware.of(hardware, 0), options, LaneModel.of(hardware))
+                .run();
     }
 
     /**
@@ -111,7 +112,7 @@ public final class Simulator {
                 throw new TeraioException("device " + d + ": " + e.getMessage(), e);
             }
         }
-        return JobSimulation.of(IterationSim.runJoint(shared));
+        return JobSimulation.of(JointRun.run(shared));
     }
 
     /** {@link #ideal(Workload, SimulationOptions)} with the default options. */
