@@ -4,7 +4,6 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
-import io.teraio.core.hardware.Ssd;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.StartState;
 import io.teraio.planner.Workload;
@@ -65,23 +64,8 @@ public final class Simulator {
         Objects.requireNonNull(options, "options");
         Device device = hardware.device();
         requireFeasible(workload, device.memoryBytes());
-        SsdRates ssds = SsdRates.of(hardware);
-        return new IterationSim(workload, device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read, ssds.write,
-                ssds.latency, hardware.hostMemoryBytes(), entries, options, LaneModel.of(hardware)).run();
-    }
-
-    /** The SSDs of a profile as the simulation takes them: bytes per ns each way and latency, by SSD id. */
-    private record SsdRates(double[] read, double[] write, long[] latency) {
-        static SsdRates of(HardwareProfile hardware) {
-            List<Ssd> ssds = hardware.ssds();
-            SsdRates r = new SsdRates(new double[ssds.size()], new double[ssds.size()], new long[ssds.size()]);
-            for (int i = 0; i < ssds.size(); i++) {
-                r.read[i] = ssds.get(i).readBytesPerSecond() / 1e9;
-                r.write[i] = ssds.get(i).writeBytesPerSecond() / 1e9;
-                r.latency[i] = ssds.get(i).latencyNs();
-            }
-            return r;
-        }
+        return new IterationSim(workload, entries, DeviceHardware.of(hardware, 0), options, LaneModel.of(hardware))
+                .run();
     }
 
     /**
@@ -118,19 +102,17 @@ public final class Simulator {
             throw new TeraioException("simulating a job: " + workloads.size() + " traces and " + entries.size()
                     + " plans for " + devices + " devices (one of each per device)");
         }
-        SsdRates ssds = SsdRates.of(hardware);
-        Shared shared = new Shared(ssds.read.length, devices, LaneModel.of(hardware));
+        Shared shared = new Shared(hardware.ssds().size(), devices, LaneModel.of(hardware));
         for (int d = 0; d < devices; d++) {
             Device device = hardware.devices().get(d);
             try {
                 requireFeasible(workloads.get(d), device.memoryBytes());
-                new IterationSim(workloads.get(d), device.memoryBytes(), device.pcieBytesPerSecond() / 1e9, ssds.read,
-                        ssds.write, ssds.latency, hardware.hostMemoryBytes(), entries.get(d), options, shared, d);
+                new IterationSim(workloads.get(d), entries.get(d), DeviceHardware.of(hardware, d), options, shared, d);
             } catch (TeraioException e) {
                 throw new TeraioException("device " + d + ": " + e.getMessage(), e);
             }
         }
-        return JobSimulation.of(IterationSim.runJoint(shared));
+        return JobSimulation.of(JointRun.run(shared));
     }
 
     /** {@link #ideal(Workload, SimulationOptions)} with the default options. */
@@ -143,8 +125,7 @@ public final class Simulator {
      * time is {@link Workload#idealNs()} and the peak is {@link Workload#peakLiveBytes()}.
      */
     public static SimulationResult ideal(Workload workload, SimulationOptions options) {
-        return new IterationSim(workload, Long.MAX_VALUE, 1.0, new double[0], new double[0], new long[0], Long.MAX_VALUE,
-                List.of(), options, null).run();
+        return new IterationSim(workload, List.of(), DeviceHardware.UNLIMITED, options, null).run();
     }
 
     /**
