@@ -11,8 +11,8 @@ import java.util.List;
  * When each tensor of a trace is live, the ops that use it and the periods it sits idle, over
  * a window of the trace's ops taken as one iteration that repeats: the whole trace
  * ({@link #ofTrace}, what {@code teraio analyze} reports) or one of its iterations
- * ({@link #ofIteration}, the steady state the planner plans). Computed once, in one pass over
- * the window's ops, into primitive arrays. Ops are numbered {@code 0..opCount()-1} within the
+ * ({@link #ofIteration}, the steady state the planner plans). Computed once, in time linear in
+ * the size of the window, into primitive arrays. Ops are numbered {@code 0..opCount()-1} within the
  * window; tensors by their slot in {@link Trace#tensors()}. The rules (also in
  * {@code docs/lifetimes.md}):
  *
