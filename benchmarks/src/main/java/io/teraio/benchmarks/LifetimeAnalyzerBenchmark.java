@@ -3,7 +3,7 @@ package io.teraio.benchmarks;
 import io.teraio.core.trace.Trace;
 import io.teraio.profiler.LifetimeAnalyzer;
 import io.teraio.profiler.Lifetimes;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

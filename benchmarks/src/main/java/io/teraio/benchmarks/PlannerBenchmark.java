@@ -8,7 +8,7 @@ import io.teraio.planner.Workload;
 import io.teraio.planner.policy.TeraioPolicy;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import io.teraio.profiler.synth.TransformerSpec;
 import io.teraio.profiler.synth.TransformerTrace;
 import java.util.ArrayList;

@@ -9,7 +9,7 @@ import io.teraio.core.plan.PlanTarget;
 import io.teraio.planner.Workload;
 import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

@@ -66,7 +66,7 @@ class TroubleshootingTest {
                 {"format": "teraio-hardware", "version": 1, "devices": [{"id": 0, "memoryBytes": 1048576,
                  "pcieBytesPerSecond": 16000000000}], "ssds": [], "hostMemoryBytes": 0}
                 """);
-        io.teraio.core.trace.TraceWriter.write(io.teraio.profiler.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
+        io.teraio.core.trace.TraceWriter.write(io.teraio.fixtures.SyntheticWorkload.gpt2Like().trace(), dir.resolve("t.json"));
         // A PyTorch execution trace of a CPU run: one op on CPU tensors.
         Files.writeString(dir.resolve("cpu_et.json"), """
                 {"schema": "1.1.0-chakra.0.0.4", "nodes": [

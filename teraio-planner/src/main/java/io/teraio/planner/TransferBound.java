@@ -2,6 +2,7 @@ package io.teraio.planner;
 
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.core.lifetime.LifetimeModel;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -155,7 +156,8 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
     }
 
     private static boolean liveAt(Workload w, int t, int op) {
-        return Math.max(0, w.allocOp(t)) <= op && op <= Math.min(w.opCount() - 1, w.freeOp(t));
+        LifetimeModel lifetimes = w.lifetimes();
+        return lifetimes.inWindow(t) && lifetimes.liveFromOp(t) <= op && op <= lifetimes.liveToOp(t);
     }
 
     private static boolean usedAfter(Workload w, int t, int op) {

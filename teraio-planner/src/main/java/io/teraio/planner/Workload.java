@@ -1,6 +1,7 @@
 package io.teraio.planner;
 
 import io.teraio.core.TeraioException;
+import io.teraio.core.lifetime.LifetimeModel;
 import io.teraio.core.trace.Iteration;
 import io.teraio.core.trace.Op;
 import io.teraio.core.trace.Tensor;
@@ -23,25 +24,22 @@ import java.util.Arrays;
  * use to their first use in the next iteration.
  *
  * <p>The tensors an op <em>needs resident</em> are its {@code uses} and {@code allocs};
- * a tensor in its {@code frees} only is released there.
+ * a tensor in its {@code frees} only is released there. Live ranges, uses, live and needed
+ * bytes and idle periods are the iteration's {@link LifetimeModel} ({@link #lifetimes()}),
+ * computed once.
  */
 public final class Workload {
     private final Trace trace;
     private final int firstOp;
     private final int opCount;
     private final long[] durationNs;
-    private final long[] startNs;
-    private final long totalNs;
     private final int[][] needs;
     private final int[][] allocs;
     private final int[][] frees;
     private final long[] bytes;
     private final boolean[] persistent;
     private final boolean[] offloadable;
-    private final int[] allocOp;
-    private final int[] freeOp;
-    private final int[][] useOps;
-    private final long[] liveBytes;
+    private final LifetimeModel lifetimes;
 
     private Workload(Trace trace) {
         this.trace = trace;
@@ -62,73 +60,20 @@ public final class Workload {
             offloadable[t] = tensor.offloadable();
         }
         durationNs = new long[opCount];
-        startNs = new long[opCount + 1];
         needs = new int[opCount][];
         allocs = new int[opCount][];
         frees = new int[opCount][];
-        allocOp = new int[tensors];
-        freeOp = new int[tensors];
-        Arrays.fill(allocOp, Integer.MIN_VALUE);
-        Arrays.fill(freeOp, Integer.MIN_VALUE);
-        int[] useCount = new int[tensors];
         for (int k = 0; k < opCount; k++) {
             Op op = trace.ops().get(firstOp + k);
             durationNs[k] = op.durationNs();
-            startNs[k + 1] = startNs[k] + op.durationNs();
             allocs[k] = slots(op.allocs());
             frees[k] = slots(op.frees());
             int[] uses = slots(op.uses());
             int[] need = Arrays.copyOf(uses, uses.length + allocs[k].length);
             System.arraycopy(allocs[k], 0, need, uses.length, allocs[k].length);
-            need = Arrays.stream(need).distinct().toArray();
-            needs[k] = need;
-            for (int t : allocs[k]) {
-                allocOp[t] = k;
-            }
-            for (int t : frees[k]) {
-                freeOp[t] = k;
-                if (allocOp[t] == Integer.MIN_VALUE) {
-                    allocOp[t] = -1;
-                }
-            }
-            for (int t : need) {
-                useCount[t]++;
-                if (allocOp[t] == Integer.MIN_VALUE) {
-                    allocOp[t] = -1;
-                }
-            }
+            needs[k] = Arrays.stream(need).distinct().toArray();
         }
-        totalNs = startNs[opCount];
-        useOps = new int[tensors][];
-        for (int t = 0; t < tensors; t++) {
-            useOps[t] = new int[useCount[t]];
-            if (allocOp[t] != Integer.MIN_VALUE && freeOp[t] == Integer.MIN_VALUE) {
-                freeOp[t] = opCount;
-            }
-        }
-        int[] filled = new int[tensors];
-        for (int k = 0; k < opCount; k++) {
-            for (int t : needs[k]) {
-                useOps[t][filled[t]++] = k;
-            }
-        }
-        // Live bytes per op: a tensor is live from its allocating op (or the start) through its freeing op.
-        long[] delta = new long[opCount + 2];
-        for (int t = 0; t < tensors; t++) {
-            if (!inIteration(t)) {
-                continue;
-            }
-            int from = Math.max(0, allocOp[t]);
-            int through = Math.min(opCount - 1, freeOp[t]);
-            delta[from] += bytes[t];
-            delta[through + 1] -= bytes[t];
-        }
-        liveBytes = new long[opCount];
-        long live = 0;
-        for (int k = 0; k < opCount; k++) {
-            live += delta[k];
-            liveBytes[k] = live;
-        }
+        lifetimes = LifetimeModel.ofIteration(trace, last);
     }
 
     /** The last iteration of {@code trace}. */
@@ -174,12 +119,12 @@ public final class Workload {
 
     /** When op {@code op} starts with no stalls; {@code startNs(opCount())} is {@link #idealNs()}. */
     public long startNs(int op) {
-        return startNs[op];
+        return lifetimes.startNs(op);
     }
 
     /** The iteration's time with no stalls: the sum of its op durations. */
     public long idealNs() {
-        return totalNs;
+        return lifetimes.totalNs();
     }
 
     /** The tensors (slots) op {@code op} needs resident: its uses and allocations, each once. */
@@ -217,49 +162,54 @@ public final class Workload {
 
     /** Whether the iteration touches the tensor (uses, allocates or frees it). */
     public boolean inIteration(int tensor) {
-        return allocOp[tensor] != Integer.MIN_VALUE;
+        return lifetimes.inWindow(tensor);
     }
 
-    /** The op that allocates the tensor, or -1 if it is resident from the start. */
+    /** The op that allocates the tensor, or -1 if it is resident from the start ({@link Integer#MIN_VALUE} if not {@link #inIteration}). */
     public int allocOp(int tensor) {
-        return allocOp[tensor];
+        return lifetimes.inWindow(tensor) ? lifetimes.allocOp(tensor) : Integer.MIN_VALUE;
     }
 
-    /** The op that frees the tensor, or {@code opCount()} if it outlives the iteration. */
+    /** The op that frees the tensor, or {@code opCount()} if it outlives the iteration ({@link Integer#MIN_VALUE} if not {@link #inIteration}). */
     public int freeOp(int tensor) {
-        return freeOp[tensor];
+        if (!lifetimes.inWindow(tensor)) {
+            return Integer.MIN_VALUE;
+        }
+        int free = lifetimes.freeOp(tensor);
+        return free < 0 ? opCount : free;
     }
 
     /** Whether the tensor is resident from the start and outlives the iteration (its idle time wraps). */
     public boolean wraps(int tensor) {
-        return allocOp[tensor] == -1 && freeOp[tensor] == opCount;
+        return lifetimes.wraps(tensor);
     }
 
-    /** The ops that need the tensor resident, ascending. */
+    /** The ops that need the tensor resident (its active ops), ascending. */
     public int[] useOps(int tensor) {
-        return useOps[tensor];
+        return lifetimes.activeOps(tensor);
+    }
+
+    /** The iteration's lifetime model: live ranges, uses and idle periods, across the iteration boundary. */
+    public LifetimeModel lifetimes() {
+        return lifetimes;
     }
 
     /** Bytes live during op {@code op} with nothing offloaded (M in the paper). */
     public long liveBytes(int op) {
-        return liveBytes[op];
+        return lifetimes.liveBytes(op);
     }
 
     /** The most bytes live at one op with nothing offloaded. */
     public long peakLiveBytes() {
         long peak = 0;
-        for (long b : liveBytes) {
-            peak = Math.max(peak, b);
+        for (int k = 0; k < opCount; k++) {
+            peak = Math.max(peak, lifetimes.liveBytes(k));
         }
         return peak;
     }
 
     /** Bytes op {@code op} needs resident (its active bytes). */
     public long neededBytes(int op) {
-        long sum = 0;
-        for (int t : needs[op]) {
-            sum += bytes[t];
-        }
-        return sum;
+        return lifetimes.activeBytes(op);
     }
 }

@@ -13,6 +13,7 @@ import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.TraceValidator;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

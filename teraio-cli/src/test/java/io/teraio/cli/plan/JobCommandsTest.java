@@ -12,7 +12,7 @@ import io.teraio.core.plan.PlanTarget;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.Workload;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
 import io.teraio.planner.policy.Policies;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;

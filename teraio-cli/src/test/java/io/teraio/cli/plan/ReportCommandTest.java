@@ -19,7 +19,7 @@ import io.teraio.core.trace.TraceWriter;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.planner.Workload;
 import io.teraio.planner.policy.Policies;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

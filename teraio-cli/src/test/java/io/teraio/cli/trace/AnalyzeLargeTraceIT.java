@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceWriter;
-import io.teraio.profiler.SyntheticWorkload;
+import io.teraio.fixtures.SyntheticWorkload;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

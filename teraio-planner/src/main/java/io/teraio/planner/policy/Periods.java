@@ -2,12 +2,15 @@ package io.teraio.planner.policy;
 
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.lifetime.IdleKind;
+import io.teraio.core.lifetime.LifetimeModel;
 import io.teraio.planner.Workload;
 import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * The inactive periods a policy may move, as parallel arrays. Period {@code p} is tensor
+ * The inactive periods a policy may move, as parallel arrays: those of the iteration's
+ * lifetime model ({@link Workload#lifetimes()}) that a move can use. Period {@code p} is tensor
  * {@code tensor(p)} idle between its use at op {@code lastUse(p)} and its next use at
  * {@code nextUse(p)}, on the unrolled timeline: {@code nextUse(p) >= n} means the period
  * wraps into the next iteration (only for tensors that {@link Workload#wraps(int)}), and
@@ -40,38 +43,32 @@ final class Periods {
         return of(workload, include, false);
     }
 
-    /** The periods of the tensors {@code include} accepts (and that are offloadable), with tails when {@code tails}. */
+    /**
+     * The periods of the tensors {@code include} accepts (and that are offloadable), with tails when
+     * {@code tails}: the iteration's idle periods ({@link Workload#lifetimes()}) between uses and
+     * across the boundary, and after the last use when {@code tails}, of the tensors it uses.
+     */
     static Periods of(Workload workload, IntPredicate include, boolean tails) {
-        int n = workload.opCount();
-        Periods periods = new Periods(n);
+        LifetimeModel lifetimes = workload.lifetimes();
+        Periods periods = new Periods(workload.opCount());
         for (int t = 0; t < workload.tensorCount(); t++) {
-            if (!workload.inIteration(t) || !workload.offloadable(t) || !include.test(t)) {
+            if (!lifetimes.inWindow(t) || !workload.offloadable(t) || !include.test(t)
+                    || lifetimes.activeOps(t).length == 0) {
                 continue;
             }
-            int[] uses = workload.useOps(t);
-            if (uses.length == 0) {
-                continue;
-            }
-            for (int i = 0; i + 1 < uses.length; i++) {
-                periods.addIfIdle(t, uses[i], uses[i + 1]);
-            }
-            if (workload.wraps(t)) {
-                periods.addIfIdle(t, uses[uses.length - 1], uses[0] + n);
-            } else if (tails && workload.freeOp(t) > uses[uses.length - 1]) {
-                int gone = Math.min(n, workload.freeOp(t) + 1);
-                if (periods.addIfIdle(t, uses[uses.length - 1], gone)) {
-                    periods.tail[periods.size - 1] = true;
+            for (int p = lifetimes.firstPeriod(t); p < lifetimes.firstPeriod(t + 1); p++) {
+                IdleKind kind = lifetimes.idleKind(p);
+                if (kind == IdleKind.BETWEEN_USES || kind == IdleKind.ACROSS_BOUNDARY
+                        || kind == IdleKind.AFTER_LAST_USE && tails) {
+                    periods.add(t, lifetimes.idleFromOp(p) - 1, lifetimes.idleToOp(p) + 1,
+                            kind == IdleKind.AFTER_LAST_USE);
                 }
             }
         }
         return periods;
     }
 
-    /** Adds the period if it has an idle op; whether it did. */
-    private boolean addIfIdle(int t, int from, int to) {
-        if (to - from < 2) {
-            return false;
-        }
+    private void add(int t, int from, int to, boolean isTail) {
         if (size == tensor.length) {
             tensor = Arrays.copyOf(tensor, 2 * size);
             lastUse = Arrays.copyOf(lastUse, 2 * size);
@@ -81,8 +78,8 @@ final class Periods {
         tensor[size] = t;
         lastUse[size] = from;
         nextUse[size] = to;
+        tail[size] = isTail;
         size++;
-        return true;
     }
 
     int size() {

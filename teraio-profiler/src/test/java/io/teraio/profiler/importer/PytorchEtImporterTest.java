@@ -88,7 +88,9 @@ class PytorchEtImporterTest {
         LifetimeSummary summary = LifetimeAnalyzer.analyze(trace).summary();
         System.out.println("GPT-2-large: import " + elapsedMs + " ms, " + summary);
         System.out.println(result.report());
-        assertTrue(elapsedMs < 10_000, "import took " + elapsedMs + " ms");
+        // a guard against pathological work, not a speed claim (benchmarks/ measures speed): about
+        // 2 s alone, it took 11.6 to 16.8 s at a load average of 21 to 24 on 2 cores
+        assertTrue(elapsedMs < 60_000, "import took " + elapsedMs + " ms");
         assertTrue(trace.tensors().size() > 1000 && trace.tensors().size() < 20_000, "storages " + trace.tensors().size());
         assertTrue(summary.peakLiveBytes() > 5 * GB && summary.peakLiveBytes() < 20 * GB,
                 "peak " + summary.peakLiveBytes());
