@@ -1,9 +1,9 @@
 package io.teraio.benchmarks;
 
 import io.teraio.core.trace.Trace;
+import io.teraio.fixtures.SyntheticWorkload;
 import io.teraio.profiler.LifetimeAnalyzer;
 import io.teraio.profiler.Lifetimes;
-import io.teraio.fixtures.SyntheticWorkload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,8 +1,8 @@
 package io.teraio.cli;
 
-import io.teraio.core.internal.MeteredInputStream;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.internal.MeteredInputStream;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceReader;
 import io.teraio.demo.StepProgress;

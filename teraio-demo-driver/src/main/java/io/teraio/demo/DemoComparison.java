@@ -2,8 +2,8 @@ package io.teraio.demo;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.Units;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.internal.json.JsonFiles;
 import java.io.PrintWriter;
 import java.util.List;

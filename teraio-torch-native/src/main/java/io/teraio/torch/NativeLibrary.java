@@ -1,7 +1,7 @@
 package io.teraio.torch;
 
-import io.teraio.core.storage.Availability;
 import io.teraio.core.internal.storage.NativeLibraries;
+import io.teraio.core.storage.Availability;
 import java.io.IOException;
 
 /**

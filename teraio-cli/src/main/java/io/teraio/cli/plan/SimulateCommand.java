@@ -3,9 +3,9 @@ package io.teraio.cli.plan;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.cli.SummaryRows;
+import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.internal.json.JsonFiles;
-import io.teraio.core.TeraioException;
 import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.Prediction;
@@ -23,10 +23,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code teraio simulate TRACE... PLAN [--json]}: what a plan costs on the hardware it was made

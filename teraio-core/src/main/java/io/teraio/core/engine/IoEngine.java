@@ -2,10 +2,10 @@ package io.teraio.core.engine;
 
 import io.teraio.core.Units;
 import io.teraio.core.config.TeraioConfig;
+import io.teraio.core.internal.storage.NativeBlock;
 import io.teraio.core.storage.DeviceBuffer;
 import io.teraio.core.storage.Errno;
 import io.teraio.core.storage.Extent;
-import io.teraio.core.internal.storage.NativeBlock;
 import io.teraio.core.storage.StorageBackend;
 import io.teraio.core.storage.StorageException;
 import java.nio.ByteBuffer;

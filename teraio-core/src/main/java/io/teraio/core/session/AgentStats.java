@@ -2,9 +2,9 @@ package io.teraio.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.internal.json.JsonFiles;
 import java.nio.file.Path;
 import java.util.Locale;

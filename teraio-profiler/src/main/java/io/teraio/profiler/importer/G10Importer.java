@@ -1,13 +1,13 @@
 package io.teraio.profiler.importer;
 
+import io.teraio.core.TeraioException;
 import io.teraio.core.internal.Gzip;
 import io.teraio.core.internal.MeteredInputStream;
-import io.teraio.core.TeraioException;
+import io.teraio.core.trace.Recorder;
 import io.teraio.core.trace.TensorKind;
 import io.teraio.core.trace.Trace;
 import io.teraio.core.trace.TraceSource;
 import io.teraio.core.trace.TraceValidator;
-import io.teraio.core.trace.Recorder;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.EOFException;
