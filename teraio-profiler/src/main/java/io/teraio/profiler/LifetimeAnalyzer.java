@@ -87,18 +87,22 @@ public final class LifetimeAnalyzer {
     private static List<InactivePeriod> periods(LifetimeModel model, int slot, Tensor tensor) {
         int n = model.opCount();
         int first = model.firstPeriod(slot);
-        int end = model.firstPeriod(slot + 1);
-        List<InactivePeriod> periods = new ArrayList<>(end - first);
-        for (int p = first; p < end; p++) {
+        int count = model.firstPeriod(slot + 1) - first;
+        if (count == 0) {
+            return List.of();
+        }
+        InactivePeriod[] periods = new InactivePeriod[count];
+        // A period wholly in the next iteration can only be the tensor's last; it goes first.
+        int shift = model.idleFromOp(first + count - 1) >= n ? 1 : 0;
+        for (int i = 0; i < count; i++) {
+            int p = first + i;
             int from = model.idleFromOp(p);
             int to = model.idleToOp(p);
-            if (from >= n) {
-                periods.add(0, new InactivePeriod(tensor.id(), tensor.bytes(), from - n, to - n, model.idleNs(p)));
-            } else {
-                periods.add(new InactivePeriod(tensor.id(), tensor.bytes(), from, to < n ? to : to - n, model.idleNs(p)));
-            }
+            periods[(i + shift) % count] = from >= n
+                    ? new InactivePeriod(tensor.id(), tensor.bytes(), from - n, to - n, model.idleNs(p))
+                    : new InactivePeriod(tensor.id(), tensor.bytes(), from, to < n ? to : to - n, model.idleNs(p));
         }
-        return periods;
+        return List.of(periods);
     }
 
     /** The idle histogram and the bytes idle over 1, 10 and 100 ms, tallied tensor by tensor, and the total bytes. */

@@ -42,6 +42,8 @@ import java.util.List;
  * </ul>
  */
 public final class LifetimeModel {
+    private static final IdleKind[] KINDS = IdleKind.values();
+
     private final Trace trace;
     private final int firstOp;
     private final int opCount;
@@ -59,7 +61,7 @@ public final class LifetimeModel {
     private int periodCount;
     private final int[] idleFromOp;
     private final int[] idleToOp;
-    private final IdleKind[] idleKind;
+    private final byte[] idleKind; // IdleKind ordinals
 
     private LifetimeModel(Trace trace, int firstOp, int opCount, boolean wholeTrace) {
         if (opCount <= 0) {
@@ -95,21 +97,18 @@ public final class LifetimeModel {
             }
         }
         liveBytes = liveBytes();
-        int periodBound = tensorCount;
-        for (int[] ops : activeOps) {
-            periodBound += ops.length;
-        }
         periodStart = new int[tensorCount + 1];
-        idleFromOp = new int[periodBound];
-        idleToOp = new int[periodBound];
-        idleKind = new IdleKind[periodBound];
         for (int t = 0; t < tensorCount; t++) {
-            periodStart[t] = periodCount;
+            periodStart[t + 1] = periodStart[t] + (inWindow[t] ? periods(t, false) : 0);
+        }
+        idleFromOp = new int[periodStart[tensorCount]];
+        idleToOp = new int[idleFromOp.length];
+        idleKind = new byte[idleFromOp.length];
+        for (int t = 0; t < tensorCount; t++) {
             if (inWindow[t]) {
-                addPeriods(t);
+                periods(t, true);
             }
         }
-        periodStart[tensorCount] = periodCount;
     }
 
     /** The whole trace as one iteration: every tensor it lists; the persistent ones wrap. */
@@ -218,38 +217,47 @@ public final class LifetimeModel {
         return live;
     }
 
-    private void addPeriods(int t) {
+    /**
+     * Counts the idle periods of tensor {@code t}, in op order, and with {@code store} records
+     * them (the arrays are sized by a first pass that only counts, so they hold no slack).
+     */
+    private int periods(int t, boolean store) {
         int[] active = activeOps[t];
         int liveFrom = liveFromOp(t);
         int liveTo = liveToOp(t);
         if (active.length == 0) {
-            addPeriod(IdleKind.BEFORE_FIRST_USE, liveFrom, liveTo);
-            return;
+            return period(store, IdleKind.BEFORE_FIRST_USE, liveFrom, liveTo);
         }
+        int count = 0;
         int first = active[0];
         int last = active[active.length - 1];
         if (!wraps[t] && first > liveFrom) {
-            addPeriod(IdleKind.BEFORE_FIRST_USE, liveFrom, first - 1);
+            count += period(store, IdleKind.BEFORE_FIRST_USE, liveFrom, first - 1);
         }
         for (int i = 1; i < active.length; i++) {
             if (active[i] > active[i - 1] + 1) {
-                addPeriod(IdleKind.BETWEEN_USES, active[i - 1] + 1, active[i] - 1);
+                count += period(store, IdleKind.BETWEEN_USES, active[i - 1] + 1, active[i] - 1);
             }
         }
         if (wraps[t]) {
             if (first > 0 || last < opCount - 1) {
-                addPeriod(IdleKind.ACROSS_BOUNDARY, last + 1, first - 1 + opCount);
+                count += period(store, IdleKind.ACROSS_BOUNDARY, last + 1, first - 1 + opCount);
             }
         } else if (last < liveTo) {
-            addPeriod(IdleKind.AFTER_LAST_USE, last + 1, liveTo);
+            count += period(store, IdleKind.AFTER_LAST_USE, last + 1, liveTo);
         }
+        return count;
     }
 
-    private void addPeriod(IdleKind kind, int fromOp, int toOp) {
-        idleKind[periodCount] = kind;
-        idleFromOp[periodCount] = fromOp;
-        idleToOp[periodCount] = toOp;
-        periodCount++;
+    /** Records one period when {@code store}; returns 1 either way. */
+    private int period(boolean store, IdleKind kind, int fromOp, int toOp) {
+        if (store) {
+            idleKind[periodCount] = (byte) kind.ordinal();
+            idleFromOp[periodCount] = fromOp;
+            idleToOp[periodCount] = toOp;
+            periodCount++;
+        }
+        return 1;
     }
 
     private Op op(int k) {
@@ -346,7 +354,7 @@ public final class LifetimeModel {
     }
 
     public IdleKind idleKind(int p) {
-        return idleKind[p];
+        return KINDS[idleKind[p]];
     }
 
     /** The first idle op of period {@code p}. */
