@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs a job plan for real: each device's steady-state iteration replayed by {@link TraceReplay}
  * on a thread of its own, over its engine of a {@link DeviceEngines} opened for the job
- * ({@link DeviceEngines#openForJob}: an SSD that serves every device is used by every engine),
+ * ({@link DeviceEngines#open}: an SSD that serves every device is used by every engine),
  * with its plan renumbered to that engine's SSDs. The devices meet at a barrier at the end of
  * every iteration, as synchronous training does and as the simulator models a job: each
  * iteration of the job takes as long as its slowest device's, and the next starts on every

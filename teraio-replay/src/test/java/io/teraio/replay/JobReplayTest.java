@@ -70,7 +70,7 @@ class JobReplayTest {
             assertTrue(entries.get(d).stream().anyMatch(e -> e.target() == PlanTarget.SSD), "device " + d + " offloads");
         }
         JobReplay.Result result;
-        try (DeviceEngines engines = DeviceEngines.openForJob(config(), hw)) {
+        try (DeviceEngines engines = DeviceEngines.open(config(), hw)) {
             result = JobReplay.run(List.of(workload, workload), job(hw, entries), engines,
                     new ReplayOptions(2, 30_000_000_000L, true), null);
         }
@@ -106,7 +106,7 @@ class JobReplayTest {
                 second.persistent(), second.offloadable(), second.device()));
         Workload broken = Workload.of(new Trace(trace.source(), trace.iterations(), tensors, trace.ops()));
         TeraioException e;
-        try (DeviceEngines engines = DeviceEngines.openForJob(config(), hw)) {
+        try (DeviceEngines engines = DeviceEngines.open(config(), hw)) {
             e = assertThrows(TeraioException.class, () -> JobReplay.run(List.of(workload, broken), job(hw, entries),
                     engines, new ReplayOptions(50, 30_000_000_000L, true), null));
         }

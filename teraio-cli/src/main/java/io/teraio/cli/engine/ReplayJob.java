@@ -39,7 +39,7 @@ import java.util.Map;
 
 /**
  * {@code teraio replay} of a plan of several devices: each device's trace replayed on its own
- * engine ({@link DeviceEngines#openForJob}: one {@code --dir} per SSD of the plan's hardware,
+ * engine ({@link DeviceEngines#open}: one {@code --dir} per SSD of the plan's hardware,
  * an SSD that serves every device used by every engine) in host device memory of
  * {@code --device-mem} each, the devices meeting at every iteration's end ({@link JobReplay}),
  * against the simulator's prediction of the devices together on the same hardware.
@@ -112,7 +112,7 @@ final class ReplayJob {
         }
         JobReplay.Result result;
         boolean quiet = Progress.quiet(command.spec);
-        try (DeviceEngines engines = DeviceEngines.openForJob(config, hw);
+        try (DeviceEngines engines = DeviceEngines.open(config, hw);
              Progress.Task task = progress.task("replay iterations", command.iterations, false)) {
             try {
                 result = JobReplay.run(workloads, job, engines, new ReplayOptions(command.iterations,

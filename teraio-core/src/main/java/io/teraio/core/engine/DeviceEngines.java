@@ -12,26 +12,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.IntFunction;
 
 /**
- * One {@link MigrationEngine} per device of a multi-GPU machine, each with its own SSD
- * directories and {@code device=N}: tensors of device N move only through engine N.
- * {@code hardware.json} maps SSDs to devices ({@code ssds[].device}, {@code -1} for any device).
- * Engine N's SSD {@code i} is the {@code i}-th of its SSDs in the profile's order; which SSDs
- * it has depends on how its device plans:
- *
- * <ul>
- * <li>{@link #open}: devices that plan alone get SSDs of their own: those mapped to them, and
- *     the ones mapped to any device dealt out in turn (the k-th of them to device
- *     {@code k % devices}, {@link HardwareProfile#engineSsds}), so they never share an SSD queue.
- * <li>{@link #openForJob}: the devices of a job plan, planned together, get every SSD that
- *     serves them ({@link HardwareProfile#ssdsFor}): an SSD mapped to any device is used by
- *     every engine, each in a run directory of its own, as the joint plan and its simulation
- *     assume. {@link #enginePlan} renumbers a device's plan to its engine's SSDs.
- * </ul>
- *
- * <p>An idempotent {@link AutoCloseable} that closes every engine.
+ * One {@link MigrationEngine} per device of a multi-GPU machine, each with {@code device=N}:
+ * tensors of device N move only through engine N. Engine N opens every SSD that serves device
+ * N ({@link HardwareProfile#ssdsFor}: those {@code hardware.json} maps to it,
+ * {@code ssds[].device}, and those mapped to any device, {@code -1}), so an SSD that serves every
+ * device is used by every engine, each in a run directory of its own, as the job planner and the
+ * simulator assume. Engine N's SSD {@code i} is the {@code i}-th of its SSDs in the profile's
+ * order; {@link #enginePlan} renumbers a device's plan, which names the profile's SSD ids, to
+ * its engine's. An idempotent {@link AutoCloseable} that closes every engine.
  */
 public final class DeviceEngines implements AutoCloseable {
     private final List<MigrationEngine> engines;
@@ -45,21 +35,20 @@ public final class DeviceEngines implements AutoCloseable {
     }
 
     /**
-     * The configuration of each device's engine for devices that plan alone: {@code base} with
-     * {@code device=N} and the directories of the SSDs dealt to device N.
+     * The configuration of each device's engine: {@code base} with {@code device=N} and the
+     * directories of the SSDs serving device N.
      *
-     * @throws TeraioException when an SSD has no directory or a device gets no SSD
+     * @throws TeraioException when an SSD has no directory or a device has no SSD
      */
     public static List<TeraioConfig> configs(TeraioConfig base, HardwareProfile hardware) {
-        return configs(base, hardware, engineSsds(hardware, false));
+        return configs(base, hardware, serving(hardware));
     }
 
-    /** Each device's SSDs: those serving it ({@code job}) or those dealt to it. */
-    private static List<List<Ssd>> engineSsds(HardwareProfile hardware, boolean job) {
-        IntFunction<List<Ssd>> of = job ? hardware::ssdsFor : hardware::engineSsds;
+    /** Each device's SSDs: those serving it, in the profile's order. */
+    private static List<List<Ssd>> serving(HardwareProfile hardware) {
         List<List<Ssd>> result = new ArrayList<>();
         for (int d = 0; d < hardware.devices().size(); d++) {
-            result.add(List.copyOf(of.apply(d)));
+            result.add(List.copyOf(hardware.ssdsFor(d)));
         }
         return result;
     }
@@ -89,26 +78,13 @@ public final class DeviceEngines implements AutoCloseable {
     }
 
     /**
-     * Opens an engine per device of {@code hardware}, for devices that plan alone (SSDs dealt
-     * out, {@link #configs}), with {@link MigrationEngine#open}; if one fails, the ones opened
-     * are closed and the failure thrown.
-     */
-    public static DeviceEngines open(TeraioConfig base, HardwareProfile hardware) {
-        return open(base, hardware, engineSsds(hardware, false));
-    }
-
-    /**
-     * Opens an engine per device of {@code hardware} for the devices of a job plan: engine N
-     * over every SSD serving device N, those mapped to any device shared by all engines. If
-     * one fails, the ones opened are closed and the failure thrown.
+     * Opens an engine per device of {@code hardware} ({@link #configs}) with
+     * {@link MigrationEngine#open}; if one fails, the ones opened are closed and the failure thrown.
      *
      * @throws TeraioException when an SSD has no directory or a device has no SSD
      */
-    public static DeviceEngines openForJob(TeraioConfig base, HardwareProfile hardware) {
-        return open(base, hardware, engineSsds(hardware, true));
-    }
-
-    private static DeviceEngines open(TeraioConfig base, HardwareProfile hardware, List<List<Ssd>> ssds) {
+    public static DeviceEngines open(TeraioConfig base, HardwareProfile hardware) {
+        List<List<Ssd>> ssds = serving(hardware);
         List<MigrationEngine> opened = new ArrayList<>();
         List<TeraioConfig> configs = configs(base, hardware, ssds);
         try {

@@ -15,17 +15,14 @@ import java.util.Objects;
 /**
  * A {@link TeraioSession} per device of a machine, for a trainer that trains on several devices
  * (data-parallel replicas, pipeline stages): session N runs over engine N of a
- * {@link DeviceEngines} (device N's memory, {@code device=N}, the SSDs the hardware profile gives
- * it), records device N's ops and plans for device N alone ({@link HardwareProfile#forDevice}),
- * so the devices never share an SSD queue and each stays within its own memory. The trainer
- * drives each session as it would one (from one thread, or a thread per device: sessions share
- * nothing). An idempotent {@link AutoCloseable} that closes every session and engine.
- *
- * <p>In {@link #open}'s modes each device plans on its own: the sessions do not know of each
- * other's traffic, which is right when each device has SSDs of its own; devices that share an
- * SSD (mapped to any device) get it in turn, not together. {@link #offload} applies a job plan
- * instead ({@code teraio plan} with one trace per device): the devices were planned together,
- * and every engine uses every SSD that serves its device ({@link DeviceEngines#openForJob}).
+ * {@link DeviceEngines} (device N's memory, {@code device=N}, every SSD that serves device N)
+ * and records device N's ops. In {@code auto} mode the devices plan together, as
+ * {@code teraio plan} does with one trace per device: when the last device's profiling ends,
+ * its session plans the job (the SSDs and host memory the devices share accounted for), and
+ * each session applies its plan from the start of its next iteration. {@link #offload} applies
+ * a job plan made by {@code teraio plan}. The trainer drives each session as it would one (from
+ * one thread, or a thread per device). An idempotent {@link AutoCloseable} that closes every
+ * session and engine.
  */
 public final class DeviceSessions implements AutoCloseable {
     private final DeviceEngines engines;
@@ -38,8 +35,10 @@ public final class DeviceSessions implements AutoCloseable {
 
     /**
      * Opens an engine per device of {@code hardware} ({@link DeviceEngines#open}) and a session
-     * over each, run as {@code options} say with device N's share of {@code hardware} as the
-     * hardware it plans for; the configuration's {@code deviceMemory} is each device's.
+     * over each, run as {@code options} say; the configuration's {@code deviceMemory} is each
+     * device's. In {@code auto} mode the devices are planned together for {@code hardware} (the
+     * options' hardware is not used), each session's plan applied from the start of its next
+     * iteration once the last device's profiling has ended.
      *
      * @throws IllegalArgumentException for {@link SessionMode#OFFLOAD}: a job plan is applied
      *         with {@link #offload}
@@ -52,11 +51,15 @@ public final class DeviceSessions implements AutoCloseable {
                     + " DeviceSessions.offload, or auto, profile or off here");
         }
         DeviceEngines engines = DeviceEngines.open(base, hardware);
+        JobPlanning job = options.mode() == SessionMode.AUTO ? new JobPlanning(engines, hardware) : null;
         List<TeraioSession> sessions = new ArrayList<>();
         try {
             for (int d = 0; d < engines.size(); d++) {
-                sessions.add(TeraioSession.over(engines.engine(d), engines.config(d),
-                        options.withHardware(hardware.forDevice(d))));
+                TeraioSession session = TeraioSession.over(engines.engine(d), engines.config(d), options);
+                sessions.add(session);
+                if (job != null) {
+                    session.planWith(job, d);
+                }
             }
         } catch (RuntimeException e) {
             throw Closing.after(e, closingOrder(sessions, engines));
@@ -66,7 +69,7 @@ public final class DeviceSessions implements AutoCloseable {
 
     /**
      * Opens a session per device of a job plan, each in offload mode from its first iteration:
-     * engine N over every SSD that serves device N ({@link DeviceEngines#openForJob}, with the
+     * engine N over every SSD that serves device N ({@link DeviceEngines#open}, with the
      * directories {@code hardware} gives its SSDs), applying device N's plan renumbered to its
      * engine's SSDs ({@link DeviceEngines#enginePlan}); the configuration's {@code deviceMemory}
      * is each device's.
@@ -90,7 +93,7 @@ public final class DeviceSessions implements AutoCloseable {
             throw new TeraioException("device sessions: " + devices + " devices, a job plan of " + job.devices().size()
                     + (profiles == null ? "" : " and " + profiles.size() + " profiles") + " (one per device)");
         }
-        DeviceEngines engines = DeviceEngines.openForJob(base, hardware);
+        DeviceEngines engines = DeviceEngines.open(base, hardware);
         List<TeraioSession> sessions = new ArrayList<>();
         try {
             for (int d = 0; d < devices; d++) {
