@@ -4,9 +4,13 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.Device;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
+import io.teraio.core.plan.JobPlan;
+import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
+import io.teraio.core.plan.Prediction;
 import io.teraio.planner.sim.JobSimulation;
+import io.teraio.planner.sim.SimulationResult;
 import io.teraio.planner.sim.Simulator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,6 +98,22 @@ public final class JobPlanner {
         /** The kept plans simulated together. */
         public JobSimulation simulation() {
             return round().simulation();
+        }
+
+        /**
+         * The kept plans as a job plan for {@code hardware} made by {@code policy}: device
+         * {@code d}'s plan for the trace of {@code digests.get(d)}, with its prediction from the
+         * devices simulated together, and the job's.
+         */
+        public JobPlan jobPlan(HardwareProfile hardware, String policy, List<String> digests,
+                               List<Workload> workloads) {
+            List<Prediction> predictions = simulation().devices().stream().map(SimulationResult::prediction).toList();
+            List<Plan> plans = new ArrayList<>();
+            for (int d = 0; d < workloads.size(); d++) {
+                plans.add(new Plan(digests.get(d), workloads.get(d).opCount(), hardware, policy, entries().get(d),
+                        predictions.get(d)));
+            }
+            return new JobPlan(hardware, policy, plans, JobPlan.jobPrediction(predictions));
         }
     }
 

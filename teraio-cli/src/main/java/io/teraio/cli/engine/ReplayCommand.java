@@ -16,6 +16,7 @@ import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.ProbeResults;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.internal.json.JsonFiles;
+import io.teraio.core.plan.JobPlan;
 import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.PlanEntry;
 import io.teraio.core.plan.PlanTarget;
@@ -44,14 +45,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code teraio replay TRACE PLAN --dir D... --device-mem X [--time-scale F] [--json]}: runs the
+ * {@code teraio replay TRACE... PLAN --dir D... --device-mem X [--time-scale F] [--json]}: runs the
  * plan for real on host device memory and compares the measured iteration with the
- * simulator's prediction for the same hardware.
+ * simulator's prediction for the same hardware; a plan of several devices with one trace per
+ * device ({@link ReplayJob}).
  */
 @Command(name = "replay",
         description = {"Execute a plan for real: the trace's steady-state iteration with each op emulated by its",
                 "(scaled) duration on host device memory, real tensor bytes written to the SSD directories and",
-                "read back; report the measured iteration time next to the simulator's prediction."})
+                "read back; report the measured iteration time next to the simulator's prediction.",
+                "A plan of several devices takes one trace per device, in device order, and one --dir per SSD of",
+                "its hardware: the devices run together, each on its own engine and host device memory of",
+                "--device-mem, meeting at the end of every iteration; each device and the job are reported."})
 public final class ReplayCommand implements Callable<Integer> {
     /** The largest {@code --time-scale}. */
     static final double MAX_TIME_SCALE = 1000;
@@ -59,10 +64,12 @@ public final class ReplayCommand implements Callable<Integer> {
     static final int MAX_ITERATIONS = 10_000;
     /** The most compute a replay may emulate, all iterations together: 24 hours. */
     static final long MAX_EMULATED_NS = 24L * 3600 * 1_000_000_000L;
-    @Parameters(index = "0", paramLabel = "TRACE", description = "The trace the plan was made for.")
-    Path trace;
+    @Parameters(arity = "2..*", paramLabel = "TRACE... PLAN",
+            description = "The trace the plan was made for (one per device of the plan), then a plan from teraio plan.")
+    List<Path> files;
 
-    @Parameters(index = "1", paramLabel = "PLAN", description = "A plan from teraio plan.")
+    /** The trace and the plan of a one-device replay, from {@link #files}. */
+    private Path trace;
     Path planFile;
 
     @Mixin
@@ -108,7 +115,14 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new TeraioException("--time-scale: must be above 0 and at most " + (int) MAX_TIME_SCALE + ", got "
                     + timeScale);
         }
-        Plan plan = Plan.read(planFile);
+        planFile = files.get(files.size() - 1);
+        List<Path> traces = files.subList(0, files.size() - 1);
+        JobPlan job = JobPlan.read(planFile);
+        if (job.devices().size() > 1 || traces.size() > 1) {
+            return new ReplayJob(this, job, traces, memoryBytes).run();
+        }
+        trace = traces.get(0);
+        Plan plan = job.devices().get(0);
         Trace loaded = Progress.of(spec).readTrace(trace);
         PlanValidator.validate(Workload.of(loaded), plan, planFile, true);
         Workload workload = Workload.of(TraceReplay.scaled(loaded, timeScale));
@@ -281,7 +295,7 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** The storage failure in {@code e}'s causes, or null if none is one. */
-    private static StorageException storageFailure(Throwable e) {
+    static StorageException storageFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StorageException storage) {
                 return storage;
@@ -291,7 +305,7 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** What the engine did, in one line: counts and bytes moved. */
-    private static String summary(EngineStats s) {
+    static String summary(EngineStats s) {
         return String.format(Locale.ROOT, "%d offloads, %d prefetches, %d misses, %d failed writes, %d failed reads,"
                 + " %d CRC mismatches; to SSD %s, from SSD %s, to host %s, from host %s", s.offloads(), s.prefetches(),
                 s.misses(), s.failedWrites(), s.failedReads(), s.crcMismatches(), Units.formatBytes(s.bytesToSsd()),

@@ -6,8 +6,6 @@ import io.teraio.cli.SummaryRows;
 import io.teraio.core.TeraioException;
 import io.teraio.core.Units;
 import io.teraio.core.hardware.HardwareProfile;
-import io.teraio.core.plan.JobPlan;
-import io.teraio.core.plan.Plan;
 import io.teraio.core.plan.Prediction;
 import io.teraio.core.plan.TraceDigest;
 import io.teraio.core.trace.Trace;
@@ -124,17 +122,5 @@ final class JobSummary {
             SummaryRows.print(out, "round " + r, round.describeSplit(devices) + ": " + what
                     + (r == result.chosen() ? " (kept)" : ""));
         }
-    }
-
-    /** The job plan of a planning result: each device's plan with its prediction, and the job's. */
-    static JobPlan jobPlan(HardwareProfile hw, String policy, List<String> digests, List<Workload> workloads,
-                           JobPlanner.Result result) {
-        List<Prediction> predictions = predictions(result.simulation());
-        List<Plan> plans = new ArrayList<>();
-        for (int d = 0; d < workloads.size(); d++) {
-            plans.add(new Plan(digests.get(d), workloads.get(d).opCount(), hw, policy,
-                    result.entries().get(d), predictions.get(d)));
-        }
-        return new JobPlan(hw, policy, plans, JobPlan.jobPrediction(predictions));
     }
 }

@@ -101,7 +101,7 @@ public final class PlanCommand implements Callable<Integer> {
         JobPlanner.Result result = progress.stage(String.format(Locale.ROOT, "planning %d devices with %s",
                 traces.size(), chosen.name()), () -> JobPlanner.plan(chosen, workloads, digests, hw));
         long planNs = System.nanoTime() - planStart;
-        JobPlan plan = JobSummary.jobPlan(hw, chosen.name(), digests, workloads, result);
+        JobPlan plan = result.jobPlan(hw, chosen.name(), digests, workloads);
         PlanValidator.validateJobStructure(workloads, plan, "plan " + chosen.name(), false);
         plan.write(output);
 

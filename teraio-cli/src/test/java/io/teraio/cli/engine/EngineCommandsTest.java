@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -183,6 +184,56 @@ class EngineCommandsTest {
                 dir.resolve("b").toString(), "--device-mem", "1m");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("needs") || r.err().contains("does not fit"), r.err());
+    }
+
+    @Test
+    void replayRunsAJobPlanOnEveryDeviceTogether() throws Exception {
+        Path trace = smallTrace();
+        Path plan = dir.resolve("job.json");
+        // two data-parallel ranks (the same trace) on two SSDs that serve both devices
+        CliRunner r = CliRunner.run("plan", trace.toString(), trace.toString(), "--devices", "2", "--gpu-mem", "20m",
+                "--ssd", "2x1g", "--host-mem", "0", "-o", plan.toString());
+        assertEquals(0, r.exitCode(), r.err());
+
+        r = CliRunner.run("replay", trace.toString(), trace.toString(), plan.toString(), "--create", "--dir",
+                dir.resolve("a").toString(), "--dir", dir.resolve("b").toString(), "--device-mem", "20m",
+                "--iterations", "2", "--json", "--quiet");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(2, json.get("iterationNs").size());
+        assertEquals(2, json.get("devices").size());
+        long slowest = 0;
+        for (JsonNode device : json.get("devices")) {
+            assertEquals(0, device.get("corruptTensors").asLong(), r.out());
+            assertEquals(0, device.get("engine").get("crcMismatches").asLong(), r.out());
+            assertTrue(device.get("engine").get("bytesToSsd").asLong() > 0, r.out());
+            assertTrue(device.get("peakDeviceBytes").asLong() <= 20L << 20, r.out());
+            assertTrue(device.get("predictedIterationNs").asLong() >= device.get("idealNs").asLong(), r.out());
+            slowest = Math.max(slowest, device.get("measuredIterationNs").asLong());
+        }
+        assertEquals(slowest, json.get("measuredIterationNs").asLong(), "the job's iteration is its slowest device's");
+        assertEquals(0, json.get("hardwareDifferences").size(), r.out());
+        assertEquals(0, count(dir.resolve("a")) + count(dir.resolve("b")), "the run directories went away");
+
+        r = CliRunner.run("replay", trace.toString(), trace.toString(), plan.toString(), "--dir",
+                dir.resolve("a").toString(), "--dir", dir.resolve("b").toString(), "--device-mem", "20m",
+                "--iterations", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("replay 2 devices with " + plan), r.out());
+        for (String row : List.of("measured", "predicted", "device 0", "device 1")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith(row)), row + " in " + r.out());
+        }
+
+        r = CliRunner.run("replay", trace.toString(), plan.toString(), "--dir", dir.resolve("a").toString(), "--dir",
+                dir.resolve("b").toString(), "--device-mem", "20m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("is a plan for 2 devices, but 1 trace was given (one per device, in device order)"),
+                r.err());
+        r = CliRunner.run("replay", trace.toString(), trace.toString(), plan.toString(), "--dir",
+                dir.resolve("a").toString(), "--device-mem", "20m");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("is a plan for hardware with 2 SSDs, but 1 --dir was given (one per SSD, in order"),
+                r.err());
     }
 
     @Test

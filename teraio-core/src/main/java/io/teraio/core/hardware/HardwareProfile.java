@@ -67,41 +67,6 @@ public record HardwareProfile(List<Device> devices, List<Ssd> ssds, long hostMem
         return devices.get(0);
     }
 
-    /**
-     * The SSDs the engine of {@code device} writes to when each device has an engine of its own
-     * ({@code DeviceEngines}): those mapped to it, and of those mapped to any device
-     * ({@code -1}), dealt out in turn, the k-th where {@code k % devices == device}; in the
-     * profile's order.
-     */
-    public List<Ssd> engineSsds(int device) {
-        List<Ssd> result = new ArrayList<>();
-        int shared = 0;
-        for (Ssd ssd : ssds) {
-            if (ssd.device() == device || (ssd.device() < 0 && shared++ % devices.size() == device)) {
-                result.add(ssd);
-            }
-        }
-        return result;
-    }
-
-    /**
-     * What the engine of {@code device} plans for alone: that device as device 0, its
-     * {@link #engineSsds} as SSDs 0.. (mapped to it), and an equal share of the host memory.
-     * Probe results are dropped (they describe the whole machine's SSDs).
-     *
-     * @throws IndexOutOfBoundsException for a device the profile does not list
-     */
-    public HardwareProfile forDevice(int device) {
-        Device d = devices.get(device);
-        List<Ssd> own = new ArrayList<>();
-        for (Ssd ssd : engineSsds(device)) {
-            own.add(new Ssd(own.size(), ssd.directory(), ssd.readBytesPerSecond(), ssd.writeBytesPerSecond(),
-                    ssd.latencyNs(), 0));
-        }
-        return new HardwareProfile(List.of(new Device(0, d.memoryBytes(), d.pcieBytesPerSecond())), own,
-                hostMemoryBytes / devices.size());
-    }
-
     /** The SSDs that serve {@code device} (those mapped to it or to any device). */
     public List<Ssd> ssdsFor(int device) {
         List<Ssd> result = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.teraio.core.TeraioException;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.trace.Trace;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
 
@@ -25,6 +26,19 @@ public interface PlanMaker {
      *                         run, or what the plan breaks)
      */
     MadePlan make(Trace trace, HardwareProfile hardware);
+
+    /**
+     * Plans for the devices of a job together: device {@code d} runs the last iteration of
+     * {@code traces.get(d)} on device {@code d} of {@code hardware}, and the plans account for
+     * the SSDs and the host memory the devices share (as {@code teraio plan} does with one trace
+     * per device). Each plan names the profile's SSD ids and carries its device's prediction
+     * from the devices simulated together.
+     *
+     * @return each device's plan, by device id
+     * @throws TeraioException when the counts differ, or no valid plans run together (naming the
+     *                         device)
+     */
+    List<MadePlan> makeJob(List<Trace> traces, HardwareProfile hardware);
 
     /**
      * A plan with what the simulator predicts for it.

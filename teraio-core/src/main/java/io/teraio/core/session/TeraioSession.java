@@ -104,6 +104,9 @@ public final class TeraioSession implements AutoCloseable {
     private int planFromIteration = -1;
     private long predictedPeakBytes = -1;
     private long predictedUnconstrainedBytes = -1;
+    /** {@code auto} mode with devices that plan together: the job's planning, and this session's device in it. */
+    private JobPlanning job;
+    private int jobDevice;
 
     private final LongAdder ops = new LongAdder();
     private final LongAdder stallNs = new LongAdder();
@@ -253,6 +256,9 @@ public final class TeraioSession implements AutoCloseable {
         }
         for (TensorHandle t : uses) {
             check("beginOp " + name, t);
+        }
+        if (job != null && runtime == null && opInIteration == 0 && trace != null) {
+            adoptJobPlan();
         }
         OpState op = new OpState(name, opInIteration++);
         for (TensorHandle t : uses) {
@@ -414,7 +420,15 @@ public final class TeraioSession implements AutoCloseable {
         opInIteration = 0;
         if (wasRecording && iteration == options.warmup() + options.iterations()) {
             trace = recorder.toTrace();
-            if (options.mode() == SessionMode.AUTO) {
+            if (options.mode() == SessionMode.AUTO && job != null) {
+                try {
+                    job.offer(jobDevice, trace);
+                } catch (TeraioException e) {
+                    throw new TeraioException("auto mode: planning the devices together with policy "
+                            + JobPlanning.policy() + " after iteration " + (iteration - 1) + " failed: "
+                            + e.getMessage(), e);
+                }
+            } else if (options.mode() == SessionMode.AUTO) {
                 HardwareProfile hardware = options.hardware() != null ? options.hardware() : hardwareOf(config);
                 PlanMaker maker = PlanMaker.load();
                 long start = System.nanoTime();
@@ -433,6 +447,29 @@ public final class TeraioSession implements AutoCloseable {
                 applyFrom(iteration, made.plan(), trace);
             }
         }
+    }
+
+    /**
+     * Makes this session one of devices that plan together ({@link DeviceSessions}, {@code auto}
+     * mode): when its profiling ends it offers its trace to {@code job} instead of planning
+     * alone, and applies its plan from the start of the first iteration after the job is planned.
+     */
+    void planWith(JobPlanning job, int device) {
+        this.job = job;
+        this.jobDevice = device;
+    }
+
+    /** Applies this device's plan of the job from this iteration, if the job is planned. */
+    private void adoptJobPlan() {
+        PlanMaker.MadePlan made = job.planFor(jobDevice);
+        if (made == null) {
+            return;
+        }
+        LOG.info("auto mode: device {} applies its plan of the job ({} entries) from iteration {}", jobDevice,
+                made.plan().entries().size(), iteration);
+        predictedPeakBytes = made.predictedPeakBytes();
+        predictedUnconstrainedBytes = made.predictedUnconstrainedBytes();
+        applyFrom(iteration, made.plan(), trace);
     }
 
     /** The recorded trace once profiling is over, else {@code null}. */

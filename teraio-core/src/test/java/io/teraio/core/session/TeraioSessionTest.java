@@ -95,8 +95,8 @@ class TeraioSessionTest {
         return intact;
     }
 
-    /** Waits until the tensor is not moving. */
-    private static void settle(TeraioSession s, TensorHandle t) {
+    /** Waits until the tensor is not moving (at most 30 s). */
+    static void settle(TeraioSession s, TensorHandle t) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         TensorState state;
         while (((state = s.residency(t)) == TensorState.OFFLOADING || state == TensorState.PREFETCHING)
