@@ -92,7 +92,9 @@ class IoEngineTest {
         IoEngine io = engine(List.of(ssd), "4", "4");
         AtomicInteger inFlightAtCompletion = new AtomicInteger(-1);
         CompletableFuture<Long> write = io.write("w", io.allocate(16 * MIB, 0), buffer(16 * MIB), false);
-        write.whenComplete((n, e) -> inFlightAtCompletion.set(ssd.inFlight.get()));
+        // the action runs on the completing thread after the future is done, so a get() may return
+        // before it has: the assertion waits for the action's own future (a verify loop saw -1)
+        CompletableFuture<Long> observed = write.whenComplete((n, e) -> inFlightAtCompletion.set(ssd.inFlight.get()));
         awaitLatch(fourStarted);
 
         try {
@@ -110,6 +112,7 @@ class IoEngineTest {
         StorageException cause = assertInstanceOf(StorageException.class, e.getCause());
         assertEquals(Errno.EIO, cause.errno());
         assertTrue(cause.getMessage().contains("tensor 'w'"), cause.getMessage());
+        assertThrows(ExecutionException.class, () -> await(observed));
         assertEquals(0, inFlightAtCompletion.get(), "no task of the request runs after its future completed");
         assertEquals(5, ssd.writes.get());
         assertEquals(1, io.stats().failedWrites());
