@@ -126,11 +126,7 @@ public final class ReplayCommand implements Callable<Integer> {
         Trace loaded = Progress.of(spec).readTrace(trace);
         PlanValidator.validate(Workload.of(loaded), plan, planFile, true);
         Workload workload = Workload.of(TraceReplay.scaled(loaded, timeScale));
-        if ((double) workload.idealNs() * iterations > MAX_EMULATED_NS) {
-            throw new TeraioException("replay: " + iterations + " iterations of " + Units.formatNanos(workload.idealNs())
-                    + " (time scale " + timeScale + ") would emulate more than the limit of 24 hours of compute;"
-                    + " lower --time-scale or --iterations");
-        }
+        requireEmulationLimit(workload.idealNs());
         HardwareProfile hw = predictionHardware(plan, memoryBytes);
         List<String> differences = hw.differencesFrom(plan.hardware(), "plan");
         SimulationResult predicted = Simulator.simulate(workload, hw, plan.entries());
@@ -165,11 +161,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     noVerify ? " (--no-verify)" : " (probe without --no-verify to match)");
             err.flush();
         }
-        if (!differences.isEmpty()) {
-            err.printf(Locale.ROOT, "replay: warning: %s was made for other hardware than this replay's: %s; the"
-                    + " prediction is for this replay's hardware%n", planFile, String.join(", ", differences));
-            err.flush();
-        }
+        warnOfHardware(err, differences);
         ReplayResult result;
         Progress progress = Progress.of(spec);
         boolean quiet = Progress.quiet(spec);
@@ -257,9 +249,35 @@ public final class ReplayCommand implements Callable<Integer> {
             SummaryRows.print(out, "corrupt tensors", Long.toString(result.corruptTensors()));
         }
         out.flush();
-        if (s.crcMismatches() > 0 || result.corruptTensors() > 0) {
+        return exitFor(err, s.crcMismatches(), result.corruptTensors());
+    }
+
+    /**
+     * Fails when {@link #iterations} iterations of {@code idealNs} (scaled) would emulate more
+     * than {@link #MAX_EMULATED_NS}.
+     */
+    void requireEmulationLimit(long idealNs) {
+        if ((double) idealNs * iterations > MAX_EMULATED_NS) {
+            throw new TeraioException("replay: " + iterations + " iterations of " + Units.formatNanos(idealNs)
+                    + " (time scale " + timeScale + ") would emulate more than the limit of 24 hours of compute;"
+                    + " lower --time-scale or --iterations");
+        }
+    }
+
+    /** The one-line warning, on stderr, that the plan was made for other hardware than the replay's. */
+    void warnOfHardware(PrintWriter err, List<String> differences) {
+        if (!differences.isEmpty()) {
+            err.printf(Locale.ROOT, "replay: warning: %s was made for other hardware than this replay's: %s; the"
+                    + " prediction is for this replay's hardware%n", planFile, String.join(", ", differences));
+            err.flush();
+        }
+    }
+
+    /** 0, or {@link Main#EXIT_DATA} with a line on stderr when offloaded bytes came back wrong. */
+    static int exitFor(PrintWriter err, long crcMismatches, long corruptTensors) {
+        if (crcMismatches > 0 || corruptTensors > 0) {
             err.printf(Locale.ROOT, "replay: offloaded bytes came back wrong: %d CRC mismatches, %d corrupt tensors%n",
-                    s.crcMismatches(), result.corruptTensors());
+                    crcMismatches, corruptTensors);
             return Main.EXIT_DATA;
         }
         return 0;

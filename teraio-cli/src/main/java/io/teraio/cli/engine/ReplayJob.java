@@ -3,7 +3,6 @@ package io.teraio.cli.engine;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.teraio.cli.HardwareOptions;
-import io.teraio.cli.Main;
 import io.teraio.cli.Progress;
 import io.teraio.cli.SummaryRows;
 import io.teraio.core.TeraioException;
@@ -78,11 +77,7 @@ final class ReplayJob {
         for (Workload w : workloads) {
             idealNs = Math.max(idealNs, w.idealNs());
         }
-        if ((double) idealNs * command.iterations > ReplayCommand.MAX_EMULATED_NS) {
-            throw new TeraioException("replay: " + command.iterations + " iterations of " + Units.formatNanos(idealNs)
-                    + " (time scale " + command.timeScale + ") would emulate more than the limit of 24 hours of compute;"
-                    + " lower --time-scale or --iterations");
-        }
+        command.requireEmulationLimit(idealNs);
         HardwareProfile hw = hardware(planFile);
         List<String> differences = hw.differencesFrom(job.hardware(), "plan");
         List<List<PlanEntry>> entries = new ArrayList<>();
@@ -105,11 +100,7 @@ final class ReplayJob {
             out.printf(Locale.ROOT, "  config: %s%n", config.describe());
             out.flush();
         }
-        if (!differences.isEmpty()) {
-            err.printf(Locale.ROOT, "replay: warning: %s was made for other hardware than this replay's: %s; the"
-                    + " prediction is for this replay's hardware%n", planFile, String.join(", ", differences));
-            err.flush();
-        }
+        command.warnOfHardware(err, differences);
         JobReplay.Result result;
         boolean quiet = Progress.quiet(command.spec);
         try (DeviceEngines engines = DeviceEngines.open(config, hw);
@@ -143,12 +134,7 @@ final class ReplayJob {
             crc += r.engine().crcMismatches();
             corrupt += r.corruptTensors();
         }
-        if (crc > 0 || corrupt > 0) {
-            err.printf(Locale.ROOT, "replay: offloaded bytes came back wrong: %d CRC mismatches, %d corrupt tensors%n",
-                    crc, corrupt);
-            return Main.EXIT_DATA;
-        }
-        return 0;
+        return ReplayCommand.exitFor(err, crc, corrupt);
     }
 
     private void print(PrintWriter out, HardwareProfile hw, List<String> differences, List<Workload> workloads,
