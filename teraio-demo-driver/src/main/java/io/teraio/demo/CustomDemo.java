@@ -156,7 +156,9 @@ public final class CustomDemo {
         long stallNs = 0;
         long misses = 0;
         long divergences = 0;
+        List<Long> devicePeaks = new ArrayList<>();
         for (SessionStats s : trainer.stats().get()) {
+            devicePeaks.add(s.systemPeakBytes());
             offloaded += s.bytesOffloaded();
             prefetched += s.bytesPrefetched();
             stallNs += s.stallNs();
@@ -164,7 +166,7 @@ public final class CustomDemo {
             divergences += s.divergences();
         }
         return new DemoRun(label, trainer.losses().get(), sum / (nanos.size() - from), peak(trainer.stats().get()),
-                offloaded, prefetched, stallNs, misses, divergences, ProcessPeak.UNMEASURED);
+                offloaded, prefetched, stallNs, misses, divergences, ProcessPeak.UNMEASURED, devicePeaks);
     }
 
     /** The highest peak of the devices' (teraio's ledger): each device has the budget. */

@@ -6,6 +6,7 @@ import io.teraio.core.Units;
 import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.internal.json.JsonFiles;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -43,14 +44,25 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
      * @param divergences       iterations where the op sequence left the profile
      * @param process           the run's process as the operating system measured it, or
      *                          {@link ProcessPeak#UNMEASURED} (both runs in one process)
+     * @param deviceSystemPeakBytes each device's memory at its most as the operating system counts
+     *                          it ({@link io.teraio.core.storage.DeviceMemory#systemPeakBytes}: host
+     *                          memory's arena pages in RAM), in device order; empty when unmeasured
      */
     public record DemoRun(String label, List<Float> losses, long stepNanos, long peakResidentBytes,
                           long bytesOffloaded, long bytesPrefetched, long stallNanos, long misses,
-                          long divergences, ProcessPeak process) {
+                          long divergences, ProcessPeak process, List<Long> deviceSystemPeakBytes) {
         public DemoRun {
             Objects.requireNonNull(label, "label");
             Objects.requireNonNull(process, "process");
             losses = List.copyOf(losses);
+            deviceSystemPeakBytes = List.copyOf(deviceSystemPeakBytes);
+        }
+
+        /** A run whose devices' memory the system did not measure (the DJL demo's: the process is the measure). */
+        public DemoRun(String label, List<Float> losses, long stepNanos, long peakResidentBytes, long bytesOffloaded,
+                       long bytesPrefetched, long stallNanos, long misses, long divergences, ProcessPeak process) {
+            this(label, losses, stepNanos, peakResidentBytes, bytesOffloaded, bytesPrefetched, stallNanos, misses,
+                    divergences, process, List.of());
         }
     }
 
@@ -154,6 +166,29 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
                 : ProcessMemory.UNAVAILABLE;
     }
 
+    /** Whether both runs have every device's memory as the system counts it, for the same devices. */
+    public boolean devicesOsMeasured() {
+        List<Long> a = baseline.deviceSystemPeakBytes();
+        List<Long> b = offload.deviceSystemPeakBytes();
+        return !a.isEmpty() && a.size() == b.size() && a.stream().allMatch(x -> x >= 0)
+                && b.stream().allMatch(x -> x >= 0);
+    }
+
+    /**
+     * Each device's memory saved as the system counts it: its most without teraio minus its most
+     * with it; empty when {@link #devicesOsMeasured()} is false.
+     */
+    public List<Long> deviceOsSavedBytes() {
+        if (!devicesOsMeasured()) {
+            return List.of();
+        }
+        List<Long> saved = new ArrayList<>();
+        for (int d = 0; d < baseline.deviceSystemPeakBytes().size(); d++) {
+            saved.add(baseline.deviceSystemPeakBytes().get(d) - offload.deviceSystemPeakBytes().get(d));
+        }
+        return saved;
+    }
+
     /**
      * The OS check: the saving measured by the operating system reaches {@link #OS_SAVING_SHARE}
      * of the plan's predicted saving. Reported, not (yet) a reason to fail; false when unmeasured.
@@ -200,6 +235,18 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
         } else {
             out.printf(Locale.ROOT, fmt, "process peak RSS", "-", "-",
                     "not measured: both runs share one process");
+        }
+        if (devicesOsMeasured()) {
+            List<Long> saved = deviceOsSavedBytes();
+            for (int d = 0; d < saved.size(); d++) {
+                long with = offload.deviceSystemPeakBytes().get(d);
+                out.printf(Locale.ROOT, fmt, "device " + d + " memory (OS)",
+                        Units.formatBytes(baseline.deviceSystemPeakBytes().get(d)), Units.formatBytes(with),
+                        "its pages in RAM (/proc/self/pagemap), fragmentation included: saved "
+                                + Units.formatBytes(saved.get(d)) + "; " + (with <= budgetBytes ? "within the budget"
+                                : Units.formatBytes(with - budgetBytes) + " over the budget (the budget counts live"
+                                        + " bytes; the allocator spread them over more pages)"));
+            }
         }
         out.printf(Locale.ROOT, "teraio's ledger (the tensors it tracks; the budget check is on it):%n");
         out.printf(Locale.ROOT, fmt, "  peak resident", Units.formatBytes(baseline.peakResidentBytes()),
@@ -262,6 +309,8 @@ public record DemoComparison(String workload, long budgetBytes, DemoRun baseline
         o.put("firstStepsPeakRssBytes", run.process().firstStepsPeakRssBytes());
         o.put("heapCommittedBytes", run.process().heapCommittedBytes());
         o.put("nativePeakRssBytes", run.process().nativePeakRssBytes());
+        ArrayNode devices = o.putArray("deviceSystemPeakBytes");
+        run.deviceSystemPeakBytes().forEach(devices::add);
         return o;
     }
 }

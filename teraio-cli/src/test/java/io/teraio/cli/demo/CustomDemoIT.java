@@ -56,6 +56,19 @@ class CustomDemoIT {
         assertTrue(json.get("withinBudget").asBoolean());
         assertTrue(json.get("offload").get("bytesOffloaded").asLong() > 0, json.toString());
         assertTrue(json.get("budgetBytes").asLong() * 2 <= json.get("baseline").get("peakResidentBytes").asLong());
+        // each device's memory as the OS counts it (its arena's pages in RAM), printed and in the JSON:
+        // each goes down by at least 0.8 x what teraio's ledger says it saved
+        long ledgerSaved = json.get("savedBytes").asLong();
+        JsonNode without = json.get("baseline").get("deviceSystemPeakBytes");
+        JsonNode with = json.get("offload").get("deviceSystemPeakBytes");
+        assertEquals(2, without.size(), json.toString());
+        assertEquals(2, with.size(), json.toString());
+        for (int d = 0; d < 2; d++) {
+            assertTrue(r.out().contains("device " + d + " memory (OS)"), r.out());
+            long saved = without.get(d).asLong() - with.get(d).asLong();
+            assertTrue(with.get(d).asLong() > 0 && saved >= 0.8 * ledgerSaved, "device " + d + ": " + without
+                    + " -> " + with + ", the ledger's saving " + ledgerSaved);
+        }
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(1, files.count(), "only custom-demo.json is left, not the devices' directories");
         }

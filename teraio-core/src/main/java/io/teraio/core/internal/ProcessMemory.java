@@ -2,6 +2,9 @@ package io.teraio.core.internal;
 
 import io.teraio.core.TeraioException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +27,11 @@ public record ProcessMemory(long rssBytes, long peakRssBytes) {
 
     private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+    private static final Path PAGEMAP = Path.of("/proc/self/pagemap");
+    /** The page size {@link #residentBytes} counts in (x86-64 and most Linux systems). */
+    static final long PAGE_BYTES = 4096;
+    /** Bit 63 of a pagemap entry: the page is in RAM. */
+    private static final long PRESENT = 1L << 63;
 
     /** The memory now, or empty when the operating system does not tell (see {@link #unavailableReason()}). */
     public static Optional<ProcessMemory> read() {
@@ -49,6 +57,45 @@ public record ProcessMemory(long rssBytes, long peakRssBytes) {
         } catch (TeraioException e) {
             return e.getMessage();
         }
+    }
+
+    /**
+     * How many bytes of {@code [address, address + length)} of this process are in RAM now,
+     * page by page, from Linux's {@code /proc/self/pagemap} (bit 63 of each page's entry: present;
+     * a page swapped out or never touched is not): for a mapping whose pages stay once touched
+     * (an arena), what the system has given to it at most, measured by the system and not by
+     * whoever allocates from it. Partial pages at either end count whole.
+     *
+     * @return the resident bytes, or {@link #UNAVAILABLE} where pagemap cannot be read
+     */
+    public static long residentBytes(long address, long length) {
+        if (length <= 0) {
+            return 0;
+        }
+        long first = Long.divideUnsigned(address, PAGE_BYTES);
+        long pages = Long.divideUnsigned(address + length - 1, PAGE_BYTES) - first + 1;
+        long present = 0;
+        ByteBuffer entries = ByteBuffer.allocate(8 * 4096).order(ByteOrder.nativeOrder());
+        try (FileChannel pagemap = FileChannel.open(PAGEMAP)) {
+            for (long done = 0; done < pages; ) {
+                entries.clear().limit((int) Math.min(entries.capacity(), 8 * (pages - done)));
+                int n = pagemap.read(entries, 8 * (first + done));
+                if (n < 8) {
+                    return UNAVAILABLE;
+                }
+                entries.flip();
+                int whole = n / 8;
+                for (int i = 0; i < whole; i++) {
+                    if ((entries.getLong(8 * i) & PRESENT) != 0) {
+                        present++;
+                    }
+                }
+                done += whole;
+            }
+        } catch (IOException | RuntimeException e) {
+            return UNAVAILABLE;
+        }
+        return present * PAGE_BYTES;
     }
 
     /**

@@ -25,12 +25,16 @@ package io.teraio.core.session;
  * @param predictedUnconstrainedBytes the simulator's peak resident bytes with nothing moved, or -1
  * @param deviceUsedBytes             the device's own count of its used bytes now, CUDA's
  *                                    ({@code cudaMemGetInfo}), beside the ledger above; -1 with host memory
+ * @param systemPeakBytes             the most device memory the system gave the session's engine, as the
+ *                                    system counts it ({@link io.teraio.core.storage.DeviceMemory#systemPeakBytes}:
+ *                                    host memory's arena pages in RAM, from {@code /proc/self/pagemap}), the
+ *                                    ledger's {@code peakResidentBytes} measured by the OS; -1 where it cannot tell
  */
 public record SessionStats(SessionMode mode, long iterations, long ops, long planFromIteration,
                            long peakResidentBytes, long budgetBytes, long bytesOffloaded, long bytesPrefetched,
                            long stallNs, long misses, long evictions, long divergences, long planIssued,
                            long planSkipped, long predictedPeakBytes, long predictedUnconstrainedBytes,
-                           long deviceUsedBytes) {
+                           long deviceUsedBytes, long systemPeakBytes) {
     /** Whether the resident bytes stayed within the budget (the device memory enforces it). */
     public boolean withinBudget() {
         return peakResidentBytes <= budgetBytes;

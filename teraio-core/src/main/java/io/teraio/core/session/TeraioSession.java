@@ -495,7 +495,7 @@ public final class TeraioSession implements AutoCloseable {
                 memory.capacityBytes(), e.bytesToSsd() + e.bytesToHost(), e.bytesFromSsd() + e.bytesFromHost(),
                 stallNs.sum(), e.misses(), evictions.sum(), p == null ? 0 : p.divergences(),
                 p == null ? 0 : p.issued(), p == null ? 0 : p.skipped(), predictedPeakBytes,
-                predictedUnconstrainedBytes, memory.deviceUsedBytes());
+                predictedUnconstrainedBytes, memory.deviceUsedBytes(), memory.systemPeakBytes());
     }
 
     public boolean isClosed() {

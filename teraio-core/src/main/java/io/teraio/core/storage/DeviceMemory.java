@@ -36,6 +36,16 @@ public interface DeviceMemory extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The most of this memory the system has given it, as the system counts it, or -1 where
+     * it cannot tell: for {@code host} memory with an arena, the arena's pages in RAM
+     * ({@link HostDeviceMemory#residentArenaBytes}); a measure of this memory alone, where the
+     * process's resident bytes count everything in the process.
+     */
+    default long systemPeakBytes() {
+        return -1;
+    }
+
     /** Allocates {@code bytes} now if they fit, else returns {@code null}. */
     DeviceBuffer tryAllocate(long bytes);
 

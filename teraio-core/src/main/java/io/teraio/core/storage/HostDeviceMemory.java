@@ -1,6 +1,7 @@
 package io.teraio.core.storage;
 
 import io.teraio.core.Units;
+import io.teraio.core.internal.ProcessMemory;
 import io.teraio.core.internal.storage.ExtentAllocator;
 import io.teraio.core.internal.storage.NativeBlock;
 import java.lang.management.ManagementFactory;
@@ -98,6 +99,32 @@ public final class HostDeviceMemory extends BudgetedDeviceMemory {
             throw e;
         }
         return new BlockBuffer(block);
+    }
+
+    /**
+     * The arena's bytes in RAM, as the operating system counts them
+     * ({@link ProcessMemory#residentBytes}): an arena keeps every page a buffer ever touched, so
+     * this is the most of it the buffers have used at once plus what fragmentation spread them
+     * over, this memory's peak as the system sees it (the budget counts live bytes only). Buffers
+     * outside the arena (none unless it was full or fragmented) are not counted.
+     *
+     * @return the bytes, or {@link ProcessMemory#UNAVAILABLE} without an arena
+     *         ({@link #withoutArena}), once the arena is freed, or where the system does not tell
+     */
+    public long residentArenaBytes() {
+        if (arena == null) {
+            return ProcessMemory.UNAVAILABLE;
+        }
+        synchronized (arenaSpace) {
+            return arenaUsers == 0 ? ProcessMemory.UNAVAILABLE
+                    : ProcessMemory.residentBytes(arena.address(), arena.bytes());
+        }
+    }
+
+    /** {@link #residentArenaBytes}: the arena keeps the pages its buffers touched. */
+    @Override
+    public long systemPeakBytes() {
+        return residentArenaBytes();
     }
 
     /** Fails waiting reservations; live buffers stay with their owners. Idempotent. */

@@ -59,4 +59,25 @@ class ProcessMemoryTest {
         assertTrue(reset.peakRssBytes() >= reset.rssBytes() - MIB, "after the reset: " + reset);
         assertEquals(reset.peakRssBytes(), ProcessMemory.peakRssBytesNow(), 16 * MIB);
     }
+
+    @Test
+    void residentBytesCountsThePagesOfARangeThatAreInRam() {
+        try (NativeBlock block = NativeBlock.allocate(MIB)) { // an anonymous mapping of its own: no page yet
+            long before = ProcessMemory.residentBytes(block.address(), MIB);
+            assumeTrue(before != ProcessMemory.UNAVAILABLE, "/proc/self/pagemap cannot be read here");
+            assertEquals(0, before, "a fresh mapping has no page in RAM");
+            ByteBuffer one = ByteBuffer.allocateDirect(1);
+            for (long page : new long[] {0, 5, 255}) {
+                one.clear();
+                block.copyFrom(page * ProcessMemory.PAGE_BYTES + 17, one);
+            }
+            assertEquals(3 * ProcessMemory.PAGE_BYTES, ProcessMemory.residentBytes(block.address(), MIB));
+            // a range counts the pages it touches, whole: page 5 alone, from its middle
+            assertEquals(ProcessMemory.PAGE_BYTES,
+                    ProcessMemory.residentBytes(block.address() + 5 * ProcessMemory.PAGE_BYTES + 100, 10));
+            assertEquals(0, ProcessMemory.residentBytes(block.address() + ProcessMemory.PAGE_BYTES,
+                    4 * ProcessMemory.PAGE_BYTES), "pages 1 to 4 were never touched");
+            assertEquals(0, ProcessMemory.residentBytes(block.address(), 0));
+        }
+    }
 }

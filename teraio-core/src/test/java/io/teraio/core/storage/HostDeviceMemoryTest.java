@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.teraio.core.internal.ProcessMemory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +41,44 @@ class HostDeviceMemoryTest {
             assertArrayEquals(text, viewed);
             assertThrows(IndexOutOfBoundsException.class, () -> buffer.hostView(9_000, 2_000));
             buffer.close();
+        }
+    }
+
+    @Test
+    void theArenasResidentBytesAreWhatItsBuffersTouchedAndStayAfterTheyAreFreed() {
+        long mib = 1 << 20;
+        try (HostDeviceMemory memory = new HostDeviceMemory(4 * mib)) {
+            long fresh = memory.residentArenaBytes();
+            assumeTrue(fresh != ProcessMemory.UNAVAILABLE, "/proc/self/pagemap cannot be read here");
+            assertEquals(0, fresh, "nothing touched yet");
+            DeviceBuffer a = memory.tryAllocate(mib);
+            assertEquals(0, memory.residentArenaBytes(), "allocated but not written: no page in RAM");
+            fill(a);
+            assertEquals(mib, memory.residentArenaBytes());
+            DeviceBuffer b = memory.tryAllocate(2 * mib);
+            fill(b);
+            assertEquals(3 * mib, memory.residentArenaBytes());
+            a.close();
+            b.close();
+            assertEquals(3 * mib, memory.residentArenaBytes(), "the arena keeps its pages: the peak the system sees");
+            DeviceBuffer c = memory.tryAllocate(3 * mib); // the same range again: no new page
+            fill(c);
+            assertEquals(3 * mib, memory.residentArenaBytes());
+            c.close();
+        }
+        try (HostDeviceMemory none = HostDeviceMemory.withoutArena(4 * mib)) {
+            assertEquals(ProcessMemory.UNAVAILABLE, none.residentArenaBytes());
+        }
+        HostDeviceMemory closed = new HostDeviceMemory(4 * mib);
+        closed.close();
+        assertEquals(ProcessMemory.UNAVAILABLE, closed.residentArenaBytes(), "the arena is freed");
+    }
+
+    private static void fill(DeviceBuffer buffer) {
+        ByteBuffer page = ByteBuffer.allocateDirect(4096);
+        for (long offset = 0; offset < buffer.bytes(); offset += page.capacity()) {
+            page.clear();
+            buffer.copyFromHost(offset, page);
         }
     }
 
