@@ -22,11 +22,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 
 namespace {
 
-constexpr jint ABI_VERSION = 3;
+constexpr jint ABI_VERSION = 4;
 // What allocate0 aligns memory to: O_DIRECT's (and a page's) 4 KiB.
 constexpr size_t ALIGNMENT = 4096;
 
@@ -49,9 +50,39 @@ struct StorageRef {
     explicit StorageRef(c10::weak_intrusive_ptr<c10::StorageImpl> w) : weak(std::move(w)) {}
 };
 
+// teraio's blocks that I/O may be reading or writing through a view (pinBlock0): a block
+// whose storage lets it go meanwhile (PyTorch freeing its last tensor, release0) is freed only
+// when the last pin goes, so that no read lands in freed memory.
+struct Pins {
+    std::mutex mutex;
+    std::unordered_map<void*, std::pair<long, bool>> blocks; // block -> (pins, free when unpinned)
+};
+
+Pins& pins() {
+    static Pins* p = new Pins(); // never destroyed: deleters may run during the process's exit
+    return *p;
+}
+
+// Whether I/O holds a pin on the block (it is not to be given to another storage).
+bool pinned(void* block) {
+    Pins& p = pins();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    return p.blocks.count(block) != 0;
+}
+
 // The deleter of the memory allocate0 gives a storage: free's, under a name of its own, so that
-// release0 can tell teraio's page-aligned blocks from the allocator's memory.
+// release0 can tell teraio's page-aligned blocks from the allocator's memory; deferred while
+// the block is pinned.
 void freeBlock(void* block) {
+    {
+        Pins& p = pins();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        auto it = p.blocks.find(block);
+        if (it != p.blocks.end()) {
+            it->second.second = true;
+            return;
+        }
+    }
     std::free(block);
 }
 
@@ -265,12 +296,71 @@ JNIEXPORT jobject JNICALL Java_io_teraio_torch_TorchNative_alignedView0(JNIEnv* 
     if (!impl || impl->device_type() != c10::DeviceType::CPU) {
         return nullptr;
     }
-    void* data = impl->_mutable_data_ptr_no_checks().get();
+    c10::DataPtr& current = impl->_mutable_data_ptr_no_checks();
+    void* data = current.get();
     size_t nbytes = impl->nbytes();
-    if (data == nullptr || reinterpret_cast<uintptr_t>(data) % ALIGNMENT != 0 || nbytes > 0x7fffffffu) {
+    // teraio's blocks only: their free waits for the pins of the I/O through the view; memory
+    // of PyTorch's own allocator could be freed under it, so it is copied (copy0) instead
+    if (data == nullptr || current.get_deleter() != &freeBlock || current.get_context() != data
+            || reinterpret_cast<uintptr_t>(data) % ALIGNMENT != 0 || nbytes > 0x7fffffffu) {
         return nullptr;
     }
     return env->NewDirectByteBuffer(data, static_cast<jlong>(nbytes));
+}
+
+// Pins the storage's memory when it is one of teraio's blocks (allocate0's): until unpinBlock0,
+// freeing it is deferred. Returns the block's address, or 0 when the memory is not teraio's
+// (alignedView0 gives no view of it) or there is none.
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_pinBlock0(JNIEnv*, jclass, jlong h) {
+    if (h == 0) {
+        return E_NULL;
+    }
+    c10::intrusive_ptr<c10::StorageImpl> impl = ref(h)->weak.lock();
+    if (!impl) {
+        return 0;
+    }
+    c10::DataPtr& current = impl->_mutable_data_ptr_no_checks();
+    void* data = current.get();
+    if (data == nullptr || current.get_deleter() != &freeBlock || current.get_context() != data) {
+        return 0;
+    }
+    Pins& p = pins();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    auto& pin = p.blocks[data]; // (0, false) when new
+    pin.first++;
+    return reinterpret_cast<jlong>(data);
+}
+
+// Blocks whose free waits for their last pin (for tests).
+JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_deferredFrees0(JNIEnv*, jclass) {
+    Pins& p = pins();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    jlong n = 0;
+    for (const auto& e : p.blocks) {
+        n += e.second.second ? 1 : 0;
+    }
+    return n;
+}
+
+// Takes back a pin of pinBlock0's; the last one frees the block if its storage let it go meanwhile.
+JNIEXPORT void JNICALL Java_io_teraio_torch_TorchNative_unpinBlock0(JNIEnv*, jclass, jlong block) {
+    void* data = reinterpret_cast<void*>(block);
+    bool free = false;
+    {
+        Pins& p = pins();
+        std::lock_guard<std::mutex> lock(p.mutex);
+        auto it = p.blocks.find(data);
+        if (it == p.blocks.end()) {
+            return;
+        }
+        if (--it->second.first == 0) {
+            free = it->second.second;
+            p.blocks.erase(it);
+        }
+    }
+    if (free) {
+        std::free(data);
+    }
 }
 
 // How many references hold the open handle's storage now (tensors, views, autograd's saved
@@ -342,7 +432,7 @@ JNIEXPORT jlong JNICALL Java_io_teraio_torch_TorchNative_release0(JNIEnv*, jclas
     }
     try {
         jlong block = 0;
-        if (keep && current.get_deleter() == &freeBlock && current.get_context() == data) {
+        if (keep && current.get_deleter() == &freeBlock && current.get_context() == data && !pinned(data)) {
             current.release_context(); // the DataPtr no longer frees it
             block = reinterpret_cast<jlong>(data);
         }

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 final class TorchNative {
     /** The ABI this jar's classes expect of the library; the library reports its own. */
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
     /** {@link #describe0} fills this many values. */
     static final int DESCRIBE_LENGTH = 9;
     static final int STORAGE_KEY = 0;
@@ -69,6 +69,15 @@ final class TorchNative {
 
     /** Frees a block {@link #release0} kept. */
     static native void freeBlock0(long block);
+
+    /** Pins the storage's memory when it is teraio's block (its free waits); the block's address, 0 when not, or an error code. */
+    static native long pinBlock0(long storage);
+
+    /** Takes back a pin of {@link #pinBlock0}'s (0: none). */
+    static native void unpinBlock0(long block);
+
+    /** Pinned blocks whose storage let them go: freed at their last unpin (for tests). */
+    static native long deferredFrees0();
 
     /** Registers a backward hook; returns its index, or a code with libtorch's words in {@code message[0]}. */
     static native long registerHook0(long tensor, long id, BackwardListener listener, String[] message);

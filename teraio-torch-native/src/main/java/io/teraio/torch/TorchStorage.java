@@ -98,9 +98,9 @@ public final class TorchStorage implements DeviceBuffer {
 
     /**
      * A view of {@code [offset, offset + length)} of the storage's memory when that memory is
-     * 4 KiB-aligned (what {@link #allocate()} gives; PyTorch's own allocations usually are not),
-     * so that the I/O engine reads and writes it straight; null otherwise (the engine then copies
-     * through its staging buffers), and while evicted. Valid until the storage is released.
+     * what {@link #allocate()} gave it (4 KiB-aligned), so that the I/O engine reads and writes it
+     * straight; null otherwise (the engine then copies through its staging buffers: PyTorch's own
+     * memory could be freed under a view), and while evicted. Use it only under a {@link #pin}.
      */
     @Override
     public ByteBuffer hostView(long offset, int length) {
@@ -265,6 +265,37 @@ public final class TorchStorage implements DeviceBuffer {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * Pins the storage's memory for I/O through {@link #hostView}: while pinned, memory that
+     * {@link #allocate} gave it is not freed, whatever frees the storage's tensors or evicts it
+     * (the free waits for the last {@link #unpin}), so a read or write in flight never touches
+     * freed memory. Only that memory has views; other memory is copied under a reference.
+     *
+     * @return a token for {@link #unpin}: 0 when nothing needed pinning
+     */
+    public long pin() {
+        lock.readLock().lock();
+        try {
+            Supplier<String> op = () -> "pin " + this;
+            checkOpen(op);
+            return TorchErrors.check(TorchNative.pinBlock0(handle), op);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Takes back a {@link #pin}; the last one frees memory the storage let go meanwhile. */
+    public static void unpin(long token) {
+        if (token != 0) {
+            TorchNative.unpinBlock0(token);
+        }
+    }
+
+    /** Pinned memory whose storage let it go, waiting for its last {@link #unpin} (for tests). */
+    static long deferredFrees() {
+        return TorchNative.deferredFrees0();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,38 @@ class TorchBridgeTest {
         }
         assertArrayEquals(before, a.toFloatArray());
         assertEquals(manager.create(before).sum().getFloat(), a.sum().getFloat(), "a kernel reads the restored bytes");
+    }
+
+    @Test
+    void pinnedMemoryOutlivesItsStorageUntilTheLastUnpinAndPytorchsOwnHasNoView() throws Exception {
+        long deferred = TorchStorage.deferredFrees();
+        NDArray a = manager.arange(0f, 300_000f).mul(0.5f); // PyTorch's memory: copied, never viewed
+        float[] before = a.toFloatArray();
+        try (TorchStorage s = bridge.storage(a)) {
+            assertNull(s.hostView(0, 4096), "no view of PyTorch's own memory, which a free could take from under it");
+            assertEquals(0, s.pin(), "nothing of teraio's to pin");
+            ByteBuffer out = ByteBuffer.allocateDirect((int) s.bytes());
+            s.copyToHost(0, out);
+            s.release();
+            s.allocate();
+            out.flip();
+            s.copyFromHost(0, out);
+            s.restored();
+            long pin = s.pin(); // teraio's block now, viewed straight by the engine
+            assertTrue(pin != 0);
+            assertEquals(0, s.hostView(0, 4096).alignmentOffset(0, 4096));
+            long second = s.pin();
+            s.release(); // its DataPtr lets the block go while I/O holds it: the free waits
+            assertEquals(deferred + 1, TorchStorage.deferredFrees());
+            TorchStorage.unpin(pin);
+            assertEquals(deferred + 1, TorchStorage.deferredFrees(), "one pin is left");
+            TorchStorage.unpin(second);
+            assertEquals(deferred, TorchStorage.deferredFrees(), "freed with the last pin");
+            s.allocate();
+            s.copyFromHost(0, out.rewind());
+            s.restored();
+        }
+        assertArrayEquals(before, a.toFloatArray());
     }
 
     @Test

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The engine sees it through {@link Buffer}s: a writing buffer over the resident storage,
  * whose close (by an I/O thread, once the write is confirmed) asks the agent to evict it, and
- * landing buffers over the storage allocated again for a read. Guarded by the agent's monitor,
+ * landing buffers over the storage allocated again for a read. Each buffer pins the storage's
+ * memory while it is open, so that PyTorch freeing the tensor (its array closed) or an eviction
+ * cannot free memory a read or write in flight still uses. Guarded by the agent's monitor,
  * except what the buffers touch from I/O threads.
  */
 final class StorageSlot {
@@ -66,8 +68,9 @@ final class StorageSlot {
      *               (a writing buffer: its write is confirmed; a landing buffer: unused)
      */
     Buffer buffer(boolean landing, Runnable closed) {
+        Buffer buffer = new Buffer(landing, closed);
         openBuffers.incrementAndGet();
-        return new Buffer(landing, closed);
+        return buffer;
     }
 
     @Override
@@ -85,10 +88,13 @@ final class StorageSlot {
         private final Runnable closed;
         private final AtomicBoolean isClosed = new AtomicBoolean();
         private volatile boolean kept;
+        /** The pin on the storage's memory while the engine may read or write it ({@link TorchStorage#pin}). */
+        private final long pin;
 
         private Buffer(boolean landing, Runnable closed) {
             this.landing = landing;
             this.closed = closed;
+            this.pin = storage.pin();
         }
 
         StorageSlot slot() {
@@ -131,6 +137,7 @@ final class StorageSlot {
                 return;
             }
             try {
+                TorchStorage.unpin(pin); // the engine is done with the memory
                 if (!kept) {
                     closed.run();
                 }
