@@ -21,6 +21,13 @@ public final class NativeBlock implements AutoCloseable {
     /** The length of its mapping, or 0 for a malloc'd block. */
     private final long mappedBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * A view of the whole block (of at most 2 GiB), made on first use, that {@link #view}
+     * slices: a slice costs no JNI call, where a new view costs one ({@code NewDirectByteBuffer},
+     * about 5% of an I/O worker's CPU at queue depth 1, docs/io-results.md). Never handed out
+     * itself, so its position and limit never change.
+     */
+    private volatile ByteBuffer whole;
 
     private NativeBlock(long address, long bytes, long mappedBytes) {
         this.address = address;
@@ -75,7 +82,14 @@ public final class NativeBlock implements AutoCloseable {
             throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + length) + ") of a block of "
                     + bytes + " bytes");
         }
-        return Posix.view(address + offset, length);
+        if (bytes > Integer.MAX_VALUE) {
+            return Posix.view(address + offset, length);
+        }
+        ByteBuffer w = whole;
+        if (w == null) {
+            whole = w = Posix.view(address, (int) bytes);
+        }
+        return w.slice((int) offset, length);
     }
 
     /** Copies {@code dst.remaining()} bytes from {@code offset} into {@code dst} (advancing it). */
