@@ -9,7 +9,7 @@
 # Usage: benchmarks/scripts/agent-results.sh [DIR]   (DIR: the offload directory, default under OUT).
 # Env: WORKLOADS (space-separated MODEL:BATCH:STEPS:WARMUP:ROUNDS, batch 0 = the trainer's default;
 #      default "resnet:1:400:200:15 resnet:32:120:60:15 mlp:32:160:100:5"), DEMO_STEPS (16), DEMO_ROUNDS (3),
-#      OUT (target/agent-results). Set DEMO_STEPS=0 to skip the demos.
+#      DEMO_MODELS ("mlp resnet"), OUT (target/agent-results). Set DEMO_STEPS=0 to skip the demos.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-target/agent-results}
@@ -35,13 +35,13 @@ done
 # counts it in each child JVM (VmHWM from the step the plan applies), one table per model, medians last.
 rounds=${DEMO_ROUNDS:-3}
 for round in $(seq 1 "$rounds"); do
-  for model in mlp resnet; do
+  for model in ${DEMO_MODELS:-mlp resnet}; do
     uptime
     scripts/teraio demo --model "$model" --steps "${DEMO_STEPS:-16}" --out "$out/demo-$model-$round" --dir "$dir" \
       --json > "$out/demo-$model-$round.json"
   done
 done
-for model in mlp resnet; do
+for model in ${DEMO_MODELS:-mlp resnet}; do
   python3 - $(for round in $(seq 1 "$rounds"); do echo "$out/demo-$model-$round.json"; done) <<'PY'
 import json, sys, statistics
 rows = []

@@ -249,7 +249,7 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
         if (code != 0) {
             throw new TeraioException("the DJL trainer (" + job.describe() + ", " + steps + " steps"
                     + (agentArgs == null ? "" : ", agent " + agentArgs) + ") exited with code " + code + ": "
-                    + lastLine(log) + " (its output is in " + log + ")");
+                    + failure(log) + " (its output is in " + log + ")");
         }
         return TrainerResult.read(out);
     }
@@ -264,6 +264,43 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
         } catch (IOException | UncheckedIOException e) {
             return 0;
         }
+    }
+
+    /**
+     * What a failed trainer's log says of its end: for a JVM that crashed in native code, the
+     * signal and the frame (from the fatal error report the JVM writes to the log), with what to
+     * do when it is oneDNN, PyTorch's CPU kernels; else the log's last line. On CPUs whose
+     * virtual machine reports no cache topology (Firecracker's AMD EPYC: no
+     * {@code /sys/devices/system/cpu/cpu0/cache}), oneDNN's AVX-512 convolution backward of
+     * PyTorch 2.7.1 divides by zero ({@code SIGFPE} in {@code brg_blocking_t::est_eff_1x1}) in
+     * a ResNet-50's first step, with or without teraio.
+     */
+    static String failure(Path log) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            return lastLine(log);
+        }
+        String signal = null;
+        String frame = null;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (signal == null && line.matches("#\\s+SIG[A-Z]+ \\(.*")) {
+                signal = line.substring(1).strip().split(" ")[0];
+            } else if (frame == null && line.equals("# Problematic frame:") && i + 1 < lines.size()) {
+                frame = lines.get(i + 1).substring(1).strip();
+            }
+        }
+        if (signal == null) {
+            return lastLine(log);
+        }
+        String crash = "the JVM crashed with " + signal + (frame == null ? "" : " in " + frame);
+        if (frame != null && frame.contains("dnnl::")) {
+            crash += "; that is oneDNN, PyTorch's CPU kernels, with or without teraio: ONEDNN_MAX_CPU_ISA=AVX in the"
+                    + " environment keeps it off the kernels that crash on this CPU (docs/troubleshooting.md)";
+        }
+        return crash;
     }
 
     /** The last non-blank line of a log, or a note that it is empty. */

@@ -59,4 +59,36 @@ class DjlTrainerProcessTest {
         assertThrows(TeraioException.class, () -> even.medianStepNanos(4, 9));
         assertThrows(TeraioException.class, () -> even.medianStepNanos(6, 6));
     }
+
+    @Test
+    void aTrainerThatCrashedInNativeCodeIsNamedByItsSignalAndFrameAndOneDnnGetsItsWorkaround() throws Exception {
+        Path log = dir.resolve("baseline.log");
+        // the start of what the JVM wrote when oneDNN crashed in a ResNet-50's first step on this project's VMs
+        Files.writeString(log, String.join("\n",
+                "[W1208 00:41:43.041640930 NNPACK.cpp:57] Could not initialize NNPACK! Reason: Unsupported hardware.",
+                "#",
+                "# A fatal error has been detected by the Java Runtime Environment:",
+                "#",
+                "#  SIGFPE (0x8) at pc=0x00007f87f8030a92, pid=1259, tid=1261",
+                "#",
+                "# JRE version: OpenJDK Runtime Environment (17.0.15+6) (build 17.0.15+6-Debian-1deb12u1)",
+                "# Problematic frame:",
+                "# C  [libtorch_cpu.so+0x11630a92]  dnnl::impl::cpu::x64::brgemm_convolution_bwd_utils::brg_blocking_t"
+                        + "::est_eff_1x1()+0xae2",
+                "#",
+                "# If you would like to submit a bug report, please visit:",
+                "#", ""));
+        String said = DjlTrainerProcess.failure(log);
+        assertTrue(said.startsWith("the JVM crashed with SIGFPE in C  [libtorch_cpu.so+0x11630a92]  dnnl::impl::cpu::x64::"
+                + "brgemm_convolution_bwd_utils"), said);
+        assertTrue(said.contains("ONEDNN_MAX_CPU_ISA=AVX"), said);
+
+        Files.writeString(log, "step 1 of 3: loss 2.5\n#\n#  SIGSEGV (0xb) at pc=0x0000, pid=1, tid=2\n#\n"
+                + "# Problematic frame:\n# C  [libteraio_torch.so+0x1234]  evict+0x10\n#\n");
+        said = DjlTrainerProcess.failure(log);
+        assertEquals("the JVM crashed with SIGSEGV in C  [libteraio_torch.so+0x1234]  evict+0x10", said);
+
+        Files.writeString(log, "step 1 of 3: loss 2.5\ndjl-trainer: resnet: training failed: out of memory\n\n");
+        assertEquals("djl-trainer: resnet: training failed: out of memory", DjlTrainerProcess.failure(log));
+    }
 }
