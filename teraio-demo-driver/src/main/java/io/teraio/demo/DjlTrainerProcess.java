@@ -288,7 +288,8 @@ public record DjlTrainerProcess(Path home, Path trainerJar, Path trainerLib, Pat
             String line = lines.get(i).strip();
             if (signal == null && line.matches("#\\s+SIG[A-Z]+ \\(.*")) {
                 signal = line.substring(1).strip().split(" ")[0];
-            } else if (frame == null && line.equals("# Problematic frame:") && i + 1 < lines.size()) {
+            } else if (frame == null && line.equals("# Problematic frame:") && i + 1 < lines.size()
+                    && lines.get(i + 1).startsWith("#")) {
                 frame = lines.get(i + 1).substring(1).strip();
             }
         }

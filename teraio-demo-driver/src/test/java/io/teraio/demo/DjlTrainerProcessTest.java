@@ -88,6 +88,9 @@ class DjlTrainerProcessTest {
         said = DjlTrainerProcess.failure(log);
         assertEquals("the JVM crashed with SIGSEGV in C  [libteraio_torch.so+0x1234]  evict+0x10", said);
 
+        Files.writeString(log, "#  SIGABRT (0x6) at pc=0x0000, pid=1, tid=2\n# Problematic frame:\n\n");
+        assertEquals("the JVM crashed with SIGABRT", DjlTrainerProcess.failure(log), "a report cut after its frame's heading");
+
         Files.writeString(log, "step 1 of 3: loss 2.5\ndjl-trainer: resnet: training failed: out of memory\n\n");
         assertEquals("djl-trainer: resnet: training failed: out of memory", DjlTrainerProcess.failure(log));
     }
