@@ -88,4 +88,43 @@ class HostStorageBackendTest {
         assertThrows(IllegalStateException.class, () -> host.allocate(1));
         assertThrows(IllegalStateException.class, () -> host.release(e));
     }
+
+    @Test
+    void aReleasedBlockIsKeptForTheNextExtentOfItsLengthWithinTheCap() {
+        HostStorageBackend host = new HostStorageBackend(8192);
+        Extent a = host.allocate(3000);
+        host.write(a, 0, ByteBuffer.wrap(new byte[] {7}));
+        host.release(a);
+        assertEquals(0, host.allocatedBytes());
+        assertEquals(3000, host.keptBytes(), "released, kept for reuse");
+
+        Extent b = host.allocate(3000);
+        assertEquals(1, host.reuses());
+        assertEquals(0, host.keptBytes());
+        assertEquals(3000, host.allocatedBytes());
+        host.release(b);
+
+        // another length: a new block, beside the kept one while both fit the cap
+        Extent c = host.allocate(5000);
+        assertEquals(1, host.reuses());
+        assertEquals(3000, host.keptBytes());
+        host.release(c);
+        assertEquals(8000, host.keptBytes());
+
+        // 4000 fits the cap only without the kept blocks: the largest goes first, as much as it takes
+        Extent d = host.allocate(4000);
+        assertEquals(3000, host.keptBytes(), "the 5000-byte block freed, the 3000-byte one still kept");
+        assertEquals(4000, host.allocatedBytes());
+        Extent e = host.allocate(3000);
+        assertEquals(2, host.reuses());
+        assertEquals(0, host.keptBytes());
+
+        StorageException full = assertThrows(StorageException.class, () -> host.allocate(2000));
+        assertEquals(Errno.ENOSPC, full.errno(), "the cap still counts live extents");
+        host.release(d);
+        host.release(e);
+        host.close();
+        assertEquals(0, host.keptBytes(), "close frees the kept blocks");
+        assertThrows(IllegalStateException.class, () -> host.allocate(3000));
+    }
 }
