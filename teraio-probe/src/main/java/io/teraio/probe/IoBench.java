@@ -91,7 +91,12 @@ public final class IoBench implements AutoCloseable {
                     throw new TeraioException(command + ": no memory for " + buffers.length + " buffers of "
                             + Units.formatBytes(blockBytes));
                 }
-                touch(buffers[i]);
+                if (buffers[i].hostView(0, Long.BYTES) != null) {
+                    // mapped now, before any clock, as fio fills its buffers first: the timed run would
+                    // otherwise pay their first-touch page faults (about 8 ms a 4 MiB buffer on this
+                    // project's VMs, against 3 ms for its write; docs/io-results.md). CUDA memory is resident.
+                    IoEngine.stampPages(buffers[i]);
+                }
             }
             warmUp(); // before the blocks take their space: a host tier may hold no more than them
             for (long b = 0; b < blocks; b++) {
@@ -125,21 +130,6 @@ public final class IoBench implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         } finally {
             io.release(page);
-        }
-    }
-
-    /**
-     * Writes a word to every page of a buffer with a host view, as fio fills its buffers before it
-     * starts the clock: memory just allocated is not yet mapped, and the timed run would otherwise
-     * pay the page faults of its buffers' first use (about 8 ms a 4 MiB buffer in 4 KiB pages on
-     * this project's virtual machines, against 3 ms for the write itself; docs/io-results.md).
-     */
-    private static void touch(DeviceBuffer buffer) {
-        ByteBuffer view = buffer.bytes() > Integer.MAX_VALUE ? null : buffer.hostView(0, (int) buffer.bytes());
-        if (view != null) {
-            for (int at = 0; at + Long.BYTES <= view.capacity(); at += PAGE) {
-                view.putLong(at, 0x7E4A10L ^ at);
-            }
         }
     }
 
