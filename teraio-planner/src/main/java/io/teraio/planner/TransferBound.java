@@ -8,35 +8,30 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * The best share of ideal any plan can reach on a workload and hardware, from transfer volume
- * alone: an upper bound, so a policy's result can be read against what is possible at all.
+ * The best share of ideal any plan can reach on a workload and hardware, from the transfers it
+ * must make: an upper bound, so a policy's result can be read against what is possible at all.
  *
  * <p>At an op {@code P} whose live bytes exceed device memory by {@code over}, at least
  * {@code over} bytes of tensors that are live and not needed at {@code P} must be off the
  * device. Of those, each tensor the iteration uses again (after {@code P}, or in the next
  * iteration when it outlives this one from its start) must cross PCIe to the device once per
- * iteration; each one the iteration allocated before {@code P} and uses again must also have
- * crossed it from the device, since it was made there. Tensors with no such use cost nothing,
- * so the least a plan must move at {@code P} is {@code over} less their bytes, each way
- * ({@link #bytesIn}, {@link #bytesOut}). What exceeds host memory must also go through the
- * SSDs, at their summed bandwidth. A steady-state iteration then takes at least
- * {@code max(ideal, in / PCIe, out / PCIe, (in - host) / SSD read, (out - host) / SSD write)}.
+ * iteration, and, since a plan writes every offload (the simulator's and the engine's rule),
+ * from it once. Tensors with no such use cost nothing, so the least a plan must move at
+ * {@code P} is {@code over} less their bytes, each way ({@link #bytesIn}, {@link #bytesOut}).
+ * What exceeds host memory must also go through the SSDs, at their summed bandwidth. A
+ * steady-state iteration then takes at least
+ * {@code max(ideal, moved / PCIe, (moved - host) / SSD read, (moved - host) / SSD write)}.
  *
- * <p>Some of those transfers have a window, and the windows do not overlap: a tensor used
- * again after {@code P} within the iteration is read back between the start of {@code P}
- * and that use; one the iteration made before {@code P} was also written out between its
- * making and the start of {@code P}. The other tensors off the device at {@code P} cover at
- * most their bytes, so at least {@code back = over - (bytes of tensors not used again in
- * the iteration)} come back after {@code P} starts and {@code both = over - (bytes of tensors
- * not made before P or not used after it)} also left before it; what host memory cannot
- * hold of them passes the SSDs. The iteration takes at least
- * {@code max(start of P, both / PCIe, (both - host) / SSD write)
- * + max(ideal - start of P, back / PCIe, (back - host) / SSD read)} (limit {@code split}).
+ * <p>The transfers also have windows ({@link Timing}, limit {@code timing}): a tensor leaves
+ * only after its last use before {@code P} and must be out when {@code P} starts, and one
+ * used again within the iteration comes back after {@code P} starts and before that use.
+ * The earliest-idle bytes written and the latest-due bytes read one after another give the
+ * least delay before and after {@code P}; the iteration takes at least the ideal plus both.
  *
- * <p>The bound ignores when bytes become idle and treats persistent tensors (weights,
- * optimizer state) as never written, since a trace does not say which uses modify a tensor:
- * the true optimum is lower. Only the {@value #OPS_EXAMINED} ops with the most live bytes are
- * examined (any op gives a valid bound; the fullest ones give the tightest).
+ * <p>The bound ignores per-transfer latency, that a read needs room on the device (at the
+ * fullest op there is none until it ends) and when tensors due in the next iteration come
+ * back: the true optimum is lower. Only the {@value #OPS_EXAMINED} ops with the most live
+ * bytes are examined (any op gives a valid bound; the fullest ones give the tightest).
  *
  * @param boundNs     the least iteration time any plan can reach (at least the ideal)
  * @param idealNs     the iteration's time with unlimited device memory
@@ -44,7 +39,7 @@ import java.util.stream.IntStream;
  * @param bytesIn     bytes that must cross PCIe to the device, at {@code atOp}
  * @param bytesOut    bytes that must cross PCIe from the device, at {@code atOp}
  * @param limit       what sets the bound: {@code compute}, {@code pcie}, {@code ssd-read},
- *                    {@code ssd-write}, {@code split}, or {@code infeasible} (no plan fits,
+ *                    {@code ssd-write}, {@code timing}, or {@code infeasible} (no plan fits,
  *                    see {@link #feasible})
  */
 public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, long bytesOut, String limit) {
@@ -86,29 +81,19 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             for (int t : workload.needs(p)) {
                 needed[t] = true;
             }
+            Timing timing = new Timing(workload, p);
             long movable = 0;
             long noRead = 0;
-            long noWrite = 0;
-            long roundTrip = 0;
-            long usedLater = 0;
             for (int t = 0; t < workload.tensorCount(); t++) {
                 if (!workload.inIteration(t) || needed[t] || !workload.offloadable(t) || !liveAt(workload, t, p)) {
                     continue;
                 }
-                long bytes = workload.bytes(t);
-                movable += bytes;
+                movable += workload.bytes(t);
                 boolean readBack = usedAfter(workload, t, p) || workload.wraps(t) && workload.useOps(t).length > 0;
-                boolean madeHere = workload.allocOp(t) >= 0 && workload.allocOp(t) < p;
                 if (!readBack) {
-                    noRead += bytes;
+                    noRead += workload.bytes(t);
                 }
-                if (!(readBack && madeHere)) {
-                    noWrite += bytes;
-                }
-                if (usedAfter(workload, t, p)) {
-                    usedLater += bytes;
-                    roundTrip += madeHere ? bytes : 0;
-                }
+                timing.add(t, readBack);
             }
             for (int t : workload.needs(p)) {
                 needed[t] = false;
@@ -116,35 +101,171 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             if (movable < over) {
                 return new TransferBound(Long.MAX_VALUE, ideal, p, over, over, "infeasible");
             }
-            long in = Math.max(0, over - noRead);
-            long out = Math.max(0, over - noWrite);
+            // what comes back was written out: a plan writes every offload
+            long moved = Math.max(0, over - noRead);
             long host = hw.hostMemoryBytes();
-            if (ssdRead == 0 && Math.max(in, out) > host) {
-                return new TransferBound(Long.MAX_VALUE, ideal, p, in, out, "infeasible");
+            if (ssdRead == 0 && moved > host) {
+                return new TransferBound(Long.MAX_VALUE, ideal, p, moved, moved, "infeasible");
             }
-            TransferBound here = new TransferBound(ideal, ideal, p, in, out, "compute");
-            here = slower(here, nanos(Math.max(in, out), pcie), "pcie");
+            TransferBound here = new TransferBound(ideal, ideal, p, moved, moved, "compute");
+            here = slower(here, nanos(moved, pcie), "pcie");
             if (ssdRead > 0) {
-                here = slower(here, nanos(Math.max(0, in - host), ssdRead), "ssd-read");
-                here = slower(here, nanos(Math.max(0, out - host), ssdWrite), "ssd-write");
+                here = slower(here, nanos(Math.max(0, moved - host), ssdRead), "ssd-read");
+                here = slower(here, nanos(Math.max(0, moved - host), ssdWrite), "ssd-write");
             }
-            // What the other tensors cannot cover must be tensors used again after P within the
-            // iteration (read back after P starts), and of those, what these cannot cover must
-            // be tensors made before P (also written out before P starts).
-            long back = Math.max(0, over - (movable - usedLater));
-            long both = Math.max(0, over - (movable - roundTrip));
-            long beforeNs = Math.max(workload.startNs(p), nanos(both, pcie));
-            long afterNs = Math.max(ideal - workload.startNs(p), nanos(back, pcie));
-            if (ssdRead > 0) {
-                beforeNs = Math.max(beforeNs, nanos(Math.max(0, both - host), ssdWrite));
-                afterNs = Math.max(afterNs, nanos(Math.max(0, back - host), ssdRead));
-            }
-            here = slower(here, beforeNs + afterNs, "split");
+            here = slower(here, timing.boundNs(over, pcie, over - host, ssdRead > 0 ? ssdWrite : 0, ssdRead), "timing");
             if (here.boundNs > best.boundNs || best.atOp < 0) {
                 best = here;
             }
         }
         return best;
+    }
+
+    /**
+     * The timing term at one op {@code P}: the tensors that may be off the device there, with
+     * when each can start leaving and by when each must be back (limit {@code timing}).
+     *
+     * <p>Reads. What comes back within the iteration is read after {@code P} starts and is due
+     * at its next use. Of any {@code over} bytes, those due latest (first those due only in
+     * the next iteration, which cost nothing here) need the least stall: read one after another
+     * earliest-due first, a tensor due at op {@code u} arrives {@code late(u)} after that op's
+     * ideal start, and the stalls after {@code P} up to {@code u} are at least
+     * {@code S(u) = max late(v), v <= u}; in all at least {@code R = S(end)}.
+     *
+     * <p>Writes. A tensor can start leaving after its last use before {@code P} (or its making);
+     * stalls before {@code P} delay that use as much as {@code P}, so its ideal time serves. One
+     * resident from the start and not used before {@code P} leaves after its last use {@code L}
+     * in the previous iteration: at {@code start(L + 1) - ideal - (R - S(L))}, the stalls after
+     * {@code L} counted at their least (more stalls there give its write more time, but lengthen
+     * the iteration by as much). A tensor not used again, and one resident from the start that
+     * the iteration does not use, need not be written. The writes share one channel, so the
+     * earliest {@code over} bytes can all be out is a one-server schedule of the
+     * earliest-released bytes (a tensor may be split, which only helps); what ends after
+     * {@code P}'s ideal start delays {@code P} by as much ({@code W}). What host memory cannot
+     * hold passes the SSDs the same way, at their rates. The iteration takes at least
+     * {@code ideal + W + R}.
+     */
+    private static final class Timing {
+        private final Workload w;
+        private final int p;
+        private final long startP;
+        private long[] bytes = new long[16];
+        /** When the tensor can start leaving, ns from the iteration's start; -inf: it need not be written. */
+        private double[] release = new double[16];
+        /** Its last use in the previous iteration (its release is then shifted by the stalls), or -1. */
+        private int[] lastUse = new int[16];
+        /** The op that needs it back after P within the iteration, or {@code opCount}: none. */
+        private int[] due = new int[16];
+        private int n;
+
+        Timing(Workload w, int p) {
+            this.w = w;
+            this.p = p;
+            this.startP = w.startNs(p);
+        }
+
+        void add(int t, boolean readBack) {
+            if (n == bytes.length) {
+                bytes = Arrays.copyOf(bytes, 2 * n);
+                release = Arrays.copyOf(release, 2 * n);
+                lastUse = Arrays.copyOf(lastUse, 2 * n);
+                due = Arrays.copyOf(due, 2 * n);
+            }
+            int[] uses = w.useOps(t);
+            int at = Arrays.binarySearch(uses, p);
+            int next = at >= 0 ? at + 1 : -at - 1;
+            int before = Math.max(next > 0 ? uses[next - 1] : -1, w.allocOp(t));
+            bytes[n] = w.bytes(t);
+            due[n] = next < uses.length ? uses[next] : w.opCount();
+            lastUse[n] = -1;
+            release[n] = Double.NEGATIVE_INFINITY;
+            if (readBack && before >= 0) {
+                release[n] = w.startNs(before + 1);
+            } else if (readBack && w.wraps(t) && uses.length > 0) {
+                lastUse[n] = uses[uses.length - 1];
+            }
+            n++;
+        }
+
+        /**
+         * The least iteration time: {@code pcieBytes} must leave over PCIe and come back,
+         * {@code ssdBytes} of them also through the SSDs ({@code ssdWrite} 0: there are none).
+         */
+        long boundNs(long pcieBytes, long pcie, long ssdBytes, long ssdWrite, long ssdRead) {
+            boolean ssd = ssdWrite > 0 && ssdBytes > 0;
+            double[] stall = stalls(pcieBytes, pcie);
+            if (ssd) {
+                double[] more = stalls(ssdBytes, ssdRead);
+                for (int u = 0; u < stall.length; u++) {
+                    stall[u] = Math.max(stall[u], more[u]);
+                }
+            }
+            double read = stall[stall.length - 1];
+            double[] at = new double[n];
+            for (int i = 0; i < n; i++) {
+                at[i] = lastUse[i] < 0 ? release[i]
+                        : w.startNs(lastUse[i] + 1) - w.idealNs() - (read - stall[lastUse[i]]);
+            }
+            Integer[] byAt = ascending(at, n);
+            double end = finish(byAt, at, pcieBytes, pcie);
+            if (ssd) {
+                end = Math.max(end, finish(byAt, at, ssdBytes, ssdWrite));
+            }
+            return w.idealNs() + (long) Math.ceil(Math.max(0, end - startP)) + (long) Math.ceil(read);
+        }
+
+        /** When the earliest-released {@code need} bytes are all written at {@code rate}, one after another. */
+        private double finish(Integer[] byAt, double[] at, long need, long rate) {
+            int last = 0;
+            long left = need;
+            while (last < n && left > 0) {
+                left -= bytes[byAt[last++]];
+            }
+            double end = Double.NEGATIVE_INFINITY;
+            double suffix = 0;
+            for (int k = last - 1; k >= 0; k--) {
+                int i = byAt[k];
+                suffix += k == last - 1 ? bytes[i] + Math.min(0, left) : bytes[i];
+                end = Math.max(end, at[i] + suffix * 1e9 / rate);
+            }
+            return end;
+        }
+
+        /**
+         * {@code S(u)} for every op {@code u} (index {@code opCount}: the iteration's end): the
+         * least stall after P up to {@code u}, for the {@code need} bytes due latest read at {@code rate}.
+         */
+        private double[] stalls(long need, long rate) {
+            double[] dueAt = new double[n];
+            for (int i = 0; i < n; i++) {
+                dueAt[i] = due[i];
+            }
+            Integer[] byDue = ascending(dueAt, n);
+            int first = n;
+            long left = need;
+            while (first > 0 && left > 0) {
+                left -= bytes[byDue[--first]];
+            }
+            double[] late = new double[w.opCount() + 1];
+            double sum = 0;
+            for (int k = first; k < n; k++) {
+                int i = byDue[k];
+                sum += k == first ? bytes[i] + Math.min(0, left) : bytes[i];
+                if (due[i] < w.opCount()) {
+                    late[due[i]] = Math.max(late[due[i]], sum * 1e9 / rate - (w.startNs(due[i]) - startP));
+                }
+            }
+            for (int u = 1; u < late.length; u++) {
+                late[u] = Math.max(late[u], late[u - 1]);
+            }
+            return late;
+        }
+    }
+
+    private static Integer[] ascending(double[] key, int n) {
+        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble(i -> key[i]));
+        return order;
     }
 
     private static TransferBound slower(TransferBound b, long ns, String limit) {
