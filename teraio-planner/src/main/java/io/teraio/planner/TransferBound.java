@@ -3,8 +3,10 @@ package io.teraio.planner;
 import io.teraio.core.hardware.HardwareProfile;
 import io.teraio.core.hardware.Ssd;
 import io.teraio.core.lifetime.LifetimeModel;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -27,6 +29,8 @@ import java.util.stream.IntStream;
  * used again within the iteration comes back after {@code P} starts and before that use.
  * The earliest-idle bytes written and the latest-due bytes read one after another give the
  * least delay before and after {@code P}; the iteration takes at least the ideal plus both.
+ * With several peaks (micro-batches) the stalls between consecutive ones add up
+ * ({@link #chainNs}).
  *
  * <p>The bound ignores per-transfer latency, that a read needs room on the device (at the
  * fullest op there is none until it ends) and when tensors due in the next iteration come
@@ -58,67 +62,116 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
 
     /** The bound of {@code workload} on device 0 of {@code hw} and the SSDs that serve it. */
     public static TransferBound of(Workload workload, HardwareProfile hw) {
-        long ideal = workload.idealNs();
-        long capacity = hw.device().memoryBytes();
-        long pcie = hw.device().pcieBytesPerSecond();
-        long ssdRead = 0;
-        long ssdWrite = 0;
-        for (Ssd ssd : hw.ssdsFor(0)) {
-            ssdRead += ssd.readBytesPerSecond();
-            ssdWrite += ssd.writeBytesPerSecond();
-        }
+        Rates r = new Rates(workload, hw);
         int n = workload.opCount();
         Integer[] fullest = IntStream.range(0, n).boxed().toArray(Integer[]::new);
         Arrays.sort(fullest, Comparator.comparingLong((Integer k) -> workload.liveBytes(k)).reversed());
+        long ideal = r.ideal;
         TransferBound best = new TransferBound(ideal, ideal, -1, 0, 0, "compute");
         boolean[] needed = new boolean[workload.tensorCount()];
         for (int i = 0; i < Math.min(OPS_EXAMINED, n); i++) {
             int p = fullest[i];
-            long over = workload.liveBytes(p) - capacity;
+            long over = workload.liveBytes(p) - r.capacity;
             if (over <= 0) {
                 break;
             }
-            for (int t : workload.needs(p)) {
-                needed[t] = true;
-            }
-            Timing timing = new Timing(workload, p);
-            long movable = 0;
-            long noRead = 0;
-            for (int t = 0; t < workload.tensorCount(); t++) {
-                if (!workload.inIteration(t) || needed[t] || !workload.offloadable(t) || !liveAt(workload, t, p)) {
-                    continue;
-                }
-                movable += workload.bytes(t);
-                boolean readBack = usedAfter(workload, t, p) || workload.wraps(t) && workload.useOps(t).length > 0;
-                if (!readBack) {
-                    noRead += workload.bytes(t);
-                }
-                timing.add(t, readBack);
-            }
-            for (int t : workload.needs(p)) {
-                needed[t] = false;
-            }
-            if (movable < over) {
+            Timing timing = new Timing(workload, p, needed);
+            if (timing.movable < over) {
                 return new TransferBound(Long.MAX_VALUE, ideal, p, over, over, "infeasible");
             }
             // what comes back was written out: a plan writes every offload
-            long moved = Math.max(0, over - noRead);
-            long host = hw.hostMemoryBytes();
-            if (ssdRead == 0 && moved > host) {
+            long moved = Math.max(0, over - timing.noRead);
+            if (r.ssdRead == 0 && moved > r.host) {
                 return new TransferBound(Long.MAX_VALUE, ideal, p, moved, moved, "infeasible");
             }
             TransferBound here = new TransferBound(ideal, ideal, p, moved, moved, "compute");
-            here = slower(here, nanos(moved, pcie), "pcie");
-            if (ssdRead > 0) {
-                here = slower(here, nanos(Math.max(0, moved - host), ssdRead), "ssd-read");
-                here = slower(here, nanos(Math.max(0, moved - host), ssdWrite), "ssd-write");
+            here = slower(here, nanos(moved, r.pcie), "pcie");
+            if (r.ssdRead > 0) {
+                here = slower(here, nanos(Math.max(0, moved - r.host), r.ssdRead), "ssd-read");
+                here = slower(here, nanos(Math.max(0, moved - r.host), r.ssdWrite), "ssd-write");
             }
-            here = slower(here, timing.boundNs(over, pcie, over - host, ssdRead > 0 ? ssdWrite : 0, ssdRead), "timing");
+            here = slower(here, timing.boundNs(r, over), "timing");
             if (here.boundNs > best.boundNs || best.atOp < 0) {
                 best = here;
             }
         }
+        if (best.feasible() && best.atOp >= 0) {
+            long chained = chainNs(workload, r, needed);
+            if (chained > best.boundNs) {
+                best = new TransferBound(chained, ideal, best.atOp, best.bytesIn, best.bytesOut, "timing");
+            }
+        }
         return best;
+    }
+
+    /** How many stretches of equal ideal time {@link #chainNs} takes a peak from. */
+    static final int CHAIN_STRETCHES = 32;
+
+    /**
+     * The timing term over a chain of peaks {@code P1 < P2 < ... < Pk} (micro-batches, say, each
+     * with its own forward peak): the stalls between {@code Pj} and {@code Pj+1} are at least
+     * what the reads of {@code Pj}'s bytes due up to {@code Pj+1} need, and at least what the
+     * writes of {@code Pj+1}'s bytes that fell idle after {@code Pj} started need (the two
+     * directions run at once); before {@code P1}, the writes of its bytes; after {@code Pk}, the
+     * reads of its bytes. Stalls in disjoint stretches add up. Peaks are the fullest op of each
+     * of {@value #CHAIN_STRETCHES} stretches of equal ideal time, and the chain with the most
+     * stall is found by dynamic programming over them.
+     */
+    private static long chainNs(Workload w, Rates r, boolean[] needed) {
+        int n = w.opCount();
+        List<Timing> peaks = new ArrayList<>();
+        int op = 0;
+        for (int s = 1; s <= CHAIN_STRETCHES && op < n; s++) {
+            long end = w.idealNs() * s / CHAIN_STRETCHES;
+            int first = op;
+            int fullest = op;
+            for (; op < n && (w.startNs(op) < end || s == CHAIN_STRETCHES); op++) {
+                if (w.liveBytes(op) > w.liveBytes(fullest)) {
+                    fullest = op;
+                }
+            }
+            if (op > first && w.liveBytes(fullest) > r.capacity) {
+                peaks.add(new Timing(w, fullest, needed));
+            }
+        }
+        int k = peaks.size();
+        double[] most = new double[k];
+        double chain = 0;
+        for (int j = 0; j < k; j++) {
+            Timing pj = peaks.get(j);
+            most[j] = pj.writeDelay(r, 0);
+            for (int i = 0; i < j; i++) {
+                Timing pi = peaks.get(i);
+                most[j] = Math.max(most[j], most[i] + Math.max(pi.readDelay(r, pj.p), pj.writeDelay(r, pi.p)));
+            }
+            chain = Math.max(chain, most[j] + pj.readDelay(r, n - 1));
+        }
+        return w.idealNs() + (long) Math.ceil(chain);
+    }
+
+    /** The hardware's rates and sizes, as the bound uses them. */
+    private static final class Rates {
+        final long ideal;
+        final long capacity;
+        final long pcie;
+        final long host;
+        final long ssdRead;
+        final long ssdWrite;
+
+        Rates(Workload w, HardwareProfile hw) {
+            ideal = w.idealNs();
+            capacity = hw.device().memoryBytes();
+            pcie = hw.device().pcieBytesPerSecond();
+            host = hw.hostMemoryBytes();
+            long read = 0;
+            long write = 0;
+            for (Ssd ssd : hw.ssdsFor(0)) {
+                read += ssd.readBytesPerSecond();
+                write += ssd.writeBytesPerSecond();
+            }
+            ssdRead = read;
+            ssdWrite = write;
+        }
     }
 
     /**
@@ -149,25 +202,58 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         private final Workload w;
         private final int p;
         private final long startP;
+        /** Bytes of the tensors that may be off the device at P, and of those not used again. */
+        private long movable;
+        private long noRead;
         private long[] bytes = new long[16];
-        /** When the tensor can start leaving, ns from the iteration's start; -inf: it need not be written. */
-        private double[] release = new double[16];
+        /** The op after which it can start leaving in this iteration, or -1: it need not be written here. */
+        private int[] leaves = new int[16];
         /** Its last use in the previous iteration (its release is then shifted by the stalls), or -1. */
         private int[] lastUse = new int[16];
         /** The op that needs it back after P within the iteration, or {@code opCount}: none. */
         private int[] due = new int[16];
         private int n;
+        /** The tensors by {@link #leaves} and by {@link #due}, ascending. */
+        private Integer[] byLeaves;
+        private Integer[] byDue;
 
-        Timing(Workload w, int p) {
+        /** The tensors that may be off the device at {@code p} ({@code needed}: all false, scratch). */
+        Timing(Workload w, int p, boolean[] needed) {
             this.w = w;
             this.p = p;
             this.startP = w.startNs(p);
+            for (int t : w.needs(p)) {
+                needed[t] = true;
+            }
+            for (int t = 0; t < w.tensorCount(); t++) {
+                if (!w.inIteration(t) || needed[t] || !w.offloadable(t) || !liveAt(w, t, p)) {
+                    continue;
+                }
+                movable += w.bytes(t);
+                boolean readBack = usedAfter(w, t, p) || w.wraps(t) && w.useOps(t).length > 0;
+                if (!readBack) {
+                    noRead += w.bytes(t);
+                }
+                add(t, readBack);
+            }
+            for (int t : w.needs(p)) {
+                needed[t] = false;
+            }
+            double[] key = new double[n];
+            for (int i = 0; i < n; i++) {
+                key[i] = leaves[i];
+            }
+            byLeaves = ascending(key, n);
+            for (int i = 0; i < n; i++) {
+                key[i] = due[i];
+            }
+            byDue = ascending(key, n);
         }
 
-        void add(int t, boolean readBack) {
+        private void add(int t, boolean readBack) {
             if (n == bytes.length) {
                 bytes = Arrays.copyOf(bytes, 2 * n);
-                release = Arrays.copyOf(release, 2 * n);
+                leaves = Arrays.copyOf(leaves, 2 * n);
                 lastUse = Arrays.copyOf(lastUse, 2 * n);
                 due = Arrays.copyOf(due, 2 * n);
             }
@@ -177,25 +263,17 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             int before = Math.max(next > 0 ? uses[next - 1] : -1, w.allocOp(t));
             bytes[n] = w.bytes(t);
             due[n] = next < uses.length ? uses[next] : w.opCount();
-            lastUse[n] = -1;
-            release[n] = Double.NEGATIVE_INFINITY;
-            if (readBack && before >= 0) {
-                release[n] = w.startNs(before + 1);
-            } else if (readBack && w.wraps(t) && uses.length > 0) {
-                lastUse[n] = uses[uses.length - 1];
-            }
+            leaves[n] = readBack ? before : -1;
+            lastUse[n] = readBack && before < 0 && w.wraps(t) && uses.length > 0 ? uses[uses.length - 1] : -1;
             n++;
         }
 
-        /**
-         * The least iteration time: {@code pcieBytes} must leave over PCIe and come back,
-         * {@code ssdBytes} of them also through the SSDs ({@code ssdWrite} 0: there are none).
-         */
-        long boundNs(long pcieBytes, long pcie, long ssdBytes, long ssdWrite, long ssdRead) {
-            boolean ssd = ssdWrite > 0 && ssdBytes > 0;
-            double[] stall = stalls(pcieBytes, pcie);
+        /** The least iteration time with P alone: the writes before it and the reads after it. */
+        long boundNs(Rates r, long over) {
+            double[] stall = stalls(over, r.pcie);
+            boolean ssd = r.ssdRead > 0 && over > r.host;
             if (ssd) {
-                double[] more = stalls(ssdBytes, ssdRead);
+                double[] more = stalls(over - r.host, r.ssdRead);
                 for (int u = 0; u < stall.length; u++) {
                     stall[u] = Math.max(stall[u], more[u]);
                 }
@@ -203,15 +281,43 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             double read = stall[stall.length - 1];
             double[] at = new double[n];
             for (int i = 0; i < n; i++) {
-                at[i] = lastUse[i] < 0 ? release[i]
-                        : w.startNs(lastUse[i] + 1) - w.idealNs() - (read - stall[lastUse[i]]);
+                at[i] = leaves[i] >= 0 ? w.startNs(leaves[i] + 1)
+                        : lastUse[i] >= 0 ? w.startNs(lastUse[i] + 1) - w.idealNs() - (read - stall[lastUse[i]])
+                        : Double.NEGATIVE_INFINITY;
             }
             Integer[] byAt = ascending(at, n);
-            double end = finish(byAt, at, pcieBytes, pcie);
+            double end = finish(byAt, at, over, r.pcie);
             if (ssd) {
-                end = Math.max(end, finish(byAt, at, ssdBytes, ssdWrite));
+                end = Math.max(end, finish(byAt, at, over - r.host, r.ssdWrite));
             }
             return w.idealNs() + (long) Math.ceil(Math.max(0, end - startP)) + (long) Math.ceil(read);
+        }
+
+        /**
+         * The least stall before P for its writes of what fell idle at or after op {@code from}
+         * (what fell idle before it, or in the previous iteration, may have left already).
+         */
+        double writeDelay(Rates r, int from) {
+            double[] at = new double[n];
+            for (int i = 0; i < n; i++) {
+                at[i] = leaves[i] >= from ? w.startNs(leaves[i] + 1) : Double.NEGATIVE_INFINITY;
+            }
+            long over = w.liveBytes(p) - r.capacity;
+            double end = finish(byLeaves, at, over, r.pcie);
+            if (r.ssdRead > 0 && over > r.host) {
+                end = Math.max(end, finish(byLeaves, at, over - r.host, r.ssdWrite));
+            }
+            return Math.max(0, end - startP);
+        }
+
+        /** The least stall after P up to op {@code until} for its reads of what is due there (later: free). */
+        double readDelay(Rates r, int until) {
+            long over = w.liveBytes(p) - r.capacity;
+            double late = lateness(over, r.pcie, until);
+            if (r.ssdRead > 0 && over > r.host) {
+                late = Math.max(late, lateness(over - r.host, r.ssdRead, until));
+            }
+            return late;
         }
 
         /** When the earliest-released {@code need} bytes are all written at {@code rate}, one after another. */
@@ -232,15 +338,30 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         }
 
         /**
+         * How late the {@code need} bytes due latest come back at {@code rate}, earliest-due
+         * first, by op {@code until} (what is due after it costs nothing).
+         */
+        private double lateness(long need, long rate, int until) {
+            int first = n;
+            long left = need;
+            while (first > 0 && left > 0) {
+                left -= bytes[byDue[--first]];
+            }
+            double late = 0;
+            double sum = 0;
+            for (int k = first; k < n && due[byDue[k]] <= until; k++) {
+                int i = byDue[k];
+                sum += k == first ? bytes[i] + Math.min(0, left) : bytes[i];
+                late = Math.max(late, sum * 1e9 / rate - (w.startNs(due[i]) - startP));
+            }
+            return late;
+        }
+
+        /**
          * {@code S(u)} for every op {@code u} (index {@code opCount}: the iteration's end): the
          * least stall after P up to {@code u}, for the {@code need} bytes due latest read at {@code rate}.
          */
         private double[] stalls(long need, long rate) {
-            double[] dueAt = new double[n];
-            for (int i = 0; i < n; i++) {
-                dueAt[i] = due[i];
-            }
-            Integer[] byDue = ascending(dueAt, n);
             int first = n;
             long left = need;
             while (first > 0 && left > 0) {

@@ -148,6 +148,32 @@ class TransferBoundTest {
     }
 
     @Test
+    void theStallsOfSeveralPeaksAddUp() {
+        // two micro-batches, each making a 500-byte activation (1, 3) that is idle at its peak
+        // (ops 1 and 4, 600 bytes made and freed) and used after it; 100 ns an op, 600 ns ideal.
+        // Either peak alone: out 500 ns late, back 400 ns late: 1,500 ns. The chain: before op 1
+        // activation 1 leaves (500); between the peaks, activation 1 comes back (400) while
+        // activation 3 leaves (500), at once at best (500); after op 4, activation 3 comes back
+        // (400): 600 + 500 + 500 + 400 ns.
+        Workload w = new TinyTrace()
+                .activation(1, "a", 500).activation(2, "p", 600).activation(3, "c", 500).activation(4, "q", 600)
+                .op("make", 100, ids(), ids(1), ids())
+                .op("peak", 100, ids(), ids(2), ids(2))
+                .op("use", 100, ids(1), ids(), ids(1))
+                .op("make", 100, ids(), ids(3), ids())
+                .op("peak", 100, ids(), ids(4), ids(4))
+                .op("use", 100, ids(3), ids(), ids(3))
+                .workload();
+        HardwareProfile hw = hardware(600, BYTE_PER_NS, 500, ssd(0, BYTE_PER_NS, 0));
+        TransferBound b = TransferBound.of(w, hw);
+        assertEquals(2_000, b.boundNs());
+        assertEquals("timing", b.limit());
+        // a plan, simulated, does not beat it (its reads also wait for each peak to end)
+        SimulationResult r = Simulator.simulate(w, hw, Policies.byName("teraio").plan(w, hw));
+        assertTrue(r.prediction().iterationNs() >= b.boundNs(), r.prediction() + " beats " + b);
+    }
+
+    @Test
     void tooLittleToMoveIsInfeasible() {
         // 600 bytes over, but only activation 1 (500 bytes) can leave the device at op 1
         HardwareProfile hw = hardware(500, BYTE_PER_NS, 10_000, ssd(0, BYTE_PER_NS, 0));
