@@ -784,7 +784,10 @@ public final class PytorchEtImporter implements TraceImporter {
             totalNs = ImportLimits.addDuration(name, totalNs, durationNs, "node " + node.id + " (" + node.name + ")"
                     + (durations.estimated()[k] ? durations.estimateNote() : ""));
             int[] uses = ids(facts.opStorages()[k], tensors.tensorId);
-            recorder.recordOp(node.name, durationNs, uses, toArray(tensors.allocs.get(k)), toArray(tensors.frees.get(k)));
+            // an op that carries a parent's tensors is named by it too: outermost/leaf
+            List<Integer> merged = tree.merged(kept.get(k));
+            String opName = merged.isEmpty() ? node.name : tree.nodes().get(merged.get(0)).name + "/" + node.name;
+            recorder.recordOp(opName, durationNs, uses, toArray(tensors.allocs.get(k)), toArray(tensors.frees.get(k)));
         }
     }
 
