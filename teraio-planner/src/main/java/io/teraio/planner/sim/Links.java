@@ -8,9 +8,10 @@ import io.teraio.planner.Workload;
  * One device's PCIe link in each direction as a profile without probe results shares it
  * (docs/simulator.md, "Channels and links"): max-min fairly among the transfers moving bytes over
  * it. SSD flows, each capped by its SSD's bandwidth, take the smaller of that and an equal share
- * of what is left; host flows (no cap of their own) split the rest equally, kept in a heap by
- * the link service at which each completes. Rates are recomputed whenever a flow starts or ends,
- * and each flow's completion is rescheduled when its rate changed.
+ * of what is left; the host flow (no cap of its own; host transfers of a direction move one at
+ * a time, the others wait in a queue, urgent first, then in issue order) takes the rest. Rates
+ * are recomputed whenever a flow starts or ends, and each flow's completion is rescheduled when
+ * its rate changed.
  */
 final class Links {
     private final IterationSim sim;
@@ -24,6 +25,8 @@ final class Links {
     private final int[] linkFlowCount = new int[2];
     /** Per direction: the host flows, by the link service at which each completes. */
     private final MinHeap[] hostFlows = {new MinHeap(), new MinHeap()};
+    /** Per direction: host transfers waiting for the one moving, urgent first, then in issue order. */
+    private final MinHeap[] hostQueue = {new MinHeap(), new MinHeap()};
     /** Per direction: the bytes each host flow has been given so far, and the rate it gets now. */
     private final double[] hostService = new double[2];
     private final double[] hostRate = new double[2];
@@ -50,10 +53,23 @@ final class Links {
         rerate(l);
     }
 
-    /** Transfer x to or from host memory starts moving over the link at once. */
+    /**
+     * Transfer x to or from host memory starts moving over the link, or, while another host
+     * transfer moves in its direction, waits for it: host transfers of a direction move one at a
+     * time, urgent ones first, then in issue order, as the engine's host lane serves its queue.
+     */
     void startHostFlow(int x) {
         shared.laneActivity(sim.hostLane(), 1, sim.now);
         int l = link(xs.offload[x]);
+        if (!hostFlows[l].isEmpty() || !hostQueue[l].isEmpty()) {
+            xs.state[x] = Transfers.QUEUED;
+            hostQueue[l].push(xs.urgency[x], xs.seq[x], x);
+            return;
+        }
+        beginHostFlow(l, x);
+    }
+
+    private void beginHostFlow(int l, int x) {
         advance(l);
         sim.moving++;
         xs.state[x] = Transfers.DATA;
@@ -92,12 +108,22 @@ final class Links {
         }
         advance(l);
         int x = hostFlows[l].pop();
-        rerate(l);
         int hostLane = sim.hostLane();
         shared.laneActivity(hostLane, -1, sim.now);
         shared.laneBytesWritten[hostLane] += xs.offload[x] ? w.bytes(xs.slot[x]) : 0;
         shared.laneBytesRead[hostLane] += xs.offload[x] ? 0 : w.bytes(xs.slot[x]);
         sim.complete(x);
+        while (hostFlows[l].isEmpty() && !hostQueue[l].isEmpty()) {
+            int next = hostQueue[l].pop();
+            if (xs.dropped[next]) { // freed while it waited: it moves nothing
+                shared.laneActivity(hostLane, -1, sim.now);
+                sim.changeUsed(-w.bytes(xs.slot[next])); // an offload's source or a prefetch's reservation
+                xs.release(next);
+            } else {
+                beginHostFlow(l, next);
+            }
+        }
+        rerate(l);
     }
 
     /** Moves every flow on link l forward to now at its current rate. */

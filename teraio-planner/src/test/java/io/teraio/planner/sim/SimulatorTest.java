@@ -297,6 +297,32 @@ class SimulatorTest {
     }
 
     @Test
+    void hostTransfersOfADirectionMoveOneAtATimeUrgentFirstThenInIssueOrder() {
+        // a, b, c (1000 B each) to host memory at op 1 and back at op 2 over a 1 byte/ns link,
+        // as the engine's host lane serves its queue: one at a time, in issue order, urgent ones
+        // first. The offloads are out at 1010, 2010 and 3010. At op 2 (t0 = 5010) a takes the
+        // idle link; b and then c (urgent) wait, and c overtakes b: a in at t0 + 1000, c at
+        // t0 + 2000, b at t0 + 3000. Ops 3, 4, 5 (using a, c, b) each wait 990 ns. (Sharing the
+        // link, all three would be in at t0 + 3000: op 3 would wait 2990 ns.)
+        Workload w = new TinyTrace().persistent(1, "a", 1000).persistent(2, "b", 1000).persistent(3, "c", 1000)
+                .op("fwd", 10, 1, 2, 3)
+                .op("gap", 5000)
+                .op("mid", 10)
+                .op("useA", 10, 1)
+                .op("useC", 10, 3)
+                .op("useB", 10, 2)
+                .workload();
+        List<PlanEntry> plan = List.of(offload(1, "a", -1, 1, 1), offload(2, "b", -1, 1, 1), offload(3, "c", -1, 1, 1),
+                prefetch(1, "a", -1, 2, 3), prefetch(2, "b", -1, 2, 5),
+                TinyTrace.entry(PlanAction.PREFETCH, 3, "c", -1, 2, 4, true));
+        SimulationResult r = Simulator.simulate(w, hardware(10_000, BYTE_PER_NS, 10_000), plan);
+        assertEquals(List.of(new OpStall(3, "useA", 990, Simulator.WAITING_FOR_PREFETCH),
+                new OpStall(4, "useC", 990, Simulator.WAITING_FOR_PREFETCH),
+                new OpStall(5, "useB", 990, Simulator.WAITING_FOR_PREFETCH)), r.worstStalls());
+        assertEquals(5050 + 3 * 990, r.prediction().iterationNs());
+    }
+
+    @Test
     void theSimulationIsDeterministicAndTimelinesAreBounded() {
         HardwareProfile hw = hardware(10_000, 10 * BYTE_PER_NS, 0, ssd(0, BYTE_PER_NS, 100));
         List<PlanEntry> plan = List.of(offload(1, "w", 0, 1, 1), prefetch(1, "w", 0, 2, 3));
