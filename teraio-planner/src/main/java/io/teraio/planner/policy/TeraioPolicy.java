@@ -96,8 +96,9 @@ public final class TeraioPolicy implements Policy {
      * The plan. When the planning model needs forced moves, the model is known to be
      * pessimistic (its bandwidth buckets are claimed as if every transfer ran where the greedy
      * placed it, while at run time prefetches wait for memory and channels serve in issue
-     * order), so the candidates (the model's plan, the same without its forced moves, and
-     * these again under the SSD-first and the reused-on-host rules when host memory was used) are simulated in the
+     * order), so the candidates (the model's plan, the same without its forced moves or with its
+     * prefetches in deadline order, and these again under the SSD-first and the reused-on-host
+     * rules when host memory was used) are simulated in the
      * {@link Simulator} and the one with the shortest iteration that runs is returned.
      */
     @Override
@@ -202,10 +203,12 @@ public final class TeraioPolicy implements Policy {
     private record Variant(GreedyState state, List<Move> onTime, List<Move> unhoisted, boolean forced) {
         /**
          * The plan; when there were forced moves, also the plan before its prefetches were
-         * hoisted and the plan without its forced moves.
+         * hoisted, the plan without its forced moves, and the plan with its prefetches put off
+         * into deadline order on each channel ({@link GreedyState#inDeadlineOrder}).
          */
         List<List<PlanEntry>> candidates() {
-            return forced ? List.of(state.entries(), state.entries(unhoisted), state.entries(onTime))
+            return forced ? List.of(state.entries(), state.entries(unhoisted), state.entries(onTime),
+                    state.entries(state.inDeadlineOrder(state.moves())))
                     : List.of(state.entries());
         }
     }
