@@ -75,7 +75,7 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
             if (over <= 0) {
                 break;
             }
-            Timing timing = new Timing(workload, p, needed);
+            Timing timing = new Timing(workload, p, needed, r);
             if (timing.movable < over) {
                 return new TransferBound(Long.MAX_VALUE, ideal, p, over, over, "infeasible");
             }
@@ -90,7 +90,7 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
                 here = slower(here, nanos(Math.max(0, moved - r.host), r.ssdRead), "ssd-read");
                 here = slower(here, nanos(Math.max(0, moved - r.host), r.ssdWrite), "ssd-write");
             }
-            here = slower(here, timing.boundNs(r, over), "timing");
+            here = slower(here, timing.boundNs(), "timing");
             if (here.boundNs > best.boundNs || best.atOp < 0) {
                 best = here;
             }
@@ -131,7 +131,7 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
                 }
             }
             if (op > first && w.liveBytes(fullest) > r.capacity) {
-                peaks.add(new Timing(w, fullest, needed));
+                peaks.add(new Timing(w, fullest, needed, r));
             }
         }
         int k = peaks.size();
@@ -139,12 +139,12 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         double chain = 0;
         for (int j = 0; j < k; j++) {
             Timing pj = peaks.get(j);
-            most[j] = pj.writeDelay(r, 0);
+            most[j] = pj.writeDelay(0);
             for (int i = 0; i < j; i++) {
                 Timing pi = peaks.get(i);
-                most[j] = Math.max(most[j], most[i] + Math.max(pi.readDelay(r, pj.p), pj.writeDelay(r, pi.p)));
+                most[j] = Math.max(most[j], most[i] + Math.max(pi.readDelay(pj.p), pj.writeDelay(pi.p)));
             }
-            chain = Math.max(chain, most[j] + pj.readDelay(r, n - 1));
+            chain = Math.max(chain, most[j] + pj.readDelay(n - 1));
         }
         return w.idealNs() + (long) Math.ceil(chain);
     }
@@ -200,8 +200,11 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
      */
     private static final class Timing {
         private final Workload w;
+        private final Rates r;
         private final int p;
         private final long startP;
+        /** The bytes over the device's memory at P. */
+        private final long over;
         /** Bytes of the tensors that may be off the device at P, and of those not used again. */
         private long movable;
         private long noRead;
@@ -216,12 +219,17 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         /** The tensors by {@link #leaves} and by {@link #due}, ascending. */
         private Integer[] byLeaves;
         private Integer[] byDue;
+        /** {@link #late} over PCIe and, for what host memory cannot hold, over the SSDs (null: none). */
+        private double[] latePcie;
+        private double[] lateSsd;
 
         /** The tensors that may be off the device at {@code p} ({@code needed}: all false, scratch). */
-        Timing(Workload w, int p, boolean[] needed) {
+        Timing(Workload w, int p, boolean[] needed, Rates r) {
             this.w = w;
+            this.r = r;
             this.p = p;
             this.startP = w.startNs(p);
+            this.over = w.liveBytes(p) - r.capacity;
             for (int t : w.needs(p)) {
                 needed[t] = true;
             }
@@ -248,6 +256,13 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
                 key[i] = due[i];
             }
             byDue = ascending(key, n);
+            latePcie = late(over, r.pcie);
+            lateSsd = ssd() ? late(over - r.host, r.ssdRead) : null;
+        }
+
+        /** Whether some of the bytes over capacity must pass the SSDs. */
+        private boolean ssd() {
+            return r.ssdRead > 0 && over > r.host;
         }
 
         private void add(int t, boolean readBack) {
@@ -269,55 +284,63 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         }
 
         /** The least iteration time with P alone: the writes before it and the reads after it. */
-        long boundNs(Rates r, long over) {
-            double[] stall = stalls(over, r.pcie);
-            boolean ssd = r.ssdRead > 0 && over > r.host;
-            if (ssd) {
-                double[] more = stalls(over - r.host, r.ssdRead);
-                for (int u = 0; u < stall.length; u++) {
-                    stall[u] = Math.max(stall[u], more[u]);
-                }
-            }
-            double read = stall[stall.length - 1];
+        long boundNs() {
+            double read = readDelay(w.opCount() - 1);
             double[] at = new double[n];
             for (int i = 0; i < n; i++) {
                 at[i] = leaves[i] >= 0 ? w.startNs(leaves[i] + 1)
-                        : lastUse[i] >= 0 ? w.startNs(lastUse[i] + 1) - w.idealNs() - (read - stall[lastUse[i]])
+                        : lastUse[i] >= 0 ? w.startNs(lastUse[i] + 1) - w.idealNs() - (read - readDelay(lastUse[i]))
                         : Double.NEGATIVE_INFINITY;
             }
-            Integer[] byAt = ascending(at, n);
-            double end = finish(byAt, at, over, r.pcie);
-            if (ssd) {
-                end = Math.max(end, finish(byAt, at, over - r.host, r.ssdWrite));
-            }
-            return w.idealNs() + (long) Math.ceil(Math.max(0, end - startP)) + (long) Math.ceil(read);
+            return w.idealNs() + (long) Math.ceil(writeDelay(ascending(at, n), at)) + (long) Math.ceil(read);
         }
 
         /**
          * The least stall before P for its writes of what fell idle at or after op {@code from}
          * (what fell idle before it, or in the previous iteration, may have left already).
          */
-        double writeDelay(Rates r, int from) {
+        double writeDelay(int from) {
             double[] at = new double[n];
             for (int i = 0; i < n; i++) {
                 at[i] = leaves[i] >= from ? w.startNs(leaves[i] + 1) : Double.NEGATIVE_INFINITY;
             }
-            long over = w.liveBytes(p) - r.capacity;
-            double end = finish(byLeaves, at, over, r.pcie);
-            if (r.ssdRead > 0 && over > r.host) {
-                end = Math.max(end, finish(byLeaves, at, over - r.host, r.ssdWrite));
+            return writeDelay(byLeaves, at);
+        }
+
+        /** The least stall before P for writes released at {@code at}, in {@code byAt} order. */
+        private double writeDelay(Integer[] byAt, double[] at) {
+            double end = finish(byAt, at, over, r.pcie);
+            if (ssd()) {
+                end = Math.max(end, finish(byAt, at, over - r.host, r.ssdWrite));
             }
             return Math.max(0, end - startP);
         }
 
-        /** The least stall after P up to op {@code until} for its reads of what is due there (later: free). */
-        double readDelay(Rates r, int until) {
-            long over = w.liveBytes(p) - r.capacity;
-            double late = lateness(over, r.pcie, until);
-            if (r.ssdRead > 0 && over > r.host) {
-                late = Math.max(late, lateness(over - r.host, r.ssdRead, until));
+        /**
+         * {@code S(until)}: the least stall after P up to op {@code until} for its reads of what is
+         * due there (what is due later costs nothing here).
+         */
+        double readDelay(int until) {
+            int k = lastDueBy(until);
+            if (k < 0) {
+                return 0;
             }
-            return late;
+            return lateSsd == null ? latePcie[k] : Math.max(latePcie[k], lateSsd[k]);
+        }
+
+        /** The last position in {@link #byDue} of a tensor due at or before op {@code until}, or -1. */
+        private int lastDueBy(int until) {
+            int lo = 0;
+            int hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (due[byDue[mid]] <= until) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo - 1;
         }
 
         /** When the earliest-released {@code need} bytes are all written at {@code rate}, one after another. */
@@ -338,46 +361,24 @@ public record TransferBound(long boundNs, long idealNs, int atOp, long bytesIn, 
         }
 
         /**
-         * How late the {@code need} bytes due latest come back at {@code rate}, earliest-due
-         * first, by op {@code until} (what is due after it costs nothing).
+         * For each position {@code k} of {@link #byDue}: how late, at most, the tensors up to it
+         * come back when the {@code need} bytes due latest are read at {@code rate}, one after
+         * another, earliest-due first (0 for those not read).
          */
-        private double lateness(long need, long rate, int until) {
+        private double[] late(long need, long rate) {
+            double[] late = new double[n];
             int first = n;
             long left = need;
             while (first > 0 && left > 0) {
                 left -= bytes[byDue[--first]];
             }
-            double late = 0;
-            double sum = 0;
-            for (int k = first; k < n && due[byDue[k]] <= until; k++) {
-                int i = byDue[k];
-                sum += k == first ? bytes[i] + Math.min(0, left) : bytes[i];
-                late = Math.max(late, sum * 1e9 / rate - (w.startNs(due[i]) - startP));
-            }
-            return late;
-        }
-
-        /**
-         * {@code S(u)} for every op {@code u} (index {@code opCount}: the iteration's end): the
-         * least stall after P up to {@code u}, for the {@code need} bytes due latest read at {@code rate}.
-         */
-        private double[] stalls(long need, long rate) {
-            int first = n;
-            long left = need;
-            while (first > 0 && left > 0) {
-                left -= bytes[byDue[--first]];
-            }
-            double[] late = new double[w.opCount() + 1];
+            double most = 0;
             double sum = 0;
             for (int k = first; k < n; k++) {
                 int i = byDue[k];
                 sum += k == first ? bytes[i] + Math.min(0, left) : bytes[i];
-                if (due[i] < w.opCount()) {
-                    late[due[i]] = Math.max(late[due[i]], sum * 1e9 / rate - (w.startNs(due[i]) - startP));
-                }
-            }
-            for (int u = 1; u < late.length; u++) {
-                late[u] = Math.max(late[u], late[u - 1]);
+                most = Math.max(most, sum * 1e9 / rate - (w.startNs(due[i]) - startP));
+                late[k] = most;
             }
             return late;
         }
